@@ -1,0 +1,61 @@
+"""网格通 GridPortal: the core application."""
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from portal.hookspecs import hookimpl  # re-exported for plugins: `from portal import hookimpl`
+
+ROOT = Path(__file__).resolve().parent.parent
+
+__all__ = ["create_app", "hookimpl"]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build a portal app. ``config`` overrides everything else (tests use it)."""
+    from portal import database, security, ui  # noqa: F401  (database installs listeners)
+    from portal.config import load_config
+    from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
+    from portal.plugins import PluginHost
+
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    load_config(app, config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=ui.select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    login_manager.init_app(app)
+    security.init_app(app)
+    ui.init_app(app)
+
+    plugins = PluginHost(app)
+    app.extensions["portal_plugins"] = plugins
+    plugins.load()
+    _register_core_blueprints(app)
+    from portal import cli
+
+    cli.register(app)
+    plugins.setup(app.cli)
+    app.before_request(plugins.guard_blueprints)
+    return app
+
+
+def _register_core_blueprints(app):
+    from portal.admin.blueprint import bp as admin_bp
+    from portal.auth.blueprint import bp as auth_bp
+    from portal.grids.blueprint import bp as grids_bp
+    from portal.grids.public import bp as public_bp
+    from portal.health import bp as health_bp
+    from portal.home import bp as home_bp
+
+    for bp in (auth_bp, grids_bp, public_bp, admin_bp, health_bp, home_bp):
+        app.register_blueprint(bp)

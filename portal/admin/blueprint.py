@@ -1,0 +1,193 @@
+"""Administration inside one's scope: user accounts, the town's modules, the audit log."""
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_
+
+from portal.admin.forms import UserForm
+from portal.audit import AuditEntry
+from portal.auth import services as users
+from portal.auth.models import User
+from portal.extensions import db
+from portal.forms import choices
+from portal.grids.models import TOWN, Grid
+from portal.grids.services import get_scoped_grid, grids_in
+from portal.modules import services as modules
+from portal.permissions import ROLE_SCOPE_LEVELS, ROLES, assignable_roles, requires
+from portal.plugins import host
+from portal.rendering import render
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PAGE_SIZE = 30
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+# ---------------------------------------------------------------- users
+
+
+def _scoped_users():
+    return db.select(User).join(Grid, Grid.id == User.scope_id).where(
+        Grid.code.startswith(current_user.scope.code, autoescape=True))
+
+
+@bp.route("/users")
+@requires("users.manage")
+def users_list():
+    q = request.args.get("q", "").strip()
+    query = _scoped_users()
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        query = query.where(or_(User.username.like(like), User.display_name.like(like),
+                                User.phone.like(like)))
+    total = db.session.scalar(db.select(func.count()).select_from(query.subquery()))
+    page = _page()
+    rows = db.session.scalars(query.order_by(Grid.code, User.username)
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render("admin/users.html", "admin/_users_table.html", rows=rows, q=q, page=page,
+                  pages=max(1, -(-total // PAGE_SIZE)), total=total)
+
+
+def _scope_choices():
+    levels = {lvl for role in assignable_roles(current_user) for lvl in ROLE_SCOPE_LEVELS[role]}
+    nodes = db.session.scalars(grids_in(current_user.scope).where(Grid.level.in_(levels)))
+    return choices((g.id, f"{g.code} {g.name}") for g in nodes)
+
+
+def _user_form(user=None):
+    form = UserForm(obj=user)
+    if user is not None and request.method == "GET":
+        form.scope.data = user.scope_id
+        form.active.data = user.is_active
+    form.role.choices = choices((r, str(ROLES[r])) for r in assignable_roles(current_user))
+    form.scope.choices = _scope_choices()
+    return form
+
+
+def _apply_user_error(form, error):
+    db.session.rollback()
+    field = getattr(form, error.field or "", None)
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires("users.manage")
+def user_new():
+    form = _user_form()
+    if form.validate_on_submit():
+        scope = get_scoped_grid(current_user, form.scope.data)
+        try:
+            user = users.create_user(
+                username=form.username.data, password=form.password.data, role=form.role.data,
+                scope=scope, display_name=form.display_name.data, phone=form.phone.data,
+                id_number=form.id_number.data, actor=current_user)
+            db.session.commit()
+            flash(_("已创建用户 %(name)s。", name=user.username), "success")
+            return redirect(url_for("admin.users_list"))
+        except users.UserError as error:
+            _apply_user_error(form, error)
+    return render("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires("users.manage")
+def user_edit(user_id):
+    user = db.session.scalar(_scoped_users().where(User.id == user_id))
+    if user is None:
+        abort(404)
+    if user.role not in assignable_roles(current_user):
+        abort(403)
+    form = _user_form(user)
+    if form.validate_on_submit():
+        scope = get_scoped_grid(current_user, form.scope.data)
+        if user.id == current_user.id and (not form.active.data or form.role.data != user.role):
+            form.role.errors = [*form.role.errors, _("不能停用自己或修改自己的角色。")]
+        else:
+            try:
+                users.update_user(user, actor=current_user, password=form.password.data,
+                                  username=form.username.data,
+                                  display_name=form.display_name.data, phone=form.phone.data,
+                                  id_number=form.id_number.data, role=form.role.data,
+                                  scope=scope, is_active_flag=form.active.data)
+                db.session.commit()
+                flash(_("已保存用户 %(name)s。", name=user.username), "success")
+                return redirect(url_for("admin.users_list"))
+            except users.UserError as error:
+                _apply_user_error(form, error)
+    return render("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
+
+
+# ---------------------------------------------------------------- modules per town
+
+
+def _towns():
+    return db.session.scalars(grids_in(current_user.scope).where(Grid.level == TOWN)).all()
+
+
+def _chosen_town():
+    towns = _towns()
+    if current_user.scope.level == TOWN:
+        return current_user.scope, towns
+    code = request.values.get("town")
+    chosen = next((t for t in towns if t.code == code), None)
+    if code and chosen is None:
+        abort(404)
+    return chosen or (towns[0] if towns else None), towns
+
+
+@bp.route("/modules")
+@requires("modules.manage")
+def modules_page():
+    town, towns = _chosen_town()
+    plugins = host()
+    states = modules.module_states(town) if town else {}
+    rows = [{"name": name, **plugins.info(name), "state": states.get(name)}
+            for name in sorted(plugins.optional)]
+    return render("admin/modules.html", town=town, towns=towns, rows=rows,
+                  failed=plugins.failed)
+
+
+@bp.route("/modules/<int:town_id>/<name>", methods=["POST"])
+@requires("modules.manage")
+def module_switch(town_id, name):
+    town = get_scoped_grid(current_user, town_id)
+    if town.level != TOWN or name not in host().optional:
+        abort(404)
+    enabled = request.form.get("enabled") == "1"
+    modules.set_module(town, name, enabled, actor=current_user)
+    db.session.commit()
+    label = host().info(name)["label"]
+    flash((_("已为%(town)s开启“%(module)s”。") if enabled else _("已为%(town)s关闭“%(module)s”。"))
+          % {"town": town.name, "module": label}, "success")
+    row = {"name": name, **host().info(name), "state": modules.module_states(town).get(name)}
+    return render("admin/modules.html", "admin/_module_row.html", town=town, row=row,
+                  towns=_towns(), rows=[row], failed=host().failed) \
+        if request.headers.get("HX-Request") else redirect(url_for("admin.modules_page",
+                                                                   town=town.code))
+
+
+# ---------------------------------------------------------------- audit
+
+
+@bp.route("/audit")
+@requires("audit.view")
+def audit_log():
+    query = db.select(AuditEntry).where(
+        AuditEntry.scope_code.startswith(current_user.scope.code, autoescape=True))
+    action = request.args.get("action", "").strip()
+    if action:
+        query = query.where(AuditEntry.action.startswith(action, autoescape=True))
+    page = _page()
+    rows = db.session.scalars(query.order_by(AuditEntry.id.desc())
+                              .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    return render("admin/audit.html", "admin/_audit_rows.html", rows=rows[:PAGE_SIZE], page=page,
+                  has_more=len(rows) > PAGE_SIZE, action=action)

@@ -1,0 +1,72 @@
+"""Creating and changing user accounts, shared by the admin pages and the command line."""
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal import audit
+from portal.auth.models import User
+from portal.extensions import db
+from portal.grids.forms import LEVEL_LABELS
+from portal.grids.models import Grid
+from portal.permissions import ROLE_SCOPE_LEVELS, ROLES
+
+
+class UserError(ValueError):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def _check_unique(user: User | None, **values):
+    messages = {"username": _("用户名已被使用。"), "phone": _("该手机号已绑定其他账号。"),
+                "id_number": _("该身份证号已绑定其他账号。")}
+    for field, value in values.items():
+        if not value:
+            continue
+        other = db.session.scalar(select(User.id).where(getattr(User, field) == value))
+        if other and (user is None or other != user.id):
+            raise UserError(messages[field], field)
+
+
+def check_role_scope(role: str, scope: Grid):
+    if role not in ROLES:
+        raise UserError(_("没有这个角色。"), "role")
+    if scope.level not in ROLE_SCOPE_LEVELS[role]:
+        levels = "、".join(str(LEVEL_LABELS[lvl]) for lvl in ROLE_SCOPE_LEVELS[role])
+        raise UserError(_("%(role)s的管理范围应是%(levels)s。", role=ROLES[role], levels=levels),
+                        "scope")
+
+
+def create_user(*, username, password, role, scope: Grid, display_name=None, phone=None,
+                id_number=None, actor=None) -> User:
+    if not password:
+        raise UserError(_("请设置密码。"), "password")
+    check_role_scope(role, scope)
+    _check_unique(None, username=username, phone=phone, id_number=id_number)
+    user = User(username=username, display_name=display_name or username, role=role,
+                scope=scope, phone=phone or None, id_number=id_number or None)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", user, scope_code=scope.code, user=actor, username=username,
+                 role=role)
+    return user
+
+
+def update_user(user: User, *, actor=None, password=None, **values) -> User:
+    check_role_scope(values.get("role", user.role), values.get("scope", user.scope))
+    _check_unique(user, **{k: values[k] for k in ("username", "phone", "id_number") if k in values})
+    changes = {}
+    for key, value in values.items():
+        old = getattr(user, key)
+        if key in ("phone", "id_number"):
+            value = value or None
+        if old != value:
+            changes[key] = [getattr(old, "code", old), getattr(value, "code", value)]
+            setattr(user, key, value)
+    if password:
+        user.set_password(password)
+        changes["password"] = "reset"
+    if changes:
+        audit.record("user.update", user, scope_code=user.scope.code, user=actor,
+                     changes={k: v for k, v in changes.items() if k != "password_hash"})
+    return user

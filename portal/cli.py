@@ -1,0 +1,159 @@
+"""The `portal` command line: `portal run`, `portal db upgrade`, `portal users create`,
+`portal plugins list|enable|disable`, `portal demo`."""
+import click
+import flask_migrate.cli
+from flask import g
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app():
+    from portal import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, load_dotenv=False,
+                  help="网格通 GridPortal. Run `portal db upgrade` then `portal run`.")
+
+
+def _db_group():
+    """Flask-Migrate's commands, with `upgrade` going to every branch head (core + plugins)."""
+
+    @click.group("db")
+    @click.option("-d", "--directory", default=None, help="Migration script directory.")
+    @click.option("-x", "--x-arg", multiple=True, help="Arguments for env.py.")
+    @with_appcontext
+    def db_group(directory, x_arg):
+        """Database schema: upgrade, current, history, revision..."""
+        g.directory = directory
+        g.x_arg = x_arg
+
+    for name, command in flask_migrate.cli.db.commands.items():
+        if name != "upgrade":
+            db_group.add_command(command, name)
+
+    @db_group.command("upgrade")
+    @click.argument("revision", default="heads")
+    @with_appcontext
+    def upgrade(revision):
+        """Bring the database to the current schema of the core and every plugin."""
+        flask_migrate.upgrade(directory=g.directory, revision=revision, x_arg=g.x_arg)
+
+    return db_group
+
+
+@click.group("users")
+def users_group():
+    """User accounts."""
+
+
+@users_group.command("create")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True)
+@click.option("--scope", "scope_code", required=True, help="Code of the grid node.")
+@click.option("--name", "display_name", default=None)
+@click.option("--phone", default=None)
+@with_appcontext
+def users_create(username, password, role, scope_code, display_name, phone):
+    """Create a user with a role and a scope (a grid code)."""
+    from portal.auth.services import UserError, create_user
+    from portal.extensions import db
+    from portal.grids.models import Grid
+
+    scope = db.session.scalar(db.select(Grid).filter_by(code=scope_code))
+    if scope is None:
+        raise click.ClickException(f"没有编码为 {scope_code} 的网格 / no grid with code {scope_code}")
+    try:
+        user = create_user(username=username, password=password, role=role, scope=scope,
+                           display_name=display_name, phone=phone)
+        db.session.commit()
+    except UserError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"created {user.username} ({user.role}) scope {scope.code} {scope.name}")
+
+
+@click.group("plugins")
+def plugins_group():
+    """Optional modules and which towns use them."""
+
+
+@plugins_group.command("list")
+@click.option("--town", "town_code", default=None, help="Show the state for this town.")
+@with_appcontext
+def plugins_list(town_code):
+    from portal.plugins import host
+
+    plugins = host()
+    town = _town(town_code) if town_code else None
+    enabled = plugins.enabled_names(town) if town else set()
+    for name in sorted(plugins.optional):
+        state = ("on" if name in enabled else "off") if town else "loaded"
+        click.echo(f"{name:20} {state:7} {plugins.info(name)['label']}")
+    for name, error in sorted(plugins.failed.items()):
+        click.echo(f"{name:20} FAILED  {error}")
+
+
+def _town(code):
+    from portal.extensions import db
+    from portal.grids.models import TOWN, Grid
+
+    town = db.session.scalar(db.select(Grid).filter_by(code=code))
+    if town is None or town.level != TOWN:
+        raise click.ClickException(f"没有编码为 {code} 的镇(街道) / no town with code {code}")
+    return town
+
+
+def _switch(name, town_code, enabled):
+    from portal.extensions import db
+    from portal.modules.services import ModuleError, set_module
+
+    town = _town(town_code)
+    try:
+        set_module(town, name, enabled)
+        db.session.commit()
+    except ModuleError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{name} {'enabled' if enabled else 'disabled'} for {town.code} {town.name}")
+
+
+@plugins_group.command("enable")
+@click.argument("name")
+@click.option("--town", "town_code", required=True)
+@with_appcontext
+def plugins_enable(name, town_code):
+    """Switch a module on for a town."""
+    _switch(name, town_code, True)
+
+
+@plugins_group.command("disable")
+@click.argument("name")
+@click.option("--town", "town_code", required=True)
+@with_appcontext
+def plugins_disable(name, town_code):
+    """Switch a module off for a town."""
+    _switch(name, town_code, False)
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no grids yet.")
+@with_appcontext
+def demo_command(if_empty):
+    """Load the demo county (idempotent) and print its logins."""
+    from portal.demo import DEMO_PASSWORD, load_demo
+
+    logins = load_demo(if_empty=if_empty)
+    if logins is None:
+        click.echo("database already has data; demo not loaded")
+        return
+    click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, role, scope in logins:
+        click.echo(f"  {username:16} {role:16} {scope}")
+
+
+def register(app):
+    app.cli.commands.pop("alembic", None)  # replaced by our `db` group below
+    for command in (_db_group(), users_group, plugins_group, demo_command):
+        app.cli.add_command(command)

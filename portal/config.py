@@ -1,0 +1,103 @@
+"""Configuration: defaults in code, then instance/config.py, then environment variables.
+
+The order matters: an operator's environment wins over the file a deployment ships, and a test's
+explicit mapping wins over both.
+"""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class Defaults:
+    #: "development" or "production". Production refuses to start without a secret key and
+    #: sends cookies only over HTTPS.
+    PORTAL_ENV = "development"
+    SQLALCHEMY_DATABASE_URI = None  # filled in from the instance folder when left empty
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "portal_session"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    #: Failed logins allowed per account and per client address inside the window.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_SECONDS = 15 * 60
+    LOGIN_LOCKOUT_SECONDS = 15 * 60
+
+    #: werkzeug's hashing method; tests choose a cheap one, production keeps scrypt.
+    PASSWORD_HASH_METHOD = "scrypt"
+
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    PHOTO_MAX_BYTES = 2 * 1024 * 1024
+
+    #: Number of proxies in front of the portal whose X-Forwarded-For we trust.
+    PROXY_COUNT = 0
+
+    #: Import paths of plugins to register besides the built-in ones and entry points (tests use it).
+    PLUGINS_EXTRA: list = []
+    #: Look for third-party plugins in the ``portal.plugins`` entry-point group.
+    PLUGINS_ENTRY_POINTS = True
+
+
+ENV_OVERRIDES = {
+    "PORTAL_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "PORTAL_SECRET_KEY": "SECRET_KEY",
+    "PORTAL_ENV": "PORTAL_ENV",
+}
+
+
+def load_config(app, overrides=None):
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for env_name, key in ENV_OVERRIDES.items():
+        if os.environ.get(env_name):
+            app.config[key] = os.environ[env_name]
+    if os.environ.get("PORTAL_PROXY_COUNT"):
+        app.config["PROXY_COUNT"] = int(os.environ["PORTAL_PROXY_COUNT"])
+    if overrides:
+        app.config.update(overrides)
+
+    instance = Path(app.instance_path)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.db'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"])
+
+    production = app.config["PORTAL_ENV"] == "production"
+    if not app.config.get("SECRET_KEY"):
+        if production:
+            raise RuntimeError(
+                "PORTAL_SECRET_KEY is not set: a production portal refuses to start without a "
+                "secret key (set it in the environment or in instance/config.py).")
+        app.config["SECRET_KEY"] = _development_secret(instance)
+    if production:
+        app.config["SESSION_COOKIE_SECURE"] = True
+
+
+def normalise_database_url(url: str) -> str:
+    # psycopg 3 is the only PostgreSQL driver we ship; plain postgresql:// URLs would ask for psycopg2.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _development_secret(instance: Path) -> str:
+    """A random key kept in the instance folder, so sessions survive a restart of `make run`."""
+    path = instance / "dev-secret-key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        instance.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.write_text(key)
+        return key

@@ -1,0 +1,142 @@
+"""A realistic demo county: two towns, six villages, 24 base grids and three special grids, the
+staff of every grid, households and residents, and a login for every role. Idempotent: every
+record is looked up before it is created."""
+import random
+
+from portal.auth.models import User
+from portal.auth.services import create_user
+from portal.extensions import db
+from portal.grids import services as grids
+from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid, GridStaff
+from portal.people.models import Household
+from portal.people.services import add_household, add_resident
+from portal.plugins import host
+
+DEMO_PASSWORD = "demo2026"
+
+COUNTY_CODE, COUNTY_NAME = "430624", "湘阴县"
+TREE = {
+    "文星镇": {
+        "城西社区": ["第一网格", "第二网格", "第三网格", "第四网格"],
+        "凤南村": ["凤南一组网格", "凤南二组网格", "凤南三组网格", "凤南四组网格"],
+        "洞庭村": ["洞庭上屋场网格", "洞庭下屋场网格", "洞庭湾网格", "洞庭桥网格"],
+    },
+    "樟树镇": {
+        "樟树港村": ["港口网格", "老街网格", "新街网格", "河堤网格"],
+        "新泉村": ["新泉一组网格", "新泉二组网格", "新泉三组网格", "新泉四组网格"],
+        "荷叶村": ["荷叶塘网格", "荷叶湾网格", "荷叶山网格", "荷叶坪网格"],
+    },
+}
+SPECIAL_GRIDS = [  # (town, village or None, name, kind)
+    ("文星镇", None, "湘阴县第一中学网格", "school"),
+    ("文星镇", "城西社区", "城西工业园企业网格", "enterprise"),
+    ("樟树镇", None, "樟树农贸市场网格", "market"),
+]
+SUPERVISION_PHONE = "0730-12345"
+
+SURNAMES = "王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉梅建国红云飞鹏志辉春秀海燕亮林宇欣怡浩然子涵"
+
+POSTS = [("leader", "负责网格全面工作，组织开展走访和矛盾调处"),
+         ("worker", "每日巡查，采集信息，上报和跟进事件"),
+         ("instructor", "镇干部，指导网格工作"),
+         ("liaison", "县直单位干部，联系服务网格"),
+         ("representative", "收集反映群众诉求"),
+         ("representative", "收集反映群众诉求")]
+
+
+def _name(rng) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _phone(rng) -> str:
+    return "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9))
+
+
+def _child(parent: Grid, level: str, name: str, **fields) -> Grid:
+    existing = db.session.scalar(db.select(Grid).filter_by(parent_id=parent.id, name=name))
+    return existing or grids.create_grid(parent, level, name, **fields)
+
+
+def _staff(grid: Grid, rng, user=None):
+    if grid.staff:
+        return
+    for order, (post, duties) in enumerate(POSTS):
+        account = user if post == "worker" else None
+        db.session.add(GridStaff(grid=grid, post=post, duties=duties, sort_order=order,
+                                 name=account.display_name if account else _name(rng),
+                                 phone=(account.phone if account else None) or _phone(rng),
+                                 user_id=account.id if account else None))
+
+
+def _households(grid: Grid, rng):
+    if db.session.scalar(db.select(Household.id).filter_by(grid_id=grid.id).limit(1)):
+        return
+    for number in range(1, rng.randint(15, 25) + 1):
+        household = add_household(grid, f"{grid.name.replace('网格', '')}{number}号")
+        surname = rng.choice(SURNAMES)
+        add_resident(household, surname + rng.choice(GIVEN) * rng.choice((1, 1, 2)))
+        for relation in rng.sample(["spouse", "child", "child", "parent"], rng.randint(1, 3)):
+            name = _name(rng) if relation == "spouse" else surname + rng.choice(GIVEN)
+            add_resident(household, name, relation=relation)
+
+
+def load_demo(if_empty: bool = False):
+    """Create the demo (or complete a partial one). Returns the demo logins, or None when
+    ``if_empty`` was asked and the database already holds grids."""
+    if if_empty and db.session.scalar(db.select(Grid.id).limit(1)):
+        return None
+    rng = random.Random(20261124)
+    county = db.session.scalar(db.select(Grid).filter_by(code=COUNTY_CODE)) \
+        or grids.create_county(COUNTY_CODE, COUNTY_NAME)
+    nodes = {}
+    for town_name, villages in TREE.items():
+        town = _child(county, TOWN, town_name, supervision_phone=SUPERVISION_PHONE)
+        nodes[town_name] = town
+        for village_name, grid_names in villages.items():
+            village = _child(town, VILLAGE, village_name)
+            nodes[village_name] = village
+            for grid_name in grid_names:
+                nodes[f"{village_name}/{grid_name}"] = _child(
+                    village, GRID, grid_name, supervision_phone=SUPERVISION_PHONE,
+                    description=f"{village_name}{grid_name.replace('网格', '')}范围内住户")
+    for town_name, village_name, name, kind in SPECIAL_GRIDS:
+        parent = nodes[village_name or town_name]
+        nodes[name] = _child(parent, SPECIAL, name, special_kind=kind,
+                             supervision_phone=SUPERVISION_PHONE)
+    db.session.flush()
+
+    first_grid = nodes["城西社区/第一网格"]
+    logins = [
+        ("county", "county_admin", county),
+        ("wenxing", "town_admin", nodes["文星镇"]),
+        ("zhangshu", "town_admin", nodes["樟树镇"]),
+        ("chengxi", "village_admin", nodes["城西社区"]),
+        ("hetang", "village_admin", nodes["荷叶村"]),
+        ("gridworker", "grid_worker", first_grid),
+        ("infoofficer", "info_officer", nodes["城西社区"]),
+        ("minzheng", "dept_staff", county),
+        ("xiehui", "assoc_officer", nodes["城西社区"]),
+        ("kiosk", "kiosk_operator", nodes["城西社区"]),
+        ("resident", "resident", first_grid),
+    ]
+    users = {}
+    for username, role, scope in logins:
+        user = db.session.scalar(db.select(User).filter_by(username=username))
+        users[username] = user or create_user(
+            username=username, password=DEMO_PASSWORD, role=role, scope=scope,
+            display_name=_name(rng))
+
+    for key, grid in nodes.items():
+        if grid.level in (GRID, SPECIAL):
+            _staff(grid, rng, user=users["gridworker"] if grid is first_grid else None)
+            if grid.level == GRID:
+                _households(grid, rng)
+    db.session.flush()
+
+    plugins = host()
+    for town_name in TREE:
+        town = nodes[town_name]
+        plugins.hook(town, "register_demo_data")(town=town, db=db)
+    db.session.commit()
+    return [(u, r, f"{s.code} {s.name}") for u, r, s in logins]

@@ -1,0 +1,43 @@
+"""Field validators shared by the core's forms; each message is in the user's language."""
+from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+from portal.validators import id_number_problem, is_phone, normalise_phone
+
+ID_PROBLEMS = {
+    "length": _l("身份证号应为18位，最后一位可以是X。"),
+    "region": _l("身份证号的地区码不存在。"),
+    "birth_date": _l("身份证号中的出生日期无效。"),
+    "check_digit": _l("身份证号校验位不正确，请核对。"),
+}
+
+
+class Phone:
+    def __init__(self, allow_service_number=False):
+        self.allow_service_number = allow_service_number
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        field.data = normalise_phone(field.data)
+        if not is_phone(field.data, self.allow_service_number):
+            raise ValidationError(_l("请输入有效的手机号(11位)或座机号(如 0730-1234567)。"))
+
+
+def id_number(form, field):
+    if not field.data:
+        return
+    field.data = field.data.strip().upper()
+    problem = id_number_problem(field.data)
+    if problem:
+        raise ValidationError(ID_PROBLEMS[problem])
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -1,0 +1,276 @@
+"""Grid tree pages for staff: browse, create, edit, move, retire; staff of a grid."""
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.forms import choices
+from portal.grids import services
+from portal.grids.forms import LEVEL_LABELS, POST_LABELS, SPECIAL_KIND_LABELS, GridForm, MoveForm, StaffForm
+from portal.grids.models import ALLOWED_CHILDREN, GRID, SPECIAL, Grid, GridStaff
+from portal.permissions import requires
+from portal.plugins import host
+from portal.rendering import render
+from portal.timeutil import utcnow
+from portal.uploads import UploadError, save_photo
+
+bp = Blueprint("grids", __name__, url_prefix="/grids")
+
+PAGE_SIZE = 50
+
+
+@bp.app_context_processor
+def labels():
+    return {"LEVEL_LABELS": LEVEL_LABELS, "POST_LABELS": POST_LABELS,
+            "SPECIAL_KIND_LABELS": SPECIAL_KIND_LABELS}
+
+
+def _refuse(form, error: services.GridError):
+    db.session.rollback()
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+@bp.route("/")
+@requires("grids.view")
+def index():
+    return redirect(url_for("grids.show", grid_id=current_user.scope_id))
+
+
+@bp.route("/<int:grid_id>")
+@requires("grids.view")
+def show(grid_id):
+    grid = services.get_scoped_grid(current_user, grid_id)
+    show_retired = request.args.get("retired") == "1"
+    children = [c for c in grid.children if show_retired or c.active]
+    counts = services.child_counts(grid)
+    staff = [s for s in grid.staff if s.ended_at is None]
+    tabs = host().collect(grid, "grid_tabs", grid=grid, user=current_user)
+    return render("grids/show.html", grid=grid, children=children, counts=counts,
+                  total=services.counts_under(grid), staff=staff, tabs=tabs, scope=grid,
+                  child_levels=ALLOWED_CHILDREN[grid.level], show_retired=show_retired,
+                  breadcrumb=[a for a in grid.ancestors() if a.code.startswith(current_user.scope.code)])
+
+
+@bp.route("/search")
+@requires("grids.view")
+def search():
+    """Search-as-you-type over the user's subtree by name or code."""
+    q = request.args.get("q", "").strip()
+    results = []
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        results = db.session.scalars(
+            services.grids_in(current_user.scope)
+            .where(db.or_(Grid.name.like(like), Grid.code.like(like))).limit(20)).all()
+    return render("grids/search.html", "grids/_search_results.html", q=q, results=results)
+
+
+@bp.route("/<int:grid_id>/new/<level>", methods=["GET", "POST"])
+@requires("grids.manage")
+def create(grid_id, level):
+    parent = services.get_scoped_grid(current_user, grid_id)
+    if level not in ALLOWED_CHILDREN[parent.level]:
+        abort(404)
+    form = GridForm()
+    if form.validate_on_submit():
+        try:
+            grid = services.create_grid(
+                parent, level, form.name.data, actor=current_user,
+                special_kind=form.special_kind.data or None if level == SPECIAL else None,
+                supervision_phone=form.supervision_phone.data or None,
+                description=form.description.data or None)
+            db.session.commit()
+            flash(_("已新建“%(name)s”，编码 %(code)s。", name=grid.name, code=grid.code), "success")
+            return redirect(url_for("grids.show", grid_id=grid.id))
+        except services.GridError as error:
+            _refuse(form, error)
+    return render("grids/form.html", form=form, parent=parent, level=level, grid=None), \
+        400 if form.errors else 200
+
+
+@bp.route("/<int:grid_id>/edit", methods=["GET", "POST"])
+@requires("grids.manage")
+def edit(grid_id):
+    grid = services.get_scoped_grid(current_user, grid_id)
+    form = GridForm(obj=grid)
+    if form.validate_on_submit():
+        try:
+            services.update_grid(grid, actor=current_user, name=form.name.data,
+                                 supervision_phone=form.supervision_phone.data,
+                                 description=form.description.data,
+                                 **({"special_kind": form.special_kind.data}
+                                    if grid.level == SPECIAL else {}))
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for("grids.show", grid_id=grid.id))
+        except services.GridError as error:
+            _refuse(form, error)
+    return render("grids/form.html", form=form, parent=grid.parent, level=grid.level,
+                  grid=grid), 400 if form.errors else 200
+
+
+@bp.route("/<int:grid_id>/name", methods=["GET", "POST"])
+@requires("grids.manage")
+def inline_name(grid_id):
+    """Inline rename on the grid page (htmx): GET gives the field, POST saves it."""
+    grid = services.get_scoped_grid(current_user, grid_id)
+    error = None
+    if request.method == "POST":
+        try:
+            services.update_grid(grid, actor=current_user, name=request.form.get("name", ""))
+            db.session.commit()
+            return render("grids/_name.html", grid=grid)
+        except services.GridError as exc:
+            db.session.rollback()
+            error = str(exc)
+        return render("grids/_name_form.html", grid=grid, error=error,
+                      value=request.form.get("name", "")), 400
+    if request.args.get("cancel"):
+        return render("grids/_name.html", grid=grid)
+    return render("grids/_name_form.html", grid=grid, error=None, value=grid.name)
+
+
+def _move_targets(grid):
+    """Active nodes in the user's scope that may take ``grid`` as a child."""
+    levels = [lvl for lvl, kids in ALLOWED_CHILDREN.items() if grid.level in kids]
+    query = services.grids_in(current_user.scope).where(Grid.level.in_(levels))
+    return [g for g in db.session.scalars(query) if not grid.contains(g) and g.id != grid.parent_id]
+
+
+@bp.route("/<int:grid_id>/move", methods=["GET", "POST"])
+@requires("grids.manage")
+def move(grid_id):
+    grid = services.get_scoped_grid(current_user, grid_id)
+    if grid.id == current_user.scope_id:
+        abort(403)  # one cannot move the root of one's own scope out of it
+    targets = _move_targets(grid)
+    form = MoveForm()
+    form.parent.choices = choices([(0, "—"), *((g.id, f"{g.code} {g.name}") for g in targets)])
+    if form.validate_on_submit():
+        new_parent = services.get_scoped_grid(current_user, form.parent.data)
+        try:
+            old_code = grid.code
+            services.move_grid(grid, new_parent, actor=current_user)
+            db.session.commit()
+            flash(_("已移动，编码由 %(old)s 改为 %(new)s。", old=old_code, new=grid.code), "success")
+            return redirect(url_for("grids.show", grid_id=grid.id))
+        except services.GridError as error:
+            _refuse(form, error)
+    return render("grids/move.html", form=form, grid=grid), 400 if form.errors else 200
+
+
+@bp.route("/<int:grid_id>/retire", methods=["POST"])
+@requires("grids.manage")
+def retire(grid_id):
+    grid = services.get_scoped_grid(current_user, grid_id)
+    if grid.id == current_user.scope_id:
+        abort(403)
+    try:
+        services.retire_grid(grid, actor=current_user)
+        db.session.commit()
+        flash(_("“%(name)s”已撤销。", name=grid.name), "success")
+    except services.GridError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("grids.show", grid_id=grid.id))
+
+
+@bp.route("/<int:grid_id>/restore", methods=["POST"])
+@requires("grids.manage")
+def restore(grid_id):
+    grid = services.get_scoped_grid(current_user, grid_id)
+    try:
+        services.restore_grid(grid, actor=current_user)
+        db.session.commit()
+        flash(_("“%(name)s”已恢复。", name=grid.name), "success")
+    except services.GridError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("grids.show", grid_id=grid.id))
+
+
+# ---------------------------------------------------------------- staff on the notice board
+
+
+def _scoped_staff(grid, staff_id) -> GridStaff:
+    staff = db.session.get(GridStaff, staff_id)
+    if staff is None or staff.grid_id != grid.id:
+        abort(404)
+    return staff
+
+
+@bp.route("/<int:grid_id>/staff/new", methods=["GET", "POST"])
+@bp.route("/<int:grid_id>/staff/<int:staff_id>", methods=["GET", "POST"])
+@requires("grids.manage")
+def staff_form(grid_id, staff_id=None):
+    from portal import audit
+
+    grid = services.get_scoped_grid(current_user, grid_id)
+    staff = _scoped_staff(grid, staff_id) if staff_id else None
+    form = StaffForm(obj=staff)
+    if form.validate_on_submit():
+        try:
+            photo = save_photo(form.photo.data) if form.photo.data else None
+        except UploadError as error:
+            form.photo.errors = [*form.photo.errors, str(error)]
+        else:
+            record = staff or GridStaff(grid_id=grid.id)
+            record.photo = photo or record.photo
+            for field in ("post", "name", "phone", "duties"):
+                setattr(record, field, getattr(form, field).data or None)
+            record.sort_order = form.sort_order.data or 0
+            db.session.add(record)
+            db.session.flush()
+            audit.record("grid.staff_save", record, scope_code=grid.code, name=record.name,
+                         post=record.post)
+            db.session.commit()
+            flash(_("已保存%(name)s的信息。", name=record.name), "success")
+            return redirect(url_for("grids.show", grid_id=grid.id))
+    return render("grids/staff_form.html", form=form, grid=grid, staff=staff), \
+        400 if form.errors else 200
+
+
+@bp.route("/<int:grid_id>/staff/<int:staff_id>/end", methods=["POST"])
+@requires("grids.manage")
+def staff_end(grid_id, staff_id):
+    from portal import audit
+
+    grid = services.get_scoped_grid(current_user, grid_id)
+    staff = _scoped_staff(grid, staff_id)
+    staff.ended_at = utcnow()
+    audit.record("grid.staff_end", staff, scope_code=grid.code, name=staff.name, post=staff.post)
+    db.session.commit()
+    flash(_("%(name)s已从公示牌撤下。", name=staff.name), "success")
+    return redirect(url_for("grids.show", grid_id=grid.id))
+
+
+@bp.route("/<int:grid_id>/card")
+@requires("grids.view")
+def card(grid_id):
+    """The printable service contact card (服务联系卡) handed to every household."""
+    from portal.grids.public import public_url, qr_svg
+
+    grid = services.get_scoped_grid(current_user, grid_id)
+    if grid.level not in (GRID, SPECIAL):
+        abort(404)
+    url = public_url(grid)
+    staff = [s for s in grid.staff if s.ended_at is None]
+    return render("grids/card.html", grid=grid, staff=staff, url=url, qr=qr_svg(url))
+
+
+@bp.route("/<int:grid_id>/staff/<int:staff_id>/photo")
+@requires("grids.view")
+def staff_photo(grid_id, staff_id):
+    from flask import send_file
+
+    from portal.uploads import photo_path
+
+    grid = services.get_scoped_grid(current_user, grid_id)
+    path = photo_path(_scoped_staff(grid, staff_id).photo)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="image/jpeg", max_age=3600)

@@ -1,0 +1,112 @@
+"""The grid tree: county → town → village → base grid, plus special grids.
+
+A grid's ``code`` is its materialised path: each level appends a fixed-width segment to its
+parent's code, so "everything under this node" is one indexed prefix query (``code LIKE 'x%'``).
+"""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+COUNTY, TOWN, VILLAGE, GRID, SPECIAL = "county", "town", "village", "grid", "special"
+LEVELS = (COUNTY, TOWN, VILLAGE, GRID, SPECIAL)
+
+#: Which levels may sit directly under which.
+ALLOWED_CHILDREN = {
+    COUNTY: (TOWN,),
+    TOWN: (VILLAGE, SPECIAL),
+    VILLAGE: (GRID, SPECIAL),
+    GRID: (),
+    SPECIAL: (),
+}
+
+#: Digits each level appends to its parent's code (a county starts from its 6-digit region code).
+SEGMENT_WIDTH = 3
+#: Special grids take sequence numbers from 900 up, so a code shows at a glance that it is special.
+SPECIAL_SEQUENCE_START = 900
+
+SPECIAL_KINDS = ("enterprise", "school", "market", "park", "hospital", "barracks", "other")
+STAFF_POSTS = ("leader", "worker", "info_officer", "instructor", "liaison", "representative")
+
+
+class Grid(db.Model):
+    __tablename__ = "grids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Parent node; NULL only for a county, the root of its tree.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    #: One of LEVELS.
+    level: Mapped[str] = mapped_column(String(16))
+    #: Unified code encoding the path; unique for ever (a retired grid keeps its code).
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    #: For special grids: enterprise, school, market ...
+    special_kind: Mapped[str | None] = mapped_column(String(16))
+    #: Shown on the public notice board: where residents complain about the grid's staff.
+    supervision_phone: Mapped[str | None] = mapped_column(String(20))
+    #: Free text: the hamlet, villager group or buildings the grid covers.
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the grid is retired; grids are never deleted because records point at them.
+    retired_at: Mapped[datetime | None] = mapped_column()
+
+    parent: Mapped["Grid | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Grid"]] = relationship(back_populates="parent",
+                                                  order_by="Grid.code")
+    staff: Mapped[list["GridStaff"]] = relationship(back_populates="grid",
+                                                    order_by="GridStaff.sort_order")
+
+    @property
+    def active(self) -> bool:
+        return self.retired_at is None
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.level in (GRID, SPECIAL)
+
+    def ancestors(self) -> list["Grid"]:
+        """Root first, excluding self."""
+        chain, node = [], self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+    def ancestor_at(self, level: str) -> "Grid | None":
+        for node in [*self.ancestors(), self]:
+            if node.level == level:
+                return node
+        return None
+
+    def contains(self, other: "Grid") -> bool:
+        return other.code.startswith(self.code)
+
+    def __repr__(self) -> str:
+        return f"<Grid {self.code} {self.name}>"
+
+
+class GridStaff(db.Model):
+    """A responsible person on a grid's notice board ("一长三员" plus resident representatives)."""
+
+    __tablename__ = "grid_staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
+    #: The portal account of this person, when they have one.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: One of STAFF_POSTS.
+    post: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    duties: Mapped[str | None] = mapped_column(Text)
+    #: File name of the photo in the instance upload folder.
+    photo: Mapped[str | None] = mapped_column(String(64))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Staff leave the board by getting an end date, so the board's history stays readable.
+    ended_at: Mapped[datetime | None] = mapped_column()
+
+    grid: Mapped[Grid] = relationship(back_populates="staff")

@@ -1,0 +1,59 @@
+"""Pages anyone may open without an account: the grid's public notice board (公示牌), reached
+from the QR code on the service contact card."""
+import segno
+from flask import Blueprint, abort, current_app, request, send_file, url_for
+from markupsafe import Markup
+
+from portal.extensions import db
+from portal.grids.models import GRID, SPECIAL, Grid, GridStaff
+from portal.rendering import render
+from portal.uploads import photo_path
+
+bp = Blueprint("public", __name__, url_prefix="/g")
+
+
+def public_url(grid: Grid) -> str:
+    # Printed cards outlive the request they were printed from: a configured base URL wins.
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return base.rstrip("/") + url_for("public.notice", grid_code=grid.code)
+
+
+def qr_svg(url: str) -> Markup:
+    return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2))
+
+
+def _public_grid(code: str) -> Grid:
+    grid = db.session.scalar(db.select(Grid).filter_by(code=code))
+    if grid is None or not grid.active or grid.level not in (GRID, SPECIAL):
+        abort(404)
+    return grid
+
+
+@bp.route("/<grid_code>")
+def notice(grid_code):
+    grid = _public_grid(grid_code)
+    staff = [s for s in grid.staff if s.ended_at is None]
+    return render("public/notice.html", grid=grid, staff=staff, scope=grid)
+
+
+@bp.route("/<grid_code>/qr.svg")
+def qr(grid_code):
+    grid = _public_grid(grid_code)
+    svg = segno.make(public_url(grid), error="m")
+    from io import BytesIO
+
+    out = BytesIO()
+    svg.save(out, kind="svg", scale=8, border=2)
+    return out.getvalue(), 200, {"Content-Type": "image/svg+xml"}
+
+
+@bp.route("/<grid_code>/photo/<int:staff_id>")
+def photo(grid_code, staff_id):
+    grid = _public_grid(grid_code)
+    staff = db.session.get(GridStaff, staff_id)
+    if staff is None or staff.grid_id != grid.id or staff.ended_at is not None:
+        abort(404)
+    path = photo_path(staff.photo)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="image/jpeg", max_age=3600)

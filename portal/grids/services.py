@@ -1,0 +1,215 @@
+"""Operations on the grid tree. Each checks its rule, writes an audit entry and tells the plugins;
+the caller commits, so a refused operation leaves nothing behind."""
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func
+
+from portal import audit
+from portal.extensions import db
+from portal.grids.models import (ALLOWED_CHILDREN, COUNTY, SEGMENT_WIDTH, SPECIAL,
+                                 SPECIAL_SEQUENCE_START, Grid)
+from portal.people.models import Household, Resident
+from portal.plugins import host
+from portal.timeutil import utcnow
+
+
+class GridError(ValueError):
+    """A refused grid operation; ``field`` names the form field the message belongs next to."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def in_subtree(node: Grid):
+    """SQL condition: the grid is ``node`` or lies under it."""
+    return Grid.code.startswith(node.code, autoescape=True)
+
+
+def _check_name(parent: Grid | None, name: str, exclude: Grid | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise GridError(_("请填写名称。"), "name")
+    if len(name) > 64:
+        raise GridError(_("名称不能超过64个字。"), "name")
+    if parent is not None:
+        clash = db.session.scalar(
+            db.select(Grid.id).where(Grid.parent_id == parent.id, Grid.name == name,
+                                     Grid.retired_at.is_(None),
+                                     Grid.id != (exclude.id if exclude else -1)))
+        if clash:
+            raise GridError(_("同一上级下已有名为“%(name)s”的网格。", name=name), "name")
+    return name
+
+
+def _next_code(parent: Grid, level: str) -> str:
+    """The next free code under ``parent``: parent code + a 3-digit sequence never used before
+    (retired grids keep theirs). Special grids count from 900."""
+    width = len(parent.code) + SEGMENT_WIDTH
+    start, stop = (SPECIAL_SEQUENCE_START, 999) if level == SPECIAL else (1, SPECIAL_SEQUENCE_START - 1)
+    seqs = db.session.scalars(
+        db.select(Grid.code).where(Grid.parent_id == parent.id, func.length(Grid.code) == width))
+    used = [int(code[-SEGMENT_WIDTH:]) for code in seqs]
+    in_range = [s for s in used if start <= s <= stop]
+    seq = max(in_range) + 1 if in_range else start
+    if seq > stop:
+        raise GridError(_("该上级下的编号已用完。"))
+    return f"{parent.code}{seq:0{SEGMENT_WIDTH}d}"
+
+
+def create_county(code: str, name: str) -> Grid:
+    if not (code.isdigit() and len(code) == 6):
+        raise GridError(_("县级编码应为6位行政区划代码。"), "code")
+    if db.session.scalar(db.select(Grid.id).filter_by(code=code)):
+        raise GridError(_("编码 %(code)s 已存在。", code=code), "code")
+    county = Grid(level=COUNTY, code=code, name=_check_name(None, name))
+    db.session.add(county)
+    db.session.flush()
+    audit.record("grid.create", county, scope_code=county.code, name=county.name)
+    return county
+
+
+def create_grid(parent: Grid, level: str, name: str, actor=None, **fields) -> Grid:
+    if not parent.active:
+        raise GridError(_("不能在已撤销的网格下新建。"))
+    if level not in ALLOWED_CHILDREN[parent.level]:
+        raise GridError(_("此处不能新建这一级网格。"), "level")
+    name, code = _check_name(parent, name), _next_code(parent, level)
+    grid = Grid(parent_id=parent.id, level=level, name=name, code=code, **fields)
+    if level == SPECIAL and not grid.special_kind:
+        raise GridError(_("请选择专属网格类型。"), "special_kind")
+    db.session.add(grid)
+    db.session.flush()
+    audit.record("grid.create", grid, scope_code=grid.code, user=actor, name=grid.name,
+                 level=level)
+    host().notify(grid, "grid_created", grid=grid, actor=actor)
+    return grid
+
+
+def update_grid(grid: Grid, actor=None, name=None, **fields) -> Grid:
+    old = {"name": grid.name, **{k: getattr(grid, k) for k in fields}}
+    if name is not None and name.strip() != grid.name:
+        grid.name = _check_name(grid.parent, name, exclude=grid)
+    for key, value in fields.items():
+        setattr(grid, key, value or None)
+    new = {"name": grid.name, **{k: getattr(grid, k) for k in fields}}
+    changed = {k: [old[k], new[k]] for k in new if old[k] != new[k]}
+    if changed:
+        audit.record("grid.update", grid, scope_code=grid.code, user=actor, changes=changed)
+        host().notify(grid, "grid_changed", grid=grid, change="update", actor=actor)
+    return grid
+
+
+def move_grid(grid: Grid, new_parent: Grid, actor=None) -> Grid:
+    """Move a node (and everything under it) to a new parent; codes are re-issued along the new
+    path, the old ones stay in the audit log."""
+    if grid.level == COUNTY:
+        raise GridError(_("县级节点不能移动。"))
+    if new_parent.id == grid.parent_id:
+        raise GridError(_("已经在该上级之下。"), "parent")
+    if grid.contains(new_parent):
+        raise GridError(_("不能移动到自己的下级之下。"), "parent")
+    if not new_parent.active:
+        raise GridError(_("不能移动到已撤销的网格之下。"), "parent")
+    if grid.level not in ALLOWED_CHILDREN[new_parent.level]:
+        raise GridError(_("这一级网格不能放在所选上级之下。"), "parent")
+    _check_name(new_parent, grid.name)
+    old_code = grid.code
+    new_code = _next_code(new_parent, grid.level)
+    subtree = db.session.scalars(db.select(Grid).where(in_subtree(grid))).all()
+    for node in subtree:
+        node.code = new_code + node.code[len(old_code):]
+    grid.parent = new_parent
+    db.session.flush()
+    audit.record("grid.move", grid, scope_code=new_code, user=actor, old_code=old_code,
+                 new_code=new_code, nodes=len(subtree))
+    host().notify(grid, "grid_changed", grid=grid, change="move", actor=actor)
+    return grid
+
+
+def retire_grid(grid: Grid, actor=None) -> Grid:
+    from portal.auth.models import User
+
+    if grid.level == COUNTY:
+        raise GridError(_("县级节点不能撤销。"))
+    if not grid.active:
+        raise GridError(_("该网格已撤销。"))
+    if db.session.scalar(db.select(func.count()).where(Grid.parent_id == grid.id,
+                                                       Grid.retired_at.is_(None))):
+        raise GridError(_("请先撤销或移走其下级网格。"))
+    users = db.session.scalar(db.select(func.count()).select_from(User).where(
+        User.scope_id == grid.id, User.is_active_flag.is_(True)))
+    if users:
+        raise GridError(_("还有%(n)d个用户的管理范围在此网格，请先调整。", n=users))
+    households = db.session.scalar(db.select(func.count()).select_from(Household).where(
+        Household.grid_id == grid.id, Household.moved_out_at.is_(None)))
+    if households:
+        raise GridError(_("网格内还有%(n)d户，请先把住户划到其他网格。", n=households))
+    grid.retired_at = utcnow()
+    audit.record("grid.retire", grid, scope_code=grid.code, user=actor)
+    host().notify(grid, "grid_changed", grid=grid, change="retire", actor=actor)
+    return grid
+
+
+def restore_grid(grid: Grid, actor=None) -> Grid:
+    if grid.active:
+        raise GridError(_("该网格未撤销。"))
+    if grid.parent is not None and not grid.parent.active:
+        raise GridError(_("上级网格已撤销，请先恢复上级。"))
+    _check_name(grid.parent, grid.name, exclude=grid)
+    grid.retired_at = None
+    audit.record("grid.restore", grid, scope_code=grid.code, user=actor)
+    host().notify(grid, "grid_changed", grid=grid, change="restore", actor=actor)
+    return grid
+
+
+@dataclass
+class Counts:
+    households: int = 0
+    residents: int = 0
+
+
+def _counts_by_prefix(width: int, node: Grid, model, active_col) -> dict[str, int]:
+    prefix = func.substr(Grid.code, 1, width)
+    rows = db.session.execute(
+        db.select(prefix, func.count(model.id))
+        .join(Grid, Grid.id == model.grid_id)
+        .where(in_subtree(node), active_col.is_(None), func.length(Grid.code) >= width)
+        .group_by(prefix))
+    return dict(rows.all())
+
+
+def counts_under(node: Grid) -> Counts:
+    """Households and residents in the register under ``node`` (two aggregate queries)."""
+    width = len(node.code)
+    hh = _counts_by_prefix(width, node, Household, Household.moved_out_at)
+    rs = _counts_by_prefix(width, node, Resident, Resident.left_at)
+    return Counts(hh.get(node.code, 0), rs.get(node.code, 0))
+
+
+def child_counts(node: Grid) -> dict[str, Counts]:
+    """Counts for every child of ``node`` at once: children share one code length, so a GROUP BY
+    on the code prefix answers for all of them."""
+    width = len(node.code) + SEGMENT_WIDTH
+    hh = _counts_by_prefix(width, node, Household, Household.moved_out_at)
+    rs = _counts_by_prefix(width, node, Resident, Resident.left_at)
+    return {code: Counts(hh.get(code, 0), rs.get(code, 0)) for code in {*hh, *rs}}
+
+
+def grids_in(node: Grid, include_retired=False):
+    query = db.select(Grid).where(in_subtree(node)).order_by(Grid.code)
+    if not include_retired:
+        query = query.where(Grid.retired_at.is_(None))
+    return query
+
+
+def get_scoped_grid(user, grid_id: int) -> Grid:
+    """The grid with this id if it lies in the user's scope; 404 otherwise (it does not exist for
+    them)."""
+    from flask import abort
+
+    grid = db.session.get(Grid, grid_id)
+    if grid is None or not grid.code.startswith(user.scope.code):
+        abort(404)
+    return grid

@@ -1,0 +1,38 @@
+"""The landing page: a summary of the user's part of the grid tree and the modules' cards."""
+from flask import Blueprint
+from flask_login import current_user, login_required
+from sqlalchemy import func
+
+from portal.extensions import db
+from portal.grids.models import GRID, SPECIAL, Grid, GridStaff
+from portal.grids.services import counts_under, in_subtree
+from portal.plugins import host
+from portal.rendering import render
+
+bp = Blueprint("home", __name__)
+
+
+def level_counts(scope: Grid) -> dict[str, int]:
+    rows = db.session.execute(
+        db.select(Grid.level, func.count()).where(in_subtree(scope), Grid.retired_at.is_(None))
+        .group_by(Grid.level))
+    return dict(rows.all())
+
+
+def grids_without_worker(scope: Grid) -> int:
+    """Base and special grids with no current grid worker ("一格一员" not met)."""
+    staffed = db.select(GridStaff.grid_id).where(GridStaff.post == "worker",
+                                                 GridStaff.ended_at.is_(None))
+    return db.session.scalar(
+        db.select(func.count()).select_from(Grid).where(
+            in_subtree(scope), Grid.retired_at.is_(None), Grid.level.in_((GRID, SPECIAL)),
+            Grid.id.not_in(staffed)))
+
+
+@bp.route("/")
+@login_required
+def index():
+    scope = current_user.scope
+    cards = host().collect(scope, "dashboard_cards", scope=scope, user=current_user)
+    return render("home.html", scope=scope, levels=level_counts(scope),
+                  counts=counts_under(scope), unstaffed=grids_without_worker(scope), cards=cards)

@@ -1,0 +1,141 @@
+"""Roles, scopes and the one place where "may this user do that?" is decided.
+
+Every user has a role (what kind of things they may do) and a scope (a node of the grid tree: where
+they may do them). A record outside the scope does not exist for the user: views answer 404, never
+403, so that another town's data cannot even be probed for.
+"""
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import abort, current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from portal.grids.models import COUNTY, GRID, SPECIAL, TOWN, VILLAGE, Grid
+
+ROLES = {
+    "county_admin": _l("县级管理员"),
+    "town_admin": _l("镇(街道)管理员"),
+    "village_admin": _l("村(社区)管理员"),
+    "grid_worker": _l("网格员"),
+    "info_officer": _l("信息员"),
+    "dept_staff": _l("部门人员"),
+    "assoc_officer": _l("协会负责人"),
+    "kiosk_operator": _l("积分超市操作员"),
+    "resident": _l("居民"),
+}
+
+#: A user may give a role to someone only if its rank is not above their own.
+ROLE_RANK = {
+    "county_admin": 100, "town_admin": 80, "village_admin": 60, "dept_staff": 50,
+    "grid_worker": 40, "info_officer": 40, "assoc_officer": 30, "kiosk_operator": 20,
+    "resident": 10,
+}
+
+#: The levels of the grid tree a role's scope may be.
+ROLE_SCOPE_LEVELS = {
+    "county_admin": (COUNTY,),
+    "town_admin": (TOWN,),
+    "village_admin": (VILLAGE,),
+    "grid_worker": (GRID, SPECIAL),
+    "info_officer": (VILLAGE,),
+    "dept_staff": (COUNTY, TOWN),
+    "assoc_officer": (VILLAGE,),
+    "kiosk_operator": (VILLAGE,),
+    "resident": (GRID, SPECIAL),
+}
+
+ADMINS = ("county_admin", "town_admin", "village_admin")
+STAFF = (*ADMINS, "grid_worker", "info_officer", "dept_staff", "assoc_officer")
+
+
+@dataclass(frozen=True)
+class Permission:
+    name: str
+    label: str
+    #: Roles that hold the permission unless a deployment changes it.
+    roles: tuple = field(default_factory=tuple)
+
+
+CORE_PERMISSIONS = (
+    Permission("grids.view", _l("查看网格"), STAFF),
+    Permission("grids.manage", _l("管理网格与人员"), ADMINS),
+    Permission("users.manage", _l("管理用户"), ADMINS),
+    Permission("modules.manage", _l("开关功能模块"), ("county_admin", "town_admin")),
+    Permission("audit.view", _l("查看审计日志"), ("county_admin", "town_admin")),
+)
+
+
+def permission_registry(app=None) -> dict[str, Permission]:
+    app = app or current_app
+    return app.extensions["portal_permissions"]
+
+
+def role_has(role: str, permission: str) -> bool:
+    perm = permission_registry().get(permission)
+    return perm is not None and role in perm.roles
+
+
+def object_scope_code(obj) -> str | None:
+    """The grid code a record belongs to: a grid's own, or that of the grid it hangs on."""
+    if obj is None:
+        return None
+    if isinstance(obj, Grid):
+        return obj.code
+    if getattr(obj, "scope_code", None):
+        return obj.scope_code
+    grid = getattr(obj, "grid", None)
+    if grid is not None:
+        return grid.code
+    return None
+
+
+def in_scope(user, obj) -> bool:
+    code = object_scope_code(obj)
+    return code is None or code.startswith(user.scope.code)
+
+
+def default_check_permission(user, action, obj):
+    """The core's answer, used when no plugin answers first."""
+    if user is None or not user.is_authenticated:
+        return False
+    return role_has(user.role, action) and in_scope(user, obj)
+
+
+def can(user, action: str, obj=None) -> bool:
+    """Ask the plugins on for the user's town first (any may decide), then the core's default."""
+    from portal.plugins import host
+
+    if user is None or not user.is_authenticated:
+        return False
+    answer = host().hook(user.scope, "check_permission")(user=user, action=action, obj=obj)
+    return bool(answer)
+
+
+def requires(permission: str):
+    """View decorator: logged in and holding the permission, else 403 (the page exists for
+    everyone; records outside one's scope are refused separately with 404)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not can(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission
+        return wrapped
+
+    return decorator
+
+
+def assignable_roles(user) -> list[str]:
+    rank = ROLE_RANK[user.role]
+    return [r for r in ROLES if ROLE_RANK[r] <= rank]
+
+
+def can_assign(user, role: str, scope: Grid) -> bool:
+    return (role in assignable_roles(user)
+            and scope.code.startswith(user.scope.code)
+            and scope.level in ROLE_SCOPE_LEVELS[role])

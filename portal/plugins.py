@@ -1,0 +1,232 @@
+"""The plugin host: one pluggy PluginManager per app, and per-town switching at run time.
+
+Every plugin is registered at start-up whatever the towns chose; a town's switched-off plugins are
+left out of the hook calls made for that town (``subset_hook_caller``), out of its menus and cards,
+and their blueprints answer 404 for it. A plugin that fails to import or to set up is recorded in
+``failed`` with its error and left out; the portal and every other plugin go on.
+"""
+import importlib
+import logging
+import os
+import re
+import traceback
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+import pluggy
+from flask import abort, g, request
+from flask_login import current_user
+from markupsafe import Markup
+
+from portal import hookspecs
+
+log = logging.getLogger(__name__)
+
+#: Built-in optional modules, by import path. Listed explicitly: nothing is registered by accident.
+BUILTIN_PLUGINS: tuple[str, ...] = ()
+
+#: Core behaviour written as an ordinary (always-on) plugin.
+CORE_PLUGINS = ("portal.core_hooks",)
+
+ENTRY_POINT_GROUP = "portal.plugins"
+PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+
+
+@dataclass(order=True)
+class MenuLink:
+    order: int
+    label: str
+    url: str
+
+
+@dataclass(order=True)
+class Card:
+    order: int
+    title: str
+    body: Markup
+    url: str | None = None
+
+
+@dataclass(order=True)
+class Tab:
+    order: int
+    label: str
+    url: str
+
+
+class PluginSetupError(Exception):
+    pass
+
+
+class PluginHost:
+    def __init__(self, app):
+        self.app = app
+        self.pm = pluggy.PluginManager("portal")
+        self.pm.add_hookspecs(hookspecs)
+        #: name -> module of every switchable plugin that loaded.
+        self.optional: dict[str, object] = {}
+        #: name -> error text of every plugin that failed to import or to set up.
+        self.failed: dict[str, str] = {}
+        #: blueprint name -> plugin name, for the 404 guard.
+        self.blueprint_owner: dict[str, str] = {}
+        self.migration_dirs: list[str] = []
+        if os.environ.get("PORTAL_TRACE_HOOKS") == "1":
+            self.pm.trace.root.setwriter(print)
+            self.pm.enable_tracing()
+
+    # ------------------------------------------------------------ discovery
+
+    def load(self):
+        for path in CORE_PLUGINS:
+            self.pm.register(importlib.import_module(path), name=path.rsplit(".", 1)[-1])
+        for path in (*BUILTIN_PLUGINS, *self.app.config["PLUGINS_EXTRA"]):
+            self._load(path.rsplit(".", 1)[-1], lambda p=path: importlib.import_module(p))
+        if self.app.config["PLUGINS_ENTRY_POINTS"]:
+            for ep in entry_points(group=ENTRY_POINT_GROUP):
+                self._load(ep.name, ep.load)
+
+    def _load(self, name, importer):
+        if name in self.optional or name in self.failed:
+            return
+        try:
+            if not PLUGIN_NAME.match(name):
+                raise PluginSetupError(f"plugin name {name!r} must be lower-case letters, digits, _")
+            module = importer()
+            self.pm.register(module, name=name)
+            self.optional[name] = module
+            check_table_prefixes(name, module)
+        except Exception as exc:  # a broken plugin must never take the portal down
+            self._fail(name, exc)
+
+    def _fail(self, name, exc):
+        self.failed[name] = f"{type(exc).__name__}: {exc}"
+        log.error("plugin %s failed and is left out:\n%s", name, traceback.format_exc())
+        plugin = self.optional.pop(name, None)
+        if plugin is not None and self.pm.is_registered(plugin):
+            self.pm.unregister(plugin)
+
+    # ------------------------------------------------------------ set-up hooks, one plugin at a time
+
+    def setup(self, cli):
+        from portal.permissions import CORE_PERMISSIONS
+
+        permissions = {p.name: p for p in CORE_PERMISSIONS}
+        for name, module in list(self.optional.items()):
+            try:
+                self._setup_one(name, module, cli, permissions)
+            except Exception as exc:
+                self._fail(name, exc)
+        self.app.extensions["portal_permissions"] = permissions
+
+    def _call_one(self, module, hook, **kwargs):
+        impl = getattr(module, hook, None)
+        if impl is None:
+            return None
+        caller = self.pm.subset_hook_caller(hook, remove_plugins=[
+            p for p in self.pm.get_plugins() if p is not module])
+        results = caller(**kwargs)
+        return results[0] if results else None
+
+    def _setup_one(self, name, module, cli, permissions):
+        self._call_one(module, "configure_app", app=self.app)
+        for bp in self._call_one(module, "register_blueprints") or []:
+            if bp.name != name and not bp.name.startswith(name + "_"):
+                raise PluginSetupError(f"blueprint {bp.name!r} must be named after the plugin")
+            self.app.register_blueprint(bp)
+            self.blueprint_owner[bp.name] = name
+        versions = self._call_one(module, "register_migrations")
+        if versions:
+            self.migration_dirs.append(str(versions))
+        for perm in self._call_one(module, "register_permissions") or []:
+            if not perm.name.startswith(name + "."):
+                raise PluginSetupError(f"permission {perm.name!r} must start with {name}.")
+            permissions[perm.name] = perm
+        self._call_one(module, "register_commands", cli=cli)
+
+    # ------------------------------------------------------------ per-town switching
+
+    def info(self, name) -> dict:
+        module = self.optional[name]
+        data = self._call_one(module, "plugin_info") or {}
+        return {"label": data.get("label", name), "description": data.get("description", "")}
+
+    def enabled_names(self, scope) -> set[str]:
+        """Plugins on for the grid node ``scope``: its town's choice; for a county, every plugin
+        that some town under it has switched on. Cached for the request."""
+        from portal.modules.services import enabled_modules
+
+        if scope is None:
+            return set()
+        cache = g.setdefault("_portal_enabled", {}) if _in_request() else {}
+        if scope.code not in cache:
+            cache[scope.code] = enabled_modules(scope) & set(self.optional)
+        return cache[scope.code]
+
+    def hook(self, scope, name):
+        """The hook ``name`` restricted to the plugins on for ``scope``."""
+        enabled = self.enabled_names(scope)
+        off = [m for n, m in self.optional.items() if n not in enabled]
+        return self.pm.subset_hook_caller(name, remove_plugins=off)
+
+    def collect(self, scope, name, /, **kwargs) -> list:
+        """Call a list-returning UI hook for ``scope`` and flatten the results, sorted."""
+        items = []
+        for result in self.hook(scope, name)(**kwargs):
+            items.extend(result if isinstance(result, (list, tuple)) else [result])
+        return sorted(items, key=lambda item: getattr(item, "order", 0))
+
+    def notify(self, scope, event, /, **kwargs):
+        """Tell the plugins that are on for ``scope`` that something happened."""
+        self.hook(scope, event)(**kwargs)
+
+    def guard_blueprints(self):
+        """before_request: a plugin's pages are 404 where the plugin is off."""
+        owner = next((self.blueprint_owner[b] for b in request.blueprints
+                      if b in self.blueprint_owner), None)
+        if owner is None:
+            return None
+        scope = request_scope()
+        if scope is None or owner not in self.enabled_names(scope):
+            abort(404)
+        return None
+
+
+def _in_request():
+    from flask import has_request_context
+
+    return has_request_context()
+
+
+def request_scope():
+    """The grid node a plugin page is about: a ``town_code`` or ``grid_code`` in the URL (public
+    pages), else the logged-in user's scope."""
+    from portal.grids.models import Grid
+    from portal.extensions import db
+
+    args = request.view_args or {}
+    code = args.get("town_code") or args.get("grid_code")
+    if code:
+        return db.session.scalar(db.select(Grid).filter_by(code=code))
+    if current_user.is_authenticated:
+        return current_user.scope
+    return None
+
+
+def check_table_prefixes(name, module):
+    """A plugin's tables must carry its name as prefix (``points_ledger``), so that plugins can
+    never collide with each other or with the core."""
+    from portal.extensions import db
+
+    package = module.__name__
+    for mapper in db.Model.registry.mappers:
+        cls = mapper.class_
+        if cls.__module__ == package or cls.__module__.startswith(package + "."):
+            table = mapper.local_table.name
+            if not table.startswith(name + "_"):
+                raise PluginSetupError(f"table {table!r} must start with {name}_")
+
+
+def host(app=None) -> PluginHost:
+    from flask import current_app
+
+    return (app or current_app).extensions["portal_plugins"]

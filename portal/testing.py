@@ -1,0 +1,187 @@
+"""Shared pytest fixtures for the core's and the plugins' tests.
+
+Each test gets a fresh database: a new SQLite file, or, when PORTAL_TEST_DATABASE_URL names a
+PostgreSQL database, that database emptied and rebuilt. Load with
+``pytest_plugins = ["portal.testing"]``.
+"""
+import os
+import secrets
+from types import SimpleNamespace
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+
+PASSWORD = "secret123"
+
+
+class PortalClient(FlaskClient):
+    """A test client that sends a valid CSRF token with every state change unless told not to,
+    because the portal (rightly) refuses any POST without one."""
+
+    def open(self, *args, **kwargs):
+        # Tests keep an app context open, and Flask reuses it for each request, so `g` (where
+        # Flask-Login caches the user) would leak from one request into the next.
+        from flask import g, has_app_context
+
+        if has_app_context():
+            vars(g._get_current_object()).clear()
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", secrets.token_hex(20))
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def post(self, *args, csrf=True, **kwargs):
+        if csrf:
+            data = kwargs.setdefault("data", {})
+            if isinstance(data, dict):
+                data.setdefault("csrf_token", self.csrf_token())
+        return super().post(*args, **kwargs)
+
+    def htmx_post(self, url, data=None, csrf=True, **kwargs):
+        headers = {"HX-Request": "true", **kwargs.pop("headers", {})}
+        if csrf:
+            headers["X-CSRFToken"] = self.csrf_token()
+        return super().post(url, data=data or {}, headers=headers, **kwargs)
+
+    def htmx_get(self, url, **kwargs):
+        return self.get(url, headers={"HX-Request": "true"}, **kwargs)
+
+    def login(self, username, password=PASSWORD):
+        response = self.post("/login", data={"login": username, "password": password})
+        assert response.status_code == 302, f"login as {username} failed: {response.status_code}"
+        return response
+
+    def logout(self):
+        return self.post("/logout")
+
+
+def test_database_url(tmp_path) -> str:
+    return os.environ.get("PORTAL_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+def reset_database():
+    """Empty the database completely (PostgreSQL keeps data between tests otherwise)."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture
+def plugins_extra():
+    """Import paths of extra plugins for the app under test; override in a conftest."""
+    return []
+
+
+@pytest.fixture
+def app_config(tmp_path, plugins_extra):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": test_database_url(tmp_path),
+        "PLUGINS_EXTRA": plugins_extra,
+        "PLUGINS_ENTRY_POINTS": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
+
+
+@pytest.fixture
+def make_app(tmp_path, monkeypatch):
+    """Build an app on its own instance folder; the database starts empty (no tables)."""
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "instance"))
+    apps = []
+
+    def build(config):
+        app = create_app(config)
+        app.test_client_class = PortalClient
+        with app.app_context():
+            reset_database()
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app, app_config):
+    app = make_app(app_config)
+    with app.app_context():
+        db.create_all()  # tests only; real databases are built by migrations
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def build_tree():
+    """A small county: town A (two villages, three base grids, a special grid) and town B (one
+    village, one grid), a user for every role in town A and two in town B, and a few households."""
+    from portal.auth.services import create_user
+    from portal.grids import services as grids
+    from portal.people.services import add_household, add_resident
+
+    county = grids.create_county("430624", "湘阴县")
+    town_a = grids.create_grid(county, "town", "文星镇")
+    village_a1 = grids.create_grid(town_a, "village", "城西社区")
+    grid_a1 = grids.create_grid(village_a1, "grid", "第一网格")
+    grid_a2 = grids.create_grid(village_a1, "grid", "第二网格")
+    special_a = grids.create_grid(village_a1, "special", "工业园", special_kind="enterprise")
+    village_a2 = grids.create_grid(town_a, "village", "凤南村")
+    grid_a3 = grids.create_grid(village_a2, "grid", "凤南一组")
+    town_b = grids.create_grid(county, "town", "樟树镇")
+    village_b1 = grids.create_grid(town_b, "village", "荷叶村")
+    grid_b1 = grids.create_grid(village_b1, "grid", "荷叶塘")
+
+    scopes = {
+        "county_admin": county, "town_admin": town_a, "village_admin": village_a1,
+        "grid_worker": grid_a1, "info_officer": village_a1, "dept_staff": county,
+        "assoc_officer": village_a1, "kiosk_operator": village_a1, "resident": grid_a1,
+    }
+    users = {role: create_user(username=role, password=PASSWORD, role=role, scope=scope,
+                               display_name=f"{role} 用户")
+             for role, scope in scopes.items()}
+    users["b_town_admin"] = create_user(username="b_town_admin", password=PASSWORD,
+                                        role="town_admin", scope=town_b)
+    users["b_grid_worker"] = create_user(username="b_grid_worker", password=PASSWORD,
+                                         role="grid_worker", scope=grid_b1)
+
+    h1 = add_household(grid_a1, "城西路1号")
+    add_resident(h1, "张三丰")
+    add_resident(h1, "李秀英", relation="spouse")
+    h2 = add_household(grid_a1, "城西路2号")
+    add_resident(h2, "王小明")
+    h3 = add_household(grid_a3, "凤南一组5号")
+    add_resident(h3, "赵大")
+    h4 = add_household(grid_b1, "荷叶塘8号")
+    add_resident(h4, "陈二")
+    add_resident(h4, "陈三", relation="child")
+    db.session.commit()
+    return SimpleNamespace(
+        county=county, town_a=town_a, village_a1=village_a1, village_a2=village_a2,
+        grid_a1=grid_a1, grid_a2=grid_a2, grid_a3=grid_a3, special_a=special_a,
+        town_b=town_b, village_b1=village_b1, grid_b1=grid_b1, users=users)
+
+
+@pytest.fixture
+def tree(app):
+    return build_tree()

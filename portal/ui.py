@@ -1,0 +1,88 @@
+"""What every page shares: language choice, navigation, error pages, template helpers."""
+from flask import current_app, has_request_context, render_template, request, session, url_for
+from flask_babel import get_locale, lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from portal.extensions import db, login_manager
+from portal.plugins import MenuLink, host
+
+CORE_MENU = (
+    ("home.index", _l("首页"), None),
+    ("grids.index", _l("网格"), "grids.view"),
+    ("admin.users_list", _l("用户"), "users.manage"),
+    ("admin.modules_page", _l("功能模块"), "modules.manage"),
+    ("admin.audit_log", _l("审计日志"), "audit.view"),
+)
+
+
+def select_locale():
+    if not has_request_context():  # command line: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    lang = session.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    from portal.auth.models import User
+
+    return db.session.get(User, int(user_id))
+
+
+def menu_for(user) -> list[MenuLink]:
+    from portal.permissions import can
+
+    links = [MenuLink(i * 10, str(label), url_for(endpoint))
+             for i, (endpoint, label, perm) in enumerate(CORE_MENU)
+             if perm is None or can(user, perm)]
+    from portal.modules.services import town_of
+
+    links += host().collect(user.scope, "menu_links", user=user, town=town_of(user.scope))
+    return links
+
+
+def template_slot(name, **context):
+    """Insert what the plugins that are on for this page's scope render at a named slot."""
+    scope = context.get("scope") or (current_user.scope if current_user.is_authenticated else None)
+    parts = host().hook(scope, "template_slot")(name=name, context=context)
+    return Markup("").join(Markup(p) for p in parts if p)
+
+
+def init_app(app):
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.login_message_category = "info"
+
+    @app.context_processor
+    def navigation():
+        from portal.permissions import ROLES, can
+
+        menu = menu_for(current_user) if current_user.is_authenticated else []
+        return {"main_menu": menu, "can": can, "ROLES": ROLES, "template_slot": template_slot,
+                "languages": app.config["LANGUAGES"], "get_locale": get_locale}
+
+    @app.template_filter("mask_phone")
+    def mask_phone(value):
+        if not value or len(value) < 7:
+            return value or ""
+        return value[:3] + "****" + value[-4:]
+
+    for code, title in ((400, _l("请求有误")), (403, _l("没有权限")), (404, _l("页面不存在")),
+                        (405, _l("请求方式不被允许")), (413, _l("上传的文件太大")),
+                        (429, _l("尝试次数过多")), (500, _l("服务器出错了"))):
+        app.register_error_handler(code, _error_page(code, title))
+
+
+def _error_page(code, title):
+    def handler(error):
+        if code == 500:
+            db.session.rollback()
+        message = getattr(error, "description", "") if code in (400, 429) else ""
+        return render_template("errors.html", code=code, title=title, message=message), code
+
+    return handler

@@ -1,0 +1,7 @@
+"""A plugin that imports but fails while setting up."""
+from portal import hookimpl
+
+
+@hookimpl
+def register_blueprints():
+    raise RuntimeError("blueprint set-up exploded")

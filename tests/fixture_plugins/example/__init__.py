@@ -1,0 +1,129 @@
+"""A throwaway plugin that implements every hook, so the tests can prove each one works.
+
+It records the events it receives in EVENTS (per app, keyed by the app's id) for the tests to read.
+"""
+from pathlib import Path
+
+import click
+from flask import Blueprint, current_app, render_template, url_for
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from portal import hookimpl
+from portal.extensions import db
+from portal.permissions import Permission, requires
+from portal.plugins import Card, MenuLink, Tab
+
+from .models import ExampleNote
+
+EVENTS: list[tuple] = []
+
+bp = Blueprint("example", __name__, url_prefix="/example", template_folder="templates",
+               static_folder="static")
+
+
+@bp.route("/")
+@requires("example.view")
+def index():
+    notes = db.session.scalars(db.select(ExampleNote).order_by(ExampleNote.id)).all()
+    return render_template("example/index.html", notes=notes)
+
+
+@bp.route("/public/<town_code>")
+def public(town_code):
+    return "example public page for " + escape(town_code)
+
+
+@hookimpl
+def plugin_info():
+    return {"label": "示例模块", "description": "测试用的示例模块"}
+
+
+@hookimpl
+def configure_app(app):
+    app.config.setdefault("EXAMPLE_GREETING", "你好")
+
+
+@hookimpl
+def register_blueprints():
+    return [bp]
+
+
+@hookimpl
+def register_migrations():
+    return Path(__file__).parent / "migrations" / "versions"
+
+
+@hookimpl
+def register_permissions():
+    return [Permission("example.view", "查看示例", ("county_admin", "town_admin", "grid_worker"))]
+
+
+@hookimpl
+def register_commands(cli):
+    @cli.command("example-hello")
+    def hello():
+        """Say hello (proves register_commands)."""
+        click.echo(current_app.config["EXAMPLE_GREETING"] + " from example")
+
+
+@hookimpl
+def register_demo_data(town, db):
+    exists = db.session.scalar(db.select(ExampleNote.id).filter_by(grid_id=town.id))
+    if not exists:
+        db.session.add(ExampleNote(grid_id=town.id, text=f"demo note for {town.name}"))
+
+
+@hookimpl
+def menu_links(user, town):
+    return [MenuLink(500, "示例", url_for("example.index"))]
+
+
+@hookimpl
+def dashboard_cards(scope, user):
+    return [Card(500, "示例卡片", Markup("<p>example card for {}</p>").format(scope.name))]
+
+
+@hookimpl
+def grid_tabs(grid, user):
+    return [Tab(500, "示例标签", url_for("example.index"))]
+
+
+@hookimpl
+def template_slot(name, context):
+    if name == "home_bottom":
+        return Markup('<p class="example-slot">example slot</p>')
+    return None
+
+
+@hookimpl
+def check_permission(user, action, obj):
+    # Residents normally see nothing of this module; this plugin lets them in (a decision hook
+    # answering before the core's default).
+    if action == "example.view" and user.role == "resident":
+        return True
+    return None
+
+
+def _event(name, **data):
+    EVENTS.append((name, data))
+
+
+@hookimpl
+def grid_created(grid, actor):
+    _event("grid_created", code=grid.code)
+
+
+@hookimpl
+def grid_changed(grid, change, actor):
+    _event("grid_changed", code=grid.code, change=change)
+
+
+@hookimpl
+def resident_created(resident, actor):
+    _event("resident_created", name=resident.name, grid=resident.grid.code)
+
+
+@hookimpl
+def module_switched(town, name, enabled, actor):
+    _event("module_switched", town=town.code, name=name, enabled=enabled)
