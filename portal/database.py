@@ -27,7 +27,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _plugin_version_locations(config):
     """Each plugin owns an Alembic branch in its own folder; Alembic sees them all at once."""
     dirs = [str(CORE_VERSIONS), *current_app.extensions["portal_plugins"].migration_dirs]
-    config.set_main_option("version_path_separator", "os")
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", os.pathsep.join(dirs))
     return config
 

@@ -180,12 +180,19 @@ class PluginHost:
         self.hook(scope, event)(**kwargs)
 
     def guard_blueprints(self):
-        """before_request: a plugin's pages are 404 where the plugin is off."""
+        """before_request: a plugin's pages are 404 where the plugin is off. Its static files
+        (CSS, images) stay public: they hold no data and public pages need them."""
+        if request.endpoint and request.endpoint.endswith(".static"):
+            return None
         owner = next((self.blueprint_owner[b] for b in request.blueprints
                       if b in self.blueprint_owner), None)
         if owner is None:
             return None
         scope = request_scope()
+        if scope is None and not current_user.is_authenticated:
+            from portal.extensions import login_manager
+
+            return login_manager.unauthorized()  # which town? only a login can tell
         if scope is None or owner not in self.enabled_names(scope):
             abort(404)
         return None

@@ -62,6 +62,12 @@ class PortalClient(FlaskClient):
         return self.post("/logout")
 
 
+def pytest_configure(config):
+    from portal.i18n import compile_catalogues
+
+    compile_catalogues()
+
+
 def test_database_url(tmp_path) -> str:
     return os.environ.get("PORTAL_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
 

@@ -2,6 +2,7 @@
 from flask import current_app, has_request_context, render_template, request, session, url_for
 from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
 from portal.extensions import db, login_manager
@@ -71,6 +72,11 @@ def init_app(app):
         if not value or len(value) < 7:
             return value or ""
         return value[:3] + "****" + value[-4:]
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error):
+        return render_template("errors.html", code=400, title=_l("请求有误"),
+                               message=_l("页面已过期，请刷新后重试。")), 400
 
     for code, title in ((400, _l("请求有误")), (403, _l("没有权限")), (404, _l("页面不存在")),
                         (405, _l("请求方式不被允许")), (413, _l("上传的文件太大")),

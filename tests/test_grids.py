@@ -192,7 +192,7 @@ def test_staff_with_photo_appear_on_the_public_notice_board(client, tree):
     client.login("village_admin")
     response = client.post(f"/grids/{tree.grid_a1.id}/staff/new", data={
         "post": "worker", "name": "刘网格", "phone": "13812345678", "duties": "每日巡查",
-        "sort_order": "1", "photo": (io.BytesIO(_png_bytes()), "me.png")},
+        "sort_order": "1", "photo_file": (io.BytesIO(_png_bytes()), "me.png")},
         content_type="multipart/form-data")
     assert response.status_code == 302
     staff = db.session.scalar(db.select(GridStaff).filter_by(name="刘网格"))
@@ -209,7 +209,7 @@ def test_staff_with_photo_appear_on_the_public_notice_board(client, tree):
 def test_a_fake_photo_is_refused_next_to_the_field(client, tree):
     client.login("village_admin")
     response = client.post(f"/grids/{tree.grid_a1.id}/staff/new", data={
-        "post": "worker", "name": "假照片", "photo": (io.BytesIO(b"<script>x</script>"), "x.png")},
+        "post": "worker", "name": "假照片", "photo_file": (io.BytesIO(b"<script>x</script>"), "x.png")},
         content_type="multipart/form-data")
     assert response.status_code == 400
     assert "无法识别的图片文件" in response.get_data(as_text=True)

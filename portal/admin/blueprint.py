@@ -43,9 +43,9 @@ def users_list():
     q = request.args.get("q", "").strip()
     query = _scoped_users()
     if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        query = query.where(or_(User.username.like(like), User.display_name.like(like),
-                                User.phone.like(like)))
+        query = query.where(or_(User.username.contains(q, autoescape=True),
+                                User.display_name.contains(q, autoescape=True),
+                                User.phone.contains(q, autoescape=True)))
     total = db.session.scalar(db.select(func.count()).select_from(query.subquery()))
     page = _page()
     rows = db.session.scalars(query.order_by(Grid.code, User.username)

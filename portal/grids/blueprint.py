@@ -62,10 +62,10 @@ def search():
     q = request.args.get("q", "").strip()
     results = []
     if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
         results = db.session.scalars(
             services.grids_in(current_user.scope)
-            .where(db.or_(Grid.name.like(like), Grid.code.like(like))).limit(20)).all()
+            .where(db.or_(Grid.name.contains(q, autoescape=True),
+                          Grid.code.startswith(q, autoescape=True))).limit(20)).all()
     return render("grids/search.html", "grids/_search_results.html", q=q, results=results)
 
 
@@ -204,19 +204,28 @@ def _scoped_staff(grid, staff_id) -> GridStaff:
 
 
 @bp.route("/<int:grid_id>/staff/new", methods=["GET", "POST"])
+@requires("grids.manage")
+def staff_new(grid_id):
+    grid = services.get_scoped_grid(current_user, grid_id)
+    return _staff_form(grid, None)
+
+
 @bp.route("/<int:grid_id>/staff/<int:staff_id>", methods=["GET", "POST"])
 @requires("grids.manage")
-def staff_form(grid_id, staff_id=None):
+def staff_edit(grid_id, staff_id):
+    grid = services.get_scoped_grid(current_user, grid_id)
+    return _staff_form(grid, _scoped_staff(grid, staff_id))
+
+
+def _staff_form(grid, staff):
     from portal import audit
 
-    grid = services.get_scoped_grid(current_user, grid_id)
-    staff = _scoped_staff(grid, staff_id) if staff_id else None
     form = StaffForm(obj=staff)
     if form.validate_on_submit():
         try:
-            photo = save_photo(form.photo.data) if form.photo.data else None
+            photo = save_photo(form.photo_file.data) if form.photo_file.data else None
         except UploadError as error:
-            form.photo.errors = [*form.photo.errors, str(error)]
+            form.photo_file.errors = [*form.photo_file.errors, str(error)]
         else:
             record = staff or GridStaff(grid_id=grid.id)
             record.photo = photo or record.photo

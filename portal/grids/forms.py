@@ -46,5 +46,6 @@ class StaffForm(FlaskForm):
     duties = TextAreaField(_l("职责"), filters=[strip], validators=[Optional(), Length(max=500)])
     sort_order = IntegerField(_l("排序"), default=0,
                               validators=[Optional(), NumberRange(0, 999, _l("排序应在0到999之间。"))])
-    photo = FileField(_l("照片"), validators=[
+    #: Not called "photo": that would be filled from the model's stored file name.
+    photo_file = FileField(_l("照片"), validators=[
         FileAllowed(["jpg", "jpeg", "png", "webp"], _l("照片只能是 JPG、PNG 或 WebP 图片。"))])

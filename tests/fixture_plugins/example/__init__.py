@@ -105,8 +105,8 @@ def check_permission(user, action, obj):
     return None
 
 
-def _event(name, **data):
-    EVENTS.append((name, data))
+def _event(event, /, **data):
+    EVENTS.append((event, data))
 
 
 @hookimpl

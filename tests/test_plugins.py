@@ -1,0 +1,286 @@
+"""The plugin system: every hook proven by the example plugin, per-town switching, failures."""
+import inspect
+import sys
+
+import pytest
+
+from portal import hookspecs
+from portal.audit import AuditEntry
+from portal.extensions import db
+from portal.modules.services import ModuleError, set_module
+from portal.plugins import host
+from tests.fixture_plugins import example
+from tests.fixture_plugins.example.models import ExampleNote
+
+
+def _events(name):
+    return [data for event, data in example.EVENTS if event == name]
+
+
+@pytest.fixture(autouse=True)
+def clear_events():
+    example.EVENTS.clear()
+
+
+def test_every_hook_has_a_test_and_an_example_implementation():
+    specs = [name for name, obj in inspect.getmembers(hookspecs)
+             if inspect.isfunction(obj) and hasattr(obj, "portal_spec")]
+    assert len(specs) >= 15
+    tests = [name for name in globals() if name.startswith("test_hook_")]
+    for spec in specs:
+        assert hasattr(example, spec), f"the example plugin does not implement {spec}"
+        assert any(f"test_hook_{spec}" in test for test in tests), f"no test for hook {spec}"
+
+
+# ---------------------------------------------------------------- set-up hooks
+
+
+def test_hook_configure_app(app):
+    assert app.config["EXAMPLE_GREETING"] == "你好"
+
+
+def test_hook_register_blueprints_and_blueprint_is_404_where_module_is_off(client, example_on):
+    client.login("town_admin")
+    assert client.get("/example/").status_code == 200
+    client.logout()
+    client.login("b_town_admin")
+    assert client.get("/example/").status_code == 404
+    client.logout()
+    assert client.get(f"/example/public/{example_on.town_a.code}").status_code == 200
+    assert client.get(f"/example/public/{example_on.town_b.code}").status_code == 404
+
+
+def test_hook_register_migrations(app):
+    dirs = host(app).migration_dirs
+    assert any(d.endswith("example/migrations/versions") for d in dirs)
+
+
+def test_hook_register_permissions(client, example_on):
+    from portal.permissions import permission_registry
+
+    assert "example.view" in permission_registry()
+    client.login("village_admin")  # not among the roles the plugin grants
+    assert client.get("/example/").status_code == 403
+
+
+def test_hook_register_commands(runner):
+    result = runner.invoke(args=["example-hello"])
+    assert result.exit_code == 0 and "你好 from example" in result.output
+
+
+def test_hook_register_demo_data_only_for_towns_with_the_module(app):
+    from portal.demo import load_demo
+    from portal.grids.models import Grid
+
+    load_demo()
+    town = db.session.scalar(db.select(Grid).filter_by(name="文星镇"))
+    set_module(town, "example", True)
+    db.session.commit()
+    load_demo()
+    load_demo()  # idempotent
+    notes = db.session.scalars(db.select(ExampleNote)).all()
+    assert [n.grid_id for n in notes] == [town.id]
+
+
+def test_hook_plugin_info(client, tree):
+    client.login("town_admin")
+    page = client.get("/admin/modules").get_data(as_text=True)
+    assert "示例模块" in page and "测试用的示例模块" in page
+
+
+# ---------------------------------------------------------------- UI hooks
+
+
+def test_hook_menu_links_only_where_on(client, example_on):
+    client.login("town_admin")
+    assert 'href="/example/"' in client.get("/").get_data(as_text=True)
+    client.logout()
+    client.login("b_town_admin")
+    assert 'href="/example/"' not in client.get("/").get_data(as_text=True)
+
+
+def test_hook_dashboard_cards_only_where_on(client, example_on):
+    client.login("village_admin")
+    assert "example card for 城西社区" in client.get("/").get_data(as_text=True)
+    client.logout()
+    client.login("b_town_admin")
+    assert "example card" not in client.get("/").get_data(as_text=True)
+
+
+def test_county_sees_modules_any_of_its_towns_uses(client, example_on):
+    client.login("county_admin")
+    assert "example card for 湘阴县" in client.get("/").get_data(as_text=True)
+
+
+def test_hook_grid_tabs(client, example_on):
+    client.login("town_admin")
+    assert "示例标签" in client.get(f"/grids/{example_on.grid_a1.id}").get_data(as_text=True)
+    client.logout()
+    client.login("b_town_admin")
+    assert "示例标签" not in client.get(f"/grids/{example_on.grid_b1.id}").get_data(as_text=True)
+
+
+def test_hook_template_slot(client, example_on):
+    client.login("town_admin")
+    assert "example slot" in client.get("/").get_data(as_text=True)
+    client.logout()
+    client.login("b_town_admin")
+    assert "example slot" not in client.get("/").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def test_hook_check_permission_lets_a_plugin_decide_first(client, example_on):
+    client.login("resident")  # the core gives residents nothing; the plugin lets them in
+    assert client.get("/example/").status_code == 200
+
+
+def test_hook_check_permission_is_not_asked_where_module_is_off(client, tree):
+    client.login("resident")
+    assert client.get("/example/").status_code == 404
+
+
+# ---------------------------------------------------------------- events
+
+
+def test_hook_grid_created_only_for_towns_with_the_module(example_on):
+    from portal.grids.services import create_grid
+
+    create_grid(example_on.village_a1, "grid", "新网格")
+    create_grid(example_on.village_b1, "grid", "另一个")
+    assert [e["code"] for e in _events("grid_created")] == ["430624001001003"]
+
+
+def test_hook_grid_changed(example_on):
+    from portal.grids.services import retire_grid, update_grid
+
+    update_grid(example_on.grid_a2, name="改名网格")
+    retire_grid(example_on.grid_a2)
+    assert [e["change"] for e in _events("grid_changed")] == ["update", "retire"]
+
+
+def test_hook_resident_created(example_on):
+    from portal.people.services import add_household, add_resident
+
+    add_resident(add_household(example_on.grid_a1, "新户"), "孙悟空")
+    add_resident(add_household(example_on.grid_b1, "新户"), "猪八戒")
+    assert _events("resident_created") == [{"name": "孙悟空", "grid": example_on.grid_a1.code}]
+
+
+def test_hook_module_switched(app, tree):
+    set_module(tree.town_b, "example", True)
+    set_module(tree.town_b, "example", False)
+    set_module(tree.town_b, "example", False)  # no change, no event
+    assert [e["enabled"] for e in _events("module_switched")] == [True, False]
+
+
+# ---------------------------------------------------------------- switching
+
+
+def test_switching_from_the_module_page_is_audited(client, tree):
+    client.login("town_admin")
+    response = client.htmx_post(f"/admin/modules/{tree.town_a.id}/example", data={"enabled": "1"})
+    assert response.status_code == 200
+    fragment = response.get_data(as_text=True)
+    assert "<html" not in fragment and "已开启" in fragment and 'hx-swap-oob="true"' in fragment
+    assert client.get("/example/").status_code == 200
+    entry = db.session.scalar(db.select(AuditEntry).filter_by(action="module.enable"))
+    assert entry.user_id == tree.users["town_admin"].id
+    assert entry.detail_dict == {"module": "example"}
+    client.post(f"/admin/modules/{tree.town_a.id}/example", data={"enabled": "0"})
+    assert client.get("/example/").status_code == 404
+    assert db.session.scalar(db.select(AuditEntry).filter_by(action="module.disable"))
+
+
+def test_a_town_admin_cannot_switch_another_town(client, tree):
+    client.login("town_admin")
+    assert client.post(f"/admin/modules/{tree.town_b.id}/example",
+                       data={"enabled": "1"}).status_code == 404
+    assert client.get(f"/admin/modules?town={tree.town_b.code}").status_code in (200,)
+    assert "樟树镇" not in client.get("/admin/modules").get_data(as_text=True)
+
+
+def test_county_admin_chooses_the_town(client, tree):
+    client.login("county_admin")
+    page = client.get(f"/admin/modules?town={tree.town_b.code}").get_data(as_text=True)
+    assert "功能模块 · 樟树镇" in page
+    assert client.get("/admin/modules?town=999").status_code == 404
+
+
+def test_only_towns_switch_modules(app, tree):
+    with pytest.raises(ModuleError):
+        set_module(tree.village_a1, "example", True)
+    with pytest.raises(ModuleError):
+        set_module(tree.town_a, "nonexistent", True)
+
+
+def test_cli_enable_disable_list(runner, tree):
+    result = runner.invoke(args=["plugins", "enable", "example", "--town", tree.town_a.code])
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(args=["plugins", "list", "--town", tree.town_a.code]).output
+    assert "example" in listing and " on " in listing
+    runner.invoke(args=["plugins", "disable", "example", "--town", tree.town_a.code])
+    listing = runner.invoke(args=["plugins", "list", "--town", tree.town_a.code]).output
+    assert " off " in listing
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry).where(
+        AuditEntry.action.in_(["module.enable", "module.disable"]))) == 2
+    bad = runner.invoke(args=["plugins", "enable", "example", "--town", tree.village_a1.code])
+    assert bad.exit_code != 0
+
+
+# ---------------------------------------------------------------- failures and discovery
+
+
+BROKEN = ["tests.fixture_plugins.broken_import", "tests.fixture_plugins.broken_setup",
+          "tests.fixture_plugins.wrongprefix"]
+
+
+@pytest.mark.parametrize("plugins_extra", [[example.__name__, *BROKEN]])
+def test_broken_plugins_are_listed_and_the_rest_works(client, tree):
+    plugins = host()
+    assert set(plugins.failed) == {"broken_import", "broken_setup", "wrongprefix"}
+    assert "not installed" in plugins.failed["broken_import"]
+    assert "exploded" in plugins.failed["broken_setup"]
+    assert "misnamed_things" in plugins.failed["wrongprefix"]
+    assert set(plugins.optional) == {"example"}
+    client.login("town_admin")
+    page = client.get("/admin/modules").get_data(as_text=True)
+    assert "加载失败的模块" in page and "blueprint set-up exploded" in page
+    assert client.get("/").status_code == 200
+
+
+def test_broken_plugins_are_logged(make_app, app_config, caplog):
+    make_app({**app_config, "PLUGINS_EXTRA": ["tests.fixture_plugins.broken_setup"]})
+    assert "broken_setup failed" in caplog.text
+
+
+def test_entry_point_plugins_are_discovered(make_app, app_config, monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    import portal.plugins as plugins_module
+
+    points = [EntryPoint("example", "tests.fixture_plugins.example", "portal.plugins"),
+              EntryPoint("broken_import", "tests.fixture_plugins.broken_import", "portal.plugins")]
+    monkeypatch.setattr(plugins_module, "entry_points",
+                        lambda group: points if group == "portal.plugins" else [])
+    app = make_app({**app_config, "PLUGINS_EXTRA": [], "PLUGINS_ENTRY_POINTS": True})
+    assert "example" in host(app).optional
+    assert "broken_import" in host(app).failed
+
+
+def test_hook_tracing_switch(make_app, app_config, monkeypatch, capsys):
+    monkeypatch.setenv("PORTAL_TRACE_HOOKS", "1")
+    app = make_app(app_config)
+    with app.app_context():
+        host(app).pm.hook.plugin_info()
+    assert "plugin_info" in capsys.readouterr().out
+
+
+def test_core_never_imports_a_plugin():
+    import pathlib
+
+    core = pathlib.Path(sys.modules["portal"].__file__).parent
+    for path in core.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert "import plugins" not in source and "from plugins" not in source, path
