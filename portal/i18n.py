@@ -21,3 +21,8 @@ def compile_catalogues(directories=(TRANSLATIONS,), force=False) -> list[Path]:
                 write_mo(mo_file, catalog)
             written.append(mo_path)
     return written
+
+
+if __name__ == "__main__":  # `python -m portal.i18n`, run by `make`
+    for path in compile_catalogues(force=True):
+        print(f"compiled {path}")

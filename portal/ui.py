@@ -54,6 +54,12 @@ def template_slot(name, **context):
     return Markup("").join(Markup(p) for p in parts if p)
 
 
+def page_url(page: int) -> str:
+    """This page's URL with its filters kept and another page number."""
+    args = {**(request.view_args or {}), **request.args.to_dict(), "page": page}
+    return url_for(request.endpoint, **args)
+
+
 def init_app(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录。")
@@ -65,7 +71,7 @@ def init_app(app):
 
         menu = menu_for(current_user) if current_user.is_authenticated else []
         return {"main_menu": menu, "can": can, "ROLES": ROLES, "template_slot": template_slot,
-                "languages": app.config["LANGUAGES"], "get_locale": get_locale}
+                "languages": app.config["LANGUAGES"], "get_locale": get_locale, "page_url": page_url}
 
     @app.template_filter("mask_phone")
     def mask_phone(value):

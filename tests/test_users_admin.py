@@ -112,3 +112,19 @@ def test_cli_users_create(runner, tree):
                                       tree.town_a.code])
     assert wrong_level.exit_code != 0
     assert db.session.scalar(db.select(User).filter_by(username="x2")) is None
+
+
+def test_pagination_swaps_the_table_without_a_full_reload(client, tree):
+    from portal.auth.services import create_user
+
+    for number in range(35):
+        create_user(username=f"worker{number:02d}", password="pass12345", role="grid_worker",
+                    scope=tree.grid_a2)
+    db.session.commit()
+    client.login("town_admin")
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert 'hx-get="/admin/users?page=2"' in first and 'hx-target="#users-table"' in first
+    second = client.htmx_get("/admin/users?page=2").get_data(as_text=True)
+    assert "<html" not in second and "第2页 / 2" in second
+    # town A holds 7 users of the tree and the 35 new ones: 30 on page 1, 12 (+ header) on page 2
+    assert "共42个用户" in second and second.count("<tr>") == 1 + 12

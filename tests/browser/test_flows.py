@@ -1,0 +1,91 @@
+"""What a person clicks through, in a real browser."""
+import os
+
+from portal.extensions import db
+from portal.grids.models import GridStaff
+from portal.modules.models import TownModule
+from portal.testing import PASSWORD
+
+SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS")  # keep copies somewhere to look at them
+
+
+def shot(page, tmp_path, name):
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if SCREENSHOTS:
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+    assert path.stat().st_size > 5000
+    return path
+
+
+def login(page, base, username):
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名 / 手机号 / 身份证号").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_town_admin_opens_a_notice_board_and_switches_a_module_on(page, live_server, tree,
+                                                                  tmp_path):
+    db.session.add(GridStaff(grid_id=tree.grid_a1.id, post="worker", name="刘网格",
+                             phone="13812345678", duties="每日巡查，采集信息"))
+    db.session.commit()
+
+    login(page, live_server, "town_admin")
+    assert page.get_by_role("heading", name="文星镇").is_visible()
+    shot(page, tmp_path, "home")
+
+    page.get_by_role("link", name="网格", exact=True).click()
+    page.get_by_role("link", name="城西社区").click()
+    page.get_by_role("link", name="第一网格").click()
+    page.get_by_role("link", name="公示牌").click()
+    assert page.get_by_text("刘网格").is_visible()
+    assert page.get_by_text("13812345678").is_visible()
+    shot(page, tmp_path, "notice-board")
+
+    page.goto(f"{live_server}/admin/modules")
+    row = page.locator("#module-example")
+    assert row.get_by_text("未开启").is_visible()
+    row.get_by_role("button", name="开启").click()
+    page.locator("#module-example").get_by_text("已开启").wait_for()
+    assert page.get_by_text("已为文星镇开启“示例模块”").is_visible()  # out-of-band flash
+    shot(page, tmp_path, "modules")
+    assert db.session.scalar(db.select(TownModule.enabled).filter_by(town_id=tree.town_a.id))
+    # the module's menu entry appears on the next page
+    page.goto(f"{live_server}/")
+    assert page.get_by_role("link", name="示例").is_visible()
+
+
+def test_wrong_password_shows_the_message_next_to_the_field(page, live_server, tree, tmp_path):
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名 / 手机号 / 身份证号").fill("town_admin")
+    page.get_by_label("密码").fill("wrong-password")
+    page.get_by_role("button", name="登录").click()
+    assert page.get_by_text("账号或密码不正确").is_visible()
+    shot(page, tmp_path, "login-error")
+
+
+def test_grid_page_on_a_phone(phone, live_server, tree, tmp_path):
+    login(phone, live_server, "village_admin")
+    phone.goto(f"{live_server}/grids/{tree.village_a1.id}")
+    # nothing wider than the screen: the page does not scroll sideways
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375
+    phone.get_by_text("☰ 菜单").click()
+    assert phone.get_by_role("link", name="用户").is_visible()
+    shot(phone, tmp_path, "phone-grid")
+
+
+def test_inline_rename_and_search_as_you_type(page, live_server, tree, tmp_path):
+    login(page, live_server, "village_admin")
+    page.goto(f"{live_server}/grids/{tree.grid_a2.id}")
+    page.get_by_role("button", name="改名").click()
+    page.locator("#grid-name-view input[name=name]").fill("城西第二网格")
+    page.get_by_role("button", name="保存").click()
+    page.locator("#grid-name-view").get_by_text("城西第二网格").wait_for()
+    page.goto(f"{live_server}/grids/{tree.village_a1.id}")
+    page.get_by_placeholder("按名称或编码查找本范围内的网格").fill("第二")
+    page.locator("#grid-search-results").get_by_role("link", name="城西第二网格").wait_for()
+    shot(page, tmp_path, "search")

@@ -1,0 +1,47 @@
+"""`portal demo`: a realistic county, a login for every role, and idempotent."""
+from portal.auth.models import User
+from portal.demo import DEMO_PASSWORD, load_demo
+from portal.extensions import db
+from portal.grids.models import Grid, GridStaff
+from portal.people.models import Household, Resident
+from portal.permissions import ROLES
+
+
+def _counts():
+    return {model.__name__: db.session.scalar(db.select(db.func.count()).select_from(model))
+            for model in (Grid, GridStaff, User, Household, Resident)}
+
+
+def test_demo_has_the_promised_shape(app):
+    logins = load_demo()
+    levels = dict(db.session.execute(
+        db.select(Grid.level, db.func.count()).group_by(Grid.level)).all())
+    assert levels["county"] == 1 and levels["town"] == 2
+    assert levels["village"] >= 6 and levels["grid"] >= 20 and levels["special"] >= 3
+    assert {role for _, role, _ in logins} == set(ROLES)
+    # every base and special grid has its staff on the notice board
+    unstaffed = db.session.scalar(db.select(db.func.count()).select_from(Grid).where(
+        Grid.level.in_(("grid", "special")), ~Grid.staff.any()))
+    assert unstaffed == 0
+    assert _counts()["Resident"] > 500
+
+
+def test_demo_is_idempotent(app):
+    load_demo()
+    before = _counts()
+    load_demo()
+    assert _counts() == before
+
+
+def test_if_empty_leaves_an_existing_database_alone(app, tree):
+    assert load_demo(if_empty=True) is None
+    assert db.session.scalar(db.select(User).filter_by(username="county")) is None
+
+
+def test_every_demo_login_works(app, client):
+    load_demo()
+    for username in ("county", "wenxing", "gridworker", "kiosk", "resident"):
+        response = client.post("/login", data={"login": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, username
+        assert client.get("/").status_code == 200
+        client.logout()
