@@ -9,7 +9,7 @@ from portal.audit import AuditEntry
 from portal.auth import services as users
 from portal.auth.models import User
 from portal.extensions import db
-from portal.forms import choices
+from portal.forms import choices, refuse
 from portal.grids.models import TOWN, Grid
 from portal.grids.services import get_scoped_grid, grids_in
 from portal.modules import services as modules
@@ -70,15 +70,6 @@ def _user_form(user=None):
     return form
 
 
-def _apply_user_error(form, error):
-    db.session.rollback()
-    field = getattr(form, error.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
-        form.form_errors.append(str(error))
-
-
 @bp.route("/users/new", methods=["GET", "POST"])
 @requires("users.manage")
 def user_new():
@@ -94,7 +85,7 @@ def user_new():
             flash(_("已创建用户 %(name)s。", name=user.username), "success")
             return redirect(url_for("admin.users_list"))
         except users.UserError as error:
-            _apply_user_error(form, error)
+            refuse(form, error)
     return render("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
 
 
@@ -122,7 +113,7 @@ def user_edit(user_id):
                 flash(_("已保存用户 %(name)s。", name=user.username), "success")
                 return redirect(url_for("admin.users_list"))
             except users.UserError as error:
-                _apply_user_error(form, error)
+                refuse(form, error)
     return render("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
 
 

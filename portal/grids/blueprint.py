@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.forms import choices
+from portal.forms import choices, refuse
 from portal.grids import services
 from portal.grids.forms import LEVEL_LABELS, POST_LABELS, SPECIAL_KIND_LABELS, GridForm, MoveForm, StaffForm
 from portal.grids.models import ALLOWED_CHILDREN, GRID, SPECIAL, Grid, GridStaff
@@ -23,15 +23,6 @@ PAGE_SIZE = 50
 def labels():
     return {"LEVEL_LABELS": LEVEL_LABELS, "POST_LABELS": POST_LABELS,
             "SPECIAL_KIND_LABELS": SPECIAL_KIND_LABELS}
-
-
-def _refuse(form, error: services.GridError):
-    db.session.rollback()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
-        form.form_errors.append(str(error))
 
 
 @bp.route("/")
@@ -87,7 +78,7 @@ def create(grid_id, level):
             flash(_("已新建“%(name)s”，编码 %(code)s。", name=grid.name, code=grid.code), "success")
             return redirect(url_for("grids.show", grid_id=grid.id))
         except services.GridError as error:
-            _refuse(form, error)
+            refuse(form, error)
     return render("grids/form.html", form=form, parent=parent, level=level, grid=None), \
         400 if form.errors else 200
 
@@ -108,7 +99,7 @@ def edit(grid_id):
             flash(_("已保存。"), "success")
             return redirect(url_for("grids.show", grid_id=grid.id))
         except services.GridError as error:
-            _refuse(form, error)
+            refuse(form, error)
     return render("grids/form.html", form=form, parent=grid.parent, level=grid.level,
                   grid=grid), 400 if form.errors else 200
 
@@ -159,34 +150,32 @@ def move(grid_id):
             flash(_("已移动，编码由 %(old)s 改为 %(new)s。", old=old_code, new=grid.code), "success")
             return redirect(url_for("grids.show", grid_id=grid.id))
         except services.GridError as error:
-            _refuse(form, error)
+            refuse(form, error)
     return render("grids/move.html", form=form, grid=grid), 400 if form.errors else 200
 
 
 @bp.route("/<int:grid_id>/retire", methods=["POST"])
 @requires("grids.manage")
 def retire(grid_id):
-    grid = services.get_scoped_grid(current_user, grid_id)
-    if grid.id == current_user.scope_id:
-        abort(403)
-    try:
-        services.retire_grid(grid, actor=current_user)
-        db.session.commit()
-        flash(_("“%(name)s”已撤销。", name=grid.name), "success")
-    except services.GridError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    return redirect(url_for("grids.show", grid_id=grid.id))
+    return _retire_or_restore(grid_id, services.retire_grid,
+                              lambda name: _("“%(name)s”已撤销。", name=name))
 
 
 @bp.route("/<int:grid_id>/restore", methods=["POST"])
 @requires("grids.manage")
 def restore(grid_id):
+    return _retire_or_restore(grid_id, services.restore_grid,
+                              lambda name: _("“%(name)s”已恢复。", name=name))
+
+
+def _retire_or_restore(grid_id, operation, done_message):
     grid = services.get_scoped_grid(current_user, grid_id)
+    if grid.id == current_user.scope_id:
+        abort(403)  # the root of one's own scope is not one's to retire
     try:
-        services.restore_grid(grid, actor=current_user)
+        operation(grid, actor=current_user)
         db.session.commit()
-        flash(_("“%(name)s”已恢复。", name=grid.name), "success")
+        flash(done_message(grid.name), "success")
     except services.GridError as error:
         db.session.rollback()
         flash(str(error), "error")
