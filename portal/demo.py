@@ -99,7 +99,7 @@ def load_demo(if_empty: bool = False):
             for grid_name in grid_names:
                 nodes[f"{village_name}/{grid_name}"] = _child(
                     village, GRID, grid_name, supervision_phone=SUPERVISION_PHONE,
-                    description=f"{village_name}{grid_name.replace('网格', '')}范围内住户")
+                    description=f"{village_name}{grid_name}所辖住户")
     for town_name, village_name, name, kind in SPECIAL_GRIDS:
         parent = nodes[village_name or town_name]
         nodes[name] = _child(parent, SPECIAL, name, special_kind=kind,

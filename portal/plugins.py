@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 import pluggy
-from flask import abort, g, request
+from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -157,7 +157,7 @@ class PluginHost:
 
         if scope is None:
             return set()
-        cache = g.setdefault("_portal_enabled", {}) if _in_request() else {}
+        cache = g.setdefault("_portal_enabled", {}) if has_request_context() else {}
         if scope.code not in cache:
             cache[scope.code] = enabled_modules(scope) & set(self.optional)
         return cache[scope.code]
@@ -196,12 +196,6 @@ class PluginHost:
         if scope is None or owner not in self.enabled_names(scope):
             abort(404)
         return None
-
-
-def _in_request():
-    from flask import has_request_context
-
-    return has_request_context()
 
 
 def request_scope():

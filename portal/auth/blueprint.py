@@ -49,7 +49,10 @@ def login():
             status = 429
         elif user is not None and user.check_password(form.password.data) and user.is_active:
             throttle.clear(throttle.account_key(user))
+            lang = session.get("lang")
             session.clear()  # a fresh session on login: no fixation
+            if lang:
+                session["lang"] = lang  # the language chosen on the login page stays
             login_user(user)
             user.last_login_at = utcnow()
             audit.record("user.login", user, scope_code=user.scope.code, user=user)
@@ -69,8 +72,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    lang = session.get("lang")
     logout_user()
     session.clear()
+    if lang:
+        session["lang"] = lang
     flash(_("已退出登录。"), "info")
     return redirect(url_for("auth.login"))
 
