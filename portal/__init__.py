@@ -13,7 +13,7 @@ __all__ = ["create_app", "hookimpl"]
 
 def create_app(config: dict | None = None) -> Flask:
     """Build a portal app. ``config`` overrides everything else (tests use it)."""
-    from portal import database, security, ui  # noqa: F401  (database installs listeners)
+    from portal import database, models, security, ui  # noqa: F401  (listeners, metadata)
     from portal.config import load_config
     from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
     from portal.plugins import PluginHost
@@ -56,6 +56,11 @@ def _register_core_blueprints(app):
     from portal.grids.public import bp as public_bp
     from portal.health import bp as health_bp
     from portal.home import bp as home_bp
+    from portal.people.blueprint import bp as people_bp
+    from portal.people.key_person_views import bp as keypersons_bp
+    from portal.people.transfer_views import bp as transfer_bp
+    from portal.people.visit_views import bp as visits_bp
 
-    for bp in (auth_bp, grids_bp, public_bp, admin_bp, health_bp, home_bp):
+    for bp in (auth_bp, grids_bp, public_bp, admin_bp, health_bp, home_bp, people_bp,
+               visits_bp, keypersons_bp, transfer_bp):
         app.register_blueprint(bp)

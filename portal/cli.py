@@ -153,7 +153,47 @@ def demo_command(if_empty):
         click.echo(f"  {username:16} {role:16} {scope}")
 
 
+@click.group("import")
+def import_group():
+    """Import data from Excel files."""
+
+
+@import_group.command("residents")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--scope", "scope_code", default=None,
+              help="Only grids under this code may be written (default: the whole tree).")
+@click.option("--good-rows-only", is_flag=True, help="Write the good rows even if some are bad.")
+@with_appcontext
+def import_residents(path, scope_code, good_rows_only):
+    """Import households and residents from an .xlsx file in the template's layout."""
+    from portal.extensions import db
+    from portal.grids.models import Grid
+    from portal.people.transfer import import_file
+
+    if scope_code:
+        scope = db.session.scalar(db.select(Grid).filter_by(code=scope_code))
+    else:
+        scope = db.session.scalar(db.select(Grid).where(Grid.parent_id.is_(None)).order_by(Grid.id))
+    if scope is None:
+        raise click.ClickException("没有可导入的网格 / no grid to import into")
+    with open(path, "rb") as handle:
+        report = import_file(handle.read(), scope, good_rows_only=good_rows_only)
+    if report.file_error:
+        raise click.ClickException(report.file_error)
+    for error in report.errors:
+        click.echo(f"row {error.row} [{error.column}]: {error.message}", err=True)
+    if report.errors and not good_rows_only:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{report.bad_rows} bad rows of {report.rows}: nothing was written "
+            "(fix them, or use --good-rows-only)")
+    db.session.commit()
+    click.echo(f"{report.rows} rows: households +{report.households_created} "
+               f"~{report.households_updated}, residents +{report.residents_created} "
+               f"~{report.residents_updated}, skipped {report.bad_rows} bad rows")
+
+
 def register(app):
     app.cli.commands.pop("alembic", None)  # replaced by our `db` group below
-    for command in (_db_group(), users_group, plugins_group, demo_command):
+    for command in (_db_group(), users_group, plugins_group, demo_command, import_group):
         app.cli.add_command(command)

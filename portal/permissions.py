@@ -63,6 +63,14 @@ CORE_PERMISSIONS = (
     Permission("users.manage", _l("管理用户"), ADMINS),
     Permission("modules.manage", _l("开关功能模块"), ("county_admin", "town_admin")),
     Permission("audit.view", _l("查看审计日志"), ("county_admin", "town_admin")),
+    Permission("people.view", _l("查看人口户籍"), STAFF),
+    Permission("people.manage", _l("登记和修改人口信息"), (*ADMINS, "grid_worker", "info_officer")),
+    Permission("people.sensitive", _l("查看完整身份证号和电话"),
+               (*ADMINS, "grid_worker", "info_officer")),
+    Permission("people.import", _l("导入人口信息"), (*ADMINS, "info_officer")),
+    Permission("people.key_persons", _l("查看重点人员"), ("county_admin", "town_admin")),
+    Permission("visits.record", _l("记录走访"), (*ADMINS, "grid_worker", "info_officer")),
+    Permission("settings.manage", _l("修改本镇规则"), ("county_admin", "town_admin")),
 )
 
 

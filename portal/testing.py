@@ -171,21 +171,23 @@ def build_tree():
     users["b_grid_worker"] = create_user(username="b_grid_worker", password=PASSWORD,
                                          role="grid_worker", scope=grid_b1)
 
-    h1 = add_household(grid_a1, "城西路1号")
-    add_resident(h1, "张三丰")
+    h1 = add_household(grid_a1, "城西路1号", number="001", colour="yellow")
+    zhang = add_resident(h1, "张三丰", id_number="430624195001010013", phone="13812345678",
+                         care=["elderly_alone"], party_member=True)
     add_resident(h1, "李秀英", relation="spouse")
-    h2 = add_household(grid_a1, "城西路2号")
+    h2 = add_household(grid_a1, "城西路2号", number="002")
     add_resident(h2, "王小明")
     h3 = add_household(grid_a3, "凤南一组5号")
     add_resident(h3, "赵大")
     h4 = add_household(grid_b1, "荷叶塘8号")
-    add_resident(h4, "陈二")
+    chen = add_resident(h4, "陈二", id_number="430624198002020022")
     add_resident(h4, "陈三", relation="child")
     db.session.commit()
     return SimpleNamespace(
         county=county, town_a=town_a, village_a1=village_a1, village_a2=village_a2,
         grid_a1=grid_a1, grid_a2=grid_a2, grid_a3=grid_a3, special_a=special_a,
-        town_b=town_b, village_b1=village_b1, grid_b1=grid_b1, users=users)
+        town_b=town_b, village_b1=village_b1, grid_b1=grid_b1, users=users,
+        household_a=h1, household_a2=h2, household_b=h4, resident_a=zhang, resident_b=chen)
 
 
 @pytest.fixture

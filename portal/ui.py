@@ -11,6 +11,9 @@ from portal.plugins import MenuLink, host
 CORE_MENU = (
     ("home.index", _l("首页"), None),
     ("grids.index", _l("网格"), "grids.view"),
+    ("people.index", _l("人口"), "people.view"),
+    ("visits.due", _l("待走访"), "people.view"),
+    ("keypersons.index", _l("重点人员"), "people.key_persons"),
     ("admin.users_list", _l("用户"), "users.manage"),
     ("admin.modules_page", _l("功能模块"), "modules.manage"),
     ("admin.audit_log", _l("审计日志"), "audit.view"),

@@ -1,46 +1,204 @@
-"""The population register's spine: households in grids and residents in households.
+"""The population register (人、户、房): houses in grids, households in houses, residents in
+households, the visits grid workers owe them, and the permission-gated key-person register.
 
-The foundation keeps only what the grid tree needs to count people under each node; the register
-(ID numbers, care categories, visits, history) grows here in its own issue.
+Nothing here is deleted: households move out, residents leave (deceased or moved away), and every
+change is in the audit log with who and when.
 """
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.timeutil import utcnow
 
+#: Attention colours (民情档案"三色"): red = special attention, yellow = key, green = general.
+COLOURS = ("red", "yellow", "green")
+#: Relation to the head of household.
+RELATIONS = ("head", "spouse", "child", "parent", "grandchild", "grandparent", "sibling",
+             "child_in_law", "other")
+#: Household registration (户籍) against actual residence.
+RESIDENCE = ("local", "registered_away", "non_registered")
+#: Care categories the articles name; several may apply to one resident.
+CARE_CATEGORIES = ("elderly_alone", "empty_nest", "disabled", "in_difficulty", "left_behind_child",
+                   "left_behind_woman", "left_behind_elder", "low_income", "veteran")
+#: Why a resident left the register.
+LEFT_REASONS = ("deceased", "moved_away")
+#: The five categories of key persons (五类重点人员).
+KEY_CATEGORIES = ("petitioner", "released_prisoner", "drug_user", "mental_illness",
+                  "community_correction")
 
-class Household(db.Model):
-    __tablename__ = "households"
+
+class House(db.Model):
+    """A dwelling (房屋) in a building (楼栋) or at a hamlet address."""
+
+    __tablename__ = "houses"
+    __table_args__ = (UniqueConstraint("grid_id", "address"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
+    #: Building name or number (楼栋); NULL for a house in a hamlet.
+    building: Mapped[str | None] = mapped_column(String(64))
+    #: The full address as residents say it, unique within the grid.
+    address: Mapped[str] = mapped_column(String(128))
+
+    grid: Mapped[Grid] = relationship()
+
+
+class Household(db.Model):
+    __tablename__ = "households"
+    __table_args__ = (UniqueConstraint("grid_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
+    house_id: Mapped[int | None] = mapped_column(ForeignKey("houses.id"), index=True)
+    #: Household number (户编号) within the grid: what an import matches on.
+    number: Mapped[str | None] = mapped_column(String(32))
     #: House number, hamlet or building address as the residents say it.
     address: Mapped[str] = mapped_column(String(128))
+    #: Attention colour, one of COLOURS; NULL for an ordinary household.
+    colour: Mapped[str | None] = mapped_column(String(8), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Households leave the register by moving out, never by deletion.
     moved_out_at: Mapped[datetime | None] = mapped_column()
 
     grid: Mapped[Grid] = relationship()
-    members: Mapped[list["Resident"]] = relationship(back_populates="household")
+    house: Mapped[House | None] = relationship()
+    members: Mapped[list["Resident"]] = relationship(back_populates="household",
+                                                     order_by="Resident.id")
+    visits: Mapped[list["Visit"]] = relationship(back_populates="household",
+                                                 order_by="Visit.visited_on.desc()")
+
+    @property
+    def active_members(self) -> list["Resident"]:
+        return [m for m in self.members if m.left_at is None]
+
+    @property
+    def head(self) -> "Resident | None":
+        return next((m for m in self.active_members if m.relation == "head"), None)
 
 
 class Resident(db.Model):
     __tablename__ = "residents"
+    __table_args__ = (
+        Index("ix_residents_name_initials", "name_initials"),
+        Index("ix_residents_name_pinyin", "name_pinyin"),
+        Index("ix_residents_id_reversed", "id_reversed"),
+        Index("ix_residents_phone_reversed", "phone_reversed"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     #: Denormalised from the household so that counts and scoping need no join.
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
     name: Mapped[str] = mapped_column(String(32))
-    #: Relation to the head of household: "head", "spouse", "child", "parent", "other".
+    #: One of RELATIONS.
     relation: Mapped[str] = mapped_column(String(16), default="head")
+    #: "M" or "F"; derived from the ID number when there is one.
+    sex: Mapped[str | None] = mapped_column(String(1))
+    #: Derived from the ID number when there is one.
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    #: 18-character resident ID number (GB 11643), unique across the portal.
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    #: One of RESIDENCE.
+    residence: Mapped[str] = mapped_column(String(16), default="local")
+    party_member: Mapped[bool] = mapped_column(default=False)
+    #: Search keys kept with the row: full pinyin, initials ("zsf" for 张三丰), and the ID number
+    #: and phone reversed, so "the last digits" is an indexed prefix search.
+    name_pinyin: Mapped[str | None] = mapped_column(String(128))
+    name_initials: Mapped[str | None] = mapped_column(String(32))
+    id_reversed: Mapped[str | None] = mapped_column(String(18))
+    phone_reversed: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Set when the resident dies or moves away; they stay in the register's history.
     left_at: Mapped[datetime | None] = mapped_column()
+    #: One of LEFT_REASONS.
+    left_reason: Mapped[str | None] = mapped_column(String(16))
 
     household: Mapped[Household] = relationship(back_populates="members")
     grid: Mapped[Grid] = relationship()
+    care: Mapped[list["ResidentCare"]] = relationship(cascade="all, delete-orphan",
+                                                      back_populates="resident")
+
+    @property
+    def care_categories(self) -> list[str]:
+        return sorted(c.category for c in self.care)
+
+    @property
+    def age(self) -> int | None:
+        if not self.birth_date:
+            return None
+        today = date.today()
+        return today.year - self.birth_date.year - (
+            (today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+
+
+class ResidentCare(db.Model):
+    """One care category of a resident (elderly living alone, disabled, left-behind child ...)."""
+
+    __tablename__ = "resident_care"
+    __table_args__ = (UniqueConstraint("resident_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    #: One of CARE_CATEGORIES.
+    category: Mapped[str] = mapped_column(String(24), index=True)
+
+    resident: Mapped[Resident] = relationship(back_populates="care")
+
+
+class Visit(db.Model):
+    """A grid worker's visit to a household (走访)."""
+
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_household_date", "household_id", "visited_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    #: The household's grid at the time of the visit.
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    visited_on: Mapped[date] = mapped_column(Date)
+    #: What the visitor found.
+    found: Mapped[str] = mapped_column(Text)
+    #: What has to happen next, if anything.
+    follow_up: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    household: Mapped[Household] = relationship(back_populates="visits")
+    grid: Mapped[Grid] = relationship()
+    user = relationship("User")
+
+
+class KeyPerson(db.Model):
+    """An entry of the key-person register (重点人员): highly sensitive, permission-gated, every
+    view audited."""
+
+    __tablename__ = "key_persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    #: One of KEY_CATEGORIES.
+    category: Mapped[str] = mapped_column(String(24))
+    #: Warning light for the control period: "red" (in control, watch closely) or "green".
+    light: Mapped[str] = mapped_column(String(8), default="red")
+    #: End of the control period; past it the light turns green by itself.
+    control_until: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Entries are closed, never deleted.
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+    resident: Mapped[Resident] = relationship()
+
+    @property
+    def scope_code(self) -> str:
+        return self.resident.grid.code
+
+    @property
+    def current_light(self) -> str:
+        if self.control_until and self.control_until < date.today():
+            return "green"
+        return self.light

@@ -1,18 +1,222 @@
+"""Changes to the register. Each checks its rule, writes the audit entry (the register's history)
+and tells the modules; the caller commits, so a refused change leaves nothing behind."""
+from flask_babel import gettext as _
+
+from portal import audit
 from portal.extensions import db
-from portal.people.models import Household, Resident
+from portal.grids.models import GRID, SPECIAL, Grid
+from portal.people.identity import from_id_number, pinyin_keys, reversed_digits
+from portal.people.models import (CARE_CATEGORIES, COLOURS, LEFT_REASONS, RELATIONS, RESIDENCE,
+                                  Household, Resident, ResidentCare)
 from portal.plugins import host
+from portal.timeutil import utcnow
+from portal.validators import id_number_problem, is_phone, normalise_phone
 
 
-def add_household(grid, address: str) -> Household:
-    household = Household(grid=grid, address=address)
+class PeopleError(ValueError):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def _check_grid(grid: Grid):
+    if grid.level not in (GRID, SPECIAL) or not grid.active:
+        raise PeopleError(_("住户只能登记在未撤销的基础网格或专属网格中。"), "grid")
+
+
+def add_household(grid: Grid, address: str, *, number=None, colour=None, actor=None) -> Household:
+    _check_grid(grid)
+    address = (address or "").strip()
+    if not address:
+        raise PeopleError(_("请填写住址。"), "address")
+    if colour not in (None, *COLOURS):
+        raise PeopleError(_("关注颜色只能是红、黄、绿或不设。"), "colour")
+    if number and db.session.scalar(db.select(Household.id).filter_by(grid_id=grid.id,
+                                                                       number=number)):
+        raise PeopleError(_("本网格已有户编号 %(number)s。", number=number), "number")
+    household = Household(grid_id=grid.id, address=address, number=number or None, colour=colour)
     db.session.add(household)
+    db.session.flush()
+    audit.record("household.create", household, scope_code=grid.code, user=actor,
+                 address=address)
     return household
 
 
-def add_resident(household: Household, name: str, relation: str = "head", actor=None) -> Resident:
+def set_search_keys(resident: Resident) -> None:
+    resident.name_pinyin, resident.name_initials = pinyin_keys(resident.name)
+    resident.id_reversed = reversed_digits(resident.id_number)
+    resident.phone_reversed = reversed_digits(resident.phone)
+
+
+def _clean_identity(resident: Resident | None, id_number, phone):
+    id_number = (id_number or "").strip().upper() or None
+    if id_number:
+        problem = id_number_problem(id_number)
+        if problem:
+            from portal.forms import ID_PROBLEMS
+
+            raise PeopleError(str(ID_PROBLEMS[problem]), "id_number")
+        other = db.session.scalar(db.select(Resident.id).filter_by(id_number=id_number))
+        if other and (resident is None or other != resident.id):
+            raise PeopleError(_("身份证号 %(id)s 已登记在其他居民名下。", id=id_number),
+                              "id_number")
+    phone = normalise_phone(phone or "") or None
+    if phone and not is_phone(phone):
+        raise PeopleError(_("请输入有效的手机号(11位)或座机号(如 0730-1234567)。"), "phone")
+    return id_number, phone
+
+
+def _apply(resident: Resident, *, name, relation, id_number, phone, residence, party_member,
+           care):
+    name = (name or "").strip()
+    if not name or len(name) > 32:
+        raise PeopleError(_("请填写姓名(不超过32个字)。"), "name")
+    if relation not in RELATIONS:
+        raise PeopleError(_("请选择与户主的关系。"), "relation")
+    if residence not in RESIDENCE:
+        raise PeopleError(_("请选择户籍情况。"), "residence")
+    unknown = set(care or ()) - set(CARE_CATEGORIES)
+    if unknown:
+        raise PeopleError(_("未知的关爱类别：%(c)s", c="、".join(sorted(unknown))), "care")
+    id_number, phone = _clean_identity(resident if resident.id else None, id_number, phone)
+    resident.name, resident.relation, resident.residence = name, relation, residence
+    resident.id_number, resident.phone, resident.party_member = id_number, phone, bool(party_member)
+    if id_number:
+        resident.sex, resident.birth_date = from_id_number(id_number)
+    wanted = set(care or ())
+    resident.care = [c for c in resident.care if c.category in wanted] + [
+        ResidentCare(category=c) for c in sorted(wanted - {c.category for c in resident.care})]
+    set_search_keys(resident)
+
+
+def add_resident(household: Household, name: str, relation: str = "head", actor=None, *,
+                 id_number=None, phone=None, residence="local", party_member=False,
+                 care=()) -> Resident:
     """Register a resident and tell the modules switched on for their town."""
-    resident = Resident(household=household, grid=household.grid, name=name, relation=relation)
+    resident = Resident(household_id=household.id, grid_id=household.grid_id)
+    with db.session.no_autoflush:
+        _apply(resident, name=name, relation=relation, id_number=id_number, phone=phone,
+               residence=residence, party_member=party_member, care=care)
     db.session.add(resident)
     db.session.flush()
+    audit.record("resident.create", resident, scope_code=household.grid.code, user=actor,
+                 name=resident.name, household=household.id)
     host().notify(household.grid, "resident_created", resident=resident, actor=actor)
     return resident
+
+
+def update_resident(resident: Resident, actor=None, **values) -> Resident:
+    before = _snapshot(resident)
+    with db.session.no_autoflush:
+        _apply(resident, **{**_editable(resident), **values})
+    after = _snapshot(resident)
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes:
+        audit.record("resident.update", resident, scope_code=resident.grid.code, user=actor,
+                     changes=changes)
+    return resident
+
+
+def _editable(resident: Resident) -> dict:
+    return {"name": resident.name, "relation": resident.relation,
+            "id_number": resident.id_number, "phone": resident.phone,
+            "residence": resident.residence, "party_member": resident.party_member,
+            "care": resident.care_categories}
+
+
+def _snapshot(resident: Resident) -> dict:
+    data = _editable(resident)
+    # the audit keeps that an identifier changed, not the identifier itself
+    for key in ("id_number", "phone"):
+        data[key] = "****" + data[key][-4:] if data[key] else None
+    return data
+
+
+def update_household(household: Household, actor=None, *, address=None, colour="keep",
+                     number="keep") -> Household:
+    changes = {}
+    if address is not None and address.strip() and address.strip() != household.address:
+        changes["address"] = [household.address, address.strip()]
+        household.address = address.strip()
+    if colour != "keep" and colour != household.colour:
+        if colour not in (None, *COLOURS):
+            raise PeopleError(_("关注颜色只能是红、黄、绿或不设。"), "colour")
+        changes["colour"] = [household.colour, colour]
+        household.colour = colour
+    if number != "keep" and (number or None) != household.number:
+        if number and db.session.scalar(db.select(Household.id).where(
+                Household.grid_id == household.grid_id, Household.number == number,
+                Household.id != household.id)):
+            raise PeopleError(_("本网格已有户编号 %(number)s。", number=number), "number")
+        changes["number"] = [household.number, number or None]
+        household.number = number or None
+    if changes:
+        audit.record("household.update", household, scope_code=household.grid.code, user=actor,
+                     changes=changes)
+    return household
+
+
+def move_household(household: Household, grid: Grid, actor=None) -> Household:
+    """Move a household (and its current members) to another grid; the old grid stays in the
+    audit log."""
+    _check_grid(grid)
+    if grid.id == household.grid_id:
+        raise PeopleError(_("该户已在这个网格。"), "grid")
+    if household.number and db.session.scalar(db.select(Household.id).filter_by(
+            grid_id=grid.id, number=household.number)):
+        raise PeopleError(_("目标网格已有户编号 %(number)s。", number=household.number), "grid")
+    old = household.grid
+    household.grid_id = grid.id
+    household.house_id = None
+    for member in household.active_members:
+        member.grid_id = grid.id
+    db.session.flush()
+    db.session.expire(household, ["grid"])
+    audit.record("household.move", household, scope_code=grid.code, user=actor,
+                 old_grid=old.code, new_grid=grid.code)
+    audit.record("household.move_out", household, scope_code=old.code, user=actor,
+                 old_grid=old.code, new_grid=grid.code)
+    return household
+
+
+def move_resident(resident: Resident, household: Household, relation: str, actor=None):
+    if resident.left_at is not None:
+        raise PeopleError(_("该居民已注销，不能迁移。"))
+    if household.id == resident.household_id:
+        raise PeopleError(_("该居民已在这一户。"), "household")
+    if household.moved_out_at is not None:
+        raise PeopleError(_("目标户已迁出。"), "household")
+    if relation not in RELATIONS:
+        raise PeopleError(_("请选择与户主的关系。"), "relation")
+    old = resident.household
+    resident.household = household
+    resident.grid_id = household.grid_id
+    resident.relation = relation
+    db.session.flush()
+    db.session.expire(resident, ["grid"])
+    audit.record("resident.move", resident, scope_code=household.grid.code, user=actor,
+                 old_household=old.id, new_household=household.id, old_grid=old.grid.code)
+    return resident
+
+
+def mark_left(resident: Resident, reason: str, actor=None) -> Resident:
+    if reason not in LEFT_REASONS:
+        raise PeopleError(_("请选择注销原因。"), "reason")
+    if resident.left_at is not None:
+        raise PeopleError(_("该居民已注销。"))
+    resident.left_at = utcnow()
+    resident.left_reason = reason
+    audit.record("resident.leave", resident, scope_code=resident.grid.code, user=actor,
+                 reason=reason)
+    return resident
+
+
+def move_out_household(household: Household, actor=None) -> Household:
+    if household.moved_out_at is not None:
+        raise PeopleError(_("该户已迁出。"))
+    now = utcnow()
+    household.moved_out_at = now
+    for member in household.active_members:
+        member.left_at, member.left_reason = now, "moved_away"
+    audit.record("household.leave", household, scope_code=household.grid.code, user=actor)
+    return household

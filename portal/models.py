@@ -1,0 +1,8 @@
+"""Every core model, imported in one place so that the metadata (and Alembic) sees them all."""
+from portal.audit import AuditEntry  # noqa: F401
+from portal.auth.models import LoginAttempt, User  # noqa: F401
+from portal.grids.models import Grid, GridStaff  # noqa: F401
+from portal.modules.models import TownModule  # noqa: F401
+from portal.people.models import (House, Household, KeyPerson, Resident,  # noqa: F401
+                                  ResidentCare, Visit)
+from portal.settings import TownSetting  # noqa: F401

@@ -1,0 +1,263 @@
+"""The register's pages: households of a grid, a household, a resident, search."""
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.extensions import db
+from portal.forms import choices, refuse
+from portal.grids.models import GRID, SPECIAL, Grid
+from portal.grids.services import grids_in, in_subtree
+from portal.people import services
+from portal.people.forms import (CARE_LABELS, COLOUR_LABELS, COLOUR_SHORT, KEY_LABELS,
+                                 LEFT_LABELS, RELATION_LABELS, RESIDENCE_LABELS, SEX_LABELS,
+                                 HouseholdForm, LeaveForm, MoveHouseholdForm, MoveResidentForm,
+                                 ResidentForm)
+from portal.people.masking import mask_id, mask_phone
+from portal.people.models import Household, Resident
+from portal.people.scoping import scoped_grid_arg, scoped_household, scoped_resident
+from portal.people.search import search_residents
+from portal.permissions import can, requires
+from portal.rendering import render
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+PAGE_SIZE = 50
+
+
+@bp.app_context_processor
+def labels():
+    return {"COLOUR_LABELS": COLOUR_LABELS, "COLOUR_SHORT": COLOUR_SHORT,
+            "RELATION_LABELS": RELATION_LABELS, "RESIDENCE_LABELS": RESIDENCE_LABELS,
+            "CARE_LABELS": CARE_LABELS, "LEFT_LABELS": LEFT_LABELS, "SEX_LABELS": SEX_LABELS,
+            "KEY_LABELS": KEY_LABELS, "mask_id": mask_id, "mask_phone": mask_phone}
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@bp.route("/")
+@requires("people.view")
+def index():
+    """Search residents in one's scope, results as one types."""
+    q = request.args.get("q", "").strip()
+    results = search_residents(current_user.scope, q, limit=30) if q else []
+    return render("people/index.html", "people/_results.html", q=q, results=results)
+
+
+@bp.route("/households")
+@requires("people.view")
+def households():
+    grid = scoped_grid_arg(request.args.get("grid")) or current_user.scope
+    colour = request.args.get("colour") or None
+    members = (select(Resident.household_id, func.count().label("n"))
+               .where(Resident.left_at.is_(None)).group_by(Resident.household_id).subquery())
+    query = (select(Household, func.coalesce(members.c.n, 0))
+             .join(Grid, Grid.id == Household.grid_id)
+             .outerjoin(members, members.c.household_id == Household.id)
+             .where(in_subtree(grid), Household.moved_out_at.is_(None)))
+    if colour in COLOUR_LABELS:
+        query = query.where(Household.colour == colour)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = _page()
+    rows = db.session.execute(query.order_by(Grid.code, Household.number, Household.id)
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render("people/households.html", "people/_households_table.html", grid=grid,
+                  rows=rows, colour=colour, page=page, total=total,
+                  pages=max(1, -(-total // PAGE_SIZE)), scope=grid,
+                  can_add=grid.level in (GRID, SPECIAL) and can(current_user, "people.manage"))
+
+
+@bp.route("/households/new", methods=["GET", "POST"])
+@requires("people.manage")
+def household_new():
+    grid = scoped_grid_arg(request.values.get("grid"))
+    if grid is None or grid.level not in (GRID, SPECIAL):
+        abort(404)
+    form = HouseholdForm()
+    if form.validate_on_submit():
+        try:
+            household = services.add_household(grid, form.address.data, number=form.number.data,
+                                               colour=form.colour.data or None,
+                                               actor=current_user)
+            db.session.commit()
+            flash(_("已登记住户 %(address)s。", address=household.address), "success")
+            return redirect(url_for("people.household", household_id=household.id))
+        except services.PeopleError as error:
+            refuse(form, error)
+    return render("people/household_form.html", form=form, grid=grid, household=None), \
+        400 if form.errors else 200
+
+
+@bp.route("/households/<int:household_id>")
+@requires("people.view")
+def household(household_id):
+    household = scoped_household(household_id)
+    return render("people/household.html", household=household, scope=household.grid,
+                  visits=household.visits[:20])
+
+
+@bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
+@requires("people.manage")
+def household_edit(household_id):
+    household = scoped_household(household_id)
+    form = HouseholdForm(obj=household)
+    if request.method == "GET":
+        form.colour.data = household.colour or ""
+    if form.validate_on_submit():
+        try:
+            services.update_household(household, actor=current_user, address=form.address.data,
+                                      colour=form.colour.data or None, number=form.number.data)
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for("people.household", household_id=household.id))
+        except services.PeopleError as error:
+            refuse(form, error)
+    return render("people/household_form.html", form=form, grid=household.grid,
+                  household=household), 400 if form.errors else 200
+
+
+@bp.route("/households/<int:household_id>/move", methods=["GET", "POST"])
+@requires("people.manage")
+def household_move(household_id):
+    household = scoped_household(household_id)
+    form = MoveHouseholdForm()
+    targets = db.session.scalars(grids_in(current_user.scope).where(
+        Grid.level.in_((GRID, SPECIAL)), Grid.id != household.grid_id)).all()
+    form.grid.choices = choices([(0, "—"), *((g.id, f"{g.code} {g.name}") for g in targets)])
+    if form.validate_on_submit():
+        from portal.grids.services import get_scoped_grid
+
+        target = get_scoped_grid(current_user, form.grid.data)
+        try:
+            services.move_household(household, target, actor=current_user)
+            db.session.commit()
+            flash(_("已将该户迁到%(grid)s。", grid=target.name), "success")
+            return redirect(url_for("people.household", household_id=household.id))
+        except services.PeopleError as error:
+            refuse(form, error)
+    return render("people/move.html", form=form, title=_("迁移住户"), subject=household.address,
+                  back=url_for("people.household", household_id=household.id)), \
+        400 if form.errors else 200
+
+
+@bp.route("/households/<int:household_id>/move-out", methods=["POST"])
+@requires("people.manage")
+def household_move_out(household_id):
+    household = scoped_household(household_id)
+    try:
+        services.move_out_household(household, actor=current_user)
+        db.session.commit()
+        flash(_("该户已迁出，记录保留。"), "success")
+    except services.PeopleError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("people.household", household_id=household.id))
+
+
+def _resident_kwargs(form) -> dict:
+    return {"name": form.name.data, "relation": form.relation.data,
+            "id_number": form.id_number.data, "phone": form.phone.data,
+            "residence": form.residence.data, "party_member": form.party_member.data,
+            "care": form.care.data or []}
+
+
+@bp.route("/households/<int:household_id>/residents/new", methods=["GET", "POST"])
+@requires("people.manage")
+def resident_new(household_id):
+    household = scoped_household(household_id)
+    form = ResidentForm()
+    if request.method == "GET" and household.active_members:
+        form.relation.data = "spouse"
+    if form.validate_on_submit():
+        try:
+            resident = services.add_resident(household, actor=current_user,
+                                             **_resident_kwargs(form))
+            db.session.commit()
+            flash(_("已登记%(name)s。", name=resident.name), "success")
+            return redirect(url_for("people.household", household_id=household.id))
+        except services.PeopleError as error:
+            refuse(form, error)
+    return render("people/resident_form.html", form=form, household=household, resident=None), \
+        400 if form.errors else 200
+
+
+@bp.route("/residents/<int:resident_id>")
+@requires("people.view")
+def resident(resident_id):
+    resident = scoped_resident(resident_id)
+    return render("people/resident.html", resident=resident, scope=resident.grid,
+                  leave_form=LeaveForm())
+
+
+@bp.route("/residents/<int:resident_id>/reveal", methods=["POST"])
+@requires("people.sensitive")
+def resident_reveal(resident_id):
+    """Show the full ID number and phone: a POST, because every look is written down."""
+    resident = scoped_resident(resident_id)
+    audit.record("resident.view_sensitive", resident, scope_code=resident.grid.code,
+                 user=current_user)
+    db.session.commit()
+    return render("people/resident.html", "people/_identity.html", resident=resident,
+                  revealed=True, scope=resident.grid, leave_form=LeaveForm())
+
+
+@bp.route("/residents/<int:resident_id>/edit", methods=["GET", "POST"])
+@requires("people.manage")
+def resident_edit(resident_id):
+    resident = scoped_resident(resident_id)
+    form = ResidentForm(obj=resident)
+    if request.method == "GET":
+        form.care.data = resident.care_categories
+    if form.validate_on_submit():
+        try:
+            services.update_resident(resident, actor=current_user, **_resident_kwargs(form))
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for("people.resident", resident_id=resident.id))
+        except services.PeopleError as error:
+            refuse(form, error)
+    return render("people/resident_form.html", form=form, household=resident.household,
+                  resident=resident), 400 if form.errors else 200
+
+
+@bp.route("/residents/<int:resident_id>/move", methods=["GET", "POST"])
+@requires("people.manage")
+def resident_move(resident_id):
+    resident = scoped_resident(resident_id)
+    form = MoveResidentForm()
+    if form.validate_on_submit():
+        target = scoped_household(form.household.data)
+        try:
+            services.move_resident(resident, target, form.relation.data, actor=current_user)
+            db.session.commit()
+            flash(_("已迁入%(address)s。", address=target.address), "success")
+            return redirect(url_for("people.resident", resident_id=resident.id))
+        except services.PeopleError as error:
+            refuse(form, error)
+    return render("people/move.html", form=form, title=_("迁移居民"), subject=resident.name,
+                  back=url_for("people.resident", resident_id=resident.id)), \
+        400 if form.errors else 200
+
+
+@bp.route("/residents/<int:resident_id>/leave", methods=["POST"])
+@requires("people.manage")
+def resident_leave(resident_id):
+    resident = scoped_resident(resident_id)
+    form = LeaveForm()
+    if form.validate_on_submit():
+        try:
+            services.mark_left(resident, form.reason.data, actor=current_user)
+            db.session.commit()
+            flash(_("已注销%(name)s，记录保留。", name=resident.name), "success")
+        except services.PeopleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    else:
+        flash(_("请选择注销原因。"), "error")
+    return redirect(url_for("people.resident", resident_id=resident.id))

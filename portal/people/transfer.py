@@ -1,0 +1,447 @@
+"""Excel import and export of the register (openpyxl).
+
+An import is checked row by row before anything is written; a file with a bad row writes nothing
+unless the user asks for the good rows only. Households match on (grid code, household number) and
+residents on their ID number (or, without one, on name within the household), so importing the
+same file twice updates and never duplicates. Writing is done in bulk (executemany), in one
+transaction: a failure leaves the database as it was.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from functools import lru_cache
+from io import BytesIO
+
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from sqlalchemy import delete, insert, select, update
+
+from portal import audit
+from portal.extensions import db
+from portal.grids.models import GRID, SPECIAL, Grid
+from portal.grids.services import in_subtree
+from portal.people.forms import CARE_LABELS, COLOUR_SHORT, RELATION_LABELS, RESIDENCE_LABELS
+from portal.people.identity import from_id_number, pinyin_keys
+from portal.people.masking import mask_id, mask_phone
+from portal.people.models import Household, Resident, ResidentCare
+from portal.validators import id_number_problem, is_phone, normalise_phone
+
+#: (key, Chinese header, required)
+COLUMNS = [
+    ("grid_code", "网格编码", True),
+    ("household_number", "户编号", True),
+    ("address", "住址", True),
+    ("colour", "关注颜色", False),
+    ("name", "姓名", True),
+    ("relation", "与户主关系", True),
+    ("id_number", "身份证号", False),
+    ("phone", "手机号", False),
+    ("residence", "户籍情况", False),
+    ("party_member", "党员", False),
+    ("care", "关爱类别", False),
+]
+HEADERS = {header: key for key, header, _required in COLUMNS}
+LABEL_OF = {key: header for key, header, _required in COLUMNS}
+CHUNK = 500
+
+
+def _reverse(labels: dict) -> dict:
+    """Accept both the Chinese label and the code: 户主 or head."""
+    lookup = {}
+    for code, label in labels.items():
+        with _force_chinese():
+            lookup[str(label)] = code
+        lookup[code] = code
+    return lookup
+
+
+class _force_chinese:
+    """Labels in files are Chinese whatever the user's interface language."""
+
+    def __enter__(self):
+        from flask_babel import force_locale
+
+        self._ctx = force_locale("zh_CN")
+        self._ctx.__enter__()
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
+
+
+YES = {"是", "Y", "y", "yes", "Yes", "1", "true", "TRUE", "√"}
+NO = {"否", "N", "n", "no", "No", "0", "false", "FALSE", ""}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class Report:
+    rows: int = 0
+    good: list = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    file_error: str | None = None
+    households_created: int = 0
+    households_updated: int = 0
+    residents_created: int = 0
+    residents_updated: int = 0
+    written: bool = False
+
+    @property
+    def bad_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+
+class ImportFileError(ValueError):
+    pass
+
+
+def read_rows(data: bytes) -> list[tuple[int, dict]]:
+    try:
+        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ImportFileError(_("无法读取文件：请上传用模板填写的 .xlsx 文件。")) from None
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    index = {}
+    for position, title in enumerate(header):
+        key = HEADERS.get(str(title).strip()) if title is not None else None
+        if key:
+            index[key] = position
+    missing = [h for k, h, required in COLUMNS if required and k not in index]
+    if missing:
+        raise ImportFileError(_("缺少必填列：%(cols)s。请使用下载的模板。", cols="、".join(missing)))
+    result = []
+    for number, values in enumerate(rows, start=2):
+        if values is None or all(v is None or str(v).strip() == "" for v in values):
+            continue
+        row = {}
+        for key, position in index.items():
+            value = values[position] if position < len(values) else None
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # Excel turns 0730 into 730.0; a number cell is kept as text
+            row[key] = "" if value is None else str(value).strip()
+        result.append((number, row))
+    workbook.close()
+    return result
+
+
+@lru_cache(maxsize=65536)
+def _pinyin(name: str) -> tuple[str, str]:
+    return pinyin_keys(name)
+
+
+def validate(rows, scope: Grid) -> Report:
+    """Check every row; nothing is written."""
+    report = Report(rows=len(rows))
+    relations, residences = _reverse(RELATION_LABELS), _reverse(RESIDENCE_LABELS)
+    colours, cares = _reverse(COLOUR_SHORT), _reverse(CARE_LABELS)
+    codes = {r["grid_code"] for _, r in rows if r.get("grid_code")}
+    grids = {}
+    for chunk in _chunks(sorted(codes)):
+        for grid in db.session.scalars(select(Grid).where(Grid.code.in_(chunk))):
+            grids[grid.code] = grid
+    ids = {r["id_number"].upper() for _, r in rows if r.get("id_number")}
+    owners = {}  # id number → grid code of the resident who has it now
+    for chunk in _chunks(sorted(ids)):
+        owners.update(db.session.execute(
+            select(Resident.id_number, Grid.code).join(Grid, Grid.id == Resident.grid_id)
+            .where(Resident.id_number.in_(chunk))).all())
+    seen_ids = {}
+    for number, row in rows:
+        errors = []
+
+        def fail(key, message):
+            errors.append(RowError(number, LABEL_OF[key], message))
+
+        for key, header, required in COLUMNS:
+            if required and not row.get(key):
+                fail(key, _("必填。"))
+        grid = grids.get(row.get("grid_code", ""))
+        if row.get("grid_code") and grid is None:
+            fail("grid_code", _("没有编码为 %(code)s 的网格。", code=row["grid_code"]))
+        elif grid is not None and not grid.code.startswith(scope.code):
+            fail("grid_code", _("网格 %(code)s 不在您的管理范围内。", code=grid.code))
+        elif grid is not None and (grid.level not in (GRID, SPECIAL) or not grid.active):
+            fail("grid_code", _("住户只能登记在未撤销的基础网格或专属网格中。"))
+        if len(row.get("name", "")) > 32:
+            fail("name", _("姓名不能超过32个字。"))
+        if len(row.get("address", "")) > 128 or len(row.get("household_number", "")) > 32:
+            fail("address", _("住址或户编号太长。"))
+        relation = relations.get(row.get("relation", ""))
+        if row.get("relation") and relation is None:
+            fail("relation", _("无法识别“%(v)s”，可填：%(ok)s。", v=row["relation"],
+                               ok="、".join(str(v) for v in RELATION_LABELS.values())))
+        residence = residences.get(row.get("residence") or "local")
+        if residence is None:
+            fail("residence", _("无法识别“%(v)s”，可填：%(ok)s。", v=row["residence"],
+                                ok="、".join(str(v) for v in RESIDENCE_LABELS.values())))
+        colour = colours.get(row.get("colour", "")) if row.get("colour") else None
+        if row.get("colour") and colour is None:
+            fail("colour", _("关注颜色只能填红、黄、绿或留空。"))
+        party = row.get("party_member", "")
+        if party not in YES and party not in NO:
+            fail("party_member", _("党员一栏填“是”或“否”。"))
+        care = [c.strip() for c in row.get("care", "").replace(",", "、").replace("，", "、")
+                .replace(";", "、").split("、") if c.strip()]
+        unknown = [c for c in care if c not in cares]
+        if unknown:
+            fail("care", _("未知的关爱类别：%(c)s", c="、".join(unknown)))
+        id_number = row.get("id_number", "").upper()
+        if id_number:
+            problem = id_number_problem(id_number)
+            if problem:
+                from portal.forms import ID_PROBLEMS
+
+                fail("id_number", str(ID_PROBLEMS[problem]))
+            elif id_number in seen_ids:
+                fail("id_number", _("与第%(n)d行的身份证号重复。", n=seen_ids[id_number]))
+            elif id_number in owners and not owners[id_number].startswith(scope.code):
+                fail("id_number", _("该身份证号已登记在您管理范围以外的居民名下。"))
+            seen_ids.setdefault(id_number, number)
+        phone = normalise_phone(row.get("phone", ""))
+        if phone and not is_phone(phone):
+            fail("phone", _("请输入有效的手机号(11位)或座机号(如 0730-1234567)。"))
+        if errors:
+            report.errors.extend(errors)
+            continue
+        report.good.append({
+            "row": number, "grid_id": grid.id, "number": row["household_number"],
+            "address": row["address"], "colour": colour, "name": row["name"],
+            "relation": relation, "id_number": id_number or None, "phone": phone or None,
+            "residence": residence, "party_member": party in YES,
+            "care": sorted({cares[c] for c in care}),
+        })
+    return report
+
+
+def apply(report: Report, scope: Grid, actor=None) -> Report:
+    """Write the good rows of a validated report in bulk. The caller commits (or rolls back)."""
+    rows = report.good
+    households = _upsert_households(rows, report)
+    existing = {}
+    ids = sorted({r["id_number"] for r in rows if r["id_number"]})
+    for chunk in _chunks(ids):
+        existing.update(db.session.execute(
+            select(Resident.id_number, Resident.id).where(Resident.id_number.in_(chunk))).all())
+    by_name = {}
+    household_ids = sorted(set(households.values()))
+    for chunk in _chunks(household_ids):
+        for rid, hid, name in db.session.execute(
+                select(Resident.id, Resident.household_id, Resident.name)
+                .where(Resident.household_id.in_(chunk), Resident.id_number.is_(None))):
+            by_name[(hid, name)] = rid
+
+    inserts, updates, care = [], [], {}
+    for row in rows:
+        household_id = households[(row["grid_id"], row["number"])]
+        values = _resident_values(row, household_id)
+        resident_id = existing.get(row["id_number"]) if row["id_number"] else \
+            by_name.get((household_id, row["name"]))
+        if resident_id:
+            updates.append({"id": resident_id, **values})
+            care[resident_id] = row["care"]
+        else:
+            inserts.append((values, row["care"]))
+    if updates:
+        db.session.execute(update(Resident), updates)
+        for chunk in _chunks(sorted(care)):
+            db.session.execute(delete(ResidentCare).where(ResidentCare.resident_id.in_(chunk)))
+    if inserts:
+        new_ids = db.session.scalars(
+            insert(Resident).returning(Resident.id, sort_by_parameter_order=True),
+            [values for values, _ in inserts]).all()
+        care.update({rid: c for rid, (_, c) in zip(new_ids, inserts)})
+    care_rows = [{"resident_id": rid, "category": c} for rid, cats in care.items() for c in cats]
+    if care_rows:
+        db.session.execute(insert(ResidentCare), care_rows)
+    report.residents_created, report.residents_updated = len(inserts), len(updates)
+    report.written = True
+    audit.record("people.import", None, scope_code=scope.code, user=actor,
+                 rows=len(rows), households_created=report.households_created,
+                 households_updated=report.households_updated,
+                 residents_created=report.residents_created,
+                 residents_updated=report.residents_updated)
+    db.session.expire_all()
+    return report
+
+
+def _resident_values(row, household_id) -> dict:
+    pinyin, initials = _pinyin(row["name"])
+    sex, birth = from_id_number(row["id_number"]) if row["id_number"] else (None, None)
+    return {
+        "household_id": household_id, "grid_id": row["grid_id"], "name": row["name"],
+        "relation": row["relation"], "id_number": row["id_number"], "phone": row["phone"],
+        "residence": row["residence"], "party_member": row["party_member"], "sex": sex,
+        "birth_date": birth, "name_pinyin": pinyin, "name_initials": initials,
+        "id_reversed": row["id_number"][::-1] if row["id_number"] else None,
+        "phone_reversed": row["phone"][::-1] if row["phone"] else None,
+        "left_at": None, "left_reason": None,
+    }
+
+
+def _upsert_households(rows, report) -> dict[tuple[int, str], int]:
+    wanted = {}
+    for row in rows:  # the last row of a household wins for its address and colour
+        wanted[(row["grid_id"], row["number"])] = (row["address"], row["colour"])
+    found = {}
+    by_grid = defaultdict(list)
+    for grid_id, number in wanted:
+        by_grid[grid_id].append(number)
+    for grid_id, numbers in by_grid.items():
+        for chunk in _chunks(sorted(numbers)):
+            for hid, number, address, colour in db.session.execute(
+                    select(Household.id, Household.number, Household.address, Household.colour)
+                    .where(Household.grid_id == grid_id, Household.number.in_(chunk))):
+                found[(grid_id, number)] = (hid, address, colour)
+    new = [{"grid_id": g, "number": n, "address": a, "colour": c, "moved_out_at": None}
+           for (g, n), (a, c) in wanted.items() if (g, n) not in found]
+    changed = [{"id": found[key][0], "address": a, "colour": c, "moved_out_at": None}
+               for key, (a, c) in wanted.items()
+               if key in found and (found[key][1], found[key][2]) != (a, c)]
+    ids = {key: value[0] for key, value in found.items()}
+    if new:
+        new_ids = db.session.scalars(
+            insert(Household).returning(Household.id, sort_by_parameter_order=True), new).all()
+        ids.update({(h["grid_id"], h["number"]): hid for h, hid in zip(new, new_ids)})
+    if changed:
+        db.session.execute(update(Household), changed)
+    report.households_created, report.households_updated = len(new), len(changed)
+    return ids
+
+
+def _chunks(items, size=CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def import_file(data: bytes, scope: Grid, actor=None, *, good_rows_only=False) -> Report:
+    """Validate and, when allowed, write. Leaves the transaction to the caller."""
+    try:
+        rows = read_rows(data)
+    except ImportFileError as error:
+        return Report(file_error=str(error))
+    report = validate(rows, scope)
+    if report.errors and not good_rows_only:
+        return report
+    if report.good:
+        apply(report, scope, actor)
+    return report
+
+
+# ---------------------------------------------------------------- templates and exports
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="C0392B")
+
+
+def _sheet(title, headers):
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    cells = []
+    from openpyxl.cell import WriteOnlyCell
+
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cells.append(cell)
+    sheet.append(cells)
+    return workbook, sheet
+
+
+def _save(workbook) -> bytes:
+    out = BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def template_xlsx() -> bytes:
+    """The import template: the headers and two example rows (Chinese labels)."""
+    workbook, sheet = _sheet("居民导入", [h for _, h, _r in COLUMNS])
+    sheet.append(["430624001001001", "001", "城西路1号", "黄", "张三丰", "户主",
+                  "430624195001010013", "13812345678", "户籍常住", "是", "独居老人"])
+    sheet.append(["430624001001001", "001", "城西路1号", "黄", "李秀英", "配偶",
+                  "", "", "户籍常住", "否", ""])
+    notes = workbook.create_sheet("填写说明")
+    with _force_chinese():
+        notes.append(["列", "说明"])
+        notes.append(["网格编码", "基础网格或专属网格的编码，见网格页面"])
+        notes.append(["户编号", "本网格内的户编号；同一户的成员填同一个编号"])
+        notes.append(["关注颜色", "红、黄、绿，或留空(普通户)"])
+        notes.append(["与户主关系", "、".join(str(v) for v in RELATION_LABELS.values())])
+        notes.append(["户籍情况", "、".join(str(v) for v in RESIDENCE_LABELS.values())])
+        notes.append(["党员", "是 或 否"])
+        notes.append(["关爱类别", "可填多个，用顿号分隔：" + "、".join(str(v) for v in CARE_LABELS.values())])
+    return _save(workbook)
+
+
+def residents_xlsx(scope: Grid, masked: bool) -> bytes:
+    """Residents under ``scope`` in the import layout (re-importable when unmasked)."""
+    workbook, sheet = _sheet("居民", [h for _, h, _r in COLUMNS])
+    query = (select(Grid.code, Household.number, Household.address, Household.colour,
+                    Resident.name, Resident.relation, Resident.id_number, Resident.phone,
+                    Resident.residence, Resident.party_member, Resident.id)
+             .join(Household, Household.id == Resident.household_id)
+             .join(Grid, Grid.id == Resident.grid_id)
+             .where(in_subtree(scope), Resident.left_at.is_(None))
+             .order_by(Grid.code, Household.number, Resident.id))
+    rows = db.session.execute(query).all()
+    care = defaultdict(list)
+    for chunk in _chunks([r.id for r in rows], 5000):
+        for rid, category in db.session.execute(
+                select(ResidentCare.resident_id, ResidentCare.category)
+                .where(ResidentCare.resident_id.in_(chunk))):
+            care[rid].append(category)
+    with _force_chinese():
+        for r in rows:
+            sheet.append([
+                r.code, r.number or "", r.address, str(COLOUR_SHORT.get(r.colour, "")), r.name,
+                str(RELATION_LABELS.get(r.relation, r.relation)),
+                mask_id(r.id_number) if masked else (r.id_number or ""),
+                mask_phone(r.phone) if masked else (r.phone or ""),
+                str(RESIDENCE_LABELS.get(r.residence, r.residence)),
+                "是" if r.party_member else "否",
+                "、".join(str(CARE_LABELS[c]) for c in sorted(care[r.id])),
+            ])
+    return _save(workbook)
+
+
+def households_xlsx(scope: Grid) -> bytes:
+    from sqlalchemy import func
+
+    workbook, sheet = _sheet("住户", ["网格编码", "网格", "户编号", "住址", "关注颜色", "人数"])
+    members = (select(Resident.household_id, func.count().label("n"))
+               .where(Resident.left_at.is_(None)).group_by(Resident.household_id).subquery())
+    rows = db.session.execute(
+        select(Grid.code, Grid.name, Household.number, Household.address, Household.colour,
+               func.coalesce(members.c.n, 0))
+        .join(Grid, Grid.id == Household.grid_id)
+        .outerjoin(members, members.c.household_id == Household.id)
+        .where(in_subtree(scope), Household.moved_out_at.is_(None))
+        .order_by(Grid.code, Household.number)).all()
+    with _force_chinese():
+        for code, name, number, address, colour, count in rows:
+            sheet.append([code, name, number or "", address, str(COLOUR_SHORT.get(colour, "")),
+                          count])
+    return _save(workbook)
+
+
+def visits_due_xlsx(scope: Grid) -> bytes:
+    from portal.people.visits import due_list
+
+    workbook, sheet = _sheet("待走访", ["网格", "住址", "关注颜色", "有关爱对象", "上次走访",
+                                     "应访日期", "逾期天数"])
+    with _force_chinese():
+        for due in due_list(scope):
+            sheet.append([due.grid_name, due.address, str(COLOUR_SHORT.get(due.colour, "")),
+                          "是" if due.needs_care else "", due.last_visit or "",
+                          due.due_on, max(due.overdue_days, 0)])
+    return _save(workbook)
+
+

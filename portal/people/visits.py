@@ -1,0 +1,100 @@
+"""Who is due for a visit (走访): the rules and the list, most urgent first.
+
+Intervals in days come from the town's settings (key ``people.visit_days``) over these defaults:
+red households are watched closely, yellow visited every half month, green monthly, ordinary
+households twice a year, and a household with a member in a care category ("四必访") at least
+monthly whatever its colour.
+"""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import exists, func, select
+
+from portal.extensions import db
+from portal.grids.models import Grid
+from portal.grids.services import in_subtree
+from portal.modules.services import town_of
+from portal.people.models import Household, Resident, ResidentCare, Visit
+from portal.settings import get_setting
+
+DEFAULT_VISIT_DAYS = {"red": 7, "yellow": 15, "green": 30, "ordinary": 182, "care": 30}
+SETTING = "people.visit_days"
+
+
+def visit_days(scope: Grid) -> dict[str, int]:
+    return get_setting(town_of(scope) if scope.level != "county" else None, SETTING,
+                       DEFAULT_VISIT_DAYS)
+
+
+def interval_for(colour: str | None, needs_care: bool, days: dict[str, int]) -> int:
+    interval = days[colour] if colour else days["ordinary"]
+    return min(interval, days["care"]) if needs_care else interval
+
+
+@dataclass
+class Due:
+    household_id: int
+    address: str
+    colour: str | None
+    grid_name: str
+    grid_id: int
+    needs_care: bool
+    last_visit: date | None
+    due_on: date
+    interval: int
+
+    @property
+    def overdue_days(self) -> int:
+        return (date.today() - self.due_on).days
+
+    @property
+    def status(self) -> str:
+        days = self.overdue_days
+        return "overdue" if days > 0 else ("due" if days >= -3 else "ok")
+
+
+def due_list(scope: Grid, *, today: date | None = None, only_due: bool = True) -> list[Due]:
+    """Households under ``scope`` with their next visit date, most urgent first. One aggregate
+    query; the interval rule is applied per row."""
+    today = today or date.today()
+    days = visit_days(scope)
+    last = (select(Visit.household_id, func.max(Visit.visited_on).label("last"))
+            .group_by(Visit.household_id).subquery())
+    care = exists().where(ResidentCare.resident_id == Resident.id,
+                          Resident.household_id == Household.id, Resident.left_at.is_(None))
+    rows = db.session.execute(
+        select(Household.id, Household.address, Household.colour, Household.created_at,
+               Grid.name, Grid.id, care.label("care"), last.c.last)
+        .join(Grid, Grid.id == Household.grid_id)
+        .outerjoin(last, last.c.household_id == Household.id)
+        .where(in_subtree(scope), Household.moved_out_at.is_(None))).all()
+    result = []
+    for hid, address, colour, created, grid_name, grid_id, needs_care, last_visit in rows:
+        interval = interval_for(colour, bool(needs_care), days)
+        start = last_visit or created.date()
+        due_on = start + timedelta(days=interval)
+        if only_due and due_on > today + timedelta(days=3):
+            continue
+        result.append(Due(hid, address, colour, grid_name, grid_id, bool(needs_care), last_visit,
+                          due_on, interval))
+    return sorted(result, key=lambda d: (d.due_on, d.colour != "red", d.household_id))
+
+
+def record_visit(household: Household, user, visited_on: date, found: str, follow_up=None):
+    from flask_babel import gettext as _
+
+    from portal import audit
+    from portal.people.services import PeopleError
+
+    if visited_on > date.today():
+        raise PeopleError(_("走访日期不能晚于今天。"), "visited_on")
+    if not (found or "").strip():
+        raise PeopleError(_("请填写走访情况。"), "found")
+    visit = Visit(household_id=household.id, grid_id=household.grid_id, user_id=user.id,
+                  visited_on=visited_on, found=found.strip(),
+                  follow_up=(follow_up or "").strip() or None)
+    db.session.add(visit)
+    db.session.flush()
+    audit.record("visit.create", visit, scope_code=household.grid.code, user=user,
+                 household=household.id)
+    return visit

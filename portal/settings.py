@@ -1,0 +1,38 @@
+"""Per-town settings: rules a town may tune (visit intervals, later case deadlines), with the
+defaults in code. Stored as JSON so a new setting needs no migration."""
+import json
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+
+
+class TownSetting(db.Model):
+    __tablename__ = "town_settings"
+    __table_args__ = (UniqueConstraint("town_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
+    #: Dotted name, e.g. "people.visit_days".
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+
+
+def get_setting(town, key: str, default):
+    """The town's value merged over ``default`` (for dicts), or ``default`` when unset."""
+    if town is None:
+        return default
+    row = db.session.scalar(db.select(TownSetting).filter_by(town_id=town.id, key=key))
+    if row is None:
+        return default
+    value = json.loads(row.value)
+    return {**default, **value} if isinstance(default, dict) else value
+
+
+def set_setting(town, key: str, value) -> None:
+    row = db.session.scalar(db.select(TownSetting).filter_by(town_id=town.id, key=key))
+    if row is None:
+        row = TownSetting(town_id=town.id, key=key, value="")
+        db.session.add(row)
+    row.value = json.dumps(value, ensure_ascii=False)
