@@ -2,13 +2,15 @@
 staff of every grid, households and residents, and a login for every role. Idempotent: every
 record is looked up before it is created."""
 import random
+from datetime import date, timedelta
 
 from portal.auth.models import User
 from portal.auth.services import create_user
 from portal.extensions import db
 from portal.grids import services as grids
 from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid, GridStaff
-from portal.people.models import Household
+from portal.people.identity import make_id_number
+from portal.people.models import Household, Visit
 from portal.people.services import add_household, add_resident
 from portal.plugins import host
 
@@ -69,16 +71,45 @@ def _staff(grid: Grid, rng, user=None):
                                  user_id=account.id if account else None))
 
 
-def _households(grid: Grid, rng):
+CARE_WEIGHTS = [(None, 80), ("elderly_alone", 5), ("empty_nest", 4), ("disabled", 3),
+                ("in_difficulty", 3), ("left_behind_child", 3), ("low_income", 2)]
+
+
+def _birth(rng, relation) -> date:
+    ages = {"head": (35, 85), "spouse": (33, 83), "child": (1, 40), "parent": (60, 92)}
+    low, high = ages.get(relation, (18, 80))
+    return date.today() - timedelta(days=rng.randint(low * 365, high * 365))
+
+
+def _households(grid: Grid, rng, counter, worker):
+    """15-25 households with 2-4 members each: valid ID numbers, a few of each colour, people in
+    care categories, and visits of which some are overdue."""
     if db.session.scalar(db.select(Household.id).filter_by(grid_id=grid.id).limit(1)):
         return
     for number in range(1, rng.randint(15, 25) + 1):
-        household = add_household(grid, f"{grid.name.replace('网格', '')}{number}号")
+        colour = rng.choices([None, "green", "yellow", "red"], weights=[70, 15, 10, 5])[0]
+        household = add_household(grid, f"{grid.name.replace('网格', '')}{number}号",
+                                  number=f"{number:03d}", colour=colour)
         surname = rng.choice(SURNAMES)
-        add_resident(household, surname + rng.choice(GIVEN) * rng.choice((1, 1, 2)))
-        for relation in rng.sample(["spouse", "child", "child", "parent"], rng.randint(1, 3)):
-            name = _name(rng) if relation == "spouse" else surname + rng.choice(GIVEN)
-            add_resident(household, name, relation=relation)
+        relations = ["head", *rng.sample(["spouse", "child", "child", "parent"], rng.randint(1, 3))]
+        for relation in relations:
+            name = _name(rng) if relation == "spouse" else \
+                surname + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+            born = _birth(rng, relation)
+            counter[0] += 1
+            female = relation == "spouse" or rng.random() < 0.5
+            care = rng.choices([c for c, _ in CARE_WEIGHTS], [w for _, w in CARE_WEIGHTS])[0]
+            add_resident(household, name, relation=relation,
+                         id_number=make_id_number(COUNTY_CODE, born, counter[0], female),
+                         phone=_phone(rng) if relation in ("head", "spouse") else None,
+                         party_member=rng.random() < 0.08, care=[care] if care else [])
+        # most households were visited recently; some are overdue
+        days_ago = rng.choice([3, 10, 20, 40, 90, 200, None])
+        if days_ago is not None and worker is not None:
+            db.session.add(Visit(household_id=household.id, grid_id=grid.id, user_id=worker.id,
+                                 visited_on=date.today() - timedelta(days=days_ago),
+                                 found=rng.choice(["家中一切正常", "老人身体不适，已联系村医",
+                                                   "反映路灯不亮", "子女在外务工，已留联系电话"])))
 
 
 def load_demo(if_empty: bool = False):
@@ -127,11 +158,12 @@ def load_demo(if_empty: bool = False):
             username=username, password=DEMO_PASSWORD, role=role, scope=scope,
             display_name=_name(rng))
 
+    counter = [0]
     for key, grid in nodes.items():
         if grid.level in (GRID, SPECIAL):
             _staff(grid, rng, user=users["gridworker"] if grid is first_grid else None)
             if grid.level == GRID:
-                _households(grid, rng)
+                _households(grid, rng, counter, users["gridworker"])
     db.session.flush()
 
     plugins = host()

@@ -45,3 +45,16 @@ def test_every_demo_login_works(app, client):
         assert response.status_code == 302, username
         assert client.get("/").status_code == 200
         client.logout()
+
+
+def test_demo_register_has_valid_ids_colours_and_overdue_visits(app):
+    from portal.people.visits import due_list
+    from portal.validators import id_number_problem
+
+    load_demo()
+    ids = db.session.scalars(db.select(Resident.id_number)).all()
+    assert ids and all(i and id_number_problem(i) is None for i in ids)
+    colours = set(db.session.scalars(db.select(Household.colour).distinct()))
+    assert {"red", "yellow", "green", None} <= colours
+    county = db.session.scalar(db.select(Grid).filter_by(level="county"))
+    assert any(row.status == "overdue" for row in due_list(county))

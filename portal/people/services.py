@@ -34,12 +34,22 @@ def add_household(grid: Grid, address: str, *, number=None, colour=None, actor=N
     if number and db.session.scalar(db.select(Household.id).filter_by(grid_id=grid.id,
                                                                        number=number)):
         raise PeopleError(_("本网格已有户编号 %(number)s。", number=number), "number")
-    household = Household(grid_id=grid.id, address=address, number=number or None, colour=colour)
+    household = Household(grid_id=grid.id, address=address, number=number or _next_number(grid),
+                          colour=colour)
     db.session.add(household)
     db.session.flush()
     audit.record("household.create", household, scope_code=grid.code, user=actor,
                  address=address)
     return household
+
+
+def _next_number(grid: Grid) -> str:
+    """The next free household number of a grid (户编号), so that every household can be matched
+    by an import even when it was registered by hand."""
+    numbers = db.session.scalars(db.select(Household.number).where(
+        Household.grid_id == grid.id, Household.number.is_not(None)))
+    highest = max((int(n) for n in numbers if n.isdigit()), default=0)
+    return f"{highest + 1:03d}"
 
 
 def set_search_keys(resident: Resident) -> None:
