@@ -89,3 +89,37 @@ def test_inline_rename_and_search_as_you_type(page, live_server, tree, tmp_path)
     page.get_by_placeholder("按名称或编码查找本范围内的网格").fill("第二")
     page.locator("#grid-search-results").get_by_role("link", name="城西第二网格").wait_for()
     shot(page, tmp_path, "search")
+
+
+def test_grid_worker_finds_a_resident_by_pinyin_on_a_phone(phone, live_server, tree, tmp_path):
+    login(phone, live_server, "grid_worker")
+    phone.goto(f"{live_server}/people/")
+    phone.get_by_role("searchbox", name="查找居民").type("zsf", delay=80)
+    result = phone.locator("#resident-results").get_by_role("link", name="张三丰")
+    result.wait_for()
+    # masked in the list: region and last four digits only
+    assert phone.locator("#resident-results").get_by_text("430624********0013").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(phone, tmp_path, "phone-people-search")
+    result.click()
+    phone.get_by_role("button", name="显示完整号码(将记录查看)").click()
+    phone.get_by_text("430624195001010013").wait_for()
+    shot(phone, tmp_path, "phone-resident")
+
+
+def test_visits_due_on_a_phone(phone, live_server, tree, tmp_path):
+    from datetime import date, timedelta
+
+    from portal.people.visits import record_visit
+
+    record_visit(tree.household_a, tree.users["grid_worker"], date.today() - timedelta(days=30),
+                 "正常")
+    db.session.commit()
+    login(phone, live_server, "grid_worker")
+    phone.goto(f"{live_server}/visits/due")
+    phone.get_by_text("逾期15天").wait_for()
+    phone.get_by_role("link", name="记录走访").first.click()
+    phone.get_by_label("走访情况").fill("老人身体健康，家中整洁")
+    phone.get_by_role("button", name="保存").click()
+    phone.get_by_text("已记录走访。").wait_for()
+    shot(phone, tmp_path, "phone-visits-due")
