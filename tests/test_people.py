@@ -296,3 +296,28 @@ def test_key_person_light_turns_green_after_the_control_period(tree):
     entry = KeyPerson(resident=tree.resident_a, category="community_correction", light="red",
                       control_until=date.today() - timedelta(days=1))
     assert entry.current_light == "green"
+
+
+def test_households_live_in_houses(tree):
+    from portal.people.models import House
+
+    flat = services.add_household(tree.grid_a2, "幸福小区3栋201", building="3栋")
+    again = services.add_household(tree.grid_a2, "幸福小区3栋201")  # two households, one house
+    assert flat.house_id == again.house_id
+    assert db.session.get(House, flat.house_id).building == "3栋"
+    services.move_household(flat, tree.grid_a3)
+    assert db.session.get(House, flat.house_id).grid_id == tree.grid_a3.id
+    assert flat.number == "002"  # 001 is taken in the new grid: the next free number
+    services.update_household(again, building="4栋", address="幸福小区4栋101")
+    assert again.house.building == "4栋" and again.house.address == "幸福小区4栋101"
+
+
+def test_due_summary_per_grid_for_a_village(client, tree):
+    from portal.people.visits import record_visit
+
+    record_visit(tree.household_a, tree.users["grid_worker"], date.today() - timedelta(days=40),
+                 "正常")
+    db.session.commit()
+    client.login("village_admin")
+    page = client.get("/visits/due").get_data(as_text=True)
+    assert 'due-summary' in page and "第一网格" in page

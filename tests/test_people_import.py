@@ -192,3 +192,13 @@ def test_an_unmasked_export_reimports_without_changes(client, tree):
     assert not report.errors, report.errors
     assert report.residents_created == 0 and report.households_created == 0
     assert (_count(Household), _count(Resident)) == before
+
+
+def test_import_puts_households_in_houses(tree, good_rows):
+    from portal.people.models import House
+
+    import_file(xlsx(good_rows), tree.town_a)
+    db.session.commit()
+    wang = db.session.scalar(db.select(Resident).filter_by(name="王大山"))
+    house = db.session.get(House, wang.household.house_id)
+    assert house.address == "城西路101号" and house.grid_id == tree.grid_a2.id

@@ -84,7 +84,7 @@ def household_new():
         try:
             household = services.add_household(grid, form.address.data, number=form.number.data,
                                                colour=form.colour.data or None,
-                                               actor=current_user)
+                                               building=form.building.data, actor=current_user)
             db.session.commit()
             flash(_("已登记住户 %(address)s。", address=household.address), "success")
             return redirect(url_for("people.household", household_id=household.id))
@@ -109,10 +109,12 @@ def household_edit(household_id):
     form = HouseholdForm(obj=household)
     if request.method == "GET":
         form.colour.data = household.colour or ""
+        form.building.data = household.house.building if household.house else ""
     if form.validate_on_submit():
         try:
             services.update_household(household, actor=current_user, address=form.address.data,
-                                      colour=form.colour.data or None, number=form.number.data)
+                                      colour=form.colour.data or None, number=form.number.data,
+                                      building=form.building.data)
             db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("people.household", household_id=household.id))

@@ -35,6 +35,7 @@ SEX_LABELS = {"M": _l("男"), "F": _l("女")}
 class HouseholdForm(FlaskForm):
     address = StringField(_l("住址"), filters=[strip],
                           validators=[DataRequired(_l("请填写住址。")), Length(max=128)])
+    building = StringField(_l("楼栋"), filters=[strip], validators=[Optional(), Length(max=64)])
     number = StringField(_l("户编号"), filters=[strip], validators=[Optional(), Length(max=32)])
     colour = SelectField(_l("关注颜色"), choices=choices([("", _l("不设(普通户)")),
                                                        *COLOUR_LABELS.items()]))

@@ -7,7 +7,7 @@ from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.people.identity import from_id_number, pinyin_keys, reversed_digits
 from portal.people.models import (CARE_CATEGORIES, COLOURS, LEFT_REASONS, RELATIONS, RESIDENCE,
-                                  Household, Resident, ResidentCare)
+                                  House, Household, Resident, ResidentCare)
 from portal.plugins import host
 from portal.timeutil import utcnow
 from portal.validators import id_number_problem, is_phone, normalise_phone
@@ -24,7 +24,20 @@ def _check_grid(grid: Grid):
         raise PeopleError(_("住户只能登记在未撤销的基础网格或专属网格中。"), "grid")
 
 
-def add_household(grid: Grid, address: str, *, number=None, colour=None, actor=None) -> Household:
+def house_for(grid: Grid, address: str, building: str | None = None) -> House:
+    """The house (房屋) at ``address`` in the grid, created on first use: "人进户、户进房"."""
+    house = db.session.scalar(db.select(House).filter_by(grid_id=grid.id, address=address))
+    if house is None:
+        house = House(grid_id=grid.id, address=address, building=building or None)
+        db.session.add(house)
+        db.session.flush()
+    elif building and house.building != building:
+        house.building = building
+    return house
+
+
+def add_household(grid: Grid, address: str, *, number=None, colour=None, building=None,
+                  actor=None) -> Household:
     _check_grid(grid)
     address = (address or "").strip()
     if not address:
@@ -35,7 +48,7 @@ def add_household(grid: Grid, address: str, *, number=None, colour=None, actor=N
                                                                        number=number)):
         raise PeopleError(_("本网格已有户编号 %(number)s。", number=number), "number")
     household = Household(grid_id=grid.id, address=address, number=number or _next_number(grid),
-                          colour=colour)
+                          colour=colour, house_id=house_for(grid, address, building).id)
     db.session.add(household)
     db.session.flush()
     audit.record("household.create", household, scope_code=grid.code, user=actor,
@@ -143,11 +156,18 @@ def _snapshot(resident: Resident) -> dict:
 
 
 def update_household(household: Household, actor=None, *, address=None, colour="keep",
-                     number="keep") -> Household:
+                     number="keep", building="keep") -> Household:
     changes = {}
     if address is not None and address.strip() and address.strip() != household.address:
         changes["address"] = [household.address, address.strip()]
         household.address = address.strip()
+    if changes or (building != "keep" and (building or None) !=
+                   (household.house.building if household.house else None)):
+        old_building = household.house.building if household.house else None
+        kept = old_building if building == "keep" else building
+        household.house = house_for(household.grid, household.address, kept)
+        if kept != old_building:
+            changes["building"] = [old_building, kept or None]
     if colour != "keep" and colour != household.colour:
         if colour not in (None, *COLOURS):
             raise PeopleError(_("关注颜色只能是红、黄、绿或不设。"), "colour")
@@ -172,20 +192,21 @@ def move_household(household: Household, grid: Grid, actor=None) -> Household:
     _check_grid(grid)
     if grid.id == household.grid_id:
         raise PeopleError(_("该户已在这个网格。"), "grid")
+    old, old_number = household.grid, household.number
     if household.number and db.session.scalar(db.select(Household.id).filter_by(
             grid_id=grid.id, number=household.number)):
-        raise PeopleError(_("目标网格已有户编号 %(number)s。", number=household.number), "grid")
-    old = household.grid
+        household.number = _next_number(grid)  # numbers are per grid: take the next free one
     household.grid_id = grid.id
-    household.house_id = None
+    household.house = house_for(grid, household.address)
     for member in household.active_members:
         member.grid_id = grid.id
     db.session.flush()
     db.session.expire(household, ["grid"])
-    audit.record("household.move", household, scope_code=grid.code, user=actor,
-                 old_grid=old.code, new_grid=grid.code)
-    audit.record("household.move_out", household, scope_code=old.code, user=actor,
-                 old_grid=old.code, new_grid=grid.code)
+    moved = {"old_grid": old.code, "new_grid": grid.code}
+    if household.number != old_number:
+        moved.update(old_number=old_number, new_number=household.number)
+    audit.record("household.move", household, scope_code=grid.code, user=actor, **moved)
+    audit.record("household.move_out", household, scope_code=old.code, user=actor, **moved)
     return household
 
 

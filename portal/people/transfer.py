@@ -24,7 +24,7 @@ from portal.grids.services import in_subtree
 from portal.people.forms import CARE_LABELS, COLOUR_SHORT, RELATION_LABELS, RESIDENCE_LABELS
 from portal.people.identity import from_id_number, pinyin_keys
 from portal.people.masking import mask_id, mask_phone
-from portal.people.models import Household, Resident, ResidentCare
+from portal.people.models import House, Household, Resident, ResidentCare
 from portal.validators import id_number_problem, is_phone, normalise_phone
 
 #: (key, Chinese header, required)
@@ -300,9 +300,12 @@ def _upsert_households(rows, report) -> dict[tuple[int, str], int]:
                     select(Household.id, Household.number, Household.address, Household.colour)
                     .where(Household.grid_id == grid_id, Household.number.in_(chunk))):
                 found[(grid_id, number)] = (hid, address, colour)
-    new = [{"grid_id": g, "number": n, "address": a, "colour": c, "moved_out_at": None}
+    houses = _houses({(g, a) for (g, _n), (a, _c) in wanted.items()})
+    new = [{"grid_id": g, "number": n, "address": a, "colour": c, "moved_out_at": None,
+            "house_id": houses[(g, a)]}
            for (g, n), (a, c) in wanted.items() if (g, n) not in found]
-    changed = [{"id": found[key][0], "address": a, "colour": c, "moved_out_at": None}
+    changed = [{"id": found[key][0], "address": a, "colour": c, "moved_out_at": None,
+                "house_id": houses[(key[0], a)]}
                for key, (a, c) in wanted.items()
                if key in found and (found[key][1], found[key][2]) != (a, c)]
     ids = {key: value[0] for key, value in found.items()}
@@ -313,6 +316,26 @@ def _upsert_households(rows, report) -> dict[tuple[int, str], int]:
     if changed:
         db.session.execute(update(Household), changed)
     report.households_created, report.households_updated = len(new), len(changed)
+    return ids
+
+
+def _houses(keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """House ids for (grid id, address), creating the houses that do not exist yet."""
+    by_grid = defaultdict(list)
+    for grid_id, address in keys:
+        by_grid[grid_id].append(address)
+    ids = {}
+    for grid_id, addresses in by_grid.items():
+        for chunk in _chunks(sorted(addresses)):
+            for hid, address in db.session.execute(
+                    select(House.id, House.address)
+                    .where(House.grid_id == grid_id, House.address.in_(chunk))):
+                ids[(grid_id, address)] = hid
+    missing = [{"grid_id": g, "address": a} for g, a in sorted(keys - set(ids))]
+    if missing:
+        new_ids = db.session.scalars(
+            insert(House).returning(House.id, sort_by_parameter_order=True), missing).all()
+        ids.update({(h["grid_id"], h["address"]): hid for h, hid in zip(missing, new_ids)})
     return ids
 
 

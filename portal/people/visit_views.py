@@ -26,7 +26,20 @@ def due():
     show_all = request.args.get("all") == "1"
     rows = due_list(grid, only_due=not show_all)
     return render("people/visits_due.html", "people/_due_rows.html", grid=grid, rows=rows,
-                  show_all=show_all, scope=grid, days=visit_days(grid))
+                  show_all=show_all, scope=grid, days=visit_days(grid),
+                  summary=per_grid(rows) if not grid.is_leaf else [])
+
+
+def per_grid(rows):
+    """(grid id, grid name, overdue, due soon) for every grid with households in the list."""
+    counts = {}
+    for row in rows:
+        entry = counts.setdefault(row.grid_id, [row.grid_id, row.grid_name, 0, 0])
+        if row.status == "overdue":
+            entry[2] += 1
+        elif row.status == "due":
+            entry[3] += 1
+    return sorted(counts.values(), key=lambda e: (-e[2], -e[3], e[1]))
 
 
 @bp.route("/households/<int:household_id>/new", methods=["GET", "POST"])
