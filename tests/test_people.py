@@ -321,3 +321,13 @@ def test_due_summary_per_grid_for_a_village(client, tree):
     client.login("village_admin")
     page = client.get("/visits/due").get_data(as_text=True)
     assert 'due-summary' in page and "第一网格" in page
+
+
+def test_only_some_care_categories_impose_monthly_visits(tree):
+    veteran = services.add_household(tree.grid_a2, "城西路30号")
+    services.add_resident(veteran, "老兵", care=["veteran"])
+    alone = services.add_household(tree.grid_a2, "城西路31号")
+    services.add_resident(alone, "独居", care=["elderly_alone"])
+    db.session.commit()
+    intervals = {r.household_id: r.interval for r in due_list(tree.grid_a2, only_due=False)}
+    assert intervals[veteran.id] == 182 and intervals[alone.id] == 30

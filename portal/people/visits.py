@@ -18,6 +18,11 @@ from portal.people.models import Household, Resident, ResidentCare, Visit
 from portal.settings import get_setting
 
 DEFAULT_VISIT_DAYS = {"red": 7, "yellow": 15, "green": 30, "ordinary": 182, "care": 30}
+#: Care categories that impose the "care" interval ("四必访": families in difficulty, people living
+#: alone, the disabled, the left-behind); a veteran alone does not.
+VISIT_CARE_CATEGORIES = ("elderly_alone", "empty_nest", "disabled", "in_difficulty",
+                         "left_behind_child", "left_behind_woman", "left_behind_elder",
+                         "low_income")
 SETTING = "people.visit_days"
 
 
@@ -61,6 +66,7 @@ def due_list(scope: Grid, *, today: date | None = None, only_due: bool = True) -
     last = (select(Visit.household_id, func.max(Visit.visited_on).label("last"))
             .group_by(Visit.household_id).subquery())
     care = exists().where(ResidentCare.resident_id == Resident.id,
+                          ResidentCare.category.in_(VISIT_CARE_CATEGORIES),
                           Resident.household_id == Household.id, Resident.left_at.is_(None))
     rows = db.session.execute(
         select(Household.id, Household.address, Household.colour, Household.created_at,
