@@ -202,3 +202,14 @@ def test_import_puts_households_in_houses(tree, good_rows):
     wang = db.session.scalar(db.select(Resident).filter_by(name="王大山"))
     house = db.session.get(House, wang.household.house_id)
     assert house.address == "城西路101号" and house.grid_id == tree.grid_a2.id
+
+
+def test_an_english_user_imports_the_chinese_template(client, tree, good_rows):
+    client.post("/language", data={"lang": "en"})
+    client.login("village_admin")
+    response = client.post("/people/xlsx/import", data={"file": (BytesIO(xlsx(good_rows)), "r.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert db.session.scalar(db.select(Resident).filter_by(name="王大山")).relation == "head"
+    exported = load_workbook(BytesIO(client.get("/people/xlsx/export/residents.xlsx").data))
+    assert "户主" in [c.value for row in exported.worksheets[0].iter_rows() for c in row]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
@@ -46,27 +47,19 @@ LABEL_OF = {key: header for key, header, _required in COLUMNS}
 CHUNK = 500
 
 
+def _chinese():
+    """Labels in files are Chinese whatever the user's interface language."""
+    return force_locale("zh_CN")
+
+
 def _reverse(labels: dict) -> dict:
     """Accept both the Chinese label and the code: 户主 or head."""
     lookup = {}
-    for code, label in labels.items():
-        with _force_chinese():
+    with _chinese():
+        for code, label in labels.items():
             lookup[str(label)] = code
-        lookup[code] = code
+            lookup[code] = code
     return lookup
-
-
-class _force_chinese:
-    """Labels in files are Chinese whatever the user's interface language."""
-
-    def __enter__(self):
-        from flask_babel import force_locale
-
-        self._ctx = force_locale("zh_CN")
-        self._ctx.__enter__()
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
 
 
 YES = {"是", "Y", "y", "yes", "Yes", "1", "true", "TRUE", "√"}
@@ -392,7 +385,7 @@ def template_xlsx() -> bytes:
     sheet.append(["430624001001001", "001", "城西路1号", "黄", "李秀英", "配偶",
                   "", "", "户籍常住", "否", ""])
     notes = workbook.create_sheet("填写说明")
-    with _force_chinese():
+    with _chinese():
         notes.append(["列", "说明"])
         notes.append(["网格编码", "基础网格或专属网格的编码，见网格页面"])
         notes.append(["户编号", "本网格内的户编号；同一户的成员填同一个编号"])
@@ -421,7 +414,7 @@ def residents_xlsx(scope: Grid, masked: bool) -> bytes:
                 select(ResidentCare.resident_id, ResidentCare.category)
                 .where(ResidentCare.resident_id.in_(chunk))):
             care[rid].append(category)
-    with _force_chinese():
+    with _chinese():
         for r in rows:
             sheet.append([
                 r.code, r.number or "", r.address, str(COLOUR_SHORT.get(r.colour, "")), r.name,
@@ -448,7 +441,7 @@ def households_xlsx(scope: Grid) -> bytes:
         .outerjoin(members, members.c.household_id == Household.id)
         .where(in_subtree(scope), Household.moved_out_at.is_(None))
         .order_by(Grid.code, Household.number)).all()
-    with _force_chinese():
+    with _chinese():
         for code, name, number, address, colour, count in rows:
             sheet.append([code, name, number or "", address, str(COLOUR_SHORT.get(colour, "")),
                           count])
@@ -460,7 +453,7 @@ def visits_due_xlsx(scope: Grid) -> bytes:
 
     workbook, sheet = _sheet("待走访", ["网格", "住址", "关注颜色", "有关爱对象", "上次走访",
                                      "应访日期", "逾期天数"])
-    with _force_chinese():
+    with _chinese():
         for due in due_list(scope):
             sheet.append([due.grid_name, due.address, str(COLOUR_SHORT.get(due.colour, "")),
                           "是" if due.needs_care else "", due.last_visit or "",
