@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 
 from portal import audit
 from portal.extensions import db
@@ -141,11 +141,15 @@ def validate(rows, scope: Grid) -> Report:
         for grid in db.session.scalars(select(Grid).where(Grid.code.in_(chunk))):
             grids[grid.code] = grid
     ids = {r["id_number"].upper() for _, r in rows if r.get("id_number")}
-    owners = {}  # id number → grid code of the resident who has it now
+    owner_grid = {}  # id number → grid id of the resident who has it now
     for chunk in _chunks(sorted(ids)):
-        owners.update(db.session.execute(
-            select(Resident.id_number, Grid.code).join(Grid, Grid.id == Resident.grid_id)
-            .where(Resident.id_number.in_(chunk))).all())
+        # no join here: the unique index on id_number answers each chunk directly
+        owner_grid.update(db.session.execute(
+            select(Resident.id_number, Resident.grid_id).where(Resident.id_number.in_(chunk))).all())
+    grid_codes = {}
+    for chunk in _chunks(sorted(set(owner_grid.values()))):
+        grid_codes.update(db.session.execute(select(Grid.id, Grid.code).where(Grid.id.in_(chunk))).all())
+    owners = {id_number: grid_codes[grid_id] for id_number, grid_id in owner_grid.items()}
     seen_ids = {}
     for number, row in rows:
         errors = []
@@ -247,15 +251,18 @@ def apply(report: Report, scope: Grid, actor=None) -> Report:
         for chunk in _chunks(sorted(care)):
             db.session.execute(delete(ResidentCare).where(ResidentCare.resident_id.in_(chunk)))
     if inserts:
-        new_ids = db.session.scalars(
-            insert(Resident).returning(Resident.id, sort_by_parameter_order=True),
-            [values for values, _ in inserts]).all()
-        care.update({rid: c for rid, (_, c) in zip(new_ids, inserts)})
+        # a plain executemany (no RETURNING): psycopg pipelines it, SQLite loops in C
+        db.session.execute(insert(Resident), [values for values, _ in inserts])
+        care.update(_new_resident_ids([(v, c) for v, c in inserts if c]))
     care_rows = [{"resident_id": rid, "category": c} for rid, cats in care.items() for c in cats]
     if care_rows:
         db.session.execute(insert(ResidentCare), care_rows)
     report.residents_created, report.residents_updated = len(inserts), len(updates)
     report.written = True
+    if db.engine.dialect.name == "postgresql" and len(rows) > 1000:
+        # after a bulk load the planner's row counts are stale until autovacuum catches up, and
+        # it would answer the next import's id lookups with sequential scans
+        db.session.execute(text("ANALYZE houses, households, residents, resident_care"))
     audit.record("people.import", None, scope_code=scope.code, user=actor,
                  rows=len(rows), households_created=report.households_created,
                  households_updated=report.households_updated,
@@ -263,6 +270,26 @@ def apply(report: Report, scope: Grid, actor=None) -> Report:
                  residents_updated=report.residents_updated)
     db.session.expire_all()
     return report
+
+
+def _new_resident_ids(inserted) -> dict[int, list[str]]:
+    """Ids of just-inserted residents (only those that need care rows), by ID number or, without
+    one, by name within the household."""
+    by_id = {v["id_number"]: c for v, c in inserted if v["id_number"]}
+    by_name = {(v["household_id"], v["name"]): c for v, c in inserted if not v["id_number"]}
+    found = {}
+    for chunk in _chunks(sorted(by_id)):
+        for rid, id_number in db.session.execute(
+                select(Resident.id, Resident.id_number).where(Resident.id_number.in_(chunk))):
+            found[rid] = by_id[id_number]
+    households = sorted({hid for hid, _name in by_name})
+    for chunk in _chunks(households):
+        for rid, hid, name in db.session.execute(
+                select(Resident.id, Resident.household_id, Resident.name)
+                .where(Resident.household_id.in_(chunk), Resident.id_number.is_(None))):
+            if (hid, name) in by_name:
+                found[rid] = by_name[(hid, name)]
+    return found
 
 
 def _resident_values(row, household_id) -> dict:
@@ -284,15 +311,11 @@ def _upsert_households(rows, report) -> dict[tuple[int, str], int]:
     for row in rows:  # the last row of a household wins for its address and colour
         wanted[(row["grid_id"], row["number"])] = (row["address"], row["colour"])
     found = {}
-    by_grid = defaultdict(list)
-    for grid_id, number in wanted:
-        by_grid[grid_id].append(number)
-    for grid_id, numbers in by_grid.items():
-        for chunk in _chunks(sorted(numbers)):
-            for hid, number, address, colour in db.session.execute(
-                    select(Household.id, Household.number, Household.address, Household.colour)
-                    .where(Household.grid_id == grid_id, Household.number.in_(chunk))):
-                found[(grid_id, number)] = (hid, address, colour)
+    for grid_id, chunk in _by_grid(wanted):
+        for hid, number, address, colour in db.session.execute(
+                select(Household.id, Household.number, Household.address, Household.colour)
+                .where(Household.grid_id == grid_id, Household.number.in_(chunk))):
+            found[(grid_id, number)] = (hid, address, colour)
     houses = _houses({(g, a) for (g, _n), (a, _c) in wanted.items()})
     new = [{"grid_id": g, "number": n, "address": a, "colour": c, "moved_out_at": None,
             "house_id": houses[(g, a)]}
@@ -303,32 +326,52 @@ def _upsert_households(rows, report) -> dict[tuple[int, str], int]:
                if key in found and (found[key][1], found[key][2]) != (a, c)]
     ids = {key: value[0] for key, value in found.items()}
     if new:
-        new_ids = db.session.scalars(
-            insert(Household).returning(Household.id, sort_by_parameter_order=True), new).all()
-        ids.update({(h["grid_id"], h["number"]): hid for h, hid in zip(new, new_ids)})
+        db.session.execute(insert(Household), new)
+        ids.update(_household_ids({(h["grid_id"], h["number"]) for h in new}))
     if changed:
         db.session.execute(update(Household), changed)
     report.households_created, report.households_updated = len(new), len(changed)
     return ids
 
 
+def _by_grid(keys):
+    """(grid id, chunk of values) for keys of (grid id, value): lookups that use the
+    (grid_id, value) unique indexes."""
+    by_grid = defaultdict(list)
+    for grid_id, value in keys:
+        by_grid[grid_id].append(value)
+    for grid_id, values in by_grid.items():
+        for chunk in _chunks(sorted(values)):
+            yield grid_id, chunk
+
+
+def _house_ids(keys) -> dict[tuple[int, str], int]:
+    ids = {}
+    for grid_id, chunk in _by_grid(keys):
+        for hid, address in db.session.execute(
+                select(House.id, House.address)
+                .where(House.grid_id == grid_id, House.address.in_(chunk))):
+            ids[(grid_id, address)] = hid
+    return ids
+
+
+def _household_ids(keys) -> dict[tuple[int, str], int]:
+    ids = {}
+    for grid_id, chunk in _by_grid(keys):
+        for hid, number in db.session.execute(
+                select(Household.id, Household.number)
+                .where(Household.grid_id == grid_id, Household.number.in_(chunk))):
+            ids[(grid_id, number)] = hid
+    return ids
+
+
 def _houses(keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
     """House ids for (grid id, address), creating the houses that do not exist yet."""
-    by_grid = defaultdict(list)
-    for grid_id, address in keys:
-        by_grid[grid_id].append(address)
-    ids = {}
-    for grid_id, addresses in by_grid.items():
-        for chunk in _chunks(sorted(addresses)):
-            for hid, address in db.session.execute(
-                    select(House.id, House.address)
-                    .where(House.grid_id == grid_id, House.address.in_(chunk))):
-                ids[(grid_id, address)] = hid
-    missing = [{"grid_id": g, "address": a} for g, a in sorted(keys - set(ids))]
+    ids = _house_ids(keys)
+    missing = keys - set(ids)
     if missing:
-        new_ids = db.session.scalars(
-            insert(House).returning(House.id, sort_by_parameter_order=True), missing).all()
-        ids.update({(h["grid_id"], h["address"]): hid for h, hid in zip(missing, new_ids)})
+        db.session.execute(insert(House), [{"grid_id": g, "address": a} for g, a in missing])
+        ids.update(_house_ids(missing))
     return ids
 
 
