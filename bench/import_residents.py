@@ -18,7 +18,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -112,7 +112,7 @@ def raw_baseline(report) -> float:
                           values["id_reversed"], values["phone_reversed"]))
     connection = db.engine.raw_connection()
     mark = "?" if db.engine.dialect.name == "sqlite" else "%s"
-    now = date.today()
+    now = datetime.now()
     try:
         cursor = connection.cursor()
         started = time.perf_counter()

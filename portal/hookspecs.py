@@ -103,6 +103,16 @@ def resident_created(resident, actor):
 
 
 @hookspec
+def case_created(case, actor):
+    """A case was reported (by anyone, through any channel)."""
+
+
+@hookspec
+def case_state_changed(case, old, new, action, actor):
+    """A case moved from state ``old`` to ``new`` by ``action`` (a case closed, escalated ...)."""
+
+
+@hookspec
 def module_switched(town, name, enabled, actor):
     """A module was switched on or off for a town (called for the module itself even when it
     has just been switched off, so it can tidy up)."""

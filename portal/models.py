@@ -6,3 +6,5 @@ from portal.modules.models import TownModule  # noqa: F401
 from portal.people.models import (House, Household, KeyPerson, Resident,  # noqa: F401
                                   ResidentCare, Visit)
 from portal.settings import TownSetting  # noqa: F401
+from portal.cases.calendar import CalendarDay, CalendarYear  # noqa: F401
+from portal.cases.models import Case, CaseEvent, CasePhoto, SupervisionNotice  # noqa: F401

@@ -71,6 +71,12 @@ CORE_PERMISSIONS = (
     Permission("people.key_persons", _l("查看重点人员"), ("county_admin", "town_admin")),
     Permission("visits.record", _l("记录走访"), (*ADMINS, "grid_worker", "info_officer")),
     Permission("settings.manage", _l("修改本镇规则"), ("county_admin", "town_admin")),
+    Permission("cases.view", _l("查看事件"), STAFF),
+    Permission("cases.report", _l("上报事件"), (*STAFF, "resident")),
+    Permission("cases.handle", _l("办理事件"), (*ADMINS, "grid_worker", "info_officer", "dept_staff")),
+    Permission("cases.dispatch", _l("交办、结案事件"), ADMINS),
+    Permission("cases.evaluate", _l("代群众评价"), (*ADMINS, "grid_worker")),
+    Permission("calendar.manage", _l("维护工作日历"), ("county_admin",)),
 )
 
 

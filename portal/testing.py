@@ -125,6 +125,10 @@ def app(make_app, app_config):
     app = make_app(app_config)
     with app.app_context():
         db.create_all()  # tests only; real databases are built by migrations
+        from portal.cases.calendar import seed_from_library
+
+        seed_from_library()  # what the migration seeds
+        db.session.commit()
         yield app
         db.session.remove()
 

@@ -284,3 +284,16 @@ def test_core_never_imports_a_plugin():
     for path in core.rglob("*.py"):
         source = path.read_text(encoding="utf-8")
         assert "import plugins" not in source and "from plugins" not in source, path
+
+
+def test_hook_case_created_and_test_hook_case_state_changed_only_where_on(example_on):
+    from portal.cases.services import act, report
+
+    fields = dict(category="dispute", title="纠纷", description="吵架", source="patrol")
+    case_a = report(example_on.grid_a1, reporter=example_on.users["grid_worker"], **fields)
+    report(example_on.grid_b1, reporter=example_on.users["b_grid_worker"], **fields)
+    act(case_a, example_on.users["village_admin"], "assign",
+        assignee=example_on.users["grid_worker"])
+    assert [e["number"] for e in _events("case_created")] == [case_a.number]
+    assert _events("case_state_changed") == [{"number": case_a.number, "old": "received",
+                                              "new": "assigned", "action": "assign"}]

@@ -1,7 +1,7 @@
 """What a resident's identifiers tell and how they are searched."""
 from datetime import date
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from portal.validators import id_check_char, id_number_problem, normalise_phone
 
@@ -14,9 +14,8 @@ def from_id_number(id_number: str) -> tuple[str, date]:
 
 def pinyin_keys(name: str) -> tuple[str, str]:
     """Full pinyin and initials of a Chinese name: 张三丰 → ("zhangsanfeng", "zsf")."""
-    syllables = lazy_pinyin(name, errors="ignore")
-    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
-    return "".join(syllables).lower(), "".join(initials).lower()
+    syllables = lazy_pinyin(name, errors="ignore")  # one pass: the initials are their first letters
+    return "".join(syllables).lower(), "".join(s[0] for s in syllables if s).lower()
 
 
 def reversed_digits(value: str | None) -> str | None:

@@ -127,3 +127,13 @@ def resident_created(resident, actor):
 @hookimpl
 def module_switched(town, name, enabled, actor):
     _event("module_switched", town=town.code, name=name, enabled=enabled)
+
+
+@hookimpl
+def case_created(case, actor):
+    _event("case_created", number=case.number)
+
+
+@hookimpl
+def case_state_changed(case, old, new, action, actor):
+    _event("case_state_changed", number=case.number, old=old, new=new, action=action)

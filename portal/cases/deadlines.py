@@ -1,0 +1,64 @@
+"""The "13710" deadlines and the traffic lights (三色亮灯).
+
+Assign within 1 working day, procedural feedback within 3, a general problem solved within 7, a
+major one within a month; each town may change the numbers (setting ``cases.deadlines``). The light
+is green while in time, yellow when the limit is near (by default on its last working day), red
+once it has passed. Lights are computed from the dates every time they are shown, so they are
+right whether or not `portal cases sweep` has run.
+"""
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from portal.cases.calendar import WorkCalendar, add_months
+from portal.modules.services import town_of
+from portal.settings import get_setting
+
+CHINA = ZoneInfo("Asia/Shanghai")
+DEFAULT_DEADLINES = {"assign": 1, "feedback": 3, "resolve": 7, "major_months": 1, "yellow_days": 1}
+SETTING = "cases.deadlines"
+GREEN, YELLOW, RED = "green", "yellow", "red"
+
+
+def local_date(moment: datetime) -> date:
+    """The date in China of a naive-UTC timestamp."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(CHINA).date()
+
+
+def today() -> date:
+    return datetime.now(CHINA).date()
+
+
+def rules_for(grid) -> dict:
+    return get_setting(town_of(grid), SETTING, DEFAULT_DEADLINES)
+
+
+def set_deadlines(case, start: date, calendar: WorkCalendar | None = None) -> None:
+    """Fill the case's due dates counted from ``start`` (the day it was received or reopened)."""
+    rules = rules_for(case.grid)
+    calendar = calendar or WorkCalendar.around(start)
+    case.assign_due = calendar.add_working_days(start, rules["assign"])
+    case.feedback_due = calendar.add_working_days(start, rules["feedback"])
+    if case.major:
+        case.resolve_due = add_months(start, rules["major_months"])
+        while not calendar.is_working_day(case.resolve_due):
+            case.resolve_due += timedelta(days=1)
+    else:
+        case.resolve_due = calendar.add_working_days(start, rules["resolve"])
+    case.calendar_warning = (
+        "missing:" + ",".join(str(y) for y in sorted(calendar.missing)) if calendar.missing else None)
+
+
+def light(case, on: date | None = None, calendar: WorkCalendar | None = None,
+          yellow_days: int | None = None) -> str | None:
+    """green / yellow / red for a case, as of ``on`` (today in China by default)."""
+    if case.state == "duplicate":
+        return None
+    if case.resolved_at is not None:
+        return GREEN if local_date(case.resolved_at) <= case.resolve_due else RED
+    on = on or today()
+    due = case.assign_due if case.state == "received" else case.resolve_due
+    if on > due:
+        return RED
+    calendar = calendar or WorkCalendar.around(on)
+    near = DEFAULT_DEADLINES["yellow_days"] if yellow_days is None else yellow_days
+    return YELLOW if calendar.working_days_between(on, due) < near else GREEN

@@ -1,0 +1,130 @@
+"""Cases (事件): what residents and grid workers report, handled in a closed loop with deadlines.
+
+收 → 交 → 办 → 督 → 结 → 评: received, assigned, in progress, (escalated), resolved, closed with
+feedback, evaluated. Every transition is a CaseEvent: the case's timeline.
+"""
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.grids.models import Grid
+from portal.timeutil import utcnow
+
+#: The "five small" (五小) and the service list; a town may add its own.
+CATEGORIES = ("dispute", "hazard", "minor_case", "problem", "need", "info_collection",
+              "public_opinion", "safety_hazard", "mediation", "psychological", "legal_publicity",
+              "proxy_service")
+#: Kinds by handling: general (on the spot), coordination, emergency, approval.
+KINDS = ("general", "coordination", "emergency", "approval")
+#: Where a case came from.
+SOURCES = ("patrol", "resident", "public", "representative", "video", "department", "open311")
+#: Handling levels, bottom up ("小事不出组、大事不出村").
+LEVELS = ("grid", "village", "town", "county")
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_state_resolve_due", "state", "resolve_due"),
+        Index("ix_cases_grid_created", "grid_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Human number, e.g. "430624001-20261124-003": the town code, the day, a daily sequence.
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    #: Where it happened; the case belongs to this grid's tree for scoping.
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    category: Mapped[str] = mapped_column(String(24), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="general")
+    #: A major problem has a month to be solved instead of seven working days.
+    major: Mapped[bool] = mapped_column(default=False)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
+    source: Mapped[str] = mapped_column(String(16))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: For reports without an account: who to reply to.
+    reporter_name: Mapped[str | None] = mapped_column(String(32))
+    reporter_phone: Mapped[str | None] = mapped_column(String(20))
+    #: One of portal.cases.workflow.STATES.
+    state: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    #: The level now handling it (grid → village → town → county).
+    level: Mapped[str] = mapped_column(String(8), default="grid")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: A department (公安, 民政 ...) when the case was passed to one.
+    department: Mapped[str | None] = mapped_column(String(32))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column()
+    #: First reply to the reporter (procedural feedback).
+    feedback_at: Mapped[datetime | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    #: Deadlines (13710), as the last working day allowed.
+    assign_due: Mapped[date] = mapped_column(Date)
+    feedback_due: Mapped[date] = mapped_column(Date)
+    resolve_due: Mapped[date] = mapped_column(Date, index=True)
+    #: Set when a deadline was counted without the official calendar of its year.
+    calendar_warning: Mapped[str | None] = mapped_column(String(64))
+    #: 1-5, with a comment, from the reporter.
+    satisfaction: Mapped[int | None] = mapped_column()
+    evaluation: Mapped[str | None] = mapped_column(Text)
+
+    grid: Mapped[Grid] = relationship()
+    reporter = relationship("User", foreign_keys=[reporter_id])
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    duplicate_of: Mapped["Case | None"] = relationship(remote_side=[id])
+    events: Mapped[list["CaseEvent"]] = relationship(back_populates="case",
+                                                     order_by="CaseEvent.id")
+    photos: Mapped[list["CasePhoto"]] = relationship(back_populates="case")
+
+
+class CaseEvent(db.Model):
+    """One step of a case's timeline: who did what, when, with what note."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The action's name in portal.cases.workflow.ACTIONS ("report", "assign", ...).
+    action: Mapped[str] = mapped_column(String(24))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    user = relationship("User")
+
+
+class CasePhoto(db.Model):
+    __tablename__ = "case_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    #: File name in the instance upload folder (re-encoded JPEG).
+    filename: Mapped[str] = mapped_column(String(64))
+
+    case: Mapped[Case] = relationship(back_populates="photos")
+
+
+class SupervisionNotice(db.Model):
+    """督办: raised when a case turns red, addressed to the responsible level and its superior;
+    shown on their pages until the case is resolved."""
+
+    __tablename__ = "supervision_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The level responsible when the case went red.
+    level: Mapped[str] = mapped_column(String(8))
+    resolved_at: Mapped[datetime | None] = mapped_column()
+
+    case: Mapped[Case] = relationship()

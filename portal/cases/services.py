@@ -1,0 +1,167 @@
+"""Reporting cases and moving them through the loop. Every change goes through ``act`` (or
+``report``), which checks the workflow table, writes the timeline and tells the modules; the caller
+commits."""
+import uuid
+
+from flask_babel import gettext as _
+
+from portal import audit
+from portal.cases import deadlines
+from portal.cases.calendar import WorkCalendar
+from portal.cases.models import CATEGORIES, KINDS, SOURCES, Case, CaseEvent, CasePhoto
+from portal.cases.workflow import ACTIONS, LEVEL_ORDER, may
+from portal.extensions import db
+from portal.grids.models import GRID, SPECIAL, Grid
+from portal.plugins import host
+from portal.timeutil import utcnow
+from portal.validators import is_phone, normalise_phone
+
+
+class CaseError(ValueError):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def _event(case, user, action, old, new, note=None):
+    db.session.add(CaseEvent(case=case, user_id=getattr(user, "id", None), action=action,
+                             from_state=old, to_state=new, note=note or None))
+
+
+def report(grid: Grid, *, category: str, title: str, description: str, source: str,
+           kind: str = "general", reporter=None, reporter_name=None, reporter_phone=None,
+           household=None, address=None, latitude=None, longitude=None, major=False,
+           photos=(), handled_on_the_spot: str | None = None) -> Case:
+    """Receive a case (收). A general case handled on the spot by the grid worker is recorded as
+    resolved in the same step."""
+    if grid.level not in (GRID, SPECIAL) or not grid.active:
+        raise CaseError(_("请选择事件发生的网格。"), "grid")
+    if category not in CATEGORIES:
+        raise CaseError(_("请选择事件类别。"), "category")
+    if kind not in KINDS:
+        raise CaseError(_("请选择事件性质。"), "kind")
+    if source not in SOURCES:
+        raise CaseError(_("未知的事件来源。"), "source")
+    title, description = (title or "").strip(), (description or "").strip()
+    if not title or len(title) > 100:
+        raise CaseError(_("请填写标题(不超过100个字)。"), "title")
+    if not description:
+        raise CaseError(_("请描述事件经过。"), "description")
+    phone = normalise_phone(reporter_phone or "") or None
+    if reporter is None and not phone:
+        raise CaseError(_("请留下联系电话，以便把办理结果告诉您。"), "reporter_phone")
+    if phone and not is_phone(phone):
+        raise CaseError(_("请输入有效的手机号(11位)或座机号(如 0730-1234567)。"), "reporter_phone")
+    for value, low, high, field in ((latitude, -90, 90, "latitude"),
+                                    (longitude, -180, 180, "longitude")):
+        if value is not None and not low <= value <= high:
+            raise CaseError(_("坐标超出范围。"), field)
+    if handled_on_the_spot is not None and kind != "general":
+        raise CaseError(_("只有一般性事件可以当场办结。"), "kind")
+
+    case = Case(number=uuid.uuid4().hex[:20], grid_id=grid.id, grid=grid, category=category,
+                kind=kind, major=bool(major), title=title, description=description,
+                address=(address or "").strip() or None, latitude=latitude, longitude=longitude,
+                source=source, reporter_id=getattr(reporter, "id", None),
+                reporter_name=(reporter_name or "").strip() or getattr(reporter, "display_name", None),
+                reporter_phone=phone, household_id=getattr(household, "id", None),
+                # emergencies go to the town at once; everything else starts in the grid
+                level="town" if kind == "emergency" else "grid", state="received")
+    case.created_at = utcnow()
+    deadlines.set_deadlines(case, deadlines.local_date(case.created_at))
+    db.session.add(case)
+    db.session.flush()
+    case.number = f"{deadlines.local_date(case.created_at):%Y%m%d}-{case.id:06d}"
+    for name in photos:
+        db.session.add(CasePhoto(case_id=case.id, filename=name))
+    _event(case, reporter, "report", None, "received")
+    host().notify(grid, "case_created", case=case, actor=reporter)
+    if handled_on_the_spot is not None:
+        if not (handled_on_the_spot or "").strip():
+            raise CaseError(_("请写明当场是怎么处理的。"), "handled_on_the_spot")
+        case.assignee_id = getattr(reporter, "id", None)
+        case.assigned_at = case.resolved_at = case.feedback_at = utcnow()
+        case.state = "resolved"
+        _event(case, reporter, "resolve", "received", "resolved", handled_on_the_spot)
+        host().notify(grid, "case_state_changed", case=case, old="received", new="resolved",
+                      action="resolve", actor=reporter)
+    return case
+
+
+def act(case: Case, user, action_name: str, note: str | None = None, *, assignee=None,
+        department=None, satisfaction=None, duplicate_of: Case | None = None) -> Case:
+    """Take one step of the loop; raises CaseError when it is not allowed or incomplete."""
+    action = ACTIONS.get(action_name)
+    if action is None or not may(user, case, action_name):
+        raise CaseError(_("当前状态下不能执行这个操作，或您没有这个权限。"))
+    note = (note or "").strip()
+    if action.needs_note and not note:
+        raise CaseError(_("请填写说明。"), "note")
+    old = case.state
+    now = utcnow()
+    if action_name == "assign":
+        if assignee is None and not (department or "").strip():
+            raise CaseError(_("请选择承办人或填写承办部门。"), "assignee")
+        if assignee is not None and not case.grid.code.startswith(assignee.scope.code):
+            raise CaseError(_("承办人不负责这个网格。"), "assignee")
+        case.assignee_id = getattr(assignee, "id", None)
+        case.department = (department or "").strip() or None
+        case.assigned_at = now
+    elif action_name == "escalate":
+        case.level = LEVEL_ORDER[LEVEL_ORDER.index(case.level) + 1]
+        case.assignee_id, case.department = None, None
+    elif action_name == "feedback":
+        case.feedback_at = case.feedback_at or now
+    elif action_name == "resolve":
+        case.resolved_at = now
+        case.feedback_at = case.feedback_at or now
+    elif action_name == "close":
+        case.closed_at = now
+    elif action_name == "evaluate":
+        if satisfaction not in (1, 2, 3, 4, 5):
+            raise CaseError(_("请选择1到5分的满意度。"), "satisfaction")
+        case.satisfaction, case.evaluation = satisfaction, note or None
+    elif action_name == "reopen":
+        case.resolved_at = case.closed_at = None
+        case.satisfaction = None
+        deadlines.set_deadlines(case, deadlines.today())
+    elif action_name == "duplicate":
+        if duplicate_of is None or duplicate_of.id == case.id:
+            raise CaseError(_("请填写重复的原事件编号。"), "duplicate_of")
+        if duplicate_of.duplicate_of_id:
+            duplicate_of = duplicate_of.duplicate_of  # follow the chain to the original
+        case.duplicate_of_id = duplicate_of.id
+    if action.target:
+        case.state = action.target
+    _event(case, user, action_name, old, case.state, note)
+    if action.target and action.target != old:
+        host().notify(case.grid, "case_state_changed", case=case, old=old, new=case.state,
+                      action=action_name, actor=user)
+    db.session.flush()
+    return case
+
+
+def sweep(on=None) -> dict:
+    """For cron: raise a supervision notice for every open case that has gone red, and settle the
+    notices of cases that are no longer open. Idempotent."""
+    from portal.cases.models import SupervisionNotice
+    from portal.cases.workflow import OPEN_STATES
+
+    on = on or deadlines.today()
+    calendar = WorkCalendar(on.year - 1, on.year + 1)
+    raised = settled = 0
+    open_cases = db.session.scalars(db.select(Case).where(Case.state.in_(OPEN_STATES))).all()
+    notified = set(db.session.scalars(db.select(SupervisionNotice.case_id)))
+    for case in open_cases:
+        if case.id not in notified and deadlines.light(case, on, calendar) == deadlines.RED:
+            db.session.add(SupervisionNotice(case_id=case.id, level=case.level))
+            audit.record("case.supervise", case, scope_code=case.grid.code, number=case.number,
+                         level=case.level)
+            raised += 1
+    for notice in db.session.scalars(db.select(SupervisionNotice).where(
+            SupervisionNotice.resolved_at.is_(None))):
+        if notice.case.state not in OPEN_STATES:
+            notice.resolved_at = utcnow()
+            settled += 1
+    db.session.flush()
+    return {"raised": raised, "settled": settled}
