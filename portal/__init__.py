@@ -55,6 +55,7 @@ def _register_core_blueprints(app):
     from portal.grids.blueprint import bp as grids_bp
     from portal.grids.public import bp as public_bp
     from portal.health import bp as health_bp
+    from portal.cases.blueprint import bp as cases_bp
     from portal.home import bp as home_bp
     from portal.people.blueprint import bp as people_bp
     from portal.people.key_person_views import bp as keypersons_bp
@@ -62,5 +63,5 @@ def _register_core_blueprints(app):
     from portal.people.visit_views import bp as visits_bp
 
     for bp in (auth_bp, grids_bp, public_bp, admin_bp, health_bp, home_bp, people_bp,
-               visits_bp, keypersons_bp, transfer_bp):
+               visits_bp, keypersons_bp, transfer_bp, cases_bp):
         app.register_blueprint(bp)

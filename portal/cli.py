@@ -193,7 +193,42 @@ def import_residents(path, scope_code, good_rows_only):
                f"~{report.residents_updated}, skipped {report.bad_rows} bad rows")
 
 
+@click.group("cases")
+def cases_group():
+    """Cases: the deadline sweep."""
+
+
+@cases_group.command("sweep")
+@with_appcontext
+def cases_sweep():
+    """Raise supervision notices for cases that went red; settle those no longer open (cron)."""
+    from portal.cases.services import sweep
+    from portal.extensions import db
+
+    result = sweep()
+    db.session.commit()
+    click.echo(f"supervision notices raised {result['raised']}, settled {result['settled']}")
+
+
+@click.group("calendar")
+def calendar_group():
+    """The working-day calendar."""
+
+
+@calendar_group.command("seed")
+@with_appcontext
+def calendar_seed():
+    """Add the years the installed chinese-calendar knows and the table does not."""
+    from portal.cases.calendar import seed_from_library
+    from portal.extensions import db
+
+    added = seed_from_library()
+    db.session.commit()
+    click.echo(f"{added} years added")
+
+
 def register(app):
     app.cli.commands.pop("alembic", None)  # replaced by our `db` group below
-    for command in (_db_group(), users_group, plugins_group, demo_command, import_group):
+    for command in (_db_group(), users_group, plugins_group, demo_command, import_group,
+                    cases_group, calendar_group):
         app.cli.add_command(command)

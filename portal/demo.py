@@ -13,6 +13,7 @@ from portal.people.identity import make_id_number
 from portal.people.models import Household, Visit
 from portal.people.services import add_household, add_resident
 from portal.plugins import host
+from portal.timeutil import utcnow
 
 DEMO_PASSWORD = "demo2026"
 
@@ -112,6 +113,71 @@ def _households(grid: Grid, rng, counter, worker):
                                                    "反映路灯不亮", "子女在外务工，已留联系电话"])))
 
 
+CASE_SAMPLES = [
+    ("dispute", "邻里宅基地边界纠纷", "两户为宅基地边界发生争执，需要调解"),
+    ("hazard", "村口路灯不亮", "村口两盏路灯坏了，晚上出行不便"),
+    ("safety_hazard", "河堤护栏松动", "河堤边护栏松动，有小孩在附近玩耍"),
+    ("problem", "垃圾清运不及时", "组里垃圾桶满了三天没人清运"),
+    ("need", "独居老人申请代办医保", "老人行动不便，希望帮忙办理医保缴费"),
+    ("mediation", "土地流转费用争议", "几户对流转费用分配有意见"),
+    ("public_opinion", "群众反映道路坑洼", "通组公路多处坑洼，雨天积水"),
+    ("proxy_service", "代办残疾证年审", "残疾人家属请求代办年审手续"),
+]
+#: Where the demo's cases end up, with weights: every state appears.
+CASE_PATHS = [("received", 3), ("assigned", 2), ("in_progress", 2), ("escalated", 1),
+              ("resolved", 2), ("closed", 2), ("evaluated", 6), ("duplicate", 1)]
+
+
+def _cases(nodes, users, rng):
+    """About 150 cases over four months, in every state; lights of every colour among the open."""
+    from portal.cases import deadlines
+    from portal.cases.models import Case
+    from portal.cases.services import act, report
+
+    if db.session.scalar(db.select(Case.id).limit(1)):
+        return
+    admin = users["county"]
+    grids = [g for g in nodes.values() if g.level == GRID]
+    first = nodes["城西社区/第一网格"]
+    made = []
+    now = utcnow()
+    for number in range(150):
+        grid = first if number % 5 == 0 else rng.choice(grids)
+        category, title, text = rng.choice(CASE_SAMPLES)
+        age = rng.choice([0, 0, 1, 2, 3, 5, 8, 12, 20, 35, 60, 90, 120])
+        created = now - timedelta(days=age, hours=rng.randint(0, 8))
+        reporter = users["gridworker"] if grid is first else None
+        case = report(grid, category=category, title=title, description=text,
+                      source="patrol" if reporter else rng.choice(["public", "resident"]),
+                      reporter=reporter, reporter_name=None if reporter else _name(rng),
+                      reporter_phone=None if reporter else _phone(rng), major=rng.random() < 0.05)
+        case.created_at = created
+        deadlines.set_deadlines(case, deadlines.local_date(created))
+        path = rng.choices([p for p, _ in CASE_PATHS], [w for _, w in CASE_PATHS])[0]
+        if path == "duplicate" and made:
+            act(case, admin, "duplicate", "与已受理事件重复", duplicate_of=rng.choice(made))
+            continue
+        if path == "escalated":
+            act(case, admin, "escalate", "需要上级协调")
+        elif path != "received":
+            act(case, admin, "assign", assignee=users["gridworker"] if grid is first else None,
+                department=None if grid is first else "村委会")
+            if path != "assigned":
+                act(case, admin, "start")
+                act(case, admin, "feedback", "已到现场查看，正在处理")
+            if path in ("resolved", "closed", "evaluated"):
+                act(case, admin, "resolve", "已处理完毕")
+                case.resolved_at = created + timedelta(days=rng.choice([1, 2, 3, 5, 8, 12]))
+            if path in ("closed", "evaluated"):
+                act(case, admin, "close", "已电话告知报告人办理结果")
+                case.closed_at = case.resolved_at + timedelta(hours=6)
+            if path == "evaluated":
+                act(case, admin, "evaluate", rng.choice(["满意", "很及时", "", "基本满意"]),
+                    satisfaction=rng.choices([5, 4, 3, 2], [70, 20, 7, 3])[0])
+        made.append(case)
+    db.session.flush()
+
+
 def load_demo(if_empty: bool = False):
     """Create the demo (or complete a partial one). Returns the demo logins, or None when
     ``if_empty`` was asked and the database already holds grids."""
@@ -165,6 +231,8 @@ def load_demo(if_empty: bool = False):
             if grid.level == GRID:
                 _households(grid, rng, counter, users["gridworker"])
     db.session.flush()
+
+    _cases(nodes, users, rng)
 
     plugins = host()
     for town_name in TREE:

@@ -33,6 +33,13 @@ def grids_without_worker(scope: Grid) -> int:
 @login_required
 def index():
     scope = current_user.scope
+    from portal.cases.blueprint import open_notices
+    from portal.cases.calendar import missing_next_year
+    from portal.permissions import can
+
     cards = host().collect(scope, "dashboard_cards", scope=scope, user=current_user)
+    notices = open_notices(scope) if can(current_user, "cases.view") else []
     return render("home.html", scope=scope, levels=level_counts(scope),
-                  counts=counts_under(scope), unstaffed=grids_without_worker(scope), cards=cards)
+                  counts=counts_under(scope), unstaffed=grids_without_worker(scope), cards=cards,
+                  notices=notices,
+                  calendar_missing=missing_next_year() if can(current_user, "calendar.manage") else None)

@@ -10,6 +10,7 @@ from portal.plugins import MenuLink, host
 
 CORE_MENU = (
     ("home.index", _l("首页"), None),
+    ("cases.index", _l("事件"), "cases.view"),
     ("grids.index", _l("网格"), "grids.view"),
     ("people.index", _l("人口"), "people.view"),
     ("visits.due", _l("待走访"), "people.view"),
@@ -17,6 +18,7 @@ CORE_MENU = (
     ("admin.users_list", _l("用户"), "users.manage"),
     ("admin.modules_page", _l("功能模块"), "modules.manage"),
     ("admin.audit_log", _l("审计日志"), "audit.view"),
+    ("admin.calendar", _l("工作日历"), "calendar.manage"),
 )
 
 
@@ -75,6 +77,16 @@ def init_app(app):
         menu = menu_for(current_user) if current_user.is_authenticated else []
         return {"main_menu": menu, "can": can, "ROLES": ROLES, "template_slot": template_slot,
                 "languages": app.config["LANGUAGES"], "get_locale": get_locale, "page_url": page_url}
+
+    @app.template_filter("local_time")
+    def local_time(value, fmt="%Y-%m-%d %H:%M"):
+        """Naive-UTC timestamps shown in China's time, which is what everyone here reads."""
+        from datetime import timezone
+        from zoneinfo import ZoneInfo
+
+        if value is None:
+            return ""
+        return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt)
 
     @app.template_filter("mask_phone")
     def mask_phone(value):

@@ -58,3 +58,17 @@ def test_demo_register_has_valid_ids_colours_and_overdue_visits(app):
     assert {"red", "yellow", "green", None} <= colours
     county = db.session.scalar(db.select(Grid).filter_by(level="county"))
     assert any(row.status == "overdue" for row in due_list(county))
+
+
+def test_demo_cases_in_every_state_and_light(app):
+    from portal.cases.deadlines import light
+    from portal.cases.models import Case
+    from portal.cases.workflow import STATES
+
+    load_demo()
+    cases = db.session.scalars(db.select(Case)).all()
+    assert {c.state for c in cases} == set(STATES)
+    assert {light(c) for c in cases if c.state in ("received", "assigned", "in_progress")} \
+        >= {"red", "green"}
+    months = {c.created_at.strftime("%Y-%m") for c in cases}
+    assert len(months) >= 3

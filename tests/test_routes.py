@@ -106,6 +106,18 @@ ROUTES = {
     ("transfer.import_page", "POST"): Rule("people.import", ok=400, scoped=False),
     ("transfer.import_good_rows", "POST"): Rule("people.import", ok=302, scoped=False),
     ("transfer.export", "GET"): Rule("people.view", scoped=False),
+    ("public.report_case", "GET"): Rule(PUBLIC, scoped=False),
+    ("public.report_case", "POST"): Rule(PUBLIC, ok=400, scoped=False),
+    ("cases.index", "GET"): Rule("cases.view", scoped=False),
+    ("cases.new", "GET"): Rule("cases.report", scoped=False),
+    ("cases.new", "POST"): Rule("cases.report", ok=400, scoped=False),
+    ("cases.show", "GET"): Rule("cases.view"),
+    ("cases.photo", "GET"): Rule("cases.view"),
+    # the URL names the action "assign" on a case just received: dispatchers only
+    ("cases.act", "GET"): Rule("cases.dispatch"),
+    ("cases.act", "POST"): Rule("cases.dispatch", ok=400),
+    ("admin.calendar", "GET"): Rule("calendar.manage", scoped=False),
+    ("admin.calendar", "POST"): Rule("calendar.manage", ok=400, scoped=False),
     # the example plugin, switched on for town A only
     ("example.index", "GET"): Rule("example.view", also=("resident",)),
     ("example.public", "GET"): Rule(PUBLIC, scoped=False),
@@ -129,8 +141,9 @@ def expected(rule: Rule, visitor: str | None, endpoint: str) -> int:
     return rule.ok if allowed else rule.denied
 
 
-def url_values(tree, staff, entry):
+def url_values(tree, staff, entry, case):
     return {
+        "case_id": case.id, "photo_id": case.photos[0].id, "action": "assign",
         "household_id": tree.household_a.id, "resident_id": tree.resident_a.id,
         "entry_id": entry.id, "token": "x" * 32, "kind": "residents",
         "grid_id": tree.grid_a1.id, "staff_id": staff.id, "grid_code": tree.grid_a1.code,
@@ -144,15 +157,25 @@ OVERRIDES = {"grids.create": {"grid_id": "village_a1", "level": "grid"}}
 QUERY = {"people.household_new": {"grid": "grid_a1"}}
 
 
-def build_url(app, tree, staff, entry, endpoint, arguments):
+def build_url(app, tree, staff, entry, case, endpoint, arguments):
     from flask import url_for
 
-    values = url_values(tree, staff, entry)
+    values = url_values(tree, staff, entry, case)
     for key, value in OVERRIDES.get(endpoint, {}).items():
         values[key] = getattr(tree, value).id if key == "grid_id" else value
     query = {key: getattr(tree, value).id for key, value in QUERY.get(endpoint, {}).items()}
     with app.test_request_context():
         return url_for(endpoint, **{a: values[a] for a in arguments}, **query)
+
+
+@pytest.fixture
+def case(tree, staff):
+    from portal.cases.services import report
+
+    reported = report(tree.grid_a1, category="hazard", title="路灯不亮", description="村口",
+                      source="patrol", reporter=tree.users["grid_worker"], photos=[staff.photo])
+    db.session.commit()
+    return reported
 
 
 @pytest.fixture
@@ -185,7 +208,7 @@ def test_every_route_is_in_the_matrix(app):
 
 @pytest.mark.parametrize("visitor", VISITORS, ids=[v or "anonymous" for v in VISITORS])
 def test_every_route_answers_as_the_matrix_says(app, client, example_on, staff, key_person,
-                                                visitor):
+                                                case, visitor):
     if visitor:
         client.login(visitor)
     rules = {}
@@ -198,7 +221,8 @@ def test_every_route_answers_as_the_matrix_says(app, client, example_on, staff, 
     failures = []
     for endpoint, method in order:
         rule = ROUTES[(endpoint, method)]
-        url = build_url(app, example_on, staff, key_person, endpoint, rules[(endpoint, method)])
+        url = build_url(app, example_on, staff, key_person, case, endpoint,
+                        rules[(endpoint, method)])
         if method == "GET":
             response = client.get(url)
         else:

@@ -182,3 +182,51 @@ def audit_log():
                               .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     return render("admin/audit.html", "admin/_audit_rows.html", rows=rows[:PAGE_SIZE], page=page,
                   has_more=len(rows) > PAGE_SIZE, action=action)
+
+
+# ---------------------------------------------------------------- the working-day calendar
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@requires("calendar.manage")
+def calendar():
+    """The years whose holiday schedule is known, and a form to enter the next one."""
+    from portal.cases.calendar import CalendarDay, CalendarYear, parse_days, set_year
+    from portal.cases.deadlines import today
+
+    errors = {}
+    values = request.form
+    if request.method == "POST":
+        try:
+            year = int(values.get("year", ""))
+            if not 2000 <= year <= 2100:
+                raise ValueError
+        except ValueError:
+            errors["year"] = _("请填写年份，如 2027。")
+            year = None
+        parsed = {}
+        for name in ("holidays", "workdays"):
+            try:
+                parsed[name] = parse_days(values.get(name, ""), year) if year else {}
+            except ValueError as line:
+                errors[name] = _("第%(n)d行格式不对：应为“%(year)s-01-01 元旦”，且在所填年份内。",
+                                 n=line.args[0], year=year)
+        if not errors and not parsed["holidays"]:
+            errors["holidays"] = _("请至少录入一个节假日。")
+        if not errors:
+            set_year(year, parsed["holidays"], parsed["workdays"],
+                     f"entered by {current_user.username}")
+            from portal import audit
+
+            audit.record("calendar.set_year", None, scope_code=current_user.scope.code,
+                         year=year, holidays=len(parsed["holidays"]),
+                         workdays=len(parsed["workdays"]))
+            db.session.commit()
+            flash(_("已录入%(year)d年的工作日历。", year=year), "success")
+            return redirect(url_for("admin.calendar"))
+    years = db.session.scalars(db.select(CalendarYear).order_by(CalendarYear.year.desc())).all()
+    counts = dict(db.session.execute(
+        db.select(func.substr(db.cast(CalendarDay.day, db.String), 1, 4), func.count())
+        .group_by(func.substr(db.cast(CalendarDay.day, db.String), 1, 4))).all())
+    return render("admin/calendar.html", years=years, counts=counts, errors=errors,
+                  values=values, next_year=today().year + 1), 400 if errors else 200

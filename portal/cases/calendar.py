@@ -137,3 +137,29 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise ValueError(day)
+
+
+def missing_next_year() -> int | None:
+    """Next year, when its schedule is not in the table yet (the admin page warns about it)."""
+    from portal.cases.deadlines import today
+
+    year = today().year + 1
+    return None if db.session.get(CalendarYear, year) else year
+
+
+def parse_days(text: str, year: int) -> dict[date, str]:
+    """Lines like "2027-01-01 元旦" (the name is optional); raises ValueError naming the line."""
+    days = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        head, _, name = line.partition(" ")
+        try:
+            day = date.fromisoformat(head)
+        except ValueError:
+            raise ValueError(number) from None
+        if day.year != year:
+            raise ValueError(number)
+        days[day] = name.strip() or None
+    return days

@@ -57,3 +57,45 @@ def photo(grid_code, staff_id):
     if path is None:
         abort(404)
     return send_file(path, mimetype="image/jpeg", max_age=3600)
+
+
+@bp.route("/<grid_code>/report", methods=["GET", "POST"])
+def report_case(grid_code):
+    """Anyone may report a case from the grid's QR code, leaving a phone number for the reply."""
+    from flask import current_app
+    from flask_babel import gettext as _
+
+    from portal.auth import throttle
+    from portal.cases.forms import PublicReportForm
+    from portal.cases.services import CaseError, report
+    from portal.forms import refuse
+    from portal.uploads import UploadError, save_photo
+
+    grid = _public_grid(grid_code)
+    form = PublicReportForm()
+    status = 200
+    if form.validate_on_submit():
+        # the login throttle's table counts anonymous reports per address too
+        key = f"report:{request.remote_addr or 'unknown'}"
+        if throttle.seconds_locked([key]):
+            form.form_errors.append(_("提交太频繁，请稍后再试，或直接拨打网格员电话。"))
+            status = 429
+        else:
+            try:
+                photos = [save_photo(s) for s in form.photos.data or [] if getattr(s, "filename", "")]
+                case = report(grid, category=form.category.data, title=form.title.data,
+                              description=form.description.data, address=form.address.data,
+                              reporter_name=form.reporter_name.data,
+                              reporter_phone=form.reporter_phone.data, source="public",
+                              photos=photos)
+                db.session.commit()
+                throttle.record_failure([key])
+                current_app.logger.info("public report %s for grid %s", case.number, grid.code)
+                return render("public/reported.html", grid=grid, case=case, scope=grid)
+            except UploadError as error:
+                form.photos.errors = [*form.photos.errors, str(error)]
+            except CaseError as error:
+                refuse(form, error)
+    if form.errors and status == 200:
+        status = 400
+    return render("public/report.html", grid=grid, form=form, scope=grid), status

@@ -123,3 +123,68 @@ def test_visits_due_on_a_phone(phone, live_server, tree, tmp_path):
     phone.get_by_role("button", name="保存").click()
     phone.get_by_text("已记录走访。").wait_for()
     shot(phone, tmp_path, "phone-visits-due")
+
+
+def _act(page, base, case_id, button, fill=None, choose=None):
+    page.goto(f"{base}/cases/{case_id}")
+    page.locator("#next-step").get_by_role("link", name=button, exact=True).click()
+    page.locator("#action-form form").wait_for()
+    if choose:
+        page.locator("#action-form select[name=assignee]").select_option(label=choose)
+    if fill:
+        page.locator("#action-form textarea[name=note]").fill(fill)
+    page.locator("#action-form").get_by_role("button", name="确定").click()
+    page.wait_for_url(f"{base}/cases/{case_id}")
+
+
+def test_a_case_goes_round_the_loop(browser, phone, live_server, tree, tmp_path):
+    from portal.cases.models import Case
+
+    # a resident scans the grid's QR code and reports from a phone, without an account
+    phone.goto(f"{live_server}/g/{tree.grid_a1.code}")
+    phone.get_by_role("link", name="我要反映问题").click()
+    phone.get_by_label("什么事").fill("村口路灯不亮")
+    phone.get_by_label("详细情况").fill("村口的路灯坏了一个星期，晚上看不见路")
+    phone.get_by_label("联系电话").fill("13912345678")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(phone, tmp_path, "phone-public-report")
+    phone.get_by_role("button", name="提交").click()
+    phone.get_by_text("已收到您反映的问题").wait_for()
+    case = db.session.scalar(db.select(Case).filter_by(title="村口路灯不亮"))
+    assert phone.get_by_text(case.number).is_visible()
+
+    staff = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = staff.new_page()
+    page.set_default_timeout(15000)
+    login(page, live_server, "grid_worker")
+    _act(page, live_server, case.id, "上报上级", fill="需要更换电线，网格解决不了")
+    page.get_by_role("button", name="退出").click()
+
+    login(page, live_server, "town_admin")
+    _act(page, live_server, case.id, "交办", choose="grid_worker 用户 · 网格员 · 第一网格")
+    page.get_by_role("button", name="退出").click()
+
+    login(page, live_server, "grid_worker")
+    _act(page, live_server, case.id, "办结", fill="电工已更换电线，路灯亮了")
+    page.get_by_role("button", name="退出").click()
+
+    login(page, live_server, "town_admin")
+    _act(page, live_server, case.id, "反馈结案", fill="已电话告知报告人")
+    page.get_by_role("button", name="退出").click()
+
+    login(page, live_server, "grid_worker")  # records the reporter's verdict from the phone call
+    page.goto(f"{live_server}/cases/{case.id}")
+    page.locator("#next-step").get_by_role("link", name="评价", exact=True).click()
+    page.locator("#action-form").get_by_text("5★").click()
+    page.locator("#action-form textarea[name=note]").fill("修得很快，满意")
+    page.locator("#action-form").get_by_role("button", name="确定").click()
+    page.get_by_text("★★★★★").wait_for()
+    assert page.get_by_role("heading", name="办理过程").count() == 1  # the page, not a page in a page
+    shot(page, tmp_path, "case-evaluated")
+    staff.close()
+
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.state == "evaluated" and case.satisfaction == 5
+    assert [e.action for e in case.events] == ["report", "escalate", "assign", "resolve", "close",
+                                              "evaluate"]

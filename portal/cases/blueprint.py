@@ -1,0 +1,196 @@
+"""Case pages: the list, reporting, a case with its timeline and the next steps as buttons."""
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.cases import deadlines, services
+from portal.cases.forms import (ACTION_LABELS, CATEGORY_LABELS, KIND_LABELS, LEVEL_LABELS,
+                                LIGHT_LABELS, SOURCE_LABELS, STATE_LABELS, CaseForm)
+from portal.cases.models import Case, CasePhoto, SupervisionNotice
+from portal.cases.queries import case_query
+from portal.cases.workflow import ACTIONS, available
+from portal.extensions import db
+from portal.forms import choices, refuse
+from portal.grids.models import GRID, SPECIAL, Grid
+from portal.grids.services import grids_in, in_subtree
+from portal.permissions import requires
+from portal.rendering import render, wants_partial
+from portal.uploads import UploadError, photo_path, save_photo
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+PAGE_SIZE = 30
+
+
+@bp.app_context_processor
+def labels():
+    return {"CATEGORY_LABELS": CATEGORY_LABELS, "KIND_LABELS": KIND_LABELS,
+            "STATE_LABELS": STATE_LABELS, "CASE_LEVEL_LABELS": LEVEL_LABELS,
+            "LIGHT_LABELS": LIGHT_LABELS, "ACTION_LABELS": ACTION_LABELS,
+            "SOURCE_LABELS": SOURCE_LABELS, "case_light": deadlines.light}
+
+
+def scoped_case(case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None or not case.grid.code.startswith(current_user.scope.code):
+        abort(404)
+    return case
+
+
+def _date_arg(name):
+    try:
+        return date.fromisoformat(request.args[name]) if request.args.get(name) else None
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+@requires("cases.view")
+def index():
+    from portal.people.scoping import scoped_grid_arg
+
+    args = request.args
+    grid = scoped_grid_arg(args.get("grid"))
+    query = case_query(current_user.scope, state=args.get("state") or None,
+                       light=args.get("light") or None, category=args.get("category") or None,
+                       grid=grid, since=_date_arg("since"), until=_date_arg("until"),
+                       assignee=current_user if args.get("mine") == "1" else None,
+                       q=args.get("q", "").strip() or None)
+    order = {"due": Case.resolve_due.asc(), "old": Case.created_at.asc()}.get(
+        args.get("sort"), Case.created_at.desc())
+    try:
+        page = max(1, int(args.get("page", 1)))
+    except ValueError:
+        page = 1
+    rows = db.session.scalars(query.order_by(order, Case.id.desc())
+                              .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    return render("cases/index.html", "cases/_rows.html", rows=rows[:PAGE_SIZE], page=page,
+                  has_more=len(rows) > PAGE_SIZE, today=deadlines.today(), args=args)
+
+
+def _leaf_grids():
+    return db.session.scalars(grids_in(current_user.scope).where(
+        Grid.level.in_((GRID, SPECIAL)))).all()
+
+
+def _photos(field):
+    names = []
+    for storage in field.data or []:
+        if getattr(storage, "filename", ""):
+            names.append(save_photo(storage))
+    return names
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("cases.report")
+def new():
+    form = CaseForm()
+    form.grid.choices = choices([(0, "—"), *((g.id, f"{g.name} {g.code}") for g in _leaf_grids())])
+    if request.method == "GET" and current_user.scope.level in (GRID, SPECIAL):
+        form.grid.data = current_user.scope_id
+    if form.validate_on_submit():
+        from portal.grids.services import get_scoped_grid
+
+        grid = get_scoped_grid(current_user, form.grid.data)
+        try:
+            photos = _photos(form.photos)
+            case = services.report(
+                grid, category=form.category.data, kind=form.kind.data, major=form.major.data,
+                title=form.title.data, description=form.description.data,
+                address=form.address.data, latitude=form.latitude.data,
+                longitude=form.longitude.data, photos=photos, reporter=current_user,
+                source="resident" if current_user.role == "resident" else "patrol",
+                handled_on_the_spot=form.on_the_spot.data or None)
+            db.session.commit()
+            flash(_("已上报，事件编号 %(n)s。", n=case.number), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+        except UploadError as error:
+            form.photos.errors = [*form.photos.errors, str(error)]
+        except services.CaseError as error:
+            refuse(form, error)
+    return render("cases/form.html", form=form), 400 if form.errors else 200
+
+
+def _assignees(case):
+    """People who may take the case at its level: users whose scope contains its grid."""
+    from portal.auth.models import User
+
+    codes = [case.grid.code[:n] for n in range(6, len(case.grid.code) + 1, 3)]
+    return db.session.scalars(
+        db.select(User).join(Grid, Grid.id == User.scope_id)
+        .where(Grid.code.in_(codes), User.is_active_flag.is_(True),
+               User.role.in_(("grid_worker", "info_officer", "village_admin", "town_admin",
+                              "dept_staff", "county_admin")))
+        .order_by(Grid.code.desc(), User.display_name)).all()
+
+
+@bp.route("/<int:case_id>")
+@requires("cases.view")
+def show(case_id):
+    case = scoped_case(case_id)
+    return render("cases/show.html", case=case, actions=available(current_user, case),
+                  today=deadlines.today())
+
+
+@bp.route("/<int:case_id>/act/<action>", methods=["GET", "POST"])
+@requires("cases.view")
+def act(case_id, action):
+    """GET: the small form of one next step (htmx); POST: take it."""
+    case = scoped_case(case_id)
+    if action not in ACTIONS:
+        abort(404)
+    if action not in available(current_user, case):
+        abort(403)
+    error = field = None
+    if request.method == "POST":
+        form = request.form
+        assignee = department = duplicate = satisfaction = None
+        try:
+            if action == "assign" and form.get("assignee"):
+                assignee = next((u for u in _assignees(case) if str(u.id) == form["assignee"]), None)
+                if assignee is None:
+                    raise services.CaseError(_("承办人不负责这个网格。"), "assignee")
+            department = form.get("department")
+            if action == "duplicate":
+                duplicate = db.session.scalar(db.select(Case).join(Grid).where(
+                    Case.number == form.get("duplicate_of", "").strip(),
+                    in_subtree(current_user.scope)))
+            if action == "evaluate" and form.get("satisfaction", "").isdigit():
+                satisfaction = int(form["satisfaction"])
+            services.act(case, current_user, action, form.get("note"), assignee=assignee,
+                         department=department, satisfaction=satisfaction, duplicate_of=duplicate)
+            db.session.commit()
+            flash(_("已%(action)s。", action=ACTION_LABELS[action]), "success")
+            target = url_for("cases.show", case_id=case.id)
+            if wants_partial():
+                # the whole page changes (state, buttons, timeline): let htmx load it whole
+                return "", 204, {"HX-Redirect": target}
+            return redirect(target)
+        except services.CaseError as exc:
+            db.session.rollback()
+            error, field = str(exc), exc.field
+    return render("cases/show.html", "cases/_action_form.html", case=case, action=action,
+                  error=error, field=field, assignees=_assignees(case) if action == "assign" else [],
+                  actions=available(current_user, case), today=deadlines.today(),
+                  values=request.form), 400 if error else 200
+
+
+@bp.route("/<int:case_id>/photos/<int:photo_id>")
+@requires("cases.view")
+def photo(case_id, photo_id):
+    case = scoped_case(case_id)
+    item = db.session.get(CasePhoto, photo_id)
+    path = photo_path(item.filename) if item and item.case_id == case.id else None
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="image/jpeg", max_age=3600)
+
+
+def open_notices(scope):
+    """Supervision notices still open in ``scope`` (for the home page)."""
+    return db.session.scalars(
+        db.select(SupervisionNotice).join(Case).join(Grid, Grid.id == Case.grid_id)
+        .where(SupervisionNotice.resolved_at.is_(None), in_subtree(scope))
+        .order_by(SupervisionNotice.created_at)).all()

@@ -1,0 +1,186 @@
+"""Case pages: reporting (staff and public), the list and its filters, the next-step buttons."""
+import io
+import re
+from datetime import date, timedelta
+
+from PIL import Image
+
+from portal.cases.models import Case, SupervisionNotice
+from portal.cases.services import act, report, sweep
+from portal.extensions import db
+
+
+def _png():
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 30), "blue").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _case(tree, grid=None, **kw):
+    fields = dict(category="hazard", title="路灯不亮", description="村口路灯坏了三天",
+                  source="patrol", reporter=tree.users["grid_worker"])
+    fields.update(kw)
+    reported = report(grid or tree.grid_a1, **fields)
+    db.session.commit()
+    return reported
+
+
+def test_a_grid_worker_reports_with_a_photo(client, tree):
+    client.login("grid_worker")
+    form = client.get("/cases/new").get_data(as_text=True)
+    assert f'<option selected value="{tree.grid_a1.id}">' in form  # their own grid
+    response = client.post("/cases/new", data={
+        "grid": tree.grid_a1.id, "category": "hazard", "kind": "general", "title": "井盖丢失",
+        "description": "城西路口井盖不见了", "address": "城西路口",
+        "photos": [(io.BytesIO(_png()), "a.png")]}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    case = db.session.scalar(db.select(Case).filter_by(title="井盖丢失"))
+    assert case.state == "received" and case.source == "patrol" and len(case.photos) == 1
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "井盖丢失" in page and case.number in page
+    assert client.get(f"/cases/{case.id}/photos/{case.photos[0].id}").mimetype == "image/jpeg"
+
+
+def test_report_errors_next_to_the_field(client, tree):
+    client.login("grid_worker")
+    response = client.post("/cases/new", data={"grid": tree.grid_a1.id, "category": "hazard",
+                                               "kind": "general", "title": "", "description": ""})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "请填写标题" in text and "请描述事件经过" in text
+    fake = client.post("/cases/new", data={
+        "grid": tree.grid_a1.id, "category": "hazard", "kind": "general", "title": "x",
+        "description": "y", "photos": [(io.BytesIO(b"not an image"), "a.png")]},
+        content_type="multipart/form-data")
+    assert fake.status_code == 400 and "无法识别的图片文件" in fake.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Case)) == 0
+
+
+def test_handled_on_the_spot_from_the_form(client, tree):
+    client.login("grid_worker")
+    client.post("/cases/new", data={
+        "grid": tree.grid_a1.id, "category": "dispute", "kind": "general", "title": "吵架",
+        "description": "两户为鸡吵架", "on_the_spot": "当场调解，已和好"})
+    assert db.session.scalar(db.select(Case).filter_by(title="吵架")).state == "resolved"
+
+
+def test_the_public_reports_without_an_account(client, tree):
+    board = client.get(f"/g/{tree.grid_a1.code}").get_data(as_text=True)
+    assert f"/g/{tree.grid_a1.code}/report" in board
+    missing = client.post(f"/g/{tree.grid_a1.code}/report", data={
+        "category": "need", "title": "想办低保", "description": "家里困难"})
+    assert missing.status_code == 400 and "请留下联系电话" in missing.get_data(as_text=True)
+    done = client.post(f"/g/{tree.grid_a1.code}/report", data={
+        "category": "need", "title": "想办低保", "description": "家里困难",
+        "reporter_name": "刘奶奶", "reporter_phone": "13912345678"})
+    assert done.status_code == 200
+    case = db.session.scalar(db.select(Case).filter_by(title="想办低保"))
+    assert case.number in done.get_data(as_text=True)
+    assert case.source == "public" and case.reporter_phone == "13912345678"
+    assert case.reporter_id is None
+
+
+def test_public_reports_are_rate_limited_per_address(client, tree):
+    data = {"category": "need", "title": "t", "description": "d", "reporter_phone": "13912345678"}
+    for _ in range(5):
+        assert client.post(f"/g/{tree.grid_a1.code}/report", data=dict(data)).status_code == 200
+    refused = client.post(f"/g/{tree.grid_a1.code}/report", data=dict(data))
+    assert refused.status_code == 429 and "提交太频繁" in refused.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Case)) == 5
+
+
+def test_next_steps_are_buttons_and_forms_come_by_htmx(client, tree):
+    case = _case(tree)
+    client.login("village_admin")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"/cases/{case.id}/act/assign" in page and f"/cases/{case.id}/act/resolve" not in page
+    form = client.htmx_get(f"/cases/{case.id}/act/assign")
+    assert "<html" not in form.get_data(as_text=True) and "grid_worker 用户" in form.get_data(as_text=True)
+    refused = client.htmx_post(f"/cases/{case.id}/act/assign", data={})
+    assert refused.status_code == 400 and "请选择承办人" in refused.get_data(as_text=True)
+    done = client.htmx_post(f"/cases/{case.id}/act/assign",
+                            data={"assignee": tree.users["grid_worker"].id})
+    assert done.status_code == 204 and done.headers["HX-Redirect"] == f"/cases/{case.id}"
+    assert db.session.get(Case, case.id).assignee_id == tree.users["grid_worker"].id
+    client.logout()
+    client.login("grid_worker")
+    assert client.post(f"/cases/{case.id}/act/close", data={"note": "x"}).status_code == 403
+    assert client.post(f"/cases/{case.id}/act/resolve", data={}).status_code == 400
+    assert client.post(f"/cases/{case.id}/act/resolve",
+                       data={"note": "已修好"}).status_code == 302
+    timeline = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "已修好" in timeline and "已办结" in timeline
+
+
+def test_another_towns_case_is_404(client, tree):
+    case = _case(tree)
+    client.login("b_town_admin")
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    assert client.post(f"/cases/{case.id}/act/assign", data={}).status_code == 404
+
+
+def test_list_filters(client, tree):
+    late = _case(tree, title="老问题")
+    late.created_at -= timedelta(days=30)
+    late.assign_due = late.resolve_due = date.today() - timedelta(days=10)
+    fresh = _case(tree, title="新问题", category="dispute")
+    _case(tree, title="外镇的", grid=tree.grid_b1, reporter=tree.users["b_grid_worker"])
+    db.session.commit()
+    client.login("town_admin")
+
+    def titles(query):
+        return set(re.findall(r"<strong>(.*?)</strong>",
+                              client.htmx_get(f"/cases/?{query}").get_data(as_text=True)))
+
+    assert titles("") == {"老问题", "新问题"}
+    assert titles("light=red") == {"老问题"}
+    assert titles("light=green") == {"新问题"}
+    assert titles("category=dispute") == {"新问题"}
+    assert titles(f"since={date.today().isoformat()}") == {"新问题"}
+    assert titles("q=老") == {"老问题"}
+    act(fresh, tree.users["town_admin"], "assign", assignee=tree.users["grid_worker"])
+    db.session.commit()
+    assert titles("state=assigned") == {"新问题"}
+    client.logout()
+    client.login("grid_worker")
+    assert titles("mine=1") == {"新问题"}
+
+
+def test_supervision_notices_show_on_the_home_page_until_resolved(client, tree):
+    case = _case(tree)
+    case.assign_due = case.resolve_due = date.today() - timedelta(days=2)
+    db.session.commit()
+    sweep()
+    db.session.commit()
+    client.login("village_admin")
+    assert "督办" in client.get("/").get_data(as_text=True)
+    client.logout()
+    client.login("b_town_admin")
+    assert "路灯不亮" not in client.get("/").get_data(as_text=True)
+    act(case, tree.users["village_admin"], "assign", assignee=tree.users["grid_worker"])
+    act(case, tree.users["grid_worker"], "resolve", "好了")
+    sweep()
+    db.session.commit()
+    assert db.session.scalar(db.select(SupervisionNotice)).resolved_at is not None
+
+
+def test_cli_sweep_and_calendar_seed(runner, tree):
+    assert "raised 0" in runner.invoke(args=["cases", "sweep"]).output
+    assert "0 years added" in runner.invoke(args=["calendar", "seed"]).output
+
+
+def test_calendar_page(client, tree):
+    client.login("county_admin")
+    page = client.get("/admin/calendar").get_data(as_text=True)
+    assert "2026" in page and "还没有录入" in page
+    bad = client.post("/admin/calendar", data={"year": "2027", "holidays": "2027-13-01 元旦"})
+    assert bad.status_code == 400 and "第1行格式不对" in bad.get_data(as_text=True)
+    good = client.post("/admin/calendar", data={
+        "year": "2027", "holidays": "2027-01-01 元旦\n2027-02-06 春节",
+        "workdays": "2027-02-14 春节"})
+    assert good.status_code == 302
+    from portal.cases.calendar import WorkCalendar
+
+    assert not WorkCalendar(2027, 2027).is_working_day(date(2027, 1, 1))
+    client.logout()
+    client.login("town_admin")
+    assert client.get("/admin/calendar").status_code == 403
