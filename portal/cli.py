@@ -227,8 +227,32 @@ def calendar_seed():
     click.echo(f"{added} years added")
 
 
+@click.group("open311")
+def open311_group():
+    """The Open311 GeoReport v2 API."""
+
+
+@open311_group.group("key")
+def open311_key():
+    """API keys."""
+
+
+@open311_key.command("create")
+@click.option("--town", "town_code", required=True)
+@click.option("--label", default="open311")
+@with_appcontext
+def open311_key_create(town_code, label):
+    """Issue a key for a town's Open311 client; it is printed once and stored hashed."""
+    from portal.cases.open311_keys import issue
+    from portal.extensions import db
+
+    _row, key = issue(_town(town_code), label)
+    db.session.commit()
+    click.echo(key)
+
+
 def register(app):
     app.cli.commands.pop("alembic", None)  # replaced by our `db` group below
     for command in (_db_group(), users_group, plugins_group, demo_command, import_group,
-                    cases_group, calendar_group):
+                    cases_group, calendar_group, open311_group):
         app.cli.add_command(command)

@@ -195,5 +195,20 @@ def build_tree():
 
 
 @pytest.fixture
+def live_server(app):
+    """Serve the test app on a free loopback port in a thread for the length of one test."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
 def tree(app):
     return build_tree()

@@ -184,3 +184,86 @@ def test_calendar_page(client, tree):
     client.logout()
     client.login("town_admin")
     assert client.get("/admin/calendar").status_code == 403
+
+
+def test_statistics_against_a_hand_count(client, tree):
+    from datetime import datetime
+
+    from portal.cases.stats import figures
+
+    def made(grid, category, created, resolved=None, stars=None, reporter="grid_worker"):
+        case = _case(tree, grid=grid, category=category, reporter=tree.users[reporter])
+        case.created_at = created
+        from portal.cases.deadlines import local_date, set_deadlines
+
+        set_deadlines(case, local_date(created))
+        if resolved:
+            case.state, case.resolved_at, case.satisfaction = "evaluated", resolved, stars
+        return case
+
+    # March 2026 (UTC noon is 20:00 in China, the same day)
+    made(tree.grid_a1, "dispute", datetime(2026, 3, 2, 4), datetime(2026, 3, 4, 4), 5)   # 2 wd
+    made(tree.grid_a1, "dispute", datetime(2026, 3, 2, 4), datetime(2026, 3, 20, 4), 3)  # late
+    made(tree.grid_a3, "hazard", datetime(2026, 3, 3, 4))                                # open
+    made(tree.grid_b1, "hazard", datetime(2026, 3, 3, 4), datetime(2026, 3, 4, 4), 4,
+         reporter="b_grid_worker")                                                        # town B
+    db.session.commit()
+    report = figures(tree.town_a, date(2026, 3, 1), date(2026, 3, 31))
+    assert (report.total.received, report.total.resolved, report.total.on_time) == (3, 2, 1)
+    assert report.total.average_days == (2 + 14) / 2
+    assert report.total.satisfaction == 4 and report.total.satisfied_rate == 0.5
+    assert report.by_category["hazard"].received == 1
+    assert report.by_child[tree.village_a1.code].resolved == 2
+    assert report.by_child[tree.village_a2.code].received == 1
+    client.login("town_admin")
+    page = client.get("/cases/stats?since=2026-03-01&until=2026-03-31").get_data(as_text=True)
+    assert "50.0%" in page and "城西社区" in page
+
+
+def test_export_follows_the_filters(client, tree):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    _case(tree, title="导出甲", category="dispute")
+    _case(tree, title="导出乙", category="hazard")
+    client.login("town_admin")
+    response = client.get("/cases/export.xlsx?category=dispute")
+    sheet = load_workbook(BytesIO(response.data)).worksheets[0]
+    titles = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert titles == ["导出甲"]
+
+
+def test_a_town_sets_its_deadlines_categories_and_replies(client, tree):
+    client.login("town_admin")
+    saved = client.post("/cases/rules/", data={
+        "form": "rules", "assign": 2, "feedback": 3, "resolve": 5, "major_months": 1,
+        "yellow_days": 2, "categories": ["dispute", "need"]})
+    assert saved.status_code == 302
+    refused = client.post("/cases/rules/", data={
+        "form": "rules", "assign": 0, "feedback": 3, "resolve": 5, "major_months": 1,
+        "yellow_days": 2, "categories": []})
+    assert refused.status_code == 400 and "请至少选择一个类别" in refused.get_data(as_text=True)
+    client.post("/cases/rules/", data={"form": "template", "t-title": "已修复",
+                                       "t-text": "您反映的问题已处理，感谢支持。"})
+    # the public form offers only the town's categories, and the deadlines follow its rules
+    form = client.get(f"/g/{tree.grid_a1.code}/report").get_data(as_text=True)
+    assert 'value="need"' in form and 'value="hazard"' not in form
+    case = _case(tree, category="dispute")
+    from portal.cases.calendar import WorkCalendar
+    from portal.cases.deadlines import local_date
+
+    received = local_date(case.created_at)
+    assert case.assign_due == WorkCalendar.around(received).add_working_days(received, 2)
+    from portal.cases.services import CaseError
+
+    import pytest
+
+    with pytest.raises(CaseError):
+        _case(tree, category="hazard")
+    act(case, tree.users["village_admin"], "assign", assignee=tree.users["grid_worker"])
+    db.session.commit()
+    client.logout()
+    client.login("grid_worker")
+    fragment = client.htmx_get(f"/cases/{case.id}/act/resolve").get_data(as_text=True)
+    assert "您反映的问题已处理，感谢支持。" in fragment

@@ -1,5 +1,5 @@
 """The rules of the loop: working days, the 13710 deadlines, the lights, every transition."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 

@@ -230,3 +230,32 @@ def calendar():
         .group_by(func.substr(db.cast(CalendarDay.day, db.String), 1, 4))).all())
     return render("admin/calendar.html", years=years, counts=counts, errors=errors,
                   values=values, next_year=today().year + 1), 400 if errors else 200
+
+
+# ---------------------------------------------------------------- Open311 API keys
+
+
+@bp.route("/open311", methods=["GET", "POST"])
+@requires("modules.manage")
+def open311_keys():
+    """Keys for the town's Open311 clients: issued here, shown once, revocable."""
+    from portal.cases.open311_keys import ApiKey, issue, revoke
+
+    town, towns = _chosen_town()
+    if town is None:
+        abort(404)
+    new_key = None
+    if request.method == "POST":
+        if request.form.get("revoke"):
+            row = db.session.get(ApiKey, int(request.form["revoke"]) if request.form["revoke"].isdigit() else 0)
+            if row is None or row.town_id != town.id:
+                abort(404)
+            revoke(row, actor=current_user)
+            db.session.commit()
+            flash(_("已停用该密钥。"), "success")
+            return redirect(url_for("admin.open311_keys", town=town.code))
+        _row, new_key = issue(town, request.form.get("label", ""), actor=current_user)
+        db.session.commit()
+    keys = db.session.scalars(db.select(ApiKey).filter_by(town_id=town.id)
+                              .order_by(ApiKey.id.desc())).all()
+    return render("admin/open311.html", town=town, towns=towns, keys=keys, new_key=new_key)

@@ -1,5 +1,5 @@
 """Case pages: the list, reporting, a case with its timeline and the next steps as buttons."""
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
@@ -86,7 +86,13 @@ def _photos(field):
 @bp.route("/new", methods=["GET", "POST"])
 @requires("cases.report")
 def new():
+    from portal.cases.settings_views import town_categories
+    from portal.modules.services import town_of
+
     form = CaseForm()
+    offered = town_categories(town_of(current_user.scope)) if current_user.scope.level != "county" \
+        else list(CATEGORY_LABELS)
+    form.category.choices = choices((c, CATEGORY_LABELS[c]) for c in offered)
     form.grid.choices = choices([(0, "—"), *((g.id, f"{g.name} {g.code}") for g in _leaf_grids())])
     if request.method == "GET" and current_user.scope.level in (GRID, SPECIAL):
         form.grid.data = current_user.scope_id
@@ -171,7 +177,11 @@ def act(case_id, action):
         except services.CaseError as exc:
             db.session.rollback()
             error, field = str(exc), exc.field
+    from portal.cases.settings_views import town_templates
+    from portal.modules.services import town_of
+
     return render("cases/show.html", "cases/_action_form.html", case=case, action=action,
+                  templates=town_templates(town_of(case.grid)),
                   error=error, field=field, assignees=_assignees(case) if action == "assign" else [],
                   actions=available(current_user, case), today=deadlines.today(),
                   values=request.form), 400 if error else 200
@@ -194,3 +204,63 @@ def open_notices(scope):
         db.select(SupervisionNotice).join(Case).join(Grid, Grid.id == Case.grid_id)
         .where(SupervisionNotice.resolved_at.is_(None), in_subtree(scope))
         .order_by(SupervisionNotice.created_at)).all()
+
+
+@bp.route("/stats")
+@requires("cases.view")
+def stats():
+    """Received, resolved, on-time rate, handling time and satisfaction for a period."""
+    from portal.cases.stats import children_names, figures
+    from portal.people.scoping import scoped_grid_arg
+
+    scope = scoped_grid_arg(request.args.get("grid")) or current_user.scope
+    today = deadlines.today()
+    since = _date_arg("since") or today.replace(day=1)
+    until = _date_arg("until") or today
+    if until < since:
+        since, until = until, since
+    report = figures(scope, since, until)
+    return render("cases/stats.html", scope=scope, since=since, until=until, report=report,
+                  names=children_names(scope))
+
+
+@bp.route("/export.xlsx")
+@requires("cases.view")
+def export():
+    """The list as it is filtered, as an Excel file (reporter phones masked)."""
+    from io import BytesIO
+    from urllib.parse import quote
+
+    from flask_babel import force_locale
+    from openpyxl import Workbook
+
+    from portal.people.masking import mask_phone
+    from portal.people.scoping import scoped_grid_arg
+
+    args = request.args
+    query = case_query(current_user.scope, state=args.get("state") or None,
+                       light=args.get("light") or None, category=args.get("category") or None,
+                       grid=scoped_grid_arg(args.get("grid")), since=_date_arg("since"),
+                       until=_date_arg("until"),
+                       assignee=current_user if args.get("mine") == "1" else None,
+                       q=args.get("q", "").strip() or None)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("事件")
+    sheet.append(["编号", "标题", "类别", "状态", "亮灯", "网格", "办理层级", "上报时间",
+                  "办结期限", "办结时间", "满意度", "报告人电话"])
+    on = deadlines.today()
+    with force_locale("zh_CN"):
+        for case in db.session.scalars(query.order_by(Case.created_at.desc()).limit(50000)):
+            lt = deadlines.light(case, on)
+            sheet.append([case.number, case.title, str(CATEGORY_LABELS[case.category]),
+                          str(STATE_LABELS[case.state]), str(LIGHT_LABELS[lt]) if lt else "",
+                          case.grid.name, str(LEVEL_LABELS[case.level]),
+                          case.created_at + timedelta(hours=8), case.resolve_due,
+                          case.resolved_at + timedelta(hours=8) if case.resolved_at else None,
+                          case.satisfaction, mask_phone(case.reporter_phone)])
+    out = BytesIO()
+    workbook.save(out)
+    name = quote(f"事件-{on:%Y%m%d}.xlsx")
+    return out.getvalue(), 200, {
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": f"attachment; filename*=UTF-8''{name}"}

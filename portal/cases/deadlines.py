@@ -60,5 +60,17 @@ def light(case, on: date | None = None, calendar: WorkCalendar | None = None,
     if on > due:
         return RED
     calendar = calendar or WorkCalendar.around(on)
-    near = DEFAULT_DEADLINES["yellow_days"] if yellow_days is None else yellow_days
+    near = _yellow_days(case.grid) if yellow_days is None else yellow_days
     return YELLOW if calendar.working_days_between(on, due) < near else GREEN
+
+
+def _yellow_days(grid) -> int:
+    """The town's yellow window, looked up once per town and request."""
+    from flask import g, has_request_context
+
+    town = town_of(grid)
+    cache = g.setdefault("_yellow_days", {}) if has_request_context() else {}
+    key = town.id if town else None
+    if key not in cache:
+        cache[key] = rules_for(grid)["yellow_days"]
+    return cache[key]

@@ -36,7 +36,10 @@ def report(grid: Grid, *, category: str, title: str, description: str, source: s
     resolved in the same step."""
     if grid.level not in (GRID, SPECIAL) or not grid.active:
         raise CaseError(_("请选择事件发生的网格。"), "grid")
-    if category not in CATEGORIES:
+    from portal.cases.settings_views import town_categories
+    from portal.modules.services import town_of
+
+    if category not in CATEGORIES or category not in town_categories(town_of(grid)):
         raise CaseError(_("请选择事件类别。"), "category")
     if kind not in KINDS:
         raise CaseError(_("请选择事件性质。"), "kind")

@@ -71,8 +71,14 @@ def report_case(grid_code):
     from portal.forms import refuse
     from portal.uploads import UploadError, save_photo
 
+    from portal.cases.forms import CATEGORY_LABELS
+    from portal.cases.settings_views import town_categories
+    from portal.forms import choices
+    from portal.modules.services import town_of
+
     grid = _public_grid(grid_code)
     form = PublicReportForm()
+    form.category.choices = choices((c, CATEGORY_LABELS[c]) for c in town_categories(town_of(grid)))
     status = 200
     if form.validate_on_submit():
         # the login throttle's table counts anonymous reports per address too

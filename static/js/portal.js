@@ -9,6 +9,9 @@ document.addEventListener("click", function (event) {
   }
 });
 document.addEventListener("change", function (event) {
+  if (event.target.matches("[data-fill]") && event.target.value) {
+    document.querySelector(event.target.getAttribute("data-fill")).value = event.target.value;
+  }
   if (event.target.matches("[data-autosubmit]")) {
     event.target.form.submit();
   }

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 from flask import Blueprint, current_app, render_template, url_for
-from flask_login import current_user
 from markupsafe import Markup, escape
 
 from portal import hookimpl

@@ -1,0 +1,249 @@
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) under /open311/v2/.
+
+``jurisdiction_id`` is a town's code; services are the case categories; a request is a case,
+reported into the base grid named by ``address_id`` (a grid code). Every answer comes in JSON or
+XML by the extension, and every error as the standard list of {code, description}.
+"""
+from datetime import datetime, time, timedelta, timezone
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+from flask import Blueprint, Response, jsonify, request, url_for
+from flask_babel import force_locale
+
+from portal.cases import deadlines
+from portal.cases.forms import CATEGORY_LABELS, LEVEL_LABELS
+from portal.cases.models import CATEGORIES, Case
+from portal.cases.open311_keys import town_for_key
+from portal.cases.workflow import OPEN_STATES
+from portal.extensions import csrf, db
+from portal.grids.models import GRID, SPECIAL, TOWN, Grid
+from portal.grids.services import in_subtree
+
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+csrf.exempt(bp)  # machine clients authenticate with an api_key, not a session
+FORMATS = ("json", "xml")
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str):
+        super().__init__(description)
+        self.code, self.description = code, description
+
+
+def _xml(root: str, item: str, rows) -> bytes:
+    top = Element(root)
+    for row in rows:
+        node = SubElement(top, item)
+        _fill(node, row)
+    return b'<?xml version="1.0" encoding="utf-8"?>' + tostring(top, encoding="utf-8")
+
+
+def _fill(node, mapping):
+    for key, value in mapping.items():
+        child = SubElement(node, key)
+        if isinstance(value, list):
+            for entry in value:
+                sub = SubElement(child, key[:-1] if key.endswith("s") else key)
+                if isinstance(entry, dict):
+                    _fill(sub, entry)
+                else:
+                    sub.text = str(entry)
+        elif isinstance(value, dict):
+            _fill(child, value)
+        elif value is not None:
+            child.text = str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def answer(fmt: str, root: str, item: str, rows, status=200):
+    if fmt == "xml":
+        return Response(_xml(root, item, rows), status=status, mimetype="text/xml")
+    return jsonify(rows), status
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError):
+    fmt = request.view_args.get("fmt", "json") if request.view_args else "json"
+    return answer(fmt if fmt in FORMATS else "json", "errors", "error",
+                  [{"code": error.code, "description": error.description}], error.code)
+
+
+def _format(fmt):
+    if fmt not in FORMATS:
+        raise ApiError(404, "format must be json or xml")
+
+
+def _town() -> Grid:
+    code = request.values.get("jurisdiction_id", "").strip()
+    if not code:
+        raise ApiError(400, "jurisdiction_id is required (a town's code)")
+    town = db.session.scalar(db.select(Grid).filter_by(code=code, level=TOWN))
+    if town is None or not town.active:
+        raise ApiError(404, f"unknown jurisdiction_id {code}")
+    return town
+
+
+def _w3c(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc).astimezone(deadlines.CHINA).isoformat(timespec="seconds")
+
+
+def _service(code: str) -> dict:
+    with force_locale("zh_CN"):
+        name = str(CATEGORY_LABELS[code])
+    return {"service_code": code, "service_name": name, "description": name, "metadata": False,
+            "type": "realtime", "keywords": code, "group": "五小" if CATEGORIES.index(code) < 5 else "服务"}
+
+
+def _request_row(case: Case) -> dict:
+    last_note = next((e.note for e in reversed(case.events) if e.note), None)
+    with force_locale("zh_CN"):
+        agency = case.department or f"{case.grid.name} · {LEVEL_LABELS[case.level]}"
+    due = datetime.combine(case.resolve_due, time(23, 59, 59), deadlines.CHINA)
+    return {
+        "service_request_id": case.number,
+        "status": "open" if case.state in OPEN_STATES else "closed",
+        "status_notes": last_note,
+        "service_name": _service(case.category)["service_name"],
+        "service_code": case.category,
+        "description": case.description,
+        "agency_responsible": agency,
+        "service_notice": None,
+        "requested_datetime": _w3c(case.created_at),
+        "updated_datetime": _w3c(case.events[-1].at if case.events else case.created_at),
+        "expected_datetime": due.isoformat(timespec="seconds"),
+        "address": case.address,
+        "address_id": case.grid.code,
+        "zipcode": None,
+        "lat": case.latitude,
+        "long": case.longitude,
+        "media_url": None,
+    }
+
+
+@bp.route("/discovery.<fmt>")
+def discovery(fmt):
+    _format(fmt)
+    base = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
+    body = {"changeset": "2026-11-24T00:00:00+08:00", "contact": "各镇网格化管理中心",
+            "key_service": "API keys are issued per town by the town admin",
+            "endpoints": [{"specification": SPEC, "url": base, "changeset": "2026-11-24T00:00:00+08:00",
+                           "type": "production", "formats": ["application/json", "text/xml"]}]}
+    if fmt == "xml":
+        top = Element("discovery")
+        _fill(top, body)
+        return Response(b'<?xml version="1.0" encoding="utf-8"?>' + tostring(top, encoding="utf-8"),
+                        mimetype="text/xml")
+    return jsonify(body)
+
+
+@bp.route("/services.<fmt>")
+def services(fmt):
+    _format(fmt)
+    _town()
+    return answer(fmt, "services", "service", [_service(code) for code in CATEGORIES])
+
+
+@bp.route("/services/<code>.<fmt>")
+def service_definition(code, fmt):
+    _format(fmt)
+    _town()
+    if code not in CATEGORIES:
+        raise ApiError(404, f"unknown service_code {code}")
+    body = {"service_code": code, "attributes": []}
+    if fmt == "xml":
+        top = Element("service_definition")
+        _fill(top, body)
+        return Response(b'<?xml version="1.0" encoding="utf-8"?>' + tostring(top, encoding="utf-8"),
+                        mimetype="text/xml")
+    return jsonify(body)
+
+
+def _parse_w3c(name):
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, f"{name} must be a W3C datetime, e.g. 2026-01-01T00:00:00Z") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=deadlines.CHINA)
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@bp.route("/requests.<fmt>", methods=["GET", "POST"])
+def requests_(fmt):
+    _format(fmt)
+    town = _town()
+    if request.method == "POST":
+        return _post_request(fmt, town)
+    query = db.select(Case).join(Grid, Grid.id == Case.grid_id).where(in_subtree(town))
+    ids = [i.strip() for i in request.args.get("service_request_id", "").split(",") if i.strip()]
+    if ids:
+        query = query.where(Case.number.in_(ids))
+    else:
+        codes = [c.strip() for c in request.args.get("service_code", "").split(",") if c.strip()]
+        if codes:
+            query = query.where(Case.category.in_(codes))
+        start, end = _parse_w3c("start_date"), _parse_w3c("end_date")
+        end = end or datetime.now(timezone.utc).replace(tzinfo=None)
+        start = start or end - timedelta(days=90)
+        if end - start > timedelta(days=90):
+            raise ApiError(400, "start_date and end_date may not span more than 90 days")
+        query = query.where(Case.created_at >= start, Case.created_at <= end)
+        statuses = {s.strip() for s in request.args.get("status", "").split(",") if s.strip()}
+        if statuses - {"open", "closed"}:
+            raise ApiError(400, "status must be open or closed")
+        if statuses == {"open"}:
+            query = query.where(Case.state.in_(OPEN_STATES))
+        elif statuses == {"closed"}:
+            query = query.where(~Case.state.in_(OPEN_STATES))
+    cases = db.session.scalars(query.order_by(Case.created_at.desc()).limit(1000)).all()
+    return answer(fmt, "service_requests", "request", [_request_row(c) for c in cases])
+
+
+def _post_request(fmt, town):
+    from portal.cases.services import CaseError, report
+
+    if town_for_key(request.form.get("api_key")) != town:
+        raise ApiError(403, "a valid api_key for this jurisdiction is required")
+    form = request.form
+    code = form.get("service_code", "")
+    if code not in CATEGORIES:
+        raise ApiError(400, "service_code is missing or unknown")
+    grid = db.session.scalar(db.select(Grid).where(
+        Grid.code == form.get("address_id", ""), in_subtree(town),
+        Grid.level.in_((GRID, SPECIAL))))
+    if grid is None:
+        raise ApiError(400, "address_id must be the code of a base grid in this jurisdiction")
+    try:
+        lat = float(form["lat"]) if form.get("lat") else None
+        lon = float(form["long"]) if form.get("long") else None
+    except ValueError:
+        raise ApiError(400, "lat and long must be numbers") from None
+    description = form.get("description", "").strip()
+    name = " ".join(p for p in (form.get("last_name", ""), form.get("first_name", "")) if p).strip()
+    try:
+        case = report(grid, category=code, title=description[:40] or code, description=description,
+                      source="open311", address=form.get("address_string"), latitude=lat,
+                      longitude=lon, reporter_name=name or None, reporter_phone=form.get("phone"))
+    except CaseError as error:
+        db.session.rollback()
+        raise ApiError(400, f"{error.field or 'request'}: {error}") from None
+    db.session.commit()
+    return answer(fmt, "service_requests", "request",
+                  [{"service_request_id": case.number, "service_notice": None,
+                    "account_id": None}], 201)
+
+
+@bp.route("/requests/<number>.<fmt>")
+def request_one(number, fmt):
+    _format(fmt)
+    town = _town()
+    case = db.session.scalar(db.select(Case).join(Grid, Grid.id == Case.grid_id).where(
+        Case.number == number, in_subtree(town)))
+    if case is None:
+        raise ApiError(404, f"no service request {number}")
+    return answer(fmt, "service_requests", "request", [_request_row(case)])

@@ -1,0 +1,108 @@
+"""A town's case rules: the 13710 deadlines, which categories it offers, its reply templates."""
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from portal import audit
+from portal.cases.deadlines import DEFAULT_DEADLINES, SETTING
+from portal.cases.forms import CATEGORY_LABELS
+from portal.cases.models import CATEGORIES
+from portal.extensions import db
+from portal.forms import choices
+from portal.permissions import requires
+from portal.rendering import render
+from portal.settings import get_setting, set_setting
+
+bp = Blueprint("case_rules", __name__, url_prefix="/cases/rules")
+
+CATEGORY_SETTING = "cases.categories"
+
+
+class ResponseTemplate(db.Model):
+    """A town's ready-made reply for common cases (常用回复)."""
+
+    __tablename__ = "case_response_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
+    title: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+
+
+def town_categories(town) -> list[str]:
+    """The categories a town offers, in the standard order (all of them by default)."""
+    chosen = get_setting(town, CATEGORY_SETTING, list(CATEGORIES))
+    return [c for c in CATEGORIES if c in chosen] or list(CATEGORIES)
+
+
+def town_templates(town) -> list[ResponseTemplate]:
+    if town is None:
+        return []
+    return db.session.scalars(db.select(ResponseTemplate).filter_by(town_id=town.id)
+                              .order_by(ResponseTemplate.title)).all()
+
+
+DAYS = NumberRange(1, 60, _l("应在1到60之间。"))
+
+
+class RulesForm(FlaskForm):
+    assign = IntegerField(_l("交办期限(工作日)"), validators=[DAYS])
+    feedback = IntegerField(_l("程序性反馈期限(工作日)"), validators=[DAYS])
+    resolve = IntegerField(_l("一般问题办结期限(工作日)"), validators=[DAYS])
+    major_months = IntegerField(_l("重大问题办结期限(月)"),
+                                validators=[NumberRange(1, 12, _l("应在1到12之间。"))])
+    yellow_days = IntegerField(_l("提前几个工作日亮黄灯"),
+                               validators=[NumberRange(1, 10, _l("应在1到10之间。"))])
+    categories = SelectMultipleField(_l("本镇使用的事件类别"),
+                                     choices=choices(CATEGORY_LABELS.items()),
+                                     validators=[DataRequired(_l("请至少选择一个类别。"))])
+
+
+class TemplateForm(FlaskForm):
+    title = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称。")), Length(max=40)])
+    text = TextAreaField(_l("回复内容"), validators=[DataRequired(_l("请填写回复内容。")),
+                                                   Length(max=2000)])
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires("settings.manage")
+def rules():
+    from portal.admin.blueprint import _chosen_town
+
+    town, towns = _chosen_town()
+    if town is None:
+        abort(404)
+    current = get_setting(town, SETTING, DEFAULT_DEADLINES)
+    form = RulesForm(data={**current, "categories": town_categories(town)})
+    template_form = TemplateForm(prefix="t")
+    if request.form.get("form") == "rules" and form.validate_on_submit():
+        value = {k: getattr(form, k).data for k in DEFAULT_DEADLINES}
+        set_setting(town, SETTING, value)
+        set_setting(town, CATEGORY_SETTING, form.categories.data)
+        audit.record("settings.cases", town, scope_code=town.code, user=current_user,
+                     deadlines=value, categories=form.categories.data)
+        db.session.commit()
+        flash(_("已保存%(town)s的事件规则。", town=town.name), "success")
+        return redirect(url_for("case_rules.rules", town=town.code))
+    if request.form.get("form") == "template" and template_form.validate_on_submit():
+        db.session.add(ResponseTemplate(town_id=town.id, title=template_form.title.data.strip(),
+                                        text=template_form.text.data.strip()))
+        db.session.commit()
+        flash(_("已添加常用回复。"), "success")
+        return redirect(url_for("case_rules.rules", town=town.code))
+    if request.form.get("form") == "delete":
+        row = db.session.get(ResponseTemplate, request.form.get("id", type=int) or 0)
+        if row is None or row.town_id != town.id:
+            abort(404)
+        db.session.delete(row)  # a reply template has no history worth keeping
+        db.session.commit()
+        return redirect(url_for("case_rules.rules", town=town.code))
+    status = 400 if form.errors or template_form.errors else 200
+    return render("cases/rules.html", form=form, template_form=template_form, town=town,
+                  towns=towns, templates=town_templates(town)), status
