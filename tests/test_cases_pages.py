@@ -267,3 +267,31 @@ def test_a_town_sets_its_deadlines_categories_and_replies(client, tree):
     client.login("grid_worker")
     fragment = client.htmx_get(f"/cases/{case.id}/act/resolve").get_data(as_text=True)
     assert "您反映的问题已处理，感谢支持。" in fragment
+
+
+def test_department_reports_and_household_location(client, tree):
+    client.login("dept_staff")
+    missing = client.post("/cases/new", data={
+        "grid": tree.grid_a1.id, "category": "safety_hazard", "kind": "coordination",
+        "title": "危房", "description": "老房开裂", "household": "999"})
+    assert missing.status_code == 400 and "没有户编号为 999 的住户" in missing.get_data(as_text=True)
+    done = client.post("/cases/new", data={
+        "grid": tree.grid_a1.id, "category": "safety_hazard", "kind": "coordination",
+        "title": "危房", "description": "老房开裂", "household": "001"})
+    assert done.status_code == 302
+    case = db.session.scalar(db.select(Case).filter_by(title="危房"))
+    assert case.source == "department" and case.household_id == tree.household_a.id
+
+
+def test_a_duplicate_follows_its_original_in_open311(client, tree):
+    from portal.cases.open311_keys import issue
+
+    original, copy = _case(tree), _case(tree)
+    act(copy, tree.users["town_admin"], "duplicate", "同一件事", duplicate_of=original)
+    act(original, tree.users["village_admin"], "assign", assignee=tree.users["grid_worker"])
+    act(original, tree.users["grid_worker"], "resolve", "好了")
+    db.session.commit()
+    issue(tree.town_a, "x")
+    row = client.get(f"/open311/v2/requests/{copy.number}.json"
+                     f"?jurisdiction_id={tree.town_a.code}").get_json()[0]
+    assert row["status"] == "closed" and row["status_notes"] == "好了"

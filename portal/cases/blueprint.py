@@ -22,6 +22,8 @@ from portal.uploads import UploadError, photo_path, save_photo
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 PAGE_SIZE = 30
+#: Where a case comes from, by the role of who reports it.
+REPORT_SOURCE = {"resident": "resident", "dept_staff": "department"}
 
 
 @bp.app_context_processor
@@ -101,13 +103,22 @@ def new():
 
         grid = get_scoped_grid(current_user, form.grid.data)
         try:
+            household = None
+            if form.household.data:
+                from portal.people.models import Household
+
+                household = db.session.scalar(db.select(Household).filter_by(
+                    grid_id=grid.id, number=form.household.data))
+                if household is None:
+                    raise services.CaseError(_("该网格没有户编号为 %(n)s 的住户。",
+                                               n=form.household.data), "household")
             photos = _photos(form.photos)
             case = services.report(
                 grid, category=form.category.data, kind=form.kind.data, major=form.major.data,
                 title=form.title.data, description=form.description.data,
                 address=form.address.data, latitude=form.latitude.data,
                 longitude=form.longitude.data, photos=photos, reporter=current_user,
-                source="resident" if current_user.role == "resident" else "patrol",
+                household=household, source=REPORT_SOURCE.get(current_user.role, "patrol"),
                 handled_on_the_spot=form.on_the_spot.data or None)
             db.session.commit()
             flash(_("已上报，事件编号 %(n)s。", n=case.number), "success")

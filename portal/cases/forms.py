@@ -39,6 +39,8 @@ class CaseForm(FlaskForm):
                         validators=[DataRequired(_l("请填写标题。")), Length(max=100)])
     description = TextAreaField(_l("事件经过"), filters=[strip],
                                 validators=[DataRequired(_l("请描述事件经过。")), Length(max=4000)])
+    household = StringField(_l("涉及住户(户编号，可选)"), filters=[strip],
+                            validators=[Optional(), Length(max=32)])
     address = StringField(_l("地点"), filters=[strip], validators=[Optional(), Length(max=200)])
     latitude = FloatField(_l("纬度"), validators=[Optional(), NumberRange(-90, 90, _l("坐标超出范围。"))])
     longitude = FloatField(_l("经度"), validators=[Optional(), NumberRange(-180, 180, _l("坐标超出范围。"))])

@@ -97,13 +97,14 @@ def _service(code: str) -> dict:
 
 
 def _request_row(case: Case) -> dict:
-    last_note = next((e.note for e in reversed(case.events) if e.note), None)
+    followed = case.duplicate_of or case  # a duplicate follows its original
+    last_note = next((e.note for e in reversed(followed.events) if e.note), None)
     with force_locale("zh_CN"):
         agency = case.department or f"{case.grid.name} · {LEVEL_LABELS[case.level]}"
     due = datetime.combine(case.resolve_due, time(23, 59, 59), deadlines.CHINA)
     return {
         "service_request_id": case.number,
-        "status": "open" if case.state in OPEN_STATES else "closed",
+        "status": "open" if followed.state in OPEN_STATES else "closed",
         "status_notes": last_note,
         "service_name": _service(case.category)["service_name"],
         "service_code": case.category,
