@@ -2,7 +2,7 @@
 staff of every grid, households and residents, and a login for every role. Idempotent: every
 record is looked up before it is created."""
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from portal.auth.models import User
 from portal.auth.services import create_user
@@ -175,6 +175,12 @@ def _cases(nodes, users, rng):
                 act(case, admin, "evaluate", rng.choice(["满意", "很及时", "", "基本满意"]),
                     satisfaction=rng.choices([5, 4, 3, 2], [70, 20, 7, 3])[0])
         made.append(case)
+    # one case whose deadline is today, so the demo shows a yellow light on working days
+    today = deadlines.today()
+    yellow = report(first, category="need", title="低保申请材料待补充", description="今天需要交办",
+                    source="patrol", reporter=users["gridworker"])
+    yellow.created_at = datetime(today.year, today.month, today.day, 2) - timedelta(days=1)
+    deadlines.set_deadlines(yellow, today - timedelta(days=1))
     db.session.flush()
 
 

@@ -263,3 +263,28 @@ def test_sweep_raises_supervision_once_and_settles_it(tree):
     act(case, tree.users["village_admin"], "assign", assignee=tree.users["grid_worker"])
     act(case, tree.users["grid_worker"], "resolve", "办好了")
     assert sweep(date(2026, 3, 6)) == {"raised": 0, "settled": 1}
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_every_state_for_every_action(tree, action):
+    """With a role that holds the action's permission at every level, the table alone decides."""
+    case = _case(tree)
+    case.level = "village"
+    user = tree.users["county_admin"]
+    for state in STATES:
+        case.state = state
+        expected = state in ACTIONS[action].sources
+        if action == "escalate":
+            expected = expected and case.level != "county"
+        assert may(user, case, action) is expected, (action, state)
+
+
+def test_demo_shows_a_yellow_light_on_working_days(app):
+    from portal.cases.models import Case
+    from portal.demo import load_demo
+
+    load_demo()
+    today = deadlines.today()
+    lights = {deadlines.light(c) for c in db.session.scalars(db.select(Case))}
+    if WorkCalendar.around(today).is_working_day(today):
+        assert lights >= {"green", "yellow", "red"}
