@@ -153,6 +153,7 @@ def _cases(nodes, users, rng):
                       reporter_phone=None if reporter else _phone(rng), major=rng.random() < 0.05)
         case.created_at = created
         deadlines.set_deadlines(case, deadlines.local_date(created))
+        case.number = f"{deadlines.local_date(created):%Y%m%d}-{case.id:06d}"
         path = rng.choices([p for p, _ in CASE_PATHS], [w for _, w in CASE_PATHS])[0]
         if path == "duplicate" and made:
             act(case, admin, "duplicate", "与已受理事件重复", duplicate_of=rng.choice(made))
