@@ -295,3 +295,13 @@ def test_a_duplicate_follows_its_original_in_open311(client, tree):
     row = client.get(f"/open311/v2/requests/{copy.number}.json"
                      f"?jurisdiction_id={tree.town_a.code}").get_json()[0]
     assert row["status"] == "closed" and row["status_notes"] == "好了"
+
+
+def test_the_list_pages_without_a_full_reload(client, tree):
+    for number in range(31):
+        _case(tree, title=f"分页{number}")
+    client.login("town_admin")
+    first = client.get("/cases/").get_data(as_text=True)
+    assert 'hx-get="/cases/?page=2"' in first
+    second = client.htmx_get("/cases/?page=2").get_data(as_text=True)
+    assert "<html" not in second and second.count("<li>") == 1 and "下一页" not in second

@@ -4,10 +4,12 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from portal.cases import deadlines, services
 from portal.cases.forms import (ACTION_LABELS, CATEGORY_LABELS, KIND_LABELS, LEVEL_LABELS,
                                 LIGHT_LABELS, SOURCE_LABELS, STATE_LABELS, CaseForm)
+from portal.cases.calendar import WorkCalendar
 from portal.cases.models import Case, CasePhoto, SupervisionNotice
 from portal.cases.queries import case_query
 from portal.cases.workflow import ACTIONS, available
@@ -66,10 +68,15 @@ def index():
         page = max(1, int(args.get("page", 1)))
     except ValueError:
         page = 1
-    rows = db.session.scalars(query.order_by(order, Case.id.desc())
-                              .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
-    return render("cases/index.html", "cases/_rows.html", rows=rows[:PAGE_SIZE], page=page,
-                  has_more=len(rows) > PAGE_SIZE, today=deadlines.today(), args=args)
+    fetched = db.session.scalars(query.options(joinedload(Case.grid))
+                                 .order_by(order, Case.id.desc())
+                                 .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    rows = fetched[:PAGE_SIZE]
+    today = deadlines.today()
+    calendar = WorkCalendar.around(today)  # one calendar for the whole page, not one per row
+    lights = {case.id: deadlines.light(case, today, calendar) for case in rows}
+    return render("cases/index.html", "cases/_rows.html", rows=rows, page=page, lights=lights,
+                  has_more=len(fetched) > PAGE_SIZE, today=today, args=args)
 
 
 def _leaf_grids():
@@ -260,9 +267,11 @@ def export():
     sheet.append(["编号", "标题", "类别", "状态", "亮灯", "网格", "办理层级", "上报时间",
                   "办结期限", "办结时间", "满意度", "报告人电话"])
     on = deadlines.today()
+    calendar = WorkCalendar.around(on)
     with force_locale("zh_CN"):
-        for case in db.session.scalars(query.order_by(Case.created_at.desc()).limit(50000)):
-            lt = deadlines.light(case, on)
+        for case in db.session.scalars(query.options(joinedload(Case.grid))
+                                       .order_by(Case.created_at.desc()).limit(50000)):
+            lt = deadlines.light(case, on, calendar)
             sheet.append([case.number, case.title, str(CATEGORY_LABELS[case.category]),
                           str(STATE_LABELS[case.state]), str(LIGHT_LABELS[lt]) if lt else "",
                           case.grid.name, str(LEVEL_LABELS[case.level]),

@@ -68,9 +68,10 @@ def _yellow_days(grid) -> int:
     """The town's yellow window, looked up once per town and request."""
     from flask import g, has_request_context
 
-    town = town_of(grid)
+    from portal.grids.models import SEGMENT_WIDTH
+
     cache = g.setdefault("_yellow_days", {}) if has_request_context() else {}
-    key = town.id if town else None
+    key = grid.code[:6 + SEGMENT_WIDTH]  # the town's code: county (6 digits) + one segment
     if key not in cache:
         cache[key] = rules_for(grid)["yellow_days"]
     return cache[key]

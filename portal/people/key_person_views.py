@@ -5,6 +5,7 @@ from functools import wraps
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.extensions import db
@@ -41,11 +42,13 @@ def index():
         db.select(KeyPerson).join(Resident, Resident.id == KeyPerson.resident_id)
         .join(Grid, Grid.id == Resident.grid_id)
         .where(in_subtree(current_user.scope), KeyPerson.closed_at.is_(None))
+        .options(joinedload(KeyPerson.resident).joinedload(Resident.grid))
         .order_by(KeyPerson.control_until.desc(), KeyPerson.id)).all()
     audit.record("keyperson.view_list", None, scope_code=current_user.scope.code,
                  user=current_user, count=len(entries))
-    db.session.commit()
-    return render("people/key_persons.html", entries=entries)
+    page = render("people/key_persons.html", entries=entries)
+    db.session.commit()  # after rendering: a commit expires the rows the page reads
+    return page
 
 
 @bp.route("/<int:entry_id>")

@@ -4,6 +4,7 @@ address."""
 import re
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.grids.models import Grid
@@ -33,4 +34,5 @@ def search_residents(scope: Grid, q: str, limit: int = 20, include_left: bool = 
     else:
         query = query.where(or_(Resident.name.contains(q, autoescape=True),
                                 Household.address.contains(q, autoescape=True)))
+    query = query.options(selectinload(Resident.household), selectinload(Resident.grid))
     return db.session.scalars(query.order_by(Resident.name_pinyin, Resident.id).limit(limit)).all()
