@@ -163,10 +163,14 @@ class PluginHost:
         return cache[scope.code]
 
     def hook(self, scope, name):
-        """The hook ``name`` restricted to the plugins on for ``scope``."""
-        enabled = self.enabled_names(scope)
-        off = [m for n, m in self.optional.items() if n not in enabled]
-        return self.pm.subset_hook_caller(name, remove_plugins=off)
+        """The hook ``name`` restricted to the plugins on for ``scope`` (built once a request)."""
+        cache = g.setdefault("_portal_hooks", {}) if has_request_context() else {}
+        key = (scope.code if scope is not None else None, name)
+        if key not in cache:
+            enabled = self.enabled_names(scope)
+            off = [m for n, m in self.optional.items() if n not in enabled]
+            cache[key] = self.pm.subset_hook_caller(name, remove_plugins=off)
+        return cache[key]
 
     def collect(self, scope, name, /, **kwargs) -> list:
         """Call a list-returning UI hook for ``scope`` and flatten the results, sorted."""

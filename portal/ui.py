@@ -59,6 +59,14 @@ def template_slot(name, **context):
     return Markup("").join(Markup(p) for p in parts if p)
 
 
+def page_number() -> int:
+    """The ``page`` query argument, 1 when missing or not a positive number."""
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
 def page_url(page: int) -> str:
     """This page's URL with its filters kept and another page number."""
     args = {**(request.view_args or {}), **request.args.to_dict(), "page": page}

@@ -38,6 +38,11 @@ def save_photo(storage, max_side: int = 800) -> str:
     return name
 
 
+def save_photos(files) -> list[str]:
+    """Every photo of a multiple-file field; an empty file input sends one nameless part."""
+    return [save_photo(f) for f in files or [] if getattr(f, "filename", "")]
+
+
 def photo_path(name: str) -> Path | None:
     if not name or "/" in name or "\\" in name:
         return None

@@ -16,17 +16,11 @@ from portal.modules import services as modules
 from portal.permissions import ROLE_SCOPE_LEVELS, ROLES, assignable_roles, requires
 from portal.plugins import host
 from portal.rendering import render
+from portal.ui import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 30
-
-
-def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
 
 
 # ---------------------------------------------------------------- users
@@ -47,7 +41,7 @@ def users_list():
                                 User.display_name.contains(q, autoescape=True),
                                 User.phone.contains(q, autoescape=True)))
     total = db.session.scalar(db.select(func.count()).select_from(query.subquery()))
-    page = _page()
+    page = page_number()
     rows = db.session.scalars(query.order_by(Grid.code, User.username)
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render("admin/users.html", "admin/_users_table.html", rows=rows, q=q, page=page,
@@ -124,7 +118,9 @@ def _towns():
     return db.session.scalars(grids_in(current_user.scope).where(Grid.level == TOWN)).all()
 
 
-def _chosen_town():
+def chosen_town():
+    """(the town a page is about, the towns to choose from): a town admin's own town; a county
+    admin's ``?town=`` choice, the first town by default. Used by every per-town settings page."""
     towns = _towns()
     if current_user.scope.level == TOWN:
         return current_user.scope, towns
@@ -138,7 +134,7 @@ def _chosen_town():
 @bp.route("/modules")
 @requires("modules.manage")
 def modules_page():
-    town, towns = _chosen_town()
+    town, towns = chosen_town()
     plugins = host()
     states = modules.module_states(town) if town else {}
     rows = [{"name": name, **plugins.info(name), "state": states.get(name)}
@@ -177,7 +173,7 @@ def audit_log():
     action = request.args.get("action", "").strip()
     if action:
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))
-    page = _page()
+    page = page_number()
     rows = db.session.scalars(query.order_by(AuditEntry.id.desc())
                               .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     return render("admin/audit.html", "admin/_audit_rows.html", rows=rows[:PAGE_SIZE], page=page,
@@ -242,7 +238,7 @@ def open311_keys():
     """Keys for the town's Open311 clients: issued here, shown once, revocable."""
     from portal.cases.open311_keys import ApiKey, issue, revoke
 
-    town, towns = _chosen_town()
+    town, towns = chosen_town()
     if town is None:
         abort(404)
     new_key = None

@@ -19,7 +19,8 @@ from portal.grids.models import GRID, SPECIAL, Grid
 from portal.grids.services import grids_in, in_subtree
 from portal.permissions import requires
 from portal.rendering import render, wants_partial
-from portal.uploads import UploadError, photo_path, save_photo
+from portal.ui import page_number
+from portal.uploads import UploadError, photo_path, save_photos
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -64,10 +65,7 @@ def index():
                        q=args.get("q", "").strip() or None)
     order = {"due": Case.resolve_due.asc(), "old": Case.created_at.asc()}.get(
         args.get("sort"), Case.created_at.desc())
-    try:
-        page = max(1, int(args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_number()
     fetched = db.session.scalars(query.options(joinedload(Case.grid))
                                  .order_by(order, Case.id.desc())
                                  .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
@@ -82,14 +80,6 @@ def index():
 def _leaf_grids():
     return db.session.scalars(grids_in(current_user.scope).where(
         Grid.level.in_((GRID, SPECIAL)))).all()
-
-
-def _photos(field):
-    names = []
-    for storage in field.data or []:
-        if getattr(storage, "filename", ""):
-            names.append(save_photo(storage))
-    return names
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -119,7 +109,7 @@ def new():
                 if household is None:
                     raise services.CaseError(_("该网格没有户编号为 %(n)s 的住户。",
                                                n=form.household.data), "household")
-            photos = _photos(form.photos)
+            photos = save_photos(form.photos.data)
             case = services.report(
                 grid, category=form.category.data, kind=form.kind.data, major=form.major.data,
                 title=form.title.data, description=form.description.data,

@@ -73,9 +73,9 @@ class TemplateForm(FlaskForm):
 @bp.route("/", methods=["GET", "POST"])
 @requires("settings.manage")
 def rules():
-    from portal.admin.blueprint import _chosen_town
+    from portal.admin.blueprint import chosen_town
 
-    town, towns = _chosen_town()
+    town, towns = chosen_town()
     if town is None:
         abort(404)
     current = get_setting(town, SETTING, DEFAULT_DEADLINES)

@@ -69,7 +69,7 @@ def report_case(grid_code):
     from portal.cases.forms import PublicReportForm
     from portal.cases.services import CaseError, report
     from portal.forms import refuse
-    from portal.uploads import UploadError, save_photo
+    from portal.uploads import UploadError, save_photos
 
     from portal.cases.forms import CATEGORY_LABELS
     from portal.cases.settings_views import town_categories
@@ -88,7 +88,7 @@ def report_case(grid_code):
             status = 429
         else:
             try:
-                photos = [save_photo(s) for s in form.photos.data or [] if getattr(s, "filename", "")]
+                photos = save_photos(form.photos.data)
                 case = report(grid, category=form.category.data, title=form.title.data,
                               description=form.description.data, address=form.address.data,
                               reporter_name=form.reporter_name.data,

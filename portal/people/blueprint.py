@@ -20,6 +20,7 @@ from portal.people.scoping import scoped_grid_arg, scoped_household, scoped_resi
 from portal.people.search import search_residents
 from portal.permissions import can, requires
 from portal.rendering import render
+from portal.ui import page_number
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -32,13 +33,6 @@ def labels():
             "RELATION_LABELS": RELATION_LABELS, "RESIDENCE_LABELS": RESIDENCE_LABELS,
             "CARE_LABELS": CARE_LABELS, "LEFT_LABELS": LEFT_LABELS, "SEX_LABELS": SEX_LABELS,
             "KEY_LABELS": KEY_LABELS, "mask_id": mask_id, "mask_phone": mask_phone}
-
-
-def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
 
 
 @bp.route("/")
@@ -64,7 +58,7 @@ def households():
     if colour in COLOUR_LABELS:
         query = query.where(Household.colour == colour)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = _page()
+    page = page_number()
     rows = db.session.execute(query.order_by(Grid.code, Household.number, Household.id)
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render("people/households.html", "people/_households_table.html", grid=grid,

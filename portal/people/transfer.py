@@ -327,7 +327,7 @@ def _upsert_households(rows, report) -> dict[tuple[int, str], int]:
     ids = {key: value[0] for key, value in found.items()}
     if new:
         db.session.execute(insert(Household), new)
-        ids.update(_household_ids({(h["grid_id"], h["number"]) for h in new}))
+        ids.update(_ids_by(Household, Household.number, {(h["grid_id"], h["number"]) for h in new}))
     if changed:
         db.session.execute(update(Household), changed)
     report.households_created, report.households_updated = len(new), len(changed)
@@ -345,33 +345,23 @@ def _by_grid(keys):
             yield grid_id, chunk
 
 
-def _house_ids(keys) -> dict[tuple[int, str], int]:
+def _ids_by(model, column, keys) -> dict[tuple[int, str], int]:
+    """Ids of ``model`` rows by (grid id, ``column`` value), through its (grid_id, column) index."""
     ids = {}
     for grid_id, chunk in _by_grid(keys):
-        for hid, address in db.session.execute(
-                select(House.id, House.address)
-                .where(House.grid_id == grid_id, House.address.in_(chunk))):
-            ids[(grid_id, address)] = hid
-    return ids
-
-
-def _household_ids(keys) -> dict[tuple[int, str], int]:
-    ids = {}
-    for grid_id, chunk in _by_grid(keys):
-        for hid, number in db.session.execute(
-                select(Household.id, Household.number)
-                .where(Household.grid_id == grid_id, Household.number.in_(chunk))):
-            ids[(grid_id, number)] = hid
+        for row_id, value in db.session.execute(
+                select(model.id, column).where(model.grid_id == grid_id, column.in_(chunk))):
+            ids[(grid_id, value)] = row_id
     return ids
 
 
 def _houses(keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
     """House ids for (grid id, address), creating the houses that do not exist yet."""
-    ids = _house_ids(keys)
+    ids = _ids_by(House, House.address, keys)
     missing = keys - set(ids)
     if missing:
         db.session.execute(insert(House), [{"grid_id": g, "address": a} for g, a in missing])
-        ids.update(_house_ids(missing))
+        ids.update(_ids_by(House, House.address, missing))
     return ids
 
 

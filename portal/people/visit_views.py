@@ -66,9 +66,9 @@ def new(household_id):
 @requires("settings.manage")
 def rules():
     """The town's visit intervals (a county admin chooses the town)."""
-    from portal.admin.blueprint import _chosen_town
+    from portal.admin.blueprint import chosen_town
 
-    town, towns = _chosen_town()
+    town, towns = chosen_town()
     if town is None:
         abort(404)
     form = VisitRulesForm(data=visit_days(town))
