@@ -6,6 +6,7 @@ PostgreSQL database, that database emptied and rebuilt. Load with
 """
 import os
 import secrets
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +15,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import text
 
 from portal import create_app
+from portal.browser_testing import browser, kiosk_screen, page, phone  # noqa: F401  (fixtures)
 from portal.extensions import db
 
 PASSWORD = "secret123"
@@ -212,3 +214,99 @@ def live_server(app):
 @pytest.fixture
 def tree(app):
     return build_tree()
+
+
+# ---------------------------------------------------------------- the route-by-role matrix
+
+PUBLIC, LOGIN = "public", "login"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one route answers: the core's matrix (tests/test_routes.py) and each plugin's own."""
+
+    #: PUBLIC, LOGIN (any logged-in user) or the permission the page requires.
+    access: str
+    #: Status for a user who may: 200 for a page, 302 for an action that redirects.
+    ok: int = 200
+    #: The URL names a record in town A: a town-B admin must get 404.
+    scoped: bool = True
+    #: Roles a plugin lets in although the core would not.
+    also: tuple = ()
+    #: Form data for POST.
+    data: tuple = ()
+    #: Status for a logged-in user without the permission: 403, or 404 where even the page's
+    #: existence is not to be known.
+    denied: int = 403
+
+
+#: Anonymous, every role in town A, and town B's admin (who must see nothing of town A).
+VISITORS = [None, "county_admin", "town_admin", "village_admin", "grid_worker", "info_officer",
+            "dept_staff", "assoc_officer", "kiosk_operator", "resident", "b_town_admin"]
+
+
+def routes_of(app, plugin: str | None) -> dict[tuple[str, str], tuple]:
+    """(endpoint, method) -> URL arguments of the core's routes (``plugin=None``) or of one
+    plugin's blueprints."""
+    from portal.plugins import host
+
+    owners = host(app).blueprint_owner
+    found = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        blueprint = rule.endpoint.rsplit(".", 1)[0] if "." in rule.endpoint else None
+        if owners.get(blueprint) != plugin:
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found.setdefault((rule.endpoint, method), rule.arguments)
+    return found
+
+
+def expected_status(rule: Rule, visitor: str | None, endpoint: str) -> int:
+    from portal.permissions import role_has
+
+    if rule.access == PUBLIC:
+        if endpoint == "auth.login" and visitor:
+            return 302  # already logged in: off to the home page
+        return rule.ok
+    if visitor is None:
+        return 302  # to the login page
+    role = "town_admin" if visitor == "b_town_admin" else visitor
+    allowed = rule.access == LOGIN or role_has(role, rule.access) or role in rule.also
+    if visitor == "b_town_admin" and rule.scoped:
+        return 404
+    return rule.ok if allowed else rule.denied
+
+
+def check_routes(app, client, table: dict, visitor: str | None, build_url) -> None:
+    """Open every route of ``table`` as ``visitor`` and fail listing each answer that differs
+    from its rule. ``build_url(endpoint, arguments)`` fills in the URL."""
+    if visitor:
+        client.login(visitor)
+    # actions that change state (logging out above all) go last
+    order = sorted(table, key=lambda key: (key[1] == "POST", key[0] == "auth.logout"))
+    arguments = {key: args for key, args in _all_routes(app).items()}
+    failures = []
+    for endpoint, method in order:
+        rule = table[(endpoint, method)]
+        url = build_url(endpoint, arguments[(endpoint, method)])
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data=dict(rule.data))
+        want = expected_status(rule, visitor, endpoint)
+        if response.status_code != want:
+            failures.append(f"{method} {url} ({endpoint}): {response.status_code}, expected {want}")
+        elif want == 302 and visitor is None and rule.access != PUBLIC:
+            if "/login" not in (response.location or ""):
+                failures.append(f"{method} {url}: redirects to {response.location}, not login")
+    assert not failures, "\n".join(failures)
+
+
+def _all_routes(app) -> dict:
+    found = {}
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found.setdefault((rule.endpoint, method), rule.arguments)
+    return found

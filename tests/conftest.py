@@ -1,7 +1,5 @@
 import pytest
 
-pytest_plugins = ["portal.testing"]
-
 EXAMPLE = "tests.fixture_plugins.example"
 
 

@@ -8,9 +8,11 @@ from portal import hookspecs
 from portal.audit import AuditEntry
 from portal.extensions import db
 from portal.modules.services import ModuleError, set_module
-from portal.plugins import host
+from portal.plugins import BUILTIN_PLUGINS, host
 from tests.fixture_plugins import example
 from tests.fixture_plugins.example.models import ExampleNote
+
+BUILTIN_NAMES = {path.rsplit(".", 1)[-1] for path in BUILTIN_PLUGINS}
 
 
 def _events(name):
@@ -141,6 +143,18 @@ def test_hook_check_permission_is_not_asked_where_module_is_off(client, tree):
     assert client.get("/example/").status_code == 404
 
 
+def test_hook_points_award_requested_answers_only_where_the_module_is_on(example_on):
+    from portal.plugins import host
+
+    ask = dict(points=5, reason="志愿服务", source="volunteers.activity:1", actor=None)
+    answer = host().hook(example_on.grid_a1, "points_award_requested")(
+        resident=example_on.resident_a, **ask)
+    assert answer == {"awarded": 5, "source": "volunteers.activity:1"}
+    assert host().hook(example_on.grid_b1, "points_award_requested")(
+        resident=example_on.resident_b, **ask) is None
+    assert [e["name"] for e in _events("points_award_requested")] == ["张三丰"]
+
+
 # ---------------------------------------------------------------- events
 
 
@@ -243,7 +257,7 @@ def test_broken_plugins_are_listed_and_the_rest_works(client, tree):
     assert "not installed" in plugins.failed["broken_import"]
     assert "exploded" in plugins.failed["broken_setup"]
     assert "misnamed_things" in plugins.failed["wrongprefix"]
-    assert set(plugins.optional) == {"example"}
+    assert set(plugins.optional) == {"example", *BUILTIN_NAMES}
     client.login("town_admin")
     page = client.get("/admin/modules").get_data(as_text=True)
     assert "加载失败的模块" in page and "blueprint set-up exploded" in page

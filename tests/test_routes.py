@@ -3,35 +3,13 @@
 A new page that is not in ROUTES fails this test: add it with the rule it follows, and the test
 then checks that the page really enforces it.
 """
-from dataclasses import dataclass
-
 import pytest
 from PIL import Image
 
 from portal.extensions import db
 from portal.grids.models import GridStaff
-from portal.permissions import ROLES, role_has
+from portal.testing import LOGIN, PUBLIC, VISITORS, Rule, check_routes, routes_of
 from portal.uploads import photo_dir
-
-PUBLIC, LOGIN = "public", "login"
-
-
-@dataclass(frozen=True)
-class Rule:
-    #: PUBLIC, LOGIN (any logged-in user) or the permission the page requires.
-    access: str
-    #: Status for a user who may: 200 for a page, 302 for an action that redirects.
-    ok: int = 200
-    #: The URL names a record in town A: a town-B admin must get 404.
-    scoped: bool = True
-    #: Roles a plugin lets in although the core would not.
-    also: tuple = ()
-    #: Form data for POST.
-    data: tuple = ()
-    #: Status for a logged-in user without the permission: 403, or 404 where even the page's
-    #: existence is not to be known.
-    denied: int = 403
-
 
 ROUTES = {
     ("home.index", "GET"): Rule(LOGIN, scoped=False),
@@ -136,23 +114,6 @@ ROUTES = {
     ("example.static", "GET"): Rule(PUBLIC, scoped=False),
 }
 
-VISITORS = [None, *ROLES, "b_town_admin"]
-
-
-def expected(rule: Rule, visitor: str | None, endpoint: str) -> int:
-    if rule.access == PUBLIC:
-        if endpoint == "auth.login" and visitor:
-            return 302  # already logged in: off to the home page
-        return rule.ok
-    if visitor is None:
-        return 302  # to the login page
-    role = "town_admin" if visitor == "b_town_admin" else visitor
-    allowed = rule.access == LOGIN or role_has(role, rule.access) or role in rule.also
-    if visitor == "b_town_admin" and rule.scoped:
-        return 404
-    return rule.ok if allowed else rule.denied
-
-
 def url_values(tree, staff, entry, case):
     return {
         "case_id": case.id, "photo_id": case.photos[0].id, "action": "assign",
@@ -212,9 +173,7 @@ def staff(tree):
 
 
 def test_every_route_is_in_the_matrix(app):
-    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
-              if rule.endpoint != "static"
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    routes = set(routes_of(app, plugin=None)) | set(routes_of(app, plugin="example"))
     assert routes - set(ROUTES) == set(), "new routes: add them to ROUTES with their rule"
     assert set(ROUTES) - routes == set(), "ROUTES names routes that no longer exist"
 
@@ -222,28 +181,7 @@ def test_every_route_is_in_the_matrix(app):
 @pytest.mark.parametrize("visitor", VISITORS, ids=[v or "anonymous" for v in VISITORS])
 def test_every_route_answers_as_the_matrix_says(app, client, example_on, staff, key_person,
                                                 case, visitor):
-    if visitor:
-        client.login(visitor)
-    rules = {}
-    for rule in app.url_map.iter_rules():
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            if rule.endpoint != "static":
-                rules.setdefault((rule.endpoint, method), rule.arguments)
-    # actions that change state (logging out above all) go last
-    order = sorted(rules, key=lambda key: (key[1] == "POST", key[0] == "auth.logout"))
-    failures = []
-    for endpoint, method in order:
-        rule = ROUTES[(endpoint, method)]
-        url = build_url(app, example_on, staff, key_person, case, endpoint,
-                        rules[(endpoint, method)])
-        if method == "GET":
-            response = client.get(url)
-        else:
-            response = client.post(url, data=dict(rule.data))
-        want = expected(rule, visitor, endpoint)
-        if response.status_code != want:
-            failures.append(f"{method} {url} ({endpoint}): {response.status_code}, expected {want}")
-        elif want == 302 and visitor is None and rule.access != PUBLIC:
-            if "/login" not in (response.location or ""):
-                failures.append(f"{method} {url}: redirects to {response.location}, not login")
-    assert not failures, "\n".join(failures)
+    def url(endpoint, arguments):
+        return build_url(app, example_on, staff, key_person, case, endpoint, arguments)
+
+    check_routes(app, client, ROUTES, visitor, url)

@@ -1,30 +1,8 @@
 """What a person clicks through, in a real browser."""
-import os
-
+from portal.browser_testing import login, shot
 from portal.extensions import db
 from portal.grids.models import GridStaff
 from portal.modules.models import TownModule
-from portal.testing import PASSWORD
-
-SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS")  # keep copies somewhere to look at them
-
-
-def shot(page, tmp_path, name):
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    if SCREENSHOTS:
-        os.makedirs(SCREENSHOTS, exist_ok=True)
-        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
-    assert path.stat().st_size > 5000
-    return path
-
-
-def login(page, base, username):
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名 / 手机号 / 身份证号").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_town_admin_opens_a_notice_board_and_switches_a_module_on(page, live_server, tree,

@@ -104,6 +104,13 @@ def check_permission(user, action, obj):
     return None
 
 
+@hookimpl
+def points_award_requested(resident, points, reason, source, actor):
+    # Stands in for a points module: answers with what it would have awarded.
+    _event("points_award_requested", name=resident.name, points=points, source=source)
+    return {"awarded": points, "source": source}
+
+
 def _event(event, /, **data):
     EVENTS.append((event, data))
 

@@ -1,0 +1,103 @@
+"""积分超市 · the points supermarket: residents earn points by town rules and redeem them for goods
+at a village kiosk. Hook implementations only; the work is in the modules next to this one."""
+from pathlib import Path
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from portal import hookimpl
+from portal.permissions import ADMINS, Permission, can
+from portal.plugins import Card, MenuLink
+
+from . import models  # noqa: F401  (the tables must be known before create_all / migrations)
+
+
+@hookimpl
+def plugin_info():
+    return {"label": "积分超市",
+            "description": "居民按本镇规则获得积分，在村积分超市兑换商品；账户流水可查、可核对。"}
+
+
+@hookimpl
+def configure_app(app):
+    from .forms import CATEGORY_LABELS, KIND_LABELS, OWNER_LABELS, STOCK_KIND_LABELS
+
+    app.jinja_env.globals.update(POINTS_CATEGORIES=CATEGORY_LABELS, POINTS_KINDS=KIND_LABELS,
+                                 POINTS_STOCK_KINDS=STOCK_KIND_LABELS, POINTS_OWNERS=OWNER_LABELS)
+
+
+@hookimpl
+def register_blueprints():
+    from .kiosk import bp as kiosk_bp
+    from .views import bp
+
+    return [bp, kiosk_bp]
+
+
+@hookimpl
+def register_migrations():
+    return Path(__file__).parent / "migrations" / "versions"
+
+
+@hookimpl
+def register_permissions():
+    return [
+        Permission("points.view", _l("查看积分账户和报表"), (*ADMINS, "grid_worker", "info_officer")),
+        Permission("points.award", _l("发放积分"), ADMINS),
+        Permission("points.correct", _l("冲正、调整积分和退货"), ADMINS),
+        Permission("points.rules", _l("制定本镇积分规则"), ("county_admin", "town_admin")),
+        Permission("points.goods", _l("管理超市商品和库存"), ADMINS),
+        Permission("points.cards", _l("开户和打印积分卡"), (*ADMINS, "grid_worker", "info_officer")),
+        Permission("points.redeem", _l("在积分超市兑换"), ("village_admin", "kiosk_operator")),
+        Permission("points.own", _l("查看本人积分"), ("resident",)),
+    ]
+
+
+@hookimpl
+def register_commands(cli):
+    from .commands import points_group
+
+    cli.add_command(points_group)
+
+
+@hookimpl
+def register_demo_data(town, db):
+    from .demo import load
+
+    load(town)
+
+
+@hookimpl
+def menu_links(user, town):
+    links = []
+    if can(user, "points.view"):
+        links.append(MenuLink(300, str(_l("积分超市")), url_for("points.index")))
+    if can(user, "points.redeem"):
+        links.append(MenuLink(301, str(_l("积分兑换")), url_for("points_kiosk.start")))
+    if can(user, "points.own"):
+        links.append(MenuLink(302, str(_l("我的积分")), url_for("points.mine")))
+    return links
+
+
+@hookimpl
+def dashboard_cards(scope, user):
+    if not can(user, "points.view"):
+        return []
+    from datetime import date
+
+    from flask import render_template
+
+    from . import reports
+
+    this_month = reports.monthly(scope, date.today(), 1)[0]
+    body = Markup(render_template("points/_card.html", totals=reports.totals(scope),
+                                  month=this_month, low=len(reports.low_stock(scope))))
+    return [Card(300, str(_l("积分超市")), body, url_for("points.index"))]
+
+
+@hookimpl
+def points_award_requested(resident, points, reason, source, actor):
+    from .ledger import award_from_module
+
+    return award_from_module(resident, points, reason, source, actor)

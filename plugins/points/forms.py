@@ -1,0 +1,99 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.forms import strip
+
+from .models import CATEGORIES
+
+CATEGORY_LABELS = {
+    "villager": _l("村民"),
+    "party_member": _l("党员"),
+    "grid_worker": _l("兼职网格员"),
+    "cadre": _l("村干部"),
+}
+assert set(CATEGORY_LABELS) == set(CATEGORIES)
+
+KIND_LABELS = {
+    "earn": _l("获得"), "redeem": _l("兑换"), "reverse": _l("冲正"), "adjust": _l("调整"),
+    "expire": _l("过期"),
+}
+STOCK_KIND_LABELS = {"restock": _l("入库"), "redeem": _l("兑换"), "return": _l("退货"),
+                     "adjust": _l("盘点调整")}
+OWNER_LABELS = {"household": _l("按户"), "resident": _l("按人")}
+
+POINTS_RANGE = NumberRange(min=1, max=10000, message=_l("积分应在1到10000之间。"))
+
+
+class RuleForm(FlaskForm):
+    name = StringField(_l("积分事项"), filters=[strip],
+                       validators=[DataRequired(_l("请填写积分事项。")), Length(max=64)])
+    points = IntegerField(_l("分值"), validators=[InputRequired(_l("请填写分值。")), POINTS_RANGE])
+    villager = IntegerField(_l("村民分值"), validators=[Optional(), NumberRange(min=0, max=10000)])
+    party_member = IntegerField(_l("党员分值"),
+                                validators=[Optional(), NumberRange(min=0, max=10000)])
+    grid_worker = IntegerField(_l("兼职网格员分值"),
+                               validators=[Optional(), NumberRange(min=0, max=10000)])
+    cadre = IntegerField(_l("村干部分值"), validators=[Optional(), NumberRange(min=0, max=10000)])
+    active = BooleanField(_l("启用"), default=True)
+
+    def category_points(self) -> dict:
+        return {c: getattr(self, c).data for c in CATEGORIES if getattr(self, c).data is not None}
+
+
+class OwnerForm(FlaskForm):
+    owner = SelectField(_l("积分归属"), choices=list(OWNER_LABELS.items()))
+
+
+class AwardForm(FlaskForm):
+    rule = SelectField(_l("积分事项"), coerce=int,
+                       validators=[InputRequired(_l("请选择积分事项。"))])
+    note = StringField(_l("说明(活动、时间等)"), filters=[strip], validators=[Length(max=200)])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("原因"), filters=[strip],
+                         validators=[DataRequired(_l("请说明原因。")), Length(max=200)])
+
+
+class AdjustForm(ReasonForm):
+    points = IntegerField(_l("调整分值(减少填负数)"),
+                          validators=[InputRequired(_l("请填写分值。")),
+                                      NumberRange(min=-10000, max=10000,
+                                                  message=_l("分值应在-10000到10000之间。"))])
+
+
+class CategoryForm(FlaskForm):
+    category = SelectField(_l("类别"), choices=list(CATEGORY_LABELS.items()))
+
+
+class ShopForm(FlaskForm):
+    grid = SelectField(_l("所在村(社区)"), coerce=int)
+    name = StringField(_l("超市名称"), filters=[strip],
+                       validators=[DataRequired(_l("请填写超市名称。")), Length(max=64)])
+    address = StringField(_l("地址"), filters=[strip], validators=[Length(max=128)])
+    low_stock = IntegerField(_l("库存预警数量"), default=5,
+                             validators=[InputRequired(_l("请填写库存预警数量。")),
+                                         NumberRange(min=0, max=10000)])
+
+
+class GoodsForm(FlaskForm):
+    name = StringField(_l("商品名称"), filters=[strip],
+                       validators=[DataRequired(_l("请填写商品名称。")), Length(max=64)])
+    price = IntegerField(_l("兑换积分"), validators=[InputRequired(_l("请填写兑换积分。")),
+                                                  POINTS_RANGE])
+    unit = StringField(_l("单位"), filters=[strip], validators=[Length(max=8)])
+    photo = FileField(_l("照片"), validators=[FileAllowed(["jpg", "jpeg", "png", "webp"],
+                                                          _l("照片须为 jpg、png 或 webp。"))])
+    active = BooleanField(_l("上架"), default=True)
+
+
+class RestockForm(FlaskForm):
+    quantity = IntegerField(_l("入库数量"),
+                            validators=[InputRequired(_l("请填写入库数量。")),
+                                        NumberRange(min=1, max=100000,
+                                                    message=_l("入库数量应在1到100000之间。"))])
+    note = StringField(_l("备注(来源、批次)"), filters=[strip], validators=[Length(max=200)])
+

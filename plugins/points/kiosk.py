@@ -1,0 +1,157 @@
+"""The kiosk at the village points supermarket: full screen, big buttons, no menus.
+
+Identify (scan the card, or type name / pinyin initials / last phone digits and confirm by the
+household) → choose goods → check the basket → confirm → receipt. Reading pages never write: an
+account is opened by staff (cards page or first award), not by the kiosk.
+"""
+import uuid
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.modules.services import town_of
+from portal.people.search import search_residents
+from portal.permissions import requires
+from portal.rendering import render
+
+from . import ledger, shop as shops
+from .ledger import PointsError
+from .models import PointsAccount, PointsEntry, PointsGoods, PointsRedemption, PointsShop
+from .views import scoped
+
+bp = Blueprint("points_kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
+
+
+def kiosk_shop(shop_id) -> PointsShop:
+    shop = scoped(PointsShop, shop_id, lambda s: s.grid.code)
+    if not shop.active:
+        abort(404)
+    return shop
+
+
+def shop_account(shop: PointsShop, account_id: int) -> PointsAccount:
+    """An account of the shop's town (a neighbouring village's resident may shop here too)."""
+    account = db.session.get(PointsAccount, account_id)
+    if account is None or account.town_id != town_of(shop.grid).id:
+        abort(404)
+    return account
+
+
+@bp.route("/")
+@requires("points.redeem")
+def start():
+    available = [s for s in shops.shops_in(current_user.scope) if s.active]
+    if len(available) == 1:
+        return redirect(url_for("points_kiosk.identify", shop_id=available[0].id))
+    return render("points/kiosk/start.html", shops=available)
+
+
+@bp.route("/<int:shop_id>")
+@requires("points.redeem")
+def identify(shop_id):
+    return render("points/kiosk/identify.html", shop=kiosk_shop(shop_id))
+
+
+@bp.route("/<int:shop_id>/find")
+@requires("points.redeem")
+def find(shop_id):
+    """A scanned card goes straight to its account; typed text lists the people it matches with
+    their household, so the operator confirms the right family."""
+    shop = kiosk_shop(shop_id)
+    q = request.args.get("q", "").strip()
+    town = town_of(shop.grid)
+    account = shops.account_by_token(q, town.id) if q else None
+    if account is not None:
+        target = url_for("points_kiosk.basket", shop_id=shop.id, account_id=account.id)
+        if request.headers.get("HX-Request"):
+            return "", 204, {"HX-Redirect": target}
+        return redirect(target)
+    results = []
+    if q and not q.upper().startswith("PTS:"):
+        for resident in search_residents(town, q, limit=12):
+            results.append((resident, ledger.account_for(resident, create=False)))
+    return render("points/kiosk/identify.html", "points/kiosk/_results.html", shop=shop, q=q,
+                  results=results, searched=bool(q))
+
+
+def _goods(shop):
+    return db.session.scalars(select(PointsGoods).filter_by(shop_id=shop.id, active=True)
+                              .order_by(PointsGoods.price, PointsGoods.name)).all()
+
+
+@bp.route("/<int:shop_id>/accounts/<int:account_id>")
+@requires("points.redeem")
+def basket(shop_id, account_id):
+    shop = kiosk_shop(shop_id)
+    account = shop_account(shop, account_id)
+    # One key per basket, made when the page is drawn: every confirm of this basket carries it.
+    return render("points/kiosk/basket.html", shop=shop, account=account, goods=_goods(shop),
+                  key=request.args.get("key") or uuid.uuid4().hex, chosen={}, error=None)
+
+
+@bp.route("/<int:shop_id>/accounts/<int:account_id>/check", methods=["POST"])
+@requires("points.redeem")
+def review(shop_id, account_id):
+    """The basket read back before anything is taken: lines, total, balance after."""
+    shop = kiosk_shop(shop_id)
+    account = shop_account(shop, account_id)
+    key = request.form.get("key", "")
+    try:
+        chosen = shops.parse_basket(request.form)
+        if not chosen:
+            raise PointsError(_("请先选择要兑换的商品。"))
+        goods = {g.id: g for g in _goods(shop)}
+        if any(goods_id not in goods for goods_id in chosen):
+            raise PointsError(_("所选商品已下架，请重新选择。"))
+        lines = [(goods[i], n) for i, n in sorted(chosen.items())]
+        for item, quantity in lines:
+            if item.stock < quantity:
+                raise PointsError(_("“%(name)s”库存不足，只剩 %(n)d。", name=item.name, n=item.stock))
+        total = sum(item.price * quantity for item, quantity in lines)
+        if total > account.balance:
+            raise PointsError(_("积分不足：当前余额 %(b)d 分，需要 %(n)d 分。",
+                                b=account.balance, n=total))
+    except PointsError as error:
+        return render("points/kiosk/basket.html", shop=shop, account=account, goods=_goods(shop),
+                      key=key, chosen=_safe_quantities(request.form), error=str(error)), 400
+    return render("points/kiosk/review.html", shop=shop, account=account, lines=lines,
+                  total=total, key=key)
+
+
+def _safe_quantities(form) -> dict[int, int]:
+    try:
+        return shops.parse_basket(form)
+    except PointsError:
+        return {}
+
+
+@bp.route("/<int:shop_id>/accounts/<int:account_id>/redeem", methods=["POST"])
+@requires("points.redeem")
+def redeem(shop_id, account_id):
+    shop = kiosk_shop(shop_id)
+    account = shop_account(shop, account_id)
+    key = request.form.get("key", "")
+    try:
+        basket = shops.parse_basket(request.form)
+        expected = request.form.get("total", type=int)
+        redemption, _made = shops.redeem(shop, account, basket, key, actor=current_user,
+                                         expected_total=expected)
+    except PointsError as error:
+        db.session.rollback()
+        return render("points/kiosk/basket.html", shop=shop, account=account, goods=_goods(shop),
+                      key=uuid.uuid4().hex, chosen=_safe_quantities(request.form),
+                      error=str(error)), 409
+    return redirect(url_for("points_kiosk.receipt", redemption_id=redemption.id))
+
+
+@bp.route("/receipts/<int:redemption_id>")
+@requires("points.redeem")
+def receipt(redemption_id):
+    item = scoped(PointsRedemption, redemption_id, lambda r: r.shop.grid.code)
+    debit = db.session.scalar(select(PointsEntry).filter_by(redemption_id=item.id, kind="redeem"))
+    return render("points/kiosk/receipt.html", redemption=item, shop=item.shop,
+                  balance_after=debit.balance_after)
+

@@ -1,0 +1,141 @@
+"""Figures for the reports page, the dashboard card and ``portal points verify``: aggregates in
+SQL, never rows summed in Python."""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, func, select
+
+from portal.extensions import db
+from portal.grids.models import Grid
+from portal.grids.services import in_subtree
+
+from .models import (PointsAccount, PointsEntry, PointsGoods, PointsRedemption,
+                     PointsRedemptionLine, PointsShop, PointsStockEntry)
+
+#: Local time is UTC+8 (China has one time zone); months are local months.
+LOCAL = timedelta(hours=8)
+
+
+def month_key(column):
+    """'YYYY-MM' of a UTC timestamp column, in local time, on SQLite and PostgreSQL alike."""
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        return func.to_char(column + LOCAL, "YYYY-MM")
+    return func.strftime("%Y-%m", column, "+8 hours")
+
+
+def month_start(on: date) -> datetime:
+    return datetime(on.year, on.month, 1) - LOCAL
+
+
+def months_back(until: date, count: int) -> list[str]:
+    year, month = until.year, until.month
+    keys = []
+    for _ in range(count):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return keys[::-1]
+
+
+@dataclass
+class MonthRow:
+    month: str
+    issued: int = 0
+    redeemed: int = 0
+    corrected: int = 0
+
+
+def monthly(scope: Grid, until: date, count: int = 12, shop: PointsShop | None = None):
+    """Points issued (earned) and redeemed per month under ``scope`` (or at one shop)."""
+    keys = months_back(until, count)
+    since = month_start(date(int(keys[0][:4]), int(keys[0][5:]), 1))
+    month = month_key(PointsEntry.created_at)
+    query = (select(month,
+                    func.sum(case((PointsEntry.kind == "earn", PointsEntry.points), else_=0)),
+                    func.sum(case((PointsEntry.kind == "redeem", -PointsEntry.points), else_=0)),
+                    func.sum(case((PointsEntry.kind.in_(("reverse", "adjust", "expire")),
+                                   PointsEntry.points), else_=0)))
+             .join(PointsAccount, PointsAccount.id == PointsEntry.account_id)
+             .join(Grid, Grid.id == PointsAccount.grid_id)
+             .where(in_subtree(scope), PointsEntry.created_at >= since).group_by(month))
+    if shop is not None:
+        query = query.join(PointsRedemption, PointsRedemption.id == PointsEntry.redemption_id) \
+            .where(PointsRedemption.shop_id == shop.id)
+    rows = {key: MonthRow(key) for key in keys}
+    for key, issued, redeemed, corrected in db.session.execute(query):
+        if key in rows:
+            rows[key] = MonthRow(key, int(issued or 0), int(redeemed or 0), int(corrected or 0))
+    return list(rows.values())
+
+
+def totals(scope: Grid) -> dict:
+    accounts, balance = db.session.execute(
+        select(func.count(PointsAccount.id), func.coalesce(func.sum(PointsAccount.balance), 0))
+        .join(Grid, Grid.id == PointsAccount.grid_id).where(in_subtree(scope))).one()
+    return {"accounts": accounts, "balance": int(balance)}
+
+
+def top_goods(scope: Grid, since: datetime, limit: int = 10, shop: PointsShop | None = None):
+    """(name, shop, quantity, points) of the goods redeemed most since ``since``."""
+    quantity = func.sum(PointsRedemptionLine.quantity)
+    query = (select(PointsGoods.name, PointsShop.name, quantity,
+                    func.sum(PointsRedemptionLine.quantity * PointsRedemptionLine.price))
+             .join(PointsRedemption, PointsRedemption.id == PointsRedemptionLine.redemption_id)
+             .join(PointsGoods, PointsGoods.id == PointsRedemptionLine.goods_id)
+             .join(PointsShop, PointsShop.id == PointsRedemption.shop_id)
+             .join(Grid, Grid.id == PointsShop.grid_id)
+             .where(in_subtree(scope), PointsRedemption.created_at >= since,
+                    PointsRedemption.reversed_at.is_(None))
+             .group_by(PointsGoods.id, PointsGoods.name, PointsShop.name)
+             .order_by(quantity.desc()).limit(limit))
+    if shop is not None:
+        query = query.where(PointsShop.id == shop.id)
+    return db.session.execute(query).all()
+
+
+def low_stock(scope: Grid):
+    """Active goods at or below their supermarket's low-stock mark."""
+    return db.session.scalars(
+        select(PointsGoods).join(PointsShop, PointsShop.id == PointsGoods.shop_id)
+        .join(Grid, Grid.id == PointsShop.grid_id)
+        .where(in_subtree(scope), PointsGoods.active.is_(True), PointsShop.active.is_(True),
+               PointsGoods.stock <= PointsShop.low_stock)
+        .order_by(PointsGoods.stock, PointsGoods.name)).all()
+
+
+# ---------------------------------------------------------------- verification
+
+
+@dataclass
+class Mismatch:
+    kind: str  # "account" or "goods"
+    id: int
+    label: str
+    cached: int
+    ledger: int
+
+
+def verify(scope: Grid | None = None) -> list[Mismatch]:
+    """Every account whose cached balance differs from the sum of its entries, and every goods
+    row whose stock differs from the sum of its stock entries. One grouped query each."""
+    entries = (select(PointsEntry.account_id, func.sum(PointsEntry.points).label("total"))
+               .group_by(PointsEntry.account_id).subquery())
+    ledger = func.coalesce(entries.c.total, 0)
+    query = (select(PointsAccount.id, PointsAccount.card_token, PointsAccount.balance, ledger)
+             .outerjoin(entries, entries.c.account_id == PointsAccount.id)
+             .where(PointsAccount.balance != ledger))
+    moves = (select(PointsStockEntry.goods_id, func.sum(PointsStockEntry.quantity).label("total"))
+             .group_by(PointsStockEntry.goods_id).subquery())
+    counted = func.coalesce(moves.c.total, 0)
+    goods = (select(PointsGoods.id, PointsGoods.name, PointsGoods.stock, counted)
+             .outerjoin(moves, moves.c.goods_id == PointsGoods.id)
+             .where(PointsGoods.stock != counted))
+    if scope is not None:
+        query = query.join(Grid, Grid.id == PointsAccount.grid_id).where(in_subtree(scope))
+        goods = (goods.join(PointsShop, PointsShop.id == PointsGoods.shop_id)
+                 .join(Grid, Grid.id == PointsShop.grid_id).where(in_subtree(scope)))
+    found = [Mismatch("account", i, token, cached, int(total))
+             for i, token, cached, total in db.session.execute(query)]
+    found += [Mismatch("goods", i, name, cached, int(total))
+              for i, name, cached, total in db.session.execute(goods)]
+    return found
