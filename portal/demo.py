@@ -185,6 +185,33 @@ def _cases(nodes, users, rng):
     db.session.flush()
 
 
+#: The demo town with every module switched on; the other shows a town that chose none.
+MODULES_TOWN = "文星镇"
+
+
+def _switch_modules_on(town: Grid, plugins) -> None:
+    """Every loaded module on, once: a module switched off later by hand stays off."""
+    from portal.modules.services import module_states, set_module
+
+    chosen = module_states(town)
+    for name in sorted(plugins.optional):
+        if name not in chosen:
+            set_module(town, name, True)
+    db.session.flush()
+
+
+def _link_resident_login(user: User, grid: Grid) -> None:
+    """The demo resident's login is the head of the grid's first household (matched by ID
+    number), so "my points" and "my cases" have someone to show."""
+    if user.id_number:
+        return
+    household = db.session.scalar(db.select(Household).filter_by(grid_id=grid.id)
+                                  .order_by(Household.id))
+    head = household.head if household else None
+    if head is not None and head.id_number:
+        user.id_number = head.id_number
+
+
 def load_demo(if_empty: bool = False):
     """Create the demo (or complete a partial one). Returns the demo logins, or None when
     ``if_empty`` was asked and the database already holds grids."""
@@ -240,8 +267,10 @@ def load_demo(if_empty: bool = False):
     db.session.flush()
 
     _cases(nodes, users, rng)
+    _link_resident_login(users["resident"], first_grid)
 
     plugins = host()
+    _switch_modules_on(nodes[MODULES_TOWN], plugins)
     for town_name in TREE:
         town = nodes[town_name]
         plugins.hook(town, "register_demo_data")(town=town, db=db)

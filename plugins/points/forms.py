@@ -4,7 +4,7 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.forms import strip
+from portal.forms import choices, strip
 
 from .models import CATEGORIES
 
@@ -44,7 +44,7 @@ class RuleForm(FlaskForm):
 
 
 class OwnerForm(FlaskForm):
-    owner = SelectField(_l("积分归属"), choices=list(OWNER_LABELS.items()))
+    owner = SelectField(_l("积分归属"), choices=choices(OWNER_LABELS.items()))
 
 
 class AwardForm(FlaskForm):
@@ -66,7 +66,7 @@ class AdjustForm(ReasonForm):
 
 
 class CategoryForm(FlaskForm):
-    category = SelectField(_l("类别"), choices=list(CATEGORY_LABELS.items()))
+    category = SelectField(_l("类别"), choices=choices(CATEGORY_LABELS.items()))
 
 
 class ShopForm(FlaskForm):

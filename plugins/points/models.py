@@ -5,7 +5,7 @@ the sum of its entries that ``portal points verify`` checks.
 CHECK constraints keep balances and stock from going below zero even if a bug slipped past the
 services, so the database itself refuses an overdraft.
 """
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -213,7 +213,8 @@ class PointsRedemption(db.Model):
 
     @property
     def receipt_number(self) -> str:
-        return f"{self.created_at:%Y%m%d}-{self.id:06d}"
+        local = self.created_at + timedelta(hours=8)  # the date on the shop's wall calendar
+        return f"{local:%Y%m%d}-{self.id:06d}"
 
 
 class PointsRedemptionLine(db.Model):

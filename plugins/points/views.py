@@ -261,8 +261,12 @@ def cards():
     if account_id:
         rows = [scoped_account(account_id)]
     elif grid is not None:
-        rows = db.session.scalars(select(PointsAccount).filter_by(grid_id=grid.id)
-                                  .order_by(PointsAccount.id)).all()
+        rows = db.session.scalars(
+            select(PointsAccount).filter_by(grid_id=grid.id).order_by(PointsAccount.id)
+            .options(joinedload(PointsAccount.town), joinedload(PointsAccount.grid),
+                     joinedload(PointsAccount.resident).joinedload(Resident.household),
+                     joinedload(PointsAccount.household).selectinload(Household.members))
+        ).unique().all()
     else:
         rows = []
     grids = db.session.scalars(grids_in(current_user.scope)
@@ -281,7 +285,8 @@ def _award_targets(grid: Grid | None, q: str, mode: str):
         found = search_residents(current_user.scope, q, limit=50)
     elif grid is not None:
         found = db.session.scalars(select(Resident).filter_by(grid_id=grid.id, left_at=None)
-                                   .options(joinedload(Resident.household))
+                                   .options(joinedload(Resident.household)
+                                            .selectinload(Household.members))
                                    .order_by(Resident.household_id, Resident.id)).all()
     else:
         found = []
@@ -533,9 +538,13 @@ def restock(goods_id):
 @bp.route("/goods/<int:goods_id>/photo")
 @login_required
 def goods_photo(goods_id):
-    goods = scoped_goods(goods_id)
     if not (can(current_user, "points.view") or can(current_user, "points.redeem")):
         abort(403)
+    # The village's shop serves everyone in the village: a grid worker may see its goods too.
+    goods = db.session.get(PointsGoods, goods_id)
+    code = current_user.scope.code
+    if goods is None or not (goods.scope_code.startswith(code) or code.startswith(goods.scope_code)):
+        abort(404)
     path = photo_path(goods.photo) if goods.photo else None
     if path is None:
         abort(404)

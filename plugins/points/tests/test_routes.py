@@ -1,0 +1,108 @@
+"""Every route of the points module, for every role: the same matrix as the core's
+(tests/test_routes.py), with the module on in both towns so that town B's admin proves that town
+A's records are a 404 for them."""
+import pytest
+from flask import url_for
+from PIL import Image
+
+from plugins.points.models import PointsEntry
+from portal.extensions import db
+from portal.modules.services import set_module
+from portal.testing import PUBLIC, VISITORS, Rule, check_routes, routes_of
+from portal.uploads import photo_dir
+
+ROUTES = {
+    ("points.static", "GET"): Rule(PUBLIC, scoped=False),
+    ("points.index", "GET"): Rule("points.view", scoped=False),
+    ("points.accounts", "GET"): Rule("points.view", scoped=False),
+    ("points.statement", "GET"): Rule("points.view"),
+    ("points.statement_xlsx", "GET"): Rule("points.view"),
+    ("points.adjust", "POST"): Rule("points.correct", ok=400),
+    ("points.set_category", "POST"): Rule("points.correct", ok=400),
+    ("points.reissue_card", "POST"): Rule("points.cards", ok=302),
+    ("points.reverse_entry", "POST"): Rule("points.correct", ok=400),
+    ("points.redemption", "GET"): Rule("points.view"),
+    ("points.reverse_redemption", "POST"): Rule("points.correct", ok=400),
+    ("points.cards", "GET"): Rule("points.cards", scoped=False),
+    ("points.cards", "POST"): Rule("points.cards", ok=400, scoped=False),  # no grid named
+    ("points.award", "GET"): Rule("points.award", scoped=False),
+    ("points.award", "POST"): Rule("points.award", ok=400, scoped=False),
+    ("points.rules", "GET"): Rule("points.rules", scoped=False),  # town B's admin: their own
+    ("points.rules", "POST"): Rule("points.rules", ok=400, scoped=False),
+    ("points.rule_edit", "GET"): Rule("points.rules"),
+    ("points.rule_edit", "POST"): Rule("points.rules", ok=400),
+    ("points.shop_list", "GET"): Rule("points.goods", scoped=False),
+    ("points.shop_list", "POST"): Rule("points.goods", ok=400, scoped=False),
+    ("points.shop_goods", "GET"): Rule("points.goods"),
+    ("points.shop_goods", "POST"): Rule("points.goods", ok=400),
+    ("points.goods_edit", "GET"): Rule("points.goods"),
+    ("points.goods_edit", "POST"): Rule("points.goods", ok=400),
+    ("points.restock", "POST"): Rule("points.goods", ok=400),
+    ("points.goods_photo", "GET"): Rule("points.view", also=("kiosk_operator",)),
+    ("points.report", "GET"): Rule("points.view", scoped=False),
+    ("points.report_xlsx", "GET"): Rule("points.view", scoped=False),
+    ("points.mine", "GET"): Rule("points.own", scoped=False),
+    # the kiosk: town admins do not redeem, so town B's admin is refused before any record
+    ("points_kiosk.start", "GET"): Rule("points.redeem", ok=302, scoped=False),  # the one shop
+    ("points_kiosk.identify", "GET"): Rule("points.redeem", scoped=False),
+    ("points_kiosk.find", "GET"): Rule("points.redeem", scoped=False),
+    ("points_kiosk.basket", "GET"): Rule("points.redeem", scoped=False),
+    ("points_kiosk.review", "POST"): Rule("points.redeem", ok=400, scoped=False),  # empty basket
+    ("points_kiosk.redeem", "POST"): Rule("points.redeem", ok=409, scoped=False),  # no key
+    ("points_kiosk.receipt", "GET"): Rule("points.redeem", scoped=False),
+}
+
+
+@pytest.fixture
+def world(points):
+    from plugins.points import shop as shops
+
+    name = "points-route-test.jpg"
+    Image.new("RGB", (10, 10)).save(photo_dir() / name, "JPEG")
+    points.soap.photo = name
+    set_module(points.tree.town_b, "points", True)
+    redemption, _ = shops.redeem(points.shop, points.account_a, {points.soap.id: 1}, "route-test")
+    points.redemption = redemption
+    points.entry = db.session.scalars(db.select(PointsEntry).filter_by(
+        account_id=points.account_a.id, kind="earn")).first()
+    db.session.commit()
+    return points
+
+
+def build(app, world):
+    values = {"account_id": world.account_a.id, "entry_id": world.entry.id,
+              "redemption_id": world.redemption.id, "rule_id": world.rule.id,
+              "shop_id": world.shop.id, "goods_id": world.soap.id, "filename": "points.css"}
+
+    def url(endpoint, arguments):
+        with app.test_request_context():
+            return url_for(endpoint, **{a: values[a] for a in arguments})
+
+    return url
+
+
+def test_every_points_route_is_in_the_matrix(app):
+    routes = set(routes_of(app, plugin="points"))
+    assert routes - set(ROUTES) == set(), "new routes: add them to ROUTES with their rule"
+    assert set(ROUTES) - routes == set(), "ROUTES names routes that no longer exist"
+
+
+@pytest.mark.parametrize("visitor", VISITORS, ids=[v or "anonymous" for v in VISITORS])
+def test_every_points_route_answers_as_the_matrix_says(app, client, world, visitor):
+    check_routes(app, client, ROUTES, visitor, build(app, world))
+
+
+def test_with_the_module_off_every_page_is_a_404(app, client, points):
+    set_module(points.tree.town_a, "points", False)
+    db.session.commit()
+    url = build(app, points.__class__(**{**vars(points), "entry": points.account_a,
+                                         "redemption": points.account_a}))
+    for visitor in ("town_admin", "kiosk_operator", "resident", "grid_worker"):
+        client.login(visitor)
+        for (endpoint, method), arguments in routes_of(app, plugin="points").items():
+            if endpoint == "points.static":
+                continue
+            target = url(endpoint, arguments)
+            response = client.get(target) if method == "GET" else client.post(target)
+            assert response.status_code == 404, f"{visitor} {method} {target}"
+        client.logout()
