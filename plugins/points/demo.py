@@ -59,14 +59,15 @@ def load(town: Grid) -> None:
             if not household.active_members:
                 continue
             account = ledger.account_for(None, household)
-            for month in range(4, -1, -1):
-                for rule in rng.sample(rules, rng.randint(1, 3)):
-                    entry = ledger.post(account, "earn", rule.value_for(account.category),
-                                        rule=rule, note="每月评议")
-                    entry.created_at = now - timedelta(days=30 * month + rng.randint(1, 25))
+            awards = [(now - timedelta(days=30 * month + rng.randint(1, 25)), rule)
+                      for month in range(5) for rule in rng.sample(rules, rng.randint(1, 3))]
+            awards.sort(key=lambda award: award[0])
+            for when, rule in awards:  # oldest first, so the statement reads in order
+                entry = ledger.post(account, "earn", rule.value_for(account.category),
+                                    rule=rule, note="每月评议")
+                entry.created_at = when
             if number % 3 == 0:
                 basket = {goods[0].id: 1, goods[3].id: 2}
                 if account.balance >= goods[0].price + 2 * goods[3].price:
-                    redemption = shops.fill_basket(shop, account, basket, uuid.uuid4().hex)
-                    redemption.created_at = now - timedelta(days=rng.randint(1, 40))
+                    shops.fill_basket(shop, account, basket, uuid.uuid4().hex)
     db.session.flush()
