@@ -23,6 +23,9 @@
       input.value = Math.max(0, Math.min(max, value));
       basketTotal(step.closest("form"));
     }
+    if (event.target.closest("[data-fullscreen]") && document.documentElement.requestFullscreen) {
+      document.documentElement.requestFullscreen();  // a kiosk browser started with --kiosk already is
+    }
     var all = event.target.closest("[data-check-all]");
     if (all) {
       var name = all.getAttribute("data-check-all");
