@@ -1,4 +1,6 @@
 """Login, throttling, sessions, CSRF and the security headers every response carries."""
+import pytest
+
 from portal.audit import AuditEntry
 from portal.auth.models import LoginAttempt, User
 from portal.extensions import db
@@ -27,6 +29,18 @@ def test_login_with_username_phone_or_id_number(client, tree):
         assert client.get("/").status_code == 200
         client.logout()
     assert db.session.get(User, user.id).last_login_at is not None
+
+
+def test_login_with_email_ignores_case_and_emails_are_unique(client, tree):
+    from portal.auth.services import UserError, create_user, update_user
+
+    update_user(tree.users["grid_worker"], email=" Li.Wang@Example.cn ")
+    db.session.commit()
+    assert tree.users["grid_worker"].email == "li.wang@example.cn"
+    assert _login(client, "LI.WANG@example.cn").status_code == 302
+    with pytest.raises(UserError, match="邮箱已绑定"):
+        create_user(username="other", password="pass12345", role="grid_worker",
+                    scope=tree.grid_a2, email="li.wang@example.CN")
 
 
 def test_wrong_password_is_refused_with_a_message(client, tree):

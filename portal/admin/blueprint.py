@@ -74,7 +74,7 @@ def user_new():
             user = users.create_user(
                 username=form.username.data, password=form.password.data, role=form.role.data,
                 scope=scope, display_name=form.display_name.data, phone=form.phone.data,
-                id_number=form.id_number.data, actor=current_user)
+                id_number=form.id_number.data, email=form.email.data, actor=current_user)
             db.session.commit()
             flash(_("已创建用户 %(name)s。", name=user.username), "success")
             return redirect(url_for("admin.users_list"))
@@ -101,7 +101,8 @@ def user_edit(user_id):
                 users.update_user(user, actor=current_user, password=form.password.data,
                                   username=form.username.data,
                                   display_name=form.display_name.data, phone=form.phone.data,
-                                  id_number=form.id_number.data, role=form.role.data,
+                                  id_number=form.id_number.data, email=form.email.data,
+                                  role=form.role.data,
                                   scope=scope, is_active_flag=form.active.data)
                 db.session.commit()
                 flash(_("已保存用户 %(name)s。", name=user.username), "success")

@@ -24,6 +24,10 @@ class UserForm(FlaskForm):
                                validators=[DataRequired(_l("请填写姓名。")), Length(max=64)])
     phone = StringField(_l("手机号"), filters=[strip], validators=[Optional(), Phone()])
     id_number = StringField(_l("身份证号"), filters=[strip], validators=[Optional(), id_number])
+    email = StringField(_l("电子邮箱"), filters=[strip],
+                        validators=[Optional(), Length(max=120),
+                                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                           message=_l("请输入有效的电子邮箱。"))])
     role = SelectField(_l("角色"), validators=[DataRequired(_l("请选择角色。"))])
     scope = SelectField(_l("管理范围"), coerce=int,
                         validators=[DataRequired(_l("请选择管理范围。"))])

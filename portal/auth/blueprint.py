@@ -21,7 +21,8 @@ _DUMMY_HASH = generate_password_hash("not-a-password")
 def find_user(login: str) -> User | None:
     login = login.strip()
     return db.session.scalar(db.select(User).where(or_(
-        User.username == login, User.phone == login, User.id_number == login.upper())))
+        User.username == login, User.phone == login, User.id_number == login.upper(),
+        User.email == login.lower())))
 
 
 def _safe_next(target: str | None) -> str:

@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length
 
 
 class LoginForm(FlaskForm):
-    login = StringField(_l("用户名 / 手机号 / 身份证号"),
+    login = StringField(_l("用户名 / 手机号 / 身份证号 / 邮箱"),
                         validators=[DataRequired(_l("请输入用户名、手机号或身份证号。")),
                                     Length(max=64)])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码。")),

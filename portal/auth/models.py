@@ -18,6 +18,8 @@ class User(UserMixin, db.Model):
     #: Optional login alternatives; each unique when present.
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    #: Stored lower-case, so a login by e-mail ignores case.
+    email: Mapped[str | None] = mapped_column(String(120), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(256))
     #: One of portal.permissions.ROLES.

@@ -18,7 +18,8 @@ class UserError(ValueError):
 
 def _check_unique(user: User | None, **values):
     messages = {"username": _("用户名已被使用。"), "phone": _("该手机号已绑定其他账号。"),
-                "id_number": _("该身份证号已绑定其他账号。")}
+                "id_number": _("该身份证号已绑定其他账号。"),
+                "email": _("该邮箱已绑定其他账号。")}
     for field, value in values.items():
         if not value:
             continue
@@ -37,13 +38,14 @@ def check_role_scope(role: str, scope: Grid):
 
 
 def create_user(*, username, password, role, scope: Grid, display_name=None, phone=None,
-                id_number=None, actor=None) -> User:
+                id_number=None, email=None, actor=None) -> User:
     if not password:
         raise UserError(_("请设置密码。"), "password")
     check_role_scope(role, scope)
-    _check_unique(None, username=username, phone=phone, id_number=id_number)
+    email = (email or "").strip().lower() or None
+    _check_unique(None, username=username, phone=phone, id_number=id_number, email=email)
     user = User(username=username, display_name=display_name or username, role=role,
-                scope=scope, phone=phone or None, id_number=id_number or None)
+                scope=scope, phone=phone or None, id_number=id_number or None, email=email)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -54,11 +56,14 @@ def create_user(*, username, password, role, scope: Grid, display_name=None, pho
 
 def update_user(user: User, *, actor=None, password=None, **values) -> User:
     check_role_scope(values.get("role", user.role), values.get("scope", user.scope))
-    _check_unique(user, **{k: values[k] for k in ("username", "phone", "id_number") if k in values})
+    if "email" in values:
+        values["email"] = (values["email"] or "").strip().lower() or None
+    _check_unique(user, **{k: values[k] for k in ("username", "phone", "id_number", "email")
+                           if k in values})
     changes = {}
     for key, value in values.items():
         old = getattr(user, key)
-        if key in ("phone", "id_number"):
+        if key in ("phone", "id_number", "email"):
             value = value or None
         if old != value:
             changes[key] = [getattr(old, "code", old), getattr(value, "code", value)]
