@@ -16,11 +16,12 @@ from portal.modules.services import town_of
 from portal.people.search import search_residents
 from portal.permissions import requires
 from portal.rendering import render
+from portal.scoping import scoped
 
-from . import ledger, shop as shops
+from . import ledger
+from . import shop as shops
 from .ledger import PointsError
 from .models import PointsAccount, PointsEntry, PointsGoods, PointsRedemption, PointsShop
-from .views import scoped
 
 bp = Blueprint("points_kiosk", __name__, url_prefix="/kiosk", template_folder="templates")
 

@@ -17,15 +17,33 @@ from portal.people.models import Household, Resident
 from portal.people.scoping import scoped_grid_arg
 from portal.permissions import can, requires
 from portal.rendering import render
+from portal.scoping import in_user_scope, scoped
 from portal.ui import page_number
 from portal.uploads import UploadError, photo_path, save_photo
 
-from . import export, ledger, reports, shop as shops
-from .forms import (AdjustForm, AwardForm, CategoryForm, GoodsForm, OwnerForm, ReasonForm,
-                    RestockForm, RuleForm, ShopForm)
+from . import export, ledger, reports
+from . import shop as shops
+from .forms import (
+    AdjustForm,
+    AwardForm,
+    CategoryForm,
+    GoodsForm,
+    OwnerForm,
+    ReasonForm,
+    RestockForm,
+    RuleForm,
+    ShopForm,
+)
 from .ledger import PointsError
-from .models import (PointsAccount, PointsEntry, PointsGoods, PointsRedemption, PointsRule,
-                     PointsShop, PointsStockEntry)
+from .models import (
+    PointsAccount,
+    PointsEntry,
+    PointsGoods,
+    PointsRedemption,
+    PointsRule,
+    PointsShop,
+    PointsStockEntry,
+)
 
 bp = Blueprint("points", __name__, url_prefix="/points", template_folder="templates",
                static_folder="static")
@@ -34,18 +52,6 @@ PAGE_SIZE = 50
 
 
 # ---------------------------------------------------------------- loading within scope
-
-
-def _in_scope(code: str) -> bool:
-    return code.startswith(current_user.scope.code)
-
-
-def scoped(model, record_id, code_of):
-    """The record if it lies in the user's scope; otherwise it does not exist for them."""
-    record = db.session.get(model, record_id)
-    if record is None or not _in_scope(code_of(record)):
-        abort(404)
-    return record
 
 
 def scoped_account(account_id) -> PointsAccount:
@@ -311,12 +317,12 @@ def _resolve_targets(values: list[str]) -> list[PointsAccount]:
             abort(400)
         if kind == "h":
             household = db.session.get(Household, int(number))
-            if household is None or not _in_scope(household.grid.code):
+            if household is None or not in_user_scope(household.grid.code):
                 abort(404)
             accounts.append(ledger.account_for(None, household))
         elif kind == "r":
             resident = db.session.get(Resident, int(number))
-            if resident is None or not _in_scope(resident.grid.code):
+            if resident is None or not in_user_scope(resident.grid.code):
                 abort(404)
             accounts.append(ledger.account_for(resident))
         else:
@@ -591,7 +597,7 @@ def own_accounts(user) -> list[PointsAccount]:
         return []
     resident = db.session.scalar(select(Resident).filter_by(id_number=user.id_number,
                                                             left_at=None))
-    if resident is None or not _in_scope(resident.grid.code):
+    if resident is None or not in_user_scope(resident.grid.code):
         return []
     return [a for a in (db.session.scalar(select(PointsAccount).filter_by(resident_id=resident.id)),
                         db.session.scalar(select(PointsAccount)

@@ -1,0 +1,128 @@
+"""志愿服务 · volunteer service: teams, activities and hours, pairing help and proxy services;
+confirmed hours earn points through the points module where it is on. Hook implementations
+only."""
+from pathlib import Path
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from portal import hookimpl
+from portal.permissions import ADMINS, Permission, can, role_has
+from portal.plugins import Card, MenuLink
+
+from . import models  # noqa: F401  (the tables must be known before create_all / migrations)
+
+STAFF_VIEW = (*ADMINS, "grid_worker", "info_officer")
+
+
+@hookimpl
+def plugin_info():
+    return {"label": "志愿服务",
+            "description": "志愿者队伍、活动报名签到和服务时长、结对帮扶、代办服务；服务时长可换积分。"}
+
+
+@hookimpl
+def configure_app(app):
+    from .forms import (CLAIM_STATE_LABELS, ERRAND_LABELS, NEED_LABELS, PROXY_STATE_LABELS,
+                        TEAM_KIND_LABELS)
+
+    app.jinja_env.globals.update(
+        VOLUNTEER_TEAM_KINDS=TEAM_KIND_LABELS, VOLUNTEER_NEEDS=NEED_LABELS,
+        VOLUNTEER_ERRANDS=ERRAND_LABELS, VOLUNTEER_PROXY_STATES=PROXY_STATE_LABELS,
+        VOLUNTEER_CLAIM_STATES=CLAIM_STATE_LABELS)
+
+
+@hookimpl
+def register_blueprints():
+    from .views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_migrations():
+    return Path(__file__).parent / "migrations" / "versions"
+
+
+@hookimpl
+def register_permissions():
+    return [
+        Permission("volunteers.view", _l("查看志愿者和服务统计"), STAFF_VIEW),
+        Permission("volunteers.activities", _l("查看志愿活动"), (*STAFF_VIEW, "resident")),
+        Permission("volunteers.manage", _l("登记志愿者、管理队伍"), ADMINS),
+        Permission("volunteers.lead", _l("组织活动、签到、确认时长"), ADMINS),
+        Permission("volunteers.self", _l("报名活动、填报时长"), ("resident",)),
+        Permission("volunteers.pairing", _l("结对帮扶"), (*ADMINS, "grid_worker")),
+        Permission("volunteers.proxy", _l("代办服务"), STAFF_VIEW),
+        Permission("volunteers.settings", _l("设置志愿服务积分"), ("county_admin", "town_admin")),
+    ]
+
+
+@hookimpl
+def check_permission(user, action, obj):
+    """Team leaders lead their teams whatever their role; anyone registered as a volunteer may
+    sign up and see activities (a cadre can volunteer too)."""
+    if not action.startswith("volunteers.") or role_has(user.role, action):
+        return None
+    from . import services
+
+    if action == "volunteers.lead":
+        teams = services.led_team_ids(user)
+        if obj is None:
+            return True if teams else None
+        return True if getattr(obj, "team_id", None) in teams else None
+    if action in ("volunteers.self", "volunteers.activities"):
+        return True if services.volunteer_of(user) is not None else None
+    return None
+
+
+@hookimpl
+def register_demo_data(town, db):
+    from .demo import load
+
+    load(town)
+
+
+@hookimpl
+def menu_links(user, town):
+    links = []
+    if can(user, "volunteers.view"):
+        links.append(MenuLink(310, str(_l("志愿服务")), url_for("volunteers.index")))
+    elif can(user, "volunteers.self"):
+        links.append(MenuLink(310, str(_l("志愿服务")), url_for("volunteers.me")))
+    return links
+
+
+@hookimpl
+def dashboard_cards(scope, user):
+    if not can(user, "volunteers.view"):
+        return []
+    from flask import render_template
+
+    from . import services, stats
+
+    figures = stats.figures(scope, months=1)
+    overdue = services.pairings_due(scope, only_overdue=True)
+    body = Markup(render_template("volunteers/_card.html", figures=figures, overdue=overdue))
+    return [Card(310, str(_l("志愿服务")), body, url_for("volunteers.index"))]
+
+
+@hookimpl
+def template_slot(name, context):
+    """On a case's page: raise a proxy service from it, and list those linked to it."""
+    if name != "case_bottom":
+        return None
+    from flask import render_template
+    from flask_login import current_user
+    from sqlalchemy import select
+
+    from portal.extensions import db
+
+    from .models import VolunteersProxy
+
+    if not can(current_user, "volunteers.proxy"):
+        return None
+    case = context["case"]
+    linked = db.session.scalars(select(VolunteersProxy).filter_by(case_id=case.id)).all()
+    return Markup(render_template("volunteers/_case_slot.html", case=case, linked=linked))

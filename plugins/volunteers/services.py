@@ -1,0 +1,378 @@
+"""The volunteer service's rules. Each function checks, writes and audits in the caller's
+transaction; the caller commits, so a refusal leaves nothing behind."""
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from portal import audit
+from portal.extensions import db
+from portal.grids.models import GRID, SPECIAL, Grid
+from portal.modules.services import town_of
+from portal.plugins import host
+from portal.settings import get_setting, set_setting
+from portal.timeutil import utcnow
+
+from .models import (VolunteersActivity, VolunteersClaim, VolunteersMember, VolunteersPairing,
+                     VolunteersPairVisit, VolunteersProxy, VolunteersSignup, VolunteersTeam,
+                     VolunteersVolunteer)
+
+POINTS_SETTING = "volunteers.points_per_hour"
+#: Longest service counted for one activity or one report: a typo of 80 hours is refused.
+MAX_MINUTES = 24 * 60
+
+
+class VolunteerError(ValueError):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+# ---------------------------------------------------------------- volunteers and teams
+
+
+def points_per_hour(town) -> int:
+    return int(get_setting(town, POINTS_SETTING, 0))
+
+
+def set_points_per_hour(town, value: int, actor=None):
+    if value < 0 or value > 100:
+        raise VolunteerError(_("每小时积分应在0到100之间。"), field="points_per_hour")
+    set_setting(town, POINTS_SETTING, value)
+    audit.record("volunteers.points_per_hour", town, scope_code=town.code, user=actor, value=value)
+
+
+def next_number(town: Grid) -> str:
+    count = db.session.scalar(select(func.count(VolunteersVolunteer.id))
+                              .filter_by(town_id=town.id)) or 0
+    while True:
+        count += 1
+        number = f"ZY{town.code}{count:04d}"
+        if not db.session.scalar(select(VolunteersVolunteer.id).filter_by(number=number)):
+            return number
+
+
+def register(*, grid: Grid, resident=None, name=None, phone=None, email=None, password=None,
+             actor=None) -> VolunteersVolunteer:
+    """A resident becomes a volunteer, or an outsider is registered with a login of their own.
+    A password gives the volunteer a login: their number, e-mail or phone, and that password."""
+    from portal.auth.services import UserError, create_user
+
+    if resident is not None:
+        if db.session.scalar(select(VolunteersVolunteer.id).filter_by(resident_id=resident.id)):
+            raise VolunteerError(_("该居民已是志愿者。"), field="resident")
+        grid, name, phone = resident.grid, resident.name, phone or resident.phone
+    if not name:
+        raise VolunteerError(_("请填写姓名。"), field="name")
+    if resident is None and not password:
+        raise VolunteerError(_("外来志愿者需要设置登录密码。"), field="password")
+    town = town_of(grid)
+    volunteer = VolunteersVolunteer(town_id=town.id, grid_id=grid.id, name=name, phone=phone,
+                                    resident_id=resident.id if resident else None,
+                                    number=next_number(town))
+    if password:
+        if grid.level not in (GRID, SPECIAL):
+            raise VolunteerError(_("有登录账号的志愿者须属于一个网格。"), field="grid")
+        try:
+            user = create_user(username=volunteer.number, password=password, role="resident",
+                               scope=grid, display_name=name, phone=phone, email=email,
+                               id_number=resident.id_number if resident else None, actor=actor)
+        except UserError as error:
+            raise VolunteerError(str(error), field=error.field) from None
+        volunteer.user_id = user.id
+    db.session.add(volunteer)
+    db.session.flush()
+    audit.record("volunteers.register", volunteer, scope_code=grid.code, user=actor,
+                 number=volunteer.number, name=name)
+    return volunteer
+
+
+def volunteer_of(user) -> VolunteersVolunteer | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(select(VolunteersVolunteer).filter_by(user_id=user.id, left_on=None))
+
+
+def add_member(team: VolunteersTeam, volunteer: VolunteersVolunteer, leader=False, actor=None):
+    if volunteer.town_id != town_of(team.grid).id:
+        raise VolunteerError(_("志愿者和队伍不在同一个镇。"), field="volunteer")
+    member = db.session.scalar(select(VolunteersMember).filter_by(team_id=team.id,
+                                                                  volunteer_id=volunteer.id))
+    if member is not None and member.left_on is None:
+        raise VolunteerError(_("已在这支队伍中。"), field="volunteer")
+    if member is None:
+        member = VolunteersMember(team_id=team.id, volunteer_id=volunteer.id)
+        db.session.add(member)
+    member.left_on, member.leader, member.joined_on = None, leader, date.today()
+    db.session.flush()
+    audit.record("volunteers.join", team, scope_code=team.grid.code, user=actor,
+                 volunteer=volunteer.number, leader=leader)
+    return member
+
+
+def is_leader(user, team_id: int) -> bool:
+    volunteer = volunteer_of(user)
+    return volunteer is not None and db.session.scalar(
+        select(VolunteersMember.id).filter_by(team_id=team_id, volunteer_id=volunteer.id,
+                                              leader=True, left_on=None)) is not None
+
+
+def led_team_ids(user) -> list[int]:
+    volunteer = volunteer_of(user)
+    if volunteer is None:
+        return []
+    return list(db.session.scalars(select(VolunteersMember.team_id).filter_by(
+        volunteer_id=volunteer.id, leader=True, left_on=None)))
+
+
+# ---------------------------------------------------------------- activities and hours
+
+
+def create_activity(team, *, title, place, starts_at, ends_at, capacity, points=None,
+                    description=None, actor=None) -> VolunteersActivity:
+    if ends_at <= starts_at:
+        raise VolunteerError(_("结束时间须晚于开始时间。"), field="ends_at")
+    if capacity < 1:
+        raise VolunteerError(_("人数上限至少为1。"), field="capacity")
+    activity = VolunteersActivity(
+        team_id=team.id, title=title, place=place, starts_at=starts_at, ends_at=ends_at,
+        capacity=capacity, description=description, signed=0,
+        points_per_hour=points_per_hour(town_of(team.grid)) if points is None else points,
+        checkin_token=secrets.token_urlsafe(16))
+    db.session.add(activity)
+    db.session.flush()
+    audit.record("volunteers.activity_create", activity, scope_code=team.grid.code, user=actor,
+                 title=title, capacity=capacity)
+    return activity
+
+
+def sign_up(activity: VolunteersActivity, volunteer: VolunteersVolunteer,
+            now: datetime | None = None) -> VolunteersSignup:
+    """Take a place if one is left. The conditional UPDATE is the check, so two volunteers
+    tapping for the last place at once cannot both get it."""
+    if activity.cancelled_at is not None:
+        raise VolunteerError(_("活动已取消。"))
+    if activity.ends_at <= (now or utcnow()):
+        raise VolunteerError(_("活动已结束，不能再报名。"))
+    if volunteer.town_id != town_of(activity.team.grid).id:
+        raise VolunteerError(_("只能报名本镇的活动。"))
+    signup = db.session.scalar(select(VolunteersSignup).filter_by(activity_id=activity.id,
+                                                                  volunteer_id=volunteer.id))
+    if signup is not None and signup.cancelled_at is None:
+        raise VolunteerError(_("您已报名这个活动。"))
+    taken = db.session.execute(
+        update(VolunteersActivity)
+        .where(VolunteersActivity.id == activity.id,
+               VolunteersActivity.signed < VolunteersActivity.capacity)
+        .values(signed=VolunteersActivity.signed + 1)
+        .returning(VolunteersActivity.signed)).scalar_one_or_none()
+    if taken is None:
+        raise VolunteerError(_("名额已满。"))
+    set_committed_value(activity, "signed", taken)
+    if signup is None:
+        signup = VolunteersSignup(activity_id=activity.id, volunteer_id=volunteer.id)
+        db.session.add(signup)
+    else:
+        signup.cancelled_at, signup.signed_at = None, utcnow()
+    db.session.flush()
+    return signup
+
+
+def cancel(signup: VolunteersSignup) -> None:
+    if signup.cancelled_at is not None:
+        raise VolunteerError(_("已经取消过了。"))
+    if signup.checked_in_at is not None:
+        raise VolunteerError(_("已签到，不能取消报名。"))
+    signup.cancelled_at = utcnow()
+    db.session.execute(update(VolunteersActivity).where(VolunteersActivity.id == signup.activity_id)
+                       .values(signed=VolunteersActivity.signed - 1))
+    db.session.flush()
+
+
+def check_in(signup: VolunteersSignup, at: datetime | None = None) -> None:
+    if signup.cancelled_at is not None:
+        raise VolunteerError(_("报名已取消。"))
+    if signup.checked_in_at is not None:
+        raise VolunteerError(_("已经签到。"))
+    signup.checked_in_at = at or utcnow()
+
+
+def check_out(signup: VolunteersSignup, at: datetime | None = None) -> None:
+    if signup.checked_in_at is None:
+        raise VolunteerError(_("还没有签到。"))
+    if signup.checked_out_at is not None:
+        raise VolunteerError(_("已经签退。"))
+    at = at or utcnow()
+    if at <= signup.checked_in_at:
+        raise VolunteerError(_("签退时间须晚于签到时间。"))
+    signup.checked_out_at = at
+
+
+def served_minutes(checked_in: datetime, checked_out: datetime) -> int:
+    """Whole minutes between check-in and check-out; a service past midnight counts on."""
+    return int((checked_out - checked_in).total_seconds() // 60)
+
+
+def confirm(signup: VolunteersSignup, actor=None, minutes: int | None = None) -> VolunteersSignup:
+    """The leader confirms the hours (those checked in and out, or a number they give); points
+    are awarded once, through the points module where it is on."""
+    if signup.confirmed_at is not None:
+        raise VolunteerError(_("时长已经确认过。"))
+    if minutes is None:
+        if signup.checked_out_at is None:
+            raise VolunteerError(_("没有签到签退记录，请填写服务时长。"), field="minutes")
+        minutes = served_minutes(signup.checked_in_at, signup.checked_out_at)
+    if minutes <= 0 or minutes > MAX_MINUTES:
+        raise VolunteerError(_("服务时长应在1分钟到24小时之间。"), field="minutes")
+    signup.minutes, signup.confirmed_at = minutes, utcnow()
+    signup.confirmed_by_id = getattr(actor, "id", None)
+    activity = signup.activity
+    signup.points = award_points(
+        signup.volunteer, minutes, activity.points_per_hour,
+        _("志愿服务 %(h)s 小时：%(title)s", h=hours_text(minutes), title=activity.title),
+        f"volunteers.signup:{signup.id}", actor)
+    audit.record("volunteers.confirm", activity, scope_code=activity.scope_code, user=actor,
+                 volunteer=signup.volunteer.number, minutes=minutes, points=signup.points)
+    return signup
+
+
+def hours_text(minutes: int) -> str:
+    return f"{minutes / 60:.1f}".rstrip("0").rstrip(".")
+
+
+def award_points(volunteer, minutes, per_hour, reason, source, actor) -> int | None:
+    """Ask the points module (only where it is on for the volunteer's town) to award; the
+    ``source`` makes a second ask for the same service pay nothing more."""
+    if volunteer.resident is None or per_hour <= 0:
+        return None
+    points = minutes * per_hour // 60
+    if points <= 0:
+        return None
+    entry = host().hook(volunteer.resident.grid, "points_award_requested")(
+        resident=volunteer.resident, points=points, reason=reason, source=source, actor=actor)
+    if entry is None:
+        return None
+    return getattr(entry, "points", None) or (entry.get("awarded") if isinstance(entry, dict)
+                                              else None)
+
+
+def submit_claim(volunteer, team, worked_on: date, minutes: int, description: str):
+    if not any(m.team_id == team.id and m.left_on is None for m in volunteer.memberships):
+        raise VolunteerError(_("只能为自己所在的队伍填报时长。"), field="team")
+    if worked_on > date.today():
+        raise VolunteerError(_("服务日期不能晚于今天。"), field="worked_on")
+    if minutes <= 0 or minutes > MAX_MINUTES:
+        raise VolunteerError(_("服务时长应在1分钟到24小时之间。"), field="minutes")
+    claim = VolunteersClaim(volunteer_id=volunteer.id, team_id=team.id, worked_on=worked_on,
+                            minutes=minutes, description=description)
+    db.session.add(claim)
+    db.session.flush()
+    return claim
+
+
+def decide_claim(claim: VolunteersClaim, approve: bool, actor=None, reason=None):
+    if claim.status != "pending":
+        raise VolunteerError(_("这条填报已经审核过。"))
+    if not approve and not reason:
+        raise VolunteerError(_("不通过时请说明原因。"), field="reason")
+    claim.status = "approved" if approve else "rejected"
+    claim.decided_by_id, claim.decided_at, claim.reason = getattr(actor, "id", None), utcnow(), reason
+    if approve:
+        claim.points = award_points(
+            claim.volunteer, claim.minutes, points_per_hour(town_of(claim.team.grid)),
+            _("志愿服务 %(h)s 小时：%(what)s", h=hours_text(claim.minutes), what=claim.description),
+            f"volunteers.claim:{claim.id}", actor)
+    audit.record("volunteers.claim_" + claim.status, claim, scope_code=claim.scope_code,
+                 user=actor, minutes=claim.minutes, reason=reason)
+    return claim
+
+
+# ---------------------------------------------------------------- pairing help
+
+
+@dataclass
+class PairingDue:
+    pairing: VolunteersPairing
+    last_visit: date | None
+    due_on: date
+
+    @property
+    def overdue_days(self) -> int:
+        return (date.today() - self.due_on).days
+
+
+def pairings_due(scope: Grid, only_overdue=False) -> list[PairingDue]:
+    """Active pairings under ``scope`` with their next visit date, most overdue first."""
+    from portal.grids.services import in_subtree
+    from portal.people.models import Household
+
+    last = (select(VolunteersPairVisit.pairing_id, func.max(VolunteersPairVisit.visited_on)
+                   .label("last")).group_by(VolunteersPairVisit.pairing_id).subquery())
+    rows = db.session.execute(
+        select(VolunteersPairing, last.c.last)
+        .join(Household, Household.id == VolunteersPairing.household_id)
+        .join(Grid, Grid.id == Household.grid_id)
+        .outerjoin(last, last.c.pairing_id == VolunteersPairing.id)
+        .where(in_subtree(scope), VolunteersPairing.ended_on.is_(None))).all()
+    result = []
+    for pairing, last_visit in rows:
+        due = (last_visit or pairing.started_on) + timedelta(days=pairing.visit_days)
+        if not only_overdue or due < date.today():
+            result.append(PairingDue(pairing, last_visit, due))
+    return sorted(result, key=lambda d: d.due_on)
+
+
+def record_pair_visit(pairing, visited_on: date, found: str, actor=None):
+    if visited_on > date.today():
+        raise VolunteerError(_("走访日期不能晚于今天。"), field="visited_on")
+    if visited_on < pairing.started_on:
+        raise VolunteerError(_("走访日期不能早于结对日期。"), field="visited_on")
+    visit = VolunteersPairVisit(pairing_id=pairing.id, visited_on=visited_on, found=found,
+                                user_id=getattr(actor, "id", None))
+    db.session.add(visit)
+    db.session.flush()
+    return visit
+
+
+# ---------------------------------------------------------------- proxy services
+
+
+def request_proxy(resident, errand, description, actor=None, case=None) -> VolunteersProxy:
+    proxy = VolunteersProxy(town_id=town_of(resident.grid).id, grid_id=resident.grid_id,
+                            resident_id=resident.id, errand=errand, description=description,
+                            case_id=case.id if case else None,
+                            created_by_id=getattr(actor, "id", None))
+    db.session.add(proxy)
+    db.session.flush()
+    audit.record("volunteers.proxy_request", proxy, scope_code=resident.grid.code, user=actor,
+                 errand=errand, case=case.number if case else None)
+    return proxy
+
+
+#: state -> the states a proxy service may move to.
+PROXY_MOVES = {"requested": ("accepted", "cancelled"), "accepted": ("done", "cancelled"),
+               "done": (), "cancelled": ()}
+
+
+def move_proxy(proxy: VolunteersProxy, to: str, actor=None, volunteer=None, result=None,
+               satisfaction=None) -> VolunteersProxy:
+    if to not in PROXY_MOVES[proxy.status]:
+        raise VolunteerError(_("代办事项当前状态不能这样办理。"))
+    if to == "accepted":
+        if volunteer is None:
+            raise VolunteerError(_("请选择代办志愿者。"), field="volunteer")
+        if volunteer.town_id != proxy.town_id:
+            raise VolunteerError(_("志愿者不在本镇。"), field="volunteer")
+        proxy.volunteer_id, proxy.accepted_at = volunteer.id, utcnow()
+    if to == "done":
+        if not result:
+            raise VolunteerError(_("请填写办理结果。"), field="result")
+        if satisfaction is not None and satisfaction not in range(1, 6):
+            raise VolunteerError(_("满意度为1到5。"), field="satisfaction")
+        proxy.done_at, proxy.result, proxy.satisfaction = utcnow(), result, satisfaction
+    proxy.status = to
+    audit.record("volunteers.proxy_" + to, proxy, scope_code=proxy.grid.code, user=actor)
+    return proxy

@@ -1,0 +1,121 @@
+"""Figures of the volunteer service under a grid node: grouped queries, merged per team and
+month in Python (a handful of rows)."""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.grids.models import Grid
+from portal.grids.services import in_subtree
+
+from .models import (VolunteersActivity, VolunteersClaim, VolunteersProxy, VolunteersSignup,
+                     VolunteersTeam, VolunteersVolunteer)
+
+LOCAL = timedelta(hours=8)
+
+
+def _month(column, local=True):
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column + LOCAL if local else column, "YYYY-MM")
+    return func.strftime("%Y-%m", column, "+8 hours") if local else func.strftime("%Y-%m", column)
+
+
+@dataclass
+class Figures:
+    volunteers: int = 0
+    teams: int = 0
+    #: {(team name, "YYYY-MM"): minutes}
+    minutes: dict = field(default_factory=dict)
+    months: list = field(default_factory=list)
+    proxies_open: int = 0
+    proxies_done: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    average: float | None = None
+
+    @property
+    def team_names(self):
+        return sorted({team for team, _ in self.minutes})
+
+    def hours(self, team, month) -> float:
+        return round(self.minutes.get((team, month), 0) / 60, 1)
+
+    def month_hours(self, month) -> float:
+        return round(sum(m for (_, mo), m in self.minutes.items() if mo == month) / 60, 1)
+
+    @property
+    def total_hours(self) -> float:
+        return round(sum(self.minutes.values()) / 60, 1)
+
+    @property
+    def satisfied_share(self) -> int | None:
+        return round(100 * self.satisfied / self.rated) if self.rated else None
+
+
+def months_back(until: date, count: int) -> list[str]:
+    year, month, keys = until.year, until.month, []
+    for _ in range(count):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return keys[::-1]
+
+
+def figures(scope: Grid, until: date | None = None, months: int = 12) -> Figures:
+    until = until or date.today()
+    keys = months_back(until, months)
+    since = datetime(int(keys[0][:4]), int(keys[0][5:]), 1) - LOCAL
+    result = Figures(months=keys)
+    result.volunteers = db.session.scalar(
+        select(func.count(VolunteersVolunteer.id)).join(Grid, Grid.id == VolunteersVolunteer.grid_id)
+        .where(in_subtree(scope), VolunteersVolunteer.left_on.is_(None))) or 0
+    result.teams = db.session.scalar(select(func.count(VolunteersTeam.id))
+                                     .join(Grid, Grid.id == VolunteersTeam.grid_id)
+                                     .where(in_subtree(scope))) or 0
+    minutes = defaultdict(int)
+    served = _month(VolunteersActivity.starts_at)
+    for team, month, total in db.session.execute(
+            select(VolunteersTeam.name, served, func.sum(VolunteersSignup.minutes))
+            .join(VolunteersActivity, VolunteersActivity.id == VolunteersSignup.activity_id)
+            .join(VolunteersTeam, VolunteersTeam.id == VolunteersActivity.team_id)
+            .join(Grid, Grid.id == VolunteersTeam.grid_id)
+            .where(in_subtree(scope), VolunteersSignup.confirmed_at.is_not(None),
+                   VolunteersActivity.starts_at >= since)
+            .group_by(VolunteersTeam.name, served)):
+        minutes[(team, month)] += int(total or 0)
+    worked = _month(VolunteersClaim.worked_on, local=False)
+    for team, month, total in db.session.execute(
+            select(VolunteersTeam.name, worked, func.sum(VolunteersClaim.minutes))
+            .join(VolunteersTeam, VolunteersTeam.id == VolunteersClaim.team_id)
+            .join(Grid, Grid.id == VolunteersTeam.grid_id)
+            .where(in_subtree(scope), VolunteersClaim.status == "approved",
+                   VolunteersClaim.worked_on >= since.date())
+            .group_by(VolunteersTeam.name, worked)):
+        minutes[(team, month)] += int(total or 0)
+    result.minutes = {key: value for key, value in minutes.items() if key[1] in keys}
+    proxies = (select(VolunteersProxy.status, func.count(VolunteersProxy.id),
+                      func.count(VolunteersProxy.satisfaction),
+                      func.sum((VolunteersProxy.satisfaction >= 4).cast(db.Integer)),
+                      func.avg(VolunteersProxy.satisfaction))
+               .join(Grid, Grid.id == VolunteersProxy.grid_id).where(in_subtree(scope))
+               .group_by(VolunteersProxy.status))
+    for status, count, rated, satisfied, average in db.session.execute(proxies):
+        if status in ("requested", "accepted"):
+            result.proxies_open += count
+        elif status == "done":
+            result.proxies_done = count
+            result.rated, result.satisfied = rated, int(satisfied or 0)
+            result.average = round(float(average), 2) if average is not None else None
+    return result
+
+
+def volunteer_minutes(volunteer_id: int) -> int:
+    """Confirmed and approved service of one volunteer, in minutes."""
+    signed = db.session.scalar(select(func.coalesce(func.sum(VolunteersSignup.minutes), 0))
+                               .where(VolunteersSignup.volunteer_id == volunteer_id,
+                                      VolunteersSignup.confirmed_at.is_not(None))) or 0
+    claimed = db.session.scalar(select(func.coalesce(func.sum(VolunteersClaim.minutes), 0))
+                                .where(VolunteersClaim.volunteer_id == volunteer_id,
+                                       VolunteersClaim.status == "approved")) or 0
+    return int(signed) + int(claimed)

@@ -1,0 +1,18 @@
+"""Loading one record only when it lies in the user's scope: anything else does not exist for
+them (404, never 403, so another town's records cannot even be probed for)."""
+from flask import abort
+from flask_login import current_user
+
+from portal.extensions import db
+
+
+def in_user_scope(code: str) -> bool:
+    return code.startswith(current_user.scope.code)
+
+
+def scoped(model, record_id, code_of):
+    """The ``model`` row with ``record_id`` if ``code_of(row)`` lies in the user's scope."""
+    record = db.session.get(model, record_id)
+    if record is None or not in_user_scope(code_of(record)):
+        abort(404)
+    return record
