@@ -109,7 +109,7 @@ class ProxyForm(FlaskForm):
 class ProxyMoveForm(FlaskForm):
     volunteer = IntegerField(_l("代办志愿者"), validators=[Optional()])
     result = TextAreaField(_l("办理结果"), filters=[strip], validators=[Optional(), Length(max=2000)])
-    satisfaction = SelectField(_l("群众满意度"), choices=choices(SATISFACTION))
+    satisfaction = SelectField(_l("群众满意度"), choices=choices(SATISFACTION), default="")
 
 
 class SettingsForm(FlaskForm):

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
@@ -316,7 +317,9 @@ def pairings_due(scope: Grid, only_overdue=False) -> list[PairingDue]:
         .join(Household, Household.id == VolunteersPairing.household_id)
         .join(Grid, Grid.id == Household.grid_id)
         .outerjoin(last, last.c.pairing_id == VolunteersPairing.id)
-        .where(in_subtree(scope), VolunteersPairing.ended_on.is_(None))).all()
+        .where(in_subtree(scope), VolunteersPairing.ended_on.is_(None))
+        .options(joinedload(VolunteersPairing.household), joinedload(VolunteersPairing.volunteer))
+    ).all()
     result = []
     for pairing, last_visit in rows:
         due = (last_visit or pairing.started_on) + timedelta(days=pairing.visit_days)

@@ -58,8 +58,9 @@ def own_volunteer() -> VolunteersVolunteer:
 
 
 def town_visible(code: str) -> bool:
-    """Staff see their subtree; a volunteer sees their whole town's teams and activities."""
-    if in_user_scope(code):
+    """Staff see their subtree and the teams of the village or town above them (a grid worker
+    works with the village's teams); a volunteer sees their whole town's."""
+    if in_user_scope(code) or current_user.scope.code.startswith(code):
         return True
     volunteer = services.volunteer_of(current_user)
     return volunteer is not None and code.startswith(volunteer.town.code)
@@ -275,7 +276,9 @@ def team(team_id):
             except VolunteerError as error:
                 refuse(form, error)
         status = 400
-    members = [m for m in team_.members if m.left_on is None]
+    members = db.session.scalars(select(VolunteersMember).filter_by(team_id=team_.id, left_on=None)
+                                 .options(joinedload(VolunteersMember.volunteer))
+                                 .order_by(VolunteersMember.id)).all()
     activities = db.session.scalars(select(VolunteersActivity).filter_by(team_id=team_.id)
                                     .order_by(VolunteersActivity.starts_at.desc()).limit(30)).all()
     candidates = []

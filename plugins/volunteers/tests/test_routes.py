@@ -1,0 +1,116 @@
+"""Every route of the volunteer service, for every role (the module on in both towns, so town
+B's admin proves that town A's records are a 404 for them). The `resident` login is a
+registered volunteer who leads a team: the plugin's permission hook lets them lead."""
+from datetime import date, timedelta
+
+import pytest
+from flask import url_for
+
+from plugins.volunteers import services
+from plugins.volunteers.models import VolunteersPairing
+from portal.extensions import db
+from portal.modules.services import set_module
+from portal.testing import PUBLIC, VISITORS, Rule, check_routes, routes_of
+
+LEADER = ("resident",)
+
+ROUTES = {
+    ("volunteers.static", "GET"): Rule(PUBLIC, scoped=False),
+    ("volunteers.index", "GET"): Rule("volunteers.view", scoped=False),
+    ("volunteers.settings", "GET"): Rule("volunteers.settings", scoped=False),
+    ("volunteers.settings", "POST"): Rule("volunteers.settings", ok=400, scoped=False),
+    ("volunteers.people", "GET"): Rule("volunteers.view", scoped=False),
+    ("volunteers.register", "GET"): Rule("volunteers.manage", scoped=False),
+    ("volunteers.register", "POST"): Rule("volunteers.manage", ok=400, scoped=False),
+    ("volunteers.person", "GET"): Rule("volunteers.activities"),  # the resident's own record
+    ("volunteers.certificate", "GET"): Rule("volunteers.activities"),
+    ("volunteers.teams", "GET"): Rule("volunteers.view", scoped=False),
+    ("volunteers.team_create", "POST"): Rule("volunteers.manage", ok=400, scoped=False),
+    ("volunteers.team", "GET"): Rule("volunteers.activities"),
+    ("volunteers.team", "POST"): Rule("volunteers.manage", ok=400),
+    ("volunteers.member", "POST"): Rule("volunteers.manage", ok=400),  # no action named
+    ("volunteers.activities", "GET"): Rule("volunteers.activities", scoped=False),
+    ("volunteers.activity_new", "GET"): Rule("volunteers.lead", scoped=False, also=LEADER),
+    ("volunteers.activity_new", "POST"): Rule("volunteers.lead", ok=400, scoped=False,
+                                              also=LEADER),
+    ("volunteers.activity", "GET"): Rule("volunteers.activities"),
+    # only volunteers sign up and scan; town B's admin is refused before any record
+    ("volunteers.signup", "POST"): Rule("volunteers.self", ok=302, scoped=False),
+    ("volunteers.scan", "GET"): Rule("volunteers.self", scoped=False),
+    ("volunteers.scan", "POST"): Rule("volunteers.self", ok=302, scoped=False),
+    ("volunteers.signup_act", "POST"): Rule("volunteers.lead", ok=302, also=LEADER),
+    ("volunteers.me", "GET"): Rule("volunteers.self", scoped=False),
+    ("volunteers.me", "POST"): Rule("volunteers.self", ok=400, scoped=False),
+    ("volunteers.claims", "GET"): Rule("volunteers.lead", scoped=False, also=LEADER),
+    ("volunteers.claim_decide", "POST"): Rule("volunteers.lead", ok=302, also=LEADER),
+    ("volunteers.pairings", "GET"): Rule("volunteers.pairing", scoped=False),
+    ("volunteers.pairing_new", "GET"): Rule("volunteers.pairing", scoped=False),
+    ("volunteers.pairing_new", "POST"): Rule("volunteers.pairing", ok=400, scoped=False),
+    ("volunteers.pairing", "GET"): Rule("volunteers.pairing"),
+    ("volunteers.pairing", "POST"): Rule("volunteers.pairing", ok=400),
+    ("volunteers.proxies", "GET"): Rule("volunteers.proxy", scoped=False),
+    ("volunteers.proxy_new", "GET"): Rule("volunteers.proxy", scoped=False),
+    ("volunteers.proxy_new", "POST"): Rule("volunteers.proxy", ok=400, scoped=False),
+    ("volunteers.proxy", "GET"): Rule("volunteers.proxy"),
+    ("volunteers.proxy", "POST"): Rule("volunteers.proxy", ok=400),  # no move named
+}
+
+
+@pytest.fixture
+def world(vol):
+    tree = vol.tree
+    set_module(tree.town_b, "volunteers", True)
+    services.sign_up(vol.activity, vol.leader)
+    vol.other_signup = services.sign_up(vol.activity, vol.other)
+    start = vol.activity.starts_at + timedelta(days=2)
+    vol.second = services.create_activity(vol.team, title="义务巡逻", place="村委", capacity=5,
+                                          starts_at=start, ends_at=start + timedelta(hours=2))
+    vol.claim = services.submit_claim(vol.other, vol.team, date.today(), 60, "帮邻居收稻谷")
+    vol.pairing = VolunteersPairing(volunteer_id=vol.other.id, household_id=tree.household_a.id,
+                                    need="poor", visit_days=30)
+    db.session.add(vol.pairing)
+    vol.proxy = services.request_proxy(tree.resident_a, "certificate", "办证明")
+    db.session.commit()
+    return vol
+
+
+def build(app, world):
+    values = {"volunteer_id": world.leader.id, "team_id": world.team.id,
+              "member_id": world.team.members[0].id, "activity_id": world.activity.id,
+              "token": world.activity.checkin_token, "signup_id": world.other_signup.id,
+              "action": "checkin", "claim_id": world.claim.id, "pairing_id": world.pairing.id,
+              "proxy_id": world.proxy.id, "filename": "volunteers.css"}
+    overrides = {"volunteers.signup": {"activity_id": world.second.id}}
+
+    def url(endpoint, arguments):
+        given = {**values, **overrides.get(endpoint, {})}
+        with app.test_request_context():
+            return url_for(endpoint, **{a: given[a] for a in arguments})
+
+    return url
+
+
+def test_every_volunteers_route_is_in_the_matrix(app):
+    routes = set(routes_of(app, plugin="volunteers"))
+    assert routes - set(ROUTES) == set(), "new routes: add them to ROUTES with their rule"
+    assert set(ROUTES) - routes == set(), "ROUTES names routes that no longer exist"
+
+
+@pytest.mark.parametrize("visitor", VISITORS, ids=[v or "anonymous" for v in VISITORS])
+def test_every_volunteers_route_answers_as_the_matrix_says(app, client, world, visitor):
+    check_routes(app, client, ROUTES, visitor, build(app, world))
+
+
+def test_with_the_module_off_every_page_is_a_404(app, client, world):
+    set_module(world.tree.town_a, "volunteers", False)
+    db.session.commit()
+    url = build(app, world)
+    for visitor in ("town_admin", "resident", "grid_worker"):
+        client.login(visitor)
+        for (endpoint, method), arguments in routes_of(app, plugin="volunteers").items():
+            if endpoint == "volunteers.static":
+                continue
+            target = url(endpoint, arguments)
+            response = client.get(target) if method == "GET" else client.post(target)
+            assert response.status_code == 404, f"{visitor} {method} {target}"
+        client.logout()
