@@ -150,6 +150,17 @@ def create_activity(team, *, title, place, starts_at, ends_at, capacity, points=
     return activity
 
 
+def cancel_activity(activity: VolunteersActivity, actor=None) -> None:
+    """Called off before it happened; sign-ups stay on record, no hours can be confirmed."""
+    if activity.cancelled_at is not None:
+        raise VolunteerError(_("活动已取消。"))
+    if activity.starts_at <= utcnow():
+        raise VolunteerError(_("活动已开始，不能取消。"))
+    activity.cancelled_at = utcnow()
+    audit.record("volunteers.activity_cancel", activity, scope_code=activity.scope_code,
+                 user=actor, title=activity.title)
+
+
 def sign_up(activity: VolunteersActivity, volunteer: VolunteersVolunteer,
             now: datetime | None = None) -> VolunteersSignup:
     """Take a place if one is left. The conditional UPDATE is the check, so two volunteers
@@ -222,6 +233,8 @@ def confirm(signup: VolunteersSignup, actor=None, minutes: int | None = None) ->
     are awarded once, through the points module where it is on."""
     if signup.confirmed_at is not None:
         raise VolunteerError(_("时长已经确认过。"))
+    if signup.activity.cancelled_at is not None:
+        raise VolunteerError(_("活动已取消。"))
     if minutes is None:
         if signup.checked_out_at is None:
             raise VolunteerError(_("没有签到签退记录，请填写服务时长。"), field="minutes")

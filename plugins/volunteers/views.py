@@ -462,6 +462,22 @@ def scan(activity_id, token):
                   token=token), 400 if error else 200
 
 
+@bp.route("/activities/<int:activity_id>/cancel", methods=["POST"])
+@requires("volunteers.lead")
+def activity_cancel(activity_id):
+    item = visible_activity(activity_id)
+    if not led(item.team_id):
+        abort(403)
+    try:
+        services.cancel_activity(item, actor=current_user)
+        db.session.commit()
+        flash(_("活动已取消，已报名的志愿者会在活动页看到。"), "success")
+    except VolunteerError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("volunteers.activity", activity_id=item.id))
+
+
 @bp.route("/signups/<int:signup_id>/<any(checkin, checkout, confirm):action>", methods=["POST"])
 @requires("volunteers.lead")
 def signup_act(signup_id, action):

@@ -38,6 +38,7 @@ ROUTES = {
     ("volunteers.signup", "POST"): Rule("volunteers.self", ok=302, scoped=False),
     ("volunteers.scan", "GET"): Rule("volunteers.self", scoped=False),
     ("volunteers.scan", "POST"): Rule("volunteers.self", ok=302, scoped=False),
+    ("volunteers.activity_cancel", "POST"): Rule("volunteers.lead", ok=302, also=LEADER),
     ("volunteers.signup_act", "POST"): Rule("volunteers.lead", ok=302, also=LEADER),
     ("volunteers.me", "GET"): Rule("volunteers.self", scoped=False),
     ("volunteers.me", "POST"): Rule("volunteers.self", ok=400, scoped=False),

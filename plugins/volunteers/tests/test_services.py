@@ -150,3 +150,14 @@ def test_figures_count_hours_by_team_and_month(vol):
     assert figures.volunteers == 2 and figures.teams == 1
     assert figures.total_hours == 2.0
     assert stats.figures(vol.tree.town_b).total_hours == 0
+
+
+def test_a_cancelled_activity_takes_no_sign_ups_and_no_hours(vol):
+    signup = services.sign_up(vol.activity, vol.other)
+    services.cancel_activity(vol.activity)
+    with pytest.raises(VolunteerError, match="活动已取消"):
+        services.sign_up(vol.activity, vol.leader)
+    with pytest.raises(VolunteerError, match="活动已取消"):
+        services.confirm(signup, minutes=60)
+    with pytest.raises(VolunteerError, match="活动已取消"):
+        services.cancel_activity(vol.activity)
