@@ -1,0 +1,104 @@
+"""邻里互助组 · neighbourhood mutual-aid groups: about ten households with an elected leader
+helping each other; help earns points where the points module is on, and what a group cannot
+solve becomes a case. Hook implementations only."""
+from pathlib import Path
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from portal import hookimpl
+from portal.permissions import ADMINS, Permission, can, role_has
+from portal.plugins import Card, MenuLink
+
+from . import models  # noqa: F401  (the tables must be known before create_all / migrations)
+
+
+@hookimpl
+def plugin_info():
+    return {"label": "邻里互助组",
+            "description": "十户左右结成互助组，推选组长，记录生产互助、生活互助、纠纷联调、治安联防。"}
+
+
+@hookimpl
+def configure_app(app):
+    from .forms import KIND_LABELS
+
+    app.jinja_env.globals.update(MUTUAL_AID_KINDS=KIND_LABELS)
+
+
+@hookimpl
+def register_blueprints():
+    from .views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_migrations():
+    return Path(__file__).parent / "migrations" / "versions"
+
+
+@hookimpl
+def register_permissions():
+    staff = (*ADMINS, "grid_worker", "info_officer")
+    return [
+        Permission("mutual_aid.view", _l("查看互助组"), staff),
+        Permission("mutual_aid.manage", _l("建立互助组、调整住户和组长"), (*ADMINS, "grid_worker")),
+        Permission("mutual_aid.record", _l("记录互助、上报事件"), staff),
+        Permission("mutual_aid.settings", _l("设置互助组规则"), ("county_admin", "town_admin")),
+    ]
+
+
+@hookimpl
+def check_permission(user, action, obj):
+    """A group's elected leader records their group's help, whatever their role."""
+    if action not in ("mutual_aid.record", "mutual_aid.view") or role_has(user.role, action):
+        return None
+    if user.role != "resident" or not user.id_number:
+        return None
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.people.models import Resident
+
+    from .models import MutualAidGroup, MutualAidHelp
+
+    resident_id = db.session.scalar(select(Resident.id).filter_by(id_number=user.id_number))
+    if resident_id is None:
+        return None
+    led = set(db.session.scalars(select(MutualAidGroup.id).filter_by(leader_id=resident_id)))
+    if obj is None:
+        return True if led else None
+    group_id = obj.id if isinstance(obj, MutualAidGroup) else (
+        obj.group_id if isinstance(obj, MutualAidHelp) else None)
+    return True if group_id in led else None
+
+
+@hookimpl
+def register_demo_data(town, db):
+    from .demo import load
+
+    load(town)
+
+
+@hookimpl
+def menu_links(user, town):
+    if can(user, "mutual_aid.view"):
+        return [MenuLink(320, str(_l("互助组")), url_for("mutual_aid.index"))]
+    return []
+
+
+@hookimpl
+def dashboard_cards(scope, user):
+    if not can(user, "mutual_aid.view"):
+        return []
+    from datetime import date
+
+    from flask import render_template
+
+    from .services import figures_by_child
+
+    total, _children = figures_by_child(scope, date(date.today().year, 1, 1))
+    body = Markup(render_template("mutual_aid/_card.html", total=total))
+    return [Card(320, str(_l("邻里互助组")), body, url_for("mutual_aid.index"))]

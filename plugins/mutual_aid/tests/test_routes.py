@@ -1,0 +1,74 @@
+"""Every route of the mutual-aid module, for every role (on in both towns). The `resident`
+login is the group's elected leader: the plugin's permission hook lets them see and record their
+group's help."""
+from datetime import date
+
+import pytest
+from flask import url_for
+
+from plugins.mutual_aid import services
+from portal.extensions import db
+from portal.modules.services import set_module
+from portal.testing import VISITORS, Rule, check_routes, routes_of
+
+LEADER = ("resident",)
+
+ROUTES = {
+    ("mutual_aid.index", "GET"): Rule("mutual_aid.view", scoped=False, also=LEADER),
+    ("mutual_aid.group_create", "POST"): Rule("mutual_aid.manage", ok=303, scoped=False),
+    ("mutual_aid.group", "GET"): Rule("mutual_aid.view", also=LEADER),
+    ("mutual_aid.group", "POST"): Rule("mutual_aid.manage", ok=400),
+    ("mutual_aid.member_leave", "POST"): Rule("mutual_aid.manage", ok=302),
+    ("mutual_aid.leader", "POST"): Rule("mutual_aid.manage", ok=400),
+    ("mutual_aid.help_new", "GET"): Rule("mutual_aid.record", also=LEADER),
+    ("mutual_aid.help_new", "POST"): Rule("mutual_aid.record", ok=400, also=LEADER),
+    ("mutual_aid.help_page", "GET"): Rule("mutual_aid.view", also=LEADER),
+    ("mutual_aid.help_page", "POST"): Rule("mutual_aid.record", ok=302, also=LEADER),
+    ("mutual_aid.rules", "GET"): Rule("mutual_aid.settings", scoped=False),
+    ("mutual_aid.rules", "POST"): Rule("mutual_aid.settings", ok=400, scoped=False),
+}
+
+
+@pytest.fixture
+def world(aid):
+    set_module(aid.tree.town_b, "mutual_aid", True)
+    aid.tree.users["resident"].id_number = aid.tree.resident_a.id_number
+    aid.help = services.record_help(aid.group, kind="mediation", happened_on=date.today(),
+                                    description="排水沟纠纷")
+    db.session.commit()
+    return aid
+
+
+def build(app, world):
+    values = {"group_id": world.group.id, "member_id": world.group.members[1].id,
+              "help_id": world.help.id}
+
+    def url(endpoint, arguments):
+        with app.test_request_context():
+            return url_for(endpoint, **{a: values[a] for a in arguments})
+
+    return url
+
+
+def test_every_mutual_aid_route_is_in_the_matrix(app):
+    routes = set(routes_of(app, plugin="mutual_aid"))
+    assert routes - set(ROUTES) == set(), "new routes: add them to ROUTES with their rule"
+    assert set(ROUTES) - routes == set(), "ROUTES names routes that no longer exist"
+
+
+@pytest.mark.parametrize("visitor", VISITORS, ids=[v or "anonymous" for v in VISITORS])
+def test_every_mutual_aid_route_answers_as_the_matrix_says(app, client, world, visitor):
+    check_routes(app, client, ROUTES, visitor, build(app, world))
+
+
+def test_with_the_module_off_every_page_is_a_404(app, client, world):
+    set_module(world.tree.town_a, "mutual_aid", False)
+    db.session.commit()
+    url = build(app, world)
+    for visitor in ("town_admin", "grid_worker", "resident"):
+        client.login(visitor)
+        for (endpoint, method), arguments in routes_of(app, plugin="mutual_aid").items():
+            target = url(endpoint, arguments)
+            response = client.get(target) if method == "GET" else client.post(target)
+            assert response.status_code == 404, f"{visitor} {method} {target}"
+        client.logout()

@@ -1,0 +1,227 @@
+"""Mutual-aid pages: figures with drill-down, groups and their households, help records."""
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.cases.services import CaseError
+from portal.extensions import db
+from portal.forms import choices, refuse
+from portal.grids.models import GRID, SPECIAL, Grid
+from portal.grids.services import grids_in, in_subtree
+from portal.modules.services import town_of
+from portal.people.models import Household, Resident
+from portal.people.search import search_residents
+from portal.permissions import can, requires
+from portal.rendering import render
+from portal.scoping import scoped
+
+from . import services
+from .forms import GroupForm, HelpForm, HouseholdForm, LeaderForm, RulesForm
+from .models import MutualAidGroup, MutualAidHelp, MutualAidMember
+from .services import MutualAidError
+
+bp = Blueprint("mutual_aid", __name__, url_prefix="/mutual-aid", template_folder="templates")
+
+
+def scoped_group(group_id) -> MutualAidGroup:
+    return scoped(MutualAidGroup, group_id, lambda g: g.grid.code)
+
+
+def base_grids():
+    return db.session.scalars(grids_in(current_user.scope)
+                              .where(Grid.level.in_((GRID, SPECIAL)))).all()
+
+
+@bp.route("/")
+@requires("mutual_aid.view")
+def index():
+    node = current_user.scope
+    node_id = request.args.get("node", type=int)
+    if node_id:
+        node = scoped(Grid, node_id, lambda g: g.code)
+    since = date(date.today().year, 1, 1)
+    total, children = services.figures_by_child(node, since)
+    groups = db.session.scalars(
+        select(MutualAidGroup).join(Grid, Grid.id == MutualAidGroup.grid_id)
+        .where(in_subtree(node), MutualAidGroup.dissolved_on.is_(None))
+        .options(joinedload(MutualAidGroup.grid), joinedload(MutualAidGroup.leader),
+                 selectinload(MutualAidGroup.members))
+        .order_by(Grid.code, MutualAidGroup.name).limit(300)).all()
+    town_rules = services.rules(town_of(node)) if town_of(node) else services.DEFAULT_RULES
+    warnings = {g.id: services.size_warning(g, town_rules) for g in groups}
+    return render("mutual_aid/index.html", node=node, total=total, children=children,
+                  groups=groups, warnings=warnings, since=since, form=GroupForm(),
+                  grids=base_grids(), scope=node)
+
+
+@bp.route("/groups/new", methods=["POST"])
+@requires("mutual_aid.manage")
+def group_create():
+    form = GroupForm()
+    grids = base_grids()
+    form.grid.choices = choices([(g.id, g.name) for g in grids])
+    if form.validate_on_submit():
+        grid = next(g for g in grids if g.id == form.grid.data)
+        try:
+            group = services.create_group(grid, form.name.data, actor=current_user)
+            db.session.commit()
+            flash(_("已建立互助组，请加入住户并推选组长。"), "success")
+            return redirect(url_for("mutual_aid.group", group_id=group.id))
+        except MutualAidError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    else:
+        flash(_("请选择网格并填写互助组名称。"), "error")
+    return redirect(url_for("mutual_aid.index")), 303
+
+
+def _group_page(group, *, household_form=None, leader_form=None, status=200):
+    # households and their members in two statements, however large the group
+    db.session.scalars(select(MutualAidGroup).filter_by(id=group.id).options(
+        selectinload(MutualAidGroup.members).joinedload(MutualAidMember.household)
+        .selectinload(Household.members)).execution_options(populate_existing=True)).one()
+    q = request.args.get("q", "").strip()
+    found = []
+    if q:
+        taken = set(db.session.scalars(select(MutualAidMember.active_household_id).where(
+            MutualAidMember.active_household_id.is_not(None))))
+        found = [r for r in search_residents(group.grid, q, limit=30)
+                 if r.household_id not in taken]
+    leader_form = leader_form or LeaderForm(leader=group.leader_id)
+    leader_form.leader.choices = choices([(r.id, f"{r.name}（{r.household.address}）")
+                                          for r in services.member_residents(group)])
+    helps = db.session.scalars(select(MutualAidHelp).filter_by(group_id=group.id)
+                               .options(joinedload(MutualAidHelp.asked_by),
+                                        selectinload(MutualAidHelp.helpers))
+                               .order_by(MutualAidHelp.happened_on.desc()).limit(50)).all()
+    return render("mutual_aid/group.html", group=group, helps=helps, q=q, found=found,
+                  household_form=household_form or HouseholdForm(), leader_form=leader_form,
+                  warning=services.size_warning(group), scope=group.grid), status
+
+
+@bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
+@requires("mutual_aid.view")
+def group(group_id):
+    group_ = scoped_group(group_id)
+    if request.method == "GET":
+        return _group_page(group_)
+    if not can(current_user, "mutual_aid.manage", group_):
+        abort(403)
+    form = HouseholdForm()
+    if form.validate_on_submit():
+        household = scoped(Household, form.household.data, lambda h: h.grid.code)
+        try:
+            services.add_household(group_, household, actor=current_user)
+            db.session.commit()
+            warning = services.size_warning(group_)
+            flash(_("已加入 %(a)s。", a=household.address) + (f" {warning}" if warning else ""),
+                  "success")
+            return redirect(url_for("mutual_aid.group", group_id=group_.id))
+        except MutualAidError as error:
+            refuse(form, error)
+    return _group_page(group_, household_form=form, status=400)
+
+
+@bp.route("/members/<int:member_id>/leave", methods=["POST"])
+@requires("mutual_aid.manage")
+def member_leave(member_id):
+    member = scoped(MutualAidMember, member_id, lambda m: m.group.grid.code)
+    try:
+        services.remove_household(member, actor=current_user)
+        db.session.commit()
+        flash(_("已退出互助组。"), "success")
+    except MutualAidError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("mutual_aid.group", group_id=member.group_id))
+
+
+@bp.route("/groups/<int:group_id>/leader", methods=["POST"])
+@requires("mutual_aid.manage")
+def leader(group_id):
+    group_ = scoped_group(group_id)
+    form = LeaderForm()
+    form.leader.choices = choices([(r.id, r.name) for r in services.member_residents(group_)])
+    if form.validate_on_submit():
+        resident = db.session.get(Resident, form.leader.data)
+        try:
+            services.elect_leader(group_, resident, actor=current_user, on=form.elected_on.data)
+            db.session.commit()
+            flash(_("已登记组长。"), "success")
+            return redirect(url_for("mutual_aid.group", group_id=group_.id))
+        except MutualAidError as error:
+            refuse(form, error)
+    return _group_page(group_, leader_form=form, status=400)
+
+
+@bp.route("/groups/<int:group_id>/helps/new", methods=["GET", "POST"])
+@requires("mutual_aid.record")
+def help_new(group_id):
+    group_ = scoped_group(group_id)
+    residents = services.member_residents(group_)
+    form = HelpForm(happened_on=date.today())
+    form.asked_by.choices = choices([(0, _("(不指定)"))] + [(r.id, r.name) for r in residents])
+    chosen = {int(v) for v in request.form.getlist("helpers") if v.isdigit()}
+    if form.validate_on_submit():
+        by_id = {r.id: r for r in residents}
+        try:
+            if any(i not in by_id for i in chosen):
+                raise MutualAidError(_("帮助人须是本组住户的成员。"), field="helpers")
+            item = services.record_help(
+                group_, kind=form.kind.data, happened_on=form.happened_on.data,
+                description=form.description.data, asked_by=by_id.get(form.asked_by.data),
+                helpers=[by_id[i] for i in sorted(chosen)], outcome=form.outcome.data or None,
+                solved=form.solved.data, actor=current_user)
+            db.session.commit()
+            flash(_("已记录。"), "success")
+            return redirect(url_for("mutual_aid.help_page", help_id=item.id))
+        except MutualAidError as error:
+            refuse(form, error)
+    return render("mutual_aid/help_form.html", form=form, group=group_, residents=residents,
+                  chosen=chosen, scope=group_.grid), 400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/helps/<int:help_id>", methods=["GET", "POST"])
+@requires("mutual_aid.view")
+def help_page(help_id):
+    item = scoped(MutualAidHelp, help_id, lambda h: h.scope_code)
+    if request.method == "POST":
+        if not can(current_user, "mutual_aid.record", item):
+            abort(403)
+        try:
+            case = services.escalate(item, current_user)
+            db.session.commit()
+            flash(_("已上报为事件 %(n)s。", n=case.number), "success")
+        except (MutualAidError, CaseError) as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render("mutual_aid/help.html", help=item, scope=item.group.grid), 400
+        return redirect(url_for("mutual_aid.help_page", help_id=item.id))
+    return render("mutual_aid/help.html", help=item, scope=item.group.grid)
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+@requires("mutual_aid.settings")
+def rules():
+    from portal.admin.blueprint import chosen_town
+
+    town, towns = chosen_town()
+    if town is None:
+        abort(404)
+    form = RulesForm(data=services.rules(town))
+    if form.validate_on_submit():
+        try:
+            services.set_rules(town, min_households=form.min_households.data,
+                               max_households=form.max_households.data,
+                               points_per_help=form.points_per_help.data, actor=current_user)
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for("mutual_aid.rules", town=town.code))
+        except MutualAidError as error:
+            refuse(form, error)
+    return render("mutual_aid/rules.html", form=form, town=town,
+                  towns=towns), 400 if form.errors else 200
