@@ -23,7 +23,8 @@ from portal import hookspecs
 log = logging.getLogger(__name__)
 
 #: Built-in optional modules, by import path. Listed explicitly: nothing is registered by accident.
-BUILTIN_PLUGINS: tuple[str, ...] = ("plugins.points", "plugins.volunteers", "plugins.mutual_aid")
+BUILTIN_PLUGINS: tuple[str, ...] = ("plugins.points", "plugins.volunteers", "plugins.mutual_aid",
+                                     "plugins.associations")
 
 #: Core behaviour written as an ordinary (always-on) plugin.
 CORE_PLUGINS = ("portal.core_hooks",)

@@ -16,3 +16,17 @@ def scoped(model, record_id, code_of):
     if record is None or not in_user_scope(code_of(record)):
         abort(404)
     return record
+
+
+def in_or_above_user_scope(code: str) -> bool:
+    """The record lies in the user's subtree, or hangs on a node above the user (a village's
+    association seen by a grid worker of that village)."""
+    return in_user_scope(code) or current_user.scope.code.startswith(code)
+
+
+def scoped_near(model, record_id, code_of):
+    """Like ``scoped``, but a record of a node above the user is visible too."""
+    record = db.session.get(model, record_id)
+    if record is None or not in_or_above_user_scope(code_of(record)):
+        abort(404)
+    return record

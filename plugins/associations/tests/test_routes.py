@@ -1,0 +1,82 @@
+"""Every route of the associations module, for every role (on in both towns). The
+`assoc_officer` login runs the safety association; the `resident` login is one of its members."""
+from datetime import date
+
+import pytest
+from flask import url_for
+
+from plugins.associations import services
+from portal.extensions import db
+from portal.modules.services import set_module
+from portal.testing import VISITORS, Rule, check_routes, routes_of
+
+MEMBER = ("resident",)
+
+ROUTES = {
+    ("associations.index", "GET"): Rule("associations.view", scoped=False),
+    ("associations.index", "POST"): Rule("associations.manage", ok=400, scoped=False),
+    ("associations.show", "GET"): Rule("associations.view"),
+    ("associations.show", "POST"): Rule("associations.run", ok=400),
+    ("associations.officers", "POST"): Rule("associations.manage", ok=400),
+    ("associations.items", "GET"): Rule("associations.view"),
+    ("associations.items", "POST"): Rule("associations.run", ok=400),
+    ("associations.score", "POST"): Rule("associations.run", ok=400),
+    ("associations.member", "GET"): Rule("associations.member"),  # the resident's own record
+    ("associations.member", "POST"): Rule("associations.run", ok=400, also=MEMBER),
+    ("associations.decide", "POST"): Rule("associations.run", ok=302),
+    ("associations.roster", "GET"): Rule("associations.view"),
+    ("associations.export_xlsx", "GET"): Rule("associations.view"),
+    ("associations.reports", "GET"): Rule("associations.view"),
+    ("associations.reports", "POST"): Rule("associations.run", ok=400),
+    ("associations.dues", "GET"): Rule("associations.view"),
+    ("associations.dues", "POST"): Rule("associations.run", ok=400),
+    ("associations.receipt", "GET"): Rule("associations.view"),
+}
+
+
+@pytest.fixture
+def world(assoc):
+    tree = assoc.tree
+    set_module(tree.town_b, "associations", True)
+    tree.users["resident"].id_number = tree.resident_a.id_number
+    score = services.record_score(assoc.zhang, assoc.absent, reason="缺席", happened_on=date.today())
+    assoc.appeal = services.appeal(score, "不在村里")
+    assoc.dues = services.pay_dues(assoc.li, date.today().year, date.today())
+    db.session.commit()
+    return assoc
+
+
+def build(app, world):
+    values = {"association_id": world.safety.id, "member_id": world.zhang.id,
+              "appeal_id": world.appeal.id, "year": date.today().year, "kind": "members",
+              "dues_id": world.dues.id}
+
+    def url(endpoint, arguments):
+        with app.test_request_context():
+            return url_for(endpoint, **{a: values[a] for a in arguments})
+
+    return url
+
+
+def test_every_associations_route_is_in_the_matrix(app):
+    routes = set(routes_of(app, plugin="associations"))
+    assert routes - set(ROUTES) == set(), "new routes: add them to ROUTES with their rule"
+    assert set(ROUTES) - routes == set(), "ROUTES names routes that no longer exist"
+
+
+@pytest.mark.parametrize("visitor", VISITORS, ids=[v or "anonymous" for v in VISITORS])
+def test_every_associations_route_answers_as_the_matrix_says(app, client, world, visitor):
+    check_routes(app, client, ROUTES, visitor, build(app, world))
+
+
+def test_with_the_module_off_every_page_is_a_404(app, client, world):
+    set_module(world.tree.town_a, "associations", False)
+    db.session.commit()
+    url = build(app, world)
+    for visitor in ("town_admin", "assoc_officer", "resident"):
+        client.login(visitor)
+        for (endpoint, method), arguments in routes_of(app, plugin="associations").items():
+            target = url(endpoint, arguments)
+            response = client.get(target) if method == "GET" else client.post(target)
+            assert response.status_code == 404, f"{visitor} {method} {target}"
+        client.logout()
