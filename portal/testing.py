@@ -304,6 +304,40 @@ def check_routes(app, client, table: dict, visitor: str | None, build_url) -> No
     assert not failures, "\n".join(failures)
 
 
+def check_matrix_is_complete(app, table: dict, plugin: str | None) -> None:
+    """Every route of ``plugin`` (the core's with None) has a rule, and every rule a route."""
+    routes = set(routes_of(app, plugin))
+    assert routes - set(table) == set(), "new routes: add them to ROUTES with their rule"
+    assert set(table) - routes == set(), "ROUTES names routes that no longer exist"
+
+
+def check_module_off_is_404(app, client, plugin: str, visitors, build_url) -> None:
+    """With the module off for the town, every page of ``plugin`` (but its static files) is a
+    404 for each of ``visitors``; call after switching it off."""
+    for visitor in visitors:
+        client.login(visitor)
+        for (endpoint, method), arguments in routes_of(app, plugin).items():
+            if endpoint.endswith(".static"):
+                continue
+            target = build_url(endpoint, arguments)
+            response = client.get(target) if method == "GET" else client.post(target)
+            assert response.status_code == 404, f"{visitor} {method} {target}"
+        client.logout()
+
+
+def url_builder(app, values: dict, overrides: dict | None = None):
+    """build_url(endpoint, arguments) for check_routes: the URL of ``endpoint`` filled from
+    ``values`` (``overrides[endpoint]`` wins for that endpoint)."""
+    from flask import url_for
+
+    def build(endpoint, arguments):
+        given = {**values, **(overrides or {}).get(endpoint, {})}
+        with app.test_request_context():
+            return url_for(endpoint, **{a: given[a] for a in arguments})
+
+    return build
+
+
 def _all_routes(app) -> dict:
     found = {}
     for rule in app.url_map.iter_rules():

@@ -3,12 +3,12 @@
 from datetime import date
 
 import pytest
-from flask import url_for
 
 from plugins.associations import services
 from portal.extensions import db
 from portal.modules.services import set_module
-from portal.testing import VISITORS, Rule, check_routes, routes_of
+from portal.testing import (VISITORS, Rule, check_matrix_is_complete, check_module_off_is_404,
+                            check_routes, url_builder)
 
 MEMBER = ("resident",)
 
@@ -47,21 +47,13 @@ def world(assoc):
 
 
 def build(app, world):
-    values = {"association_id": world.safety.id, "member_id": world.zhang.id,
-              "appeal_id": world.appeal.id, "year": date.today().year, "kind": "members",
-              "dues_id": world.dues.id}
-
-    def url(endpoint, arguments):
-        with app.test_request_context():
-            return url_for(endpoint, **{a: values[a] for a in arguments})
-
-    return url
+    return url_builder(app, {"association_id": world.safety.id, "member_id": world.zhang.id,
+                             "appeal_id": world.appeal.id, "year": date.today().year,
+                             "kind": "members", "dues_id": world.dues.id})
 
 
 def test_every_associations_route_is_in_the_matrix(app):
-    routes = set(routes_of(app, plugin="associations"))
-    assert routes - set(ROUTES) == set(), "new routes: add them to ROUTES with their rule"
-    assert set(ROUTES) - routes == set(), "ROUTES names routes that no longer exist"
+    check_matrix_is_complete(app, ROUTES, "associations")
 
 
 @pytest.mark.parametrize("visitor", VISITORS, ids=[v or "anonymous" for v in VISITORS])
@@ -72,11 +64,5 @@ def test_every_associations_route_answers_as_the_matrix_says(app, client, world,
 def test_with_the_module_off_every_page_is_a_404(app, client, world):
     set_module(world.tree.town_a, "associations", False)
     db.session.commit()
-    url = build(app, world)
-    for visitor in ("town_admin", "assoc_officer", "resident"):
-        client.login(visitor)
-        for (endpoint, method), arguments in routes_of(app, plugin="associations").items():
-            target = url(endpoint, arguments)
-            response = client.get(target) if method == "GET" else client.post(target)
-            assert response.status_code == 404, f"{visitor} {method} {target}"
-        client.logout()
+    check_module_off_is_404(app, client, "associations", ("town_admin", "assoc_officer", "resident"),
+                            build(app, world))

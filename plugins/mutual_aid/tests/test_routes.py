@@ -4,12 +4,12 @@ group's help."""
 from datetime import date
 
 import pytest
-from flask import url_for
 
 from plugins.mutual_aid import services
 from portal.extensions import db
 from portal.modules.services import set_module
-from portal.testing import VISITORS, Rule, check_routes, routes_of
+from portal.testing import (VISITORS, Rule, check_matrix_is_complete, check_module_off_is_404,
+                            check_routes, url_builder)
 
 LEADER = ("resident",)
 
@@ -40,20 +40,12 @@ def world(aid):
 
 
 def build(app, world):
-    values = {"group_id": world.group.id, "member_id": world.group.members[1].id,
-              "help_id": world.help.id}
-
-    def url(endpoint, arguments):
-        with app.test_request_context():
-            return url_for(endpoint, **{a: values[a] for a in arguments})
-
-    return url
+    return url_builder(app, {"group_id": world.group.id, "help_id": world.help.id,
+                             "member_id": world.group.members[1].id})
 
 
 def test_every_mutual_aid_route_is_in_the_matrix(app):
-    routes = set(routes_of(app, plugin="mutual_aid"))
-    assert routes - set(ROUTES) == set(), "new routes: add them to ROUTES with their rule"
-    assert set(ROUTES) - routes == set(), "ROUTES names routes that no longer exist"
+    check_matrix_is_complete(app, ROUTES, "mutual_aid")
 
 
 @pytest.mark.parametrize("visitor", VISITORS, ids=[v or "anonymous" for v in VISITORS])
@@ -64,11 +56,5 @@ def test_every_mutual_aid_route_answers_as_the_matrix_says(app, client, world, v
 def test_with_the_module_off_every_page_is_a_404(app, client, world):
     set_module(world.tree.town_a, "mutual_aid", False)
     db.session.commit()
-    url = build(app, world)
-    for visitor in ("town_admin", "grid_worker", "resident"):
-        client.login(visitor)
-        for (endpoint, method), arguments in routes_of(app, plugin="mutual_aid").items():
-            target = url(endpoint, arguments)
-            response = client.get(target) if method == "GET" else client.post(target)
-            assert response.status_code == 404, f"{visitor} {method} {target}"
-        client.logout()
+    check_module_off_is_404(app, client, "mutual_aid", ("town_admin", "grid_worker", "resident"),
+                            build(app, world))

@@ -2,13 +2,13 @@
 (tests/test_routes.py), with the module on in both towns so that town B's admin proves that town
 A's records are a 404 for them."""
 import pytest
-from flask import url_for
 from PIL import Image
 
 from plugins.points.models import PointsEntry
 from portal.extensions import db
 from portal.modules.services import set_module
-from portal.testing import PUBLIC, VISITORS, Rule, check_routes, routes_of
+from portal.testing import (PUBLIC, VISITORS, Rule, check_matrix_is_complete,
+                            check_module_off_is_404, check_routes, url_builder)
 from portal.uploads import photo_dir
 
 ROUTES = {
@@ -70,21 +70,14 @@ def world(points):
 
 
 def build(app, world):
-    values = {"account_id": world.account_a.id, "entry_id": world.entry.id,
-              "redemption_id": world.redemption.id, "rule_id": world.rule.id,
-              "shop_id": world.shop.id, "goods_id": world.soap.id, "filename": "points.css"}
-
-    def url(endpoint, arguments):
-        with app.test_request_context():
-            return url_for(endpoint, **{a: values[a] for a in arguments})
-
-    return url
+    return url_builder(app, {"account_id": world.account_a.id, "entry_id": world.entry.id,
+                             "redemption_id": world.redemption.id, "rule_id": world.rule.id,
+                             "shop_id": world.shop.id, "goods_id": world.soap.id,
+                             "filename": "points.css"})
 
 
 def test_every_points_route_is_in_the_matrix(app):
-    routes = set(routes_of(app, plugin="points"))
-    assert routes - set(ROUTES) == set(), "new routes: add them to ROUTES with their rule"
-    assert set(ROUTES) - routes == set(), "ROUTES names routes that no longer exist"
+    check_matrix_is_complete(app, ROUTES, "points")
 
 
 @pytest.mark.parametrize("visitor", VISITORS, ids=[v or "anonymous" for v in VISITORS])
@@ -92,17 +85,9 @@ def test_every_points_route_answers_as_the_matrix_says(app, client, world, visit
     check_routes(app, client, ROUTES, visitor, build(app, world))
 
 
-def test_with_the_module_off_every_page_is_a_404(app, client, points):
-    set_module(points.tree.town_a, "points", False)
+def test_with_the_module_off_every_page_is_a_404(app, client, world):
+    set_module(world.tree.town_a, "points", False)
     db.session.commit()
-    url = build(app, points.__class__(**{**vars(points), "entry": points.account_a,
-                                         "redemption": points.account_a}))
-    for visitor in ("town_admin", "kiosk_operator", "resident", "grid_worker"):
-        client.login(visitor)
-        for (endpoint, method), arguments in routes_of(app, plugin="points").items():
-            if endpoint == "points.static":
-                continue
-            target = url(endpoint, arguments)
-            response = client.get(target) if method == "GET" else client.post(target)
-            assert response.status_code == 404, f"{visitor} {method} {target}"
-        client.logout()
+    check_module_off_is_404(app, client, "points",
+                            ("town_admin", "kiosk_operator", "resident", "grid_worker"),
+                            build(app, world))

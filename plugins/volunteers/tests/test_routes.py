@@ -4,13 +4,13 @@ registered volunteer who leads a team: the plugin's permission hook lets them le
 from datetime import date, timedelta
 
 import pytest
-from flask import url_for
 
 from plugins.volunteers import services
 from plugins.volunteers.models import VolunteersPairing
 from portal.extensions import db
 from portal.modules.services import set_module
-from portal.testing import PUBLIC, VISITORS, Rule, check_routes, routes_of
+from portal.testing import (PUBLIC, VISITORS, Rule, check_matrix_is_complete,
+                            check_module_off_is_404, check_routes, url_builder)
 
 LEADER = ("resident",)
 
@@ -81,20 +81,11 @@ def build(app, world):
               "token": world.activity.checkin_token, "signup_id": world.other_signup.id,
               "action": "checkin", "claim_id": world.claim.id, "pairing_id": world.pairing.id,
               "proxy_id": world.proxy.id, "filename": "volunteers.css"}
-    overrides = {"volunteers.signup": {"activity_id": world.second.id}}
-
-    def url(endpoint, arguments):
-        given = {**values, **overrides.get(endpoint, {})}
-        with app.test_request_context():
-            return url_for(endpoint, **{a: given[a] for a in arguments})
-
-    return url
+    return url_builder(app, values, {"volunteers.signup": {"activity_id": world.second.id}})
 
 
 def test_every_volunteers_route_is_in_the_matrix(app):
-    routes = set(routes_of(app, plugin="volunteers"))
-    assert routes - set(ROUTES) == set(), "new routes: add them to ROUTES with their rule"
-    assert set(ROUTES) - routes == set(), "ROUTES names routes that no longer exist"
+    check_matrix_is_complete(app, ROUTES, "volunteers")
 
 
 @pytest.mark.parametrize("visitor", VISITORS, ids=[v or "anonymous" for v in VISITORS])
@@ -105,13 +96,5 @@ def test_every_volunteers_route_answers_as_the_matrix_says(app, client, world, v
 def test_with_the_module_off_every_page_is_a_404(app, client, world):
     set_module(world.tree.town_a, "volunteers", False)
     db.session.commit()
-    url = build(app, world)
-    for visitor in ("town_admin", "resident", "grid_worker"):
-        client.login(visitor)
-        for (endpoint, method), arguments in routes_of(app, plugin="volunteers").items():
-            if endpoint == "volunteers.static":
-                continue
-            target = url(endpoint, arguments)
-            response = client.get(target) if method == "GET" else client.post(target)
-            assert response.status_code == 404, f"{visitor} {method} {target}"
-        client.logout()
+    check_module_off_is_404(app, client, "volunteers", ("town_admin", "resident", "grid_worker"),
+                            build(app, world))
