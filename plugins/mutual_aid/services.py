@@ -192,9 +192,8 @@ def figures_by_child(scope: Grid, since: date) -> tuple[Row, list[Row]]:
     rows = {c.code: Row(c.code, c.name, c.id) for c in children}
     total = Row(scope.code, scope.name, scope.id)
     width = len(scope.code) + 3
-
-    def child_code(column):
-        return func.substr(column, 1, width)
+    # one expression object, so PostgreSQL sees the same (bound) expression in SELECT and GROUP BY
+    child = func.substr(Grid.code, 1, width)
 
     def add(query, attr):
         for code, value in db.session.execute(query):
@@ -203,21 +202,21 @@ def figures_by_child(scope: Grid, since: date) -> tuple[Row, list[Row]]:
             if code in rows:
                 setattr(rows[code], attr, value)
 
-    base = (select(child_code(Grid.code)).select_from(MutualAidGroup)
+    base = (select(child).select_from(MutualAidGroup)
             .join(Grid, Grid.id == MutualAidGroup.grid_id)
             .where(in_subtree(scope), MutualAidGroup.dissolved_on.is_(None))
-            .group_by(child_code(Grid.code)))
+            .group_by(child))
     add(base.add_columns(func.count(func.distinct(MutualAidGroup.id))), "groups")
     add(base.join(MutualAidMember, MutualAidMember.group_id == MutualAidGroup.id)
         .where(MutualAidMember.left_on.is_(None))
         .add_columns(func.count(MutualAidMember.id)), "households")
-    helps = (select(child_code(Grid.code), func.count(MutualAidHelp.id),
+    helps = (select(child, func.count(MutualAidHelp.id),
                     func.sum(sql_case((MutualAidHelp.solved.is_(True), 1), else_=0)))
              .select_from(MutualAidHelp)
              .join(MutualAidGroup, MutualAidGroup.id == MutualAidHelp.group_id)
              .join(Grid, Grid.id == MutualAidGroup.grid_id)
              .where(in_subtree(scope), MutualAidHelp.happened_on >= since)
-             .group_by(child_code(Grid.code)))
+             .group_by(child))
     for code, count, solved in db.session.execute(helps):
         total.helps += count
         total.solved += int(solved or 0)
