@@ -94,6 +94,13 @@ def points_award_requested(resident, points, reason, source, actor):
     ``host().hook(resident.grid, "points_award_requested")`` so a town without points is skipped."""
 
 
+@hookspec
+def grid_measures(town, grids, since, until):
+    """Return a list of portal.plugins.Measure: a figure per base grid over the local dates
+    ``since``..``until`` that a contest may score (volunteer hours, mutual-aid problems solved …).
+    Called only for the plugins on in ``town``; ``grids`` are the grids asked about."""
+
+
 # ---------------------------------------------------------------- events (notify only)
 
 

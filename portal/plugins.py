@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 #: Built-in optional modules, by import path. Listed explicitly: nothing is registered by accident.
 BUILTIN_PLUGINS: tuple[str, ...] = ("plugins.points", "plugins.volunteers", "plugins.mutual_aid",
-                                     "plugins.associations")
+                                     "plugins.associations", "plugins.best_grid")
 
 #: Core behaviour written as an ordinary (always-on) plugin.
 CORE_PLUGINS = ("portal.core_hooks",)
@@ -53,6 +53,17 @@ class Tab:
     order: int
     label: str
     url: str
+
+
+@dataclass
+class Measure:
+    """A figure per grid a module offers for scoring (``values``: grid id -> number). ``per``
+    says what it is counted per (e.g. "100户"), for the page that shows it."""
+
+    key: str
+    label: str
+    values: dict
+    per: str = ""
 
 
 class PluginSetupError(Exception):
@@ -194,6 +205,9 @@ class PluginHost:
         if owner is None:
             return None
         scope = request_scope()
+        args = request.view_args or {}
+        if scope is None and (args.get("town_code") or args.get("grid_code")):
+            abort(404)  # a public page of a town or grid that does not exist
         if scope is None and not current_user.is_authenticated:
             from portal.extensions import login_manager
 

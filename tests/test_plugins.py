@@ -155,6 +155,21 @@ def test_hook_points_award_requested_answers_only_where_the_module_is_on(example
     assert [e["name"] for e in _events("points_award_requested")] == ["张三丰"]
 
 
+def test_hook_grid_measures_only_from_modules_on_in_the_town(example_on):
+    from datetime import date
+
+    from portal.plugins import host
+
+    grids = [example_on.grid_a1, example_on.grid_a2]
+    measures = host().collect(example_on.town_a, "grid_measures", town=example_on.town_a,
+                              grids=grids, since=date(2026, 1, 1), until=date(2026, 3, 31))
+    assert [(m.key, m.values) for m in measures] == [
+        ("example.letters", {example_on.grid_a1.id: 4, example_on.grid_a2.id: 4})]
+    assert host().collect(example_on.town_b, "grid_measures", town=example_on.town_b,
+                          grids=[example_on.grid_b1], since=date(2026, 1, 1),
+                          until=date(2026, 3, 31)) == []
+
+
 # ---------------------------------------------------------------- events
 
 

@@ -102,3 +102,22 @@ def dashboard_cards(scope, user):
     total, _children = figures_by_child(scope, date(date.today().year, 1, 1))
     body = Markup(render_template("mutual_aid/_card.html", total=total))
     return [Card(320, str(_l("邻里互助组")), body, url_for("mutual_aid.index"))]
+
+
+@hookimpl
+def grid_measures(town, grids, since, until):
+    """Problems solved by each grid's mutual-aid groups."""
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.plugins import Measure
+
+    from .models import MutualAidGroup, MutualAidHelp
+
+    solved = dict(db.session.execute(
+        select(MutualAidGroup.grid_id, func.count(MutualAidHelp.id))
+        .join(MutualAidHelp, MutualAidHelp.group_id == MutualAidGroup.id)
+        .where(MutualAidGroup.grid_id.in_([g.id for g in grids]), MutualAidHelp.solved.is_(True),
+               MutualAidHelp.happened_on >= since, MutualAidHelp.happened_on <= until)
+        .group_by(MutualAidGroup.grid_id)).all())
+    return [Measure("mutual_aid.solved", str(_l("互助解决问题")), solved, per=str(_l("件")))]

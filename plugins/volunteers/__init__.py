@@ -24,8 +24,7 @@ def plugin_info():
 
 @hookimpl
 def configure_app(app):
-    from .forms import (CLAIM_STATE_LABELS, ERRAND_LABELS, NEED_LABELS, PROXY_STATE_LABELS,
-                        TEAM_KIND_LABELS)
+    from .forms import CLAIM_STATE_LABELS, ERRAND_LABELS, NEED_LABELS, PROXY_STATE_LABELS, TEAM_KIND_LABELS
 
     app.jinja_env.globals.update(
         VOLUNTEER_TEAM_KINDS=TEAM_KIND_LABELS, VOLUNTEER_NEEDS=NEED_LABELS,
@@ -126,3 +125,14 @@ def template_slot(name, context):
     case = context["case"]
     linked = db.session.scalars(select(VolunteersProxy).filter_by(case_id=case.id)).all()
     return Markup(render_template("volunteers/_case_slot.html", case=case, linked=linked))
+
+
+@hookimpl
+def grid_measures(town, grids, since, until):
+    """Confirmed service hours of each grid's volunteers (activities and approved reports)."""
+    from portal.plugins import Measure
+
+    from .stats import hours_by_grid
+
+    return [Measure("volunteers.hours", str(_l("志愿服务时长")),
+                    hours_by_grid([g.id for g in grids], since, until), per=str(_l("小时")))]

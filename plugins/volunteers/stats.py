@@ -119,3 +119,27 @@ def volunteer_minutes(volunteer_id: int) -> int:
                                 .where(VolunteersClaim.volunteer_id == volunteer_id,
                                        VolunteersClaim.status == "approved")) or 0
     return int(signed) + int(claimed)
+
+
+def hours_by_grid(grid_ids: list[int], since: date, until: date) -> dict[int, float]:
+    """{grid id: hours} of the volunteers belonging to each grid, between two local dates."""
+    start = datetime.combine(since, datetime.min.time()) - LOCAL
+    end = datetime.combine(until + timedelta(days=1), datetime.min.time()) - LOCAL
+    minutes = defaultdict(int)
+    for grid_id, total in db.session.execute(
+            select(VolunteersVolunteer.grid_id, func.sum(VolunteersSignup.minutes))
+            .join(VolunteersSignup, VolunteersSignup.volunteer_id == VolunteersVolunteer.id)
+            .join(VolunteersActivity, VolunteersActivity.id == VolunteersSignup.activity_id)
+            .where(VolunteersVolunteer.grid_id.in_(grid_ids),
+                   VolunteersSignup.confirmed_at.is_not(None),
+                   VolunteersActivity.starts_at >= start, VolunteersActivity.starts_at < end)
+            .group_by(VolunteersVolunteer.grid_id)):
+        minutes[grid_id] += int(total or 0)
+    for grid_id, total in db.session.execute(
+            select(VolunteersVolunteer.grid_id, func.sum(VolunteersClaim.minutes))
+            .join(VolunteersClaim, VolunteersClaim.volunteer_id == VolunteersVolunteer.id)
+            .where(VolunteersVolunteer.grid_id.in_(grid_ids), VolunteersClaim.status == "approved",
+                   VolunteersClaim.worked_on >= since, VolunteersClaim.worked_on <= until)
+            .group_by(VolunteersVolunteer.grid_id)):
+        minutes[grid_id] += int(total or 0)
+    return {grid_id: round(m / 60, 2) for grid_id, m in minutes.items()}

@@ -495,7 +495,7 @@ def signup_act(signup_id, action):
         elif form.validate_on_submit():
             services.confirm(item, actor=current_user, minutes=form.minutes.data)
         else:
-            raise VolunteerError("；".join(e for errors in form.errors.values() for e in errors))
+            raise VolunteerError("；".join(str(e) for errors in form.errors.values() for e in errors))
         db.session.commit()
     except VolunteerError as error:
         db.session.rollback()

@@ -158,3 +158,14 @@ def test_hours_cross_midnight_on_the_activity_page(client, vol):
     client.login("resident")
     page = client.get(f"/volunteers/activities/{vol.activity.id}").get_data(as_text=True)
     assert "4.5 小时" in page
+
+
+def test_a_confirm_with_bad_minutes_says_why(client, vol):
+    signup = services.sign_up(vol.activity, vol.other)
+    db.session.commit()
+    client.login("resident")
+    response = client.post(f"/volunteers/signups/{signup.id}/confirm", data={"minutes": "0"},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert "王小明" in response.get_data(as_text=True)
+    assert db.session.get(VolunteersSignup, signup.id).confirmed_at is None

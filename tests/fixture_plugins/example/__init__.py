@@ -111,6 +111,13 @@ def points_award_requested(resident, points, reason, source, actor):
     return {"awarded": points, "source": source}
 
 
+@hookimpl
+def grid_measures(town, grids, since, until):
+    from portal.plugins import Measure
+
+    return [Measure("example.letters", "示例：网格名称字数", {g.id: len(g.name) for g in grids})]
+
+
 def _event(event, /, **data):
     EVENTS.append((event, data))
 
