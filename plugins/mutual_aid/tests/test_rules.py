@@ -124,3 +124,15 @@ def test_figures_per_child_count_groups_households_helps_and_solved(aid):
     assert by_name["凤南村"].groups == 0
     total_b, _ = services.figures_by_child(aid.tree.town_b, since)
     assert total_b.groups == 0
+
+
+def test_solved_problems_per_grid_for_the_best_grid_contest(aid):
+    from portal.plugins import host
+
+    services.record_help(aid.group, kind="daily", happened_on=date.today(), description="a",
+                         solved=True)
+    services.record_help(aid.group, kind="daily", happened_on=date.today(), description="b")
+    measures = host().collect(aid.tree.town_a, "grid_measures", town=aid.tree.town_a,
+                              grids=[aid.tree.grid_a1, aid.tree.grid_a2],
+                              since=date.today(), until=date.today())
+    assert [(m.key, m.values) for m in measures] == [("mutual_aid.solved", {aid.tree.grid_a1.id: 1})]

@@ -161,3 +161,18 @@ def test_a_cancelled_activity_takes_no_sign_ups_and_no_hours(vol):
         services.confirm(signup, minutes=60)
     with pytest.raises(VolunteerError, match="活动已取消"):
         services.cancel_activity(vol.activity)
+
+
+def test_hours_by_grid_for_the_best_grid_contest(vol):
+    from portal.plugins import host
+
+    signup = services.sign_up(vol.activity, vol.other)
+    services.confirm(signup, minutes=90)
+    services.decide_claim(services.submit_claim(vol.leader, vol.team, date.today(), 30, "巡逻"),
+                          approve=True)
+    since = date.today() - timedelta(days=30)
+    until = date.today() + timedelta(days=30)
+    measures = host().collect(vol.tree.town_a, "grid_measures", town=vol.tree.town_a,
+                              grids=[vol.tree.grid_a1], since=since, until=until)
+    assert [(m.key, m.values) for m in measures if m.key == "volunteers.hours"] == [
+        ("volunteers.hours", {vol.tree.grid_a1.id: 2.0})]
