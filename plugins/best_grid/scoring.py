@@ -7,7 +7,8 @@ Rules, as the contest page states them:
   resolved case gets its class's average, so a quiet grid is neither rewarded nor punished;
 - counts (cases solved, volunteer hours, problems solved by mutual-aid groups) are taken per 100
   households and scored against the best grid of the class (the best gets 100);
-- visit coverage is the share of households visited at least once in the period;
+- visits are those done against those due under the town's visit rules (a household owes one per
+  interval of its colour or care category, at least one in the period);
 - a judged criterion is the average of the judges' scores; a grid no judge scored gets 0;
 - equal totals are separated by the criteria in order of weight (heaviest first); grids equal on
   all of them share the rank, and the red flag goes to the first of them by grid code.
@@ -33,7 +34,7 @@ CORE_MEASURES = {
     "cases.on_time": _l("事件按期办结率"),
     "cases.satisfaction": _l("群众满意度"),
     "cases.solved": _l("每百户办结事件"),
-    "visits.coverage": _l("走访覆盖率"),
+    "visits.coverage": _l("走访完成率"),
 }
 #: Measured criteria scored as a rate already (0-100), not against the class's best.
 RATES = ("cases.on_time", "cases.satisfaction", "visits.coverage")
@@ -68,18 +69,43 @@ def core_raw(grid_ids, since: date, until: date) -> dict[str, dict[int, float]]:
         if satisfaction:
             rated[grid_id] += 1
             stars[grid_id] += satisfaction
-    visited = dict(db.session.execute(
-        select(Visit.grid_id, func.count(func.distinct(Visit.household_id)))
-        .where(Visit.grid_id.in_(grid_ids), Visit.visited_on >= since, Visit.visited_on <= until)
-        .group_by(Visit.grid_id)).all())
-    homes = households_by_grid(grid_ids)
     return {
         "cases.on_time": {g: 100 * on_time[g] / resolved[g] for g in resolved},
         "cases.satisfaction": {g: 20 * stars[g] / rated[g] for g in rated},
         "cases.solved": dict(resolved),
-        "visits.coverage": {g: min(100.0, 100 * visited.get(g, 0) / homes[g])
-                            for g in grid_ids if homes.get(g)},
+        "visits.coverage": visits_done_vs_due(grid_ids, since, until),
     }
+
+
+def visits_done_vs_due(grid_ids, since: date, until: date) -> dict[int, float]:
+    """Visits done against visits due in the period, per grid, in %: a household owes one visit
+    per interval of the town's visit rules (its colour, or "四必访" care), at least one; visits
+    beyond what it owes do not make up for another household's."""
+    from sqlalchemy import exists
+
+    from portal.grids.models import Grid
+    from portal.people.models import Resident, ResidentCare
+    from portal.people.visits import VISIT_CARE_CATEGORIES, interval_for, visit_days
+
+    if not grid_ids:
+        return {}
+    days = visit_days(db.session.get(Grid, grid_ids[0]))
+    period = (until - since).days + 1
+    done = dict(db.session.execute(
+        select(Visit.household_id, func.count(Visit.id))
+        .where(Visit.grid_id.in_(grid_ids), Visit.visited_on >= since, Visit.visited_on <= until)
+        .group_by(Visit.household_id)).all())
+    care = exists().where(ResidentCare.resident_id == Resident.id,
+                          ResidentCare.category.in_(VISIT_CARE_CATEGORIES),
+                          Resident.household_id == Household.id, Resident.left_at.is_(None))
+    owed, made = defaultdict(int), defaultdict(int)
+    for household_id, grid_id, colour, needs_care in db.session.execute(
+            select(Household.id, Household.grid_id, Household.colour, care)
+            .where(Household.grid_id.in_(grid_ids), Household.moved_out_at.is_(None))):
+        due = max(1, period // interval_for(colour, bool(needs_care), days))
+        owed[grid_id] += due
+        made[grid_id] += min(due, done.get(household_id, 0))
+    return {g: round(100 * made[g] / owed[g], 2) for g in owed}
 
 
 def module_measures(town, grids, since, until):

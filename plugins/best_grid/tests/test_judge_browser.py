@@ -24,5 +24,5 @@ def test_a_judge_enters_scores(page, live_server, contest, tmp_path):
     page.goto(f"{live_server}/best-grid/contests/{contest.contest.id}")
     table = page.locator(f"#class-{contest.model.id}")
     first_row = table.locator("tbody tr").first
-    assert "第一网格" in first_row.inner_text() and "83.00" in first_row.inner_text()  # 71 + 0.2×60
+    assert "第一网格" in first_row.inner_text() and "79.43" in first_row.inner_text()  # 67.43 + 0.2×60
     shot(page, tmp_path, "contest-ranking")

@@ -26,9 +26,11 @@ def test_measured_scores_counted_by_hand(contest):
     assert a2.raw["cases.satisfaction"] is None and a2.scores["cases.satisfaction"] == 80.0
     # solved per 100 households: A1 2 cases / 2 households; A2 has no households → 0
     assert a1.scores["cases.solved"] == 100.0 and a2.scores["cases.solved"] == 0.0
-    assert a1.scores["visits.coverage"] == 50.0  # 1 of 2 households visited
-    # A1: 0.4×100 + 0.2×80 + 0.1×100 + 0.1×50 + 0.2×0 = 71
-    assert a1.total == 71.0 and a2.total == 0.4 * 50 + 0.2 * 80
+    # visits done vs due over the 92 days: 城西路1号 (yellow, 15 days) owes 6 and had 1,
+    # 城西路2号 (ordinary, 182 days) owes 1 and had none: 1 of 7
+    assert a1.scores["visits.coverage"] == 14.29
+    # A1: 0.4×100 + 0.2×80 + 0.1×100 + 0.1×14.29 + 0.2×0 = 67.43
+    assert a1.total == 67.43 and a2.total == 0.4 * 50 + 0.2 * 80
     # A3 has no resolved case in a class of its own: no average to borrow
     assert a3.scores["cases.on_time"] == 0.0 and a3.rank == 1
 
@@ -69,17 +71,24 @@ def test_a_module_measure_is_offered_only_where_the_module_is_on(contest_world):
     assert "volunteers.hours" in scoring.available_measures(town)
 
 
-def test_ties_are_broken_by_the_heaviest_criterion_then_shared(contest):
-    tree = contest.tree
-    # make A2 equal to A1 on the total but lower on the heaviest criterion (on-time, 40 %)
-    services.adjust(contest.contest, tree.grid_a2, 20.0, "补充材料加分")
-    rows = scoring.score(contest.contest)[contest.model.id]
-    totals = {r.entry.grid.name: r.total for r in rows}
-    assert totals["第二网格"] == 56.0
-    services.adjust(contest.contest, tree.grid_a2, 15.0, "再加")
-    rows = scoring.score(contest.contest)[contest.model.id]
-    assert [r.total for r in rows] == [71.0, 71.0]
-    assert [(r.entry.grid.name, r.rank) for r in rows] == [("第一网格", 1), ("第二网格", 2)]
+def test_ties_are_broken_by_the_heaviest_criterion_then_shared(contest_world):
+    tree = contest_world.tree
+    item = services.create_contest(tree.town_a, title="x", kind="quarterly", starts_on=PERIOD[0],
+                                   ends_on=PERIOD[1], criteria=[("cases.on_time", "按期", 50),
+                                                                ("judged:1", "检查", 50)])
+    services.judge(item, item.criteria[1], tree.grid_a1, tree.users["town_admin"], 50)
+    services.judge(item, item.criteria[1], tree.grid_a2, tree.users["town_admin"], 100)
+    rows = scoring.score(item)[contest_world.model.id]
+    # A1: 50 + 25 = 75; A2: 25 + 50 = 75. Equal weights: the first listed criterion decides
+    assert [(r.entry.grid.name, r.total, r.rank) for r in rows] == [
+        ("第一网格", 75.0, 1), ("第二网格", 75.0, 2)]
+
+
+def test_adjustments_count_in_the_total(contest):
+    services.adjust(contest.contest, contest.tree.grid_a2, 20.0, "补充材料加分")
+    services.adjust(contest.contest, contest.tree.grid_a2, -5.5, "台账不全")
+    row = by_grid(scoring.score(contest.contest))["第二网格"]
+    assert (row.adjustment, row.total) == (14.5, 36 + 14.5)
 
 
 def test_grids_equal_on_everything_share_the_rank(contest_world):
@@ -102,13 +111,13 @@ def test_publish_freezes_results_and_moves_the_red_flag(contest):
     services.publish(contest.contest, actor=tree.users["town_admin"])
     db.session.commit()
     a1 = next(e for e in contest.contest.entries if e.grid_id == tree.grid_a1.id)
-    assert (a1.rank, a1.total, a1.prize) == (1, 71.0, 3000)
+    assert (a1.rank, a1.total, a1.prize) == (1, 67.43, 3000)
     # later data does not change a published contest
     resolved_case(tree.grid_a1, tree.users["grid_worker"], resolved=date(2026, 9, 2),
                   due=date(2026, 9, 1), stars=1)
     db.session.commit()
-    assert a1.total == 71.0
-    assert by_grid(scoring.score(contest.contest))["第一网格"].total < 71.0  # what it would be now
+    assert a1.total == 67.43
+    assert by_grid(scoring.score(contest.contest))["第一网格"].total < 67.43  # what it would be now
     with pytest.raises(ContestError, match="已发布"):
         services.adjust(contest.contest, tree.grid_a1, 1, "迟到的加分")
     with pytest.raises(ContestError, match="已发布"):
