@@ -93,3 +93,11 @@ def login(page, base, username):
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{base}/")
+
+
+def logout(page):
+    """Log out and wait until the login page is back: logging in again before the logout has
+    landed would find the session still open (and the login page redirecting home)."""
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url("**/login")
+    page.get_by_label("用户名 / 手机号 / 身份证号").wait_for()

@@ -1,5 +1,5 @@
 """What a person clicks through, in a real browser."""
-from portal.browser_testing import login, shot
+from portal.browser_testing import login, logout, shot
 from portal.extensions import db
 from portal.grids.models import GridStaff
 from portal.modules.models import TownModule
@@ -136,19 +136,19 @@ def test_a_case_goes_round_the_loop(browser, phone, live_server, tree, tmp_path)
     page.set_default_timeout(15000)
     login(page, live_server, "grid_worker")
     _act(page, live_server, case.id, "上报上级", fill="需要更换电线，网格解决不了")
-    page.get_by_role("button", name="退出").click()
+    logout(page)
 
     login(page, live_server, "town_admin")
     _act(page, live_server, case.id, "交办", choose="grid_worker 用户 · 网格员 · 第一网格")
-    page.get_by_role("button", name="退出").click()
+    logout(page)
 
     login(page, live_server, "grid_worker")
     _act(page, live_server, case.id, "办结", fill="电工已更换电线，路灯亮了")
-    page.get_by_role("button", name="退出").click()
+    logout(page)
 
     login(page, live_server, "town_admin")
     _act(page, live_server, case.id, "反馈结案", fill="已电话告知报告人")
-    page.get_by_role("button", name="退出").click()
+    logout(page)
 
     login(page, live_server, "grid_worker")  # records the reporter's verdict from the phone call
     page.goto(f"{live_server}/cases/{case.id}")
