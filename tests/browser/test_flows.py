@@ -111,8 +111,10 @@ def _act(page, base, case_id, button, fill=None, choose=None):
         page.locator("#action-form select[name=assignee]").select_option(label=choose)
     if fill:
         page.locator("#action-form textarea[name=note]").fill(fill)
-    page.locator("#action-form").get_by_role("button", name="确定").click()
-    page.wait_for_url(f"{base}/cases/{case_id}")
+    # the page is already at the case's URL: wait for the reload the action triggers (htmx
+    # HX-Redirect), not for a URL that matches before the answer has even arrived
+    with page.expect_navigation(url=f"{base}/cases/{case_id}"):
+        page.locator("#action-form").get_by_role("button", name="确定").click()
 
 
 def test_a_case_goes_round_the_loop(browser, phone, live_server, tree, tmp_path):
