@@ -15,7 +15,7 @@ Rules, as the contest page states them:
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -25,6 +25,7 @@ from portal.cases.models import Case
 from portal.extensions import db
 from portal.people.models import Household, Visit
 from portal.plugins import host
+from portal.timeutil import utc_bounds
 
 from sqlalchemy.orm import joinedload
 
@@ -42,12 +43,6 @@ RATES = ("cases.on_time", "cases.satisfaction", "visits.coverage")
 AVERAGED = ("cases.on_time", "cases.satisfaction")
 
 
-def _bounds(since: date, until: date):
-    start = datetime.combine(since, datetime.min.time()) - timedelta(hours=8)
-    end = datetime.combine(until + timedelta(days=1), datetime.min.time()) - timedelta(hours=8)
-    return start, end
-
-
 def households_by_grid(grid_ids) -> dict[int, int]:
     return dict(db.session.execute(
         select(Household.grid_id, func.count(Household.id))
@@ -58,7 +53,7 @@ def households_by_grid(grid_ids) -> dict[int, int]:
 def core_raw(grid_ids, since: date, until: date) -> dict[str, dict[int, float]]:
     """The portal's own figures per grid: on-time %, satisfaction (stars × 20), cases solved,
     visit coverage %."""
-    start, end = _bounds(since, until)
+    start, end = utc_bounds(since, until)
     resolved, on_time, stars, rated = (defaultdict(int) for _ in range(4))
     for grid_id, resolved_at, due, satisfaction in db.session.execute(
             select(Case.grid_id, Case.resolved_at, Case.resolve_due, Case.satisfaction)

@@ -6,10 +6,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.admin.blueprint import chosen_town
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import TOWN, Grid, GridStaff
-from portal.modules.services import town_of
 from portal.permissions import requires
 from portal.rendering import render
 from portal.scoping import scoped_near
@@ -25,12 +25,7 @@ bp = Blueprint("best_grid", __name__, url_prefix="/best-grid", template_folder="
 
 
 def user_town():
-    from portal.admin.blueprint import chosen_town
-
-    if current_user.scope.level in (TOWN, "county"):
-        town, towns = chosen_town()
-    else:
-        town, towns = town_of(current_user.scope), []
+    town, towns = chosen_town()
     if town is None:
         abort(404)
     return town, towns

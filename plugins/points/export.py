@@ -1,5 +1,4 @@
 """Excel files and QR codes the points pages hand out."""
-from datetime import timedelta
 from io import BytesIO
 from urllib.parse import quote
 
@@ -8,9 +7,10 @@ from flask_babel import force_locale
 from markupsafe import Markup
 from openpyxl import Workbook
 
+from portal.timeutil import LOCAL_OFFSET
+
 from .forms import KIND_LABELS
 
-LOCAL = timedelta(hours=8)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -52,7 +52,7 @@ def statement(account, entries):
     sheet.append(["编号", "时间", "类型", "积分", "余额", "依据", "经办人"])
     with force_locale("zh_CN"):
         for entry in entries:
-            sheet.append([entry.id, entry.created_at + LOCAL, str(KIND_LABELS[entry.kind]),
+            sheet.append([entry.id, entry.created_at + LOCAL_OFFSET, str(KIND_LABELS[entry.kind]),
                           entry.points, entry.balance_after, evidence(entry),
                           entry.actor.display_name if entry.actor else ""])
     return _response(workbook, f"积分明细-{account.owner_name}.xlsx")

@@ -1,40 +1,20 @@
 """Figures for the reports page, the dashboard card and ``portal points verify``: aggregates in
 SQL, never rows summed in Python."""
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.grids.services import in_subtree
+from portal.timeutil import LOCAL_OFFSET, months_back, sql_month
 
 from .models import (PointsAccount, PointsEntry, PointsGoods, PointsRedemption,
                      PointsRedemptionLine, PointsShop, PointsStockEntry)
 
-#: Local time is UTC+8 (China has one time zone); months are local months.
-LOCAL = timedelta(hours=8)
-
-
-def month_key(column):
-    """'YYYY-MM' of a UTC timestamp column, in local time, on SQLite and PostgreSQL alike."""
-    dialect = db.engine.dialect.name
-    if dialect == "postgresql":
-        return func.to_char(column + LOCAL, "YYYY-MM")
-    return func.strftime("%Y-%m", column, "+8 hours")
-
-
 def month_start(on: date) -> datetime:
-    return datetime(on.year, on.month, 1) - LOCAL
-
-
-def months_back(until: date, count: int) -> list[str]:
-    year, month = until.year, until.month
-    keys = []
-    for _ in range(count):
-        keys.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return keys[::-1]
+    return datetime(on.year, on.month, 1) - LOCAL_OFFSET
 
 
 @dataclass
@@ -49,7 +29,7 @@ def monthly(scope: Grid, until: date, count: int = 12, shop: PointsShop | None =
     """Points issued (earned) and redeemed per month under ``scope`` (or at one shop)."""
     keys = months_back(until, count)
     since = month_start(date(int(keys[0][:4]), int(keys[0][5:]), 1))
-    month = month_key(PointsEntry.created_at)
+    month = sql_month(PointsEntry.created_at)
     query = (select(month,
                     func.sum(case((PointsEntry.kind == "earn", PointsEntry.points), else_=0)),
                     func.sum(case((PointsEntry.kind == "redeem", -PointsEntry.points), else_=0)),

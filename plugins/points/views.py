@@ -8,9 +8,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.admin.blueprint import chosen_town
 from portal.extensions import db
 from portal.forms import choices, refuse
-from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid
+from portal.grids.models import GRID, SPECIAL, VILLAGE, Grid
 from portal.grids.services import grids_in, in_subtree
 from portal.modules.services import town_of
 from portal.people.models import Household, Resident
@@ -64,15 +65,6 @@ def scoped_shop(shop_id) -> PointsShop:
 
 def scoped_goods(goods_id) -> PointsGoods:
     return scoped(PointsGoods, goods_id, lambda g: g.shop.grid.code)
-
-
-def user_town() -> tuple[Grid | None, list[Grid]]:
-    """The town a per-town page is about (a county admin chooses with ``?town=``)."""
-    from portal.admin.blueprint import chosen_town
-
-    if current_user.scope.level in (TOWN, "county"):
-        return chosen_town()
-    return town_of(current_user.scope), []
 
 
 # ---------------------------------------------------------------- overview
@@ -333,7 +325,7 @@ def _resolve_targets(values: list[str]) -> list[PointsAccount]:
 @bp.route("/award", methods=["GET", "POST"])
 @requires("points.award")
 def award():
-    town, _towns = user_town()
+    town, _towns = chosen_town()
     if town is None:
         abort(404)
     rules = db.session.scalars(select(PointsRule).filter_by(town_id=town.id, active=True)
@@ -374,7 +366,7 @@ def award():
 @bp.route("/rules", methods=["GET", "POST"])
 @requires("points.rules")
 def rules():
-    town, towns = user_town()
+    town, towns = chosen_town()
     if town is None:
         abort(404)
     form = RuleForm()

@@ -92,9 +92,17 @@ def register(*, grid: Grid, resident=None, name=None, phone=None, email=None, pa
 
 
 def volunteer_of(user) -> VolunteersVolunteer | None:
+    """The volunteer a login is. Asked by the permission hook on every ``can()``, so it is
+    looked up once a request."""
+    from flask import g, has_request_context
+
     if user is None or not user.is_authenticated:
         return None
-    return db.session.scalar(select(VolunteersVolunteer).filter_by(user_id=user.id, left_on=None))
+    cache = g.setdefault("_volunteer_of", {}) if has_request_context() else {}
+    if user.id not in cache:
+        cache[user.id] = db.session.scalar(select(VolunteersVolunteer).filter_by(
+            user_id=user.id, left_on=None))
+    return cache[user.id]
 
 
 def add_member(team: VolunteersTeam, volunteer: VolunteersVolunteer, leader=False, actor=None):

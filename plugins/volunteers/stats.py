@@ -2,25 +2,17 @@
 month in Python (a handful of rows)."""
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.grids.services import in_subtree
+from portal.timeutil import LOCAL_OFFSET, months_back, sql_month, utc_bounds
 
 from .models import (VolunteersActivity, VolunteersClaim, VolunteersProxy, VolunteersSignup,
                      VolunteersTeam, VolunteersVolunteer)
-
-LOCAL = timedelta(hours=8)
-
-
-def _month(column, local=True):
-    if db.engine.dialect.name == "postgresql":
-        return func.to_char(column + LOCAL if local else column, "YYYY-MM")
-    return func.strftime("%Y-%m", column, "+8 hours") if local else func.strftime("%Y-%m", column)
-
 
 @dataclass
 class Figures:
@@ -54,18 +46,10 @@ class Figures:
         return round(100 * self.satisfied / self.rated) if self.rated else None
 
 
-def months_back(until: date, count: int) -> list[str]:
-    year, month, keys = until.year, until.month, []
-    for _ in range(count):
-        keys.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return keys[::-1]
-
-
 def figures(scope: Grid, until: date | None = None, months: int = 12) -> Figures:
     until = until or date.today()
     keys = months_back(until, months)
-    since = datetime(int(keys[0][:4]), int(keys[0][5:]), 1) - LOCAL
+    since = datetime(int(keys[0][:4]), int(keys[0][5:]), 1) - LOCAL_OFFSET
     result = Figures(months=keys)
     result.volunteers = db.session.scalar(
         select(func.count(VolunteersVolunteer.id)).join(Grid, Grid.id == VolunteersVolunteer.grid_id)
@@ -74,7 +58,7 @@ def figures(scope: Grid, until: date | None = None, months: int = 12) -> Figures
                                      .join(Grid, Grid.id == VolunteersTeam.grid_id)
                                      .where(in_subtree(scope))) or 0
     minutes = defaultdict(int)
-    served = _month(VolunteersActivity.starts_at)
+    served = sql_month(VolunteersActivity.starts_at)
     for team, month, total in db.session.execute(
             select(VolunteersTeam.name, served, func.sum(VolunteersSignup.minutes))
             .join(VolunteersActivity, VolunteersActivity.id == VolunteersSignup.activity_id)
@@ -84,7 +68,7 @@ def figures(scope: Grid, until: date | None = None, months: int = 12) -> Figures
                    VolunteersActivity.starts_at >= since)
             .group_by(VolunteersTeam.name, served)):
         minutes[(team, month)] += int(total or 0)
-    worked = _month(VolunteersClaim.worked_on, local=False)
+    worked = sql_month(VolunteersClaim.worked_on, local=False)
     for team, month, total in db.session.execute(
             select(VolunteersTeam.name, worked, func.sum(VolunteersClaim.minutes))
             .join(VolunteersTeam, VolunteersTeam.id == VolunteersClaim.team_id)
@@ -123,8 +107,7 @@ def volunteer_minutes(volunteer_id: int) -> int:
 
 def hours_by_grid(grid_ids: list[int], since: date, until: date) -> dict[int, float]:
     """{grid id: hours} of the volunteers belonging to each grid, between two local dates."""
-    start = datetime.combine(since, datetime.min.time()) - LOCAL
-    end = datetime.combine(until + timedelta(days=1), datetime.min.time()) - LOCAL
+    start, end = utc_bounds(since, until)
     minutes = defaultdict(int)
     for grid_id, total in db.session.execute(
             select(VolunteersVolunteer.grid_id, func.sum(VolunteersSignup.minutes))

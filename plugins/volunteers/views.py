@@ -1,7 +1,7 @@
 """The volunteer service's pages: staff (register, teams, activities, pairing help, proxy
 services, figures), team leaders (check-in, hours), and volunteers themselves (sign up, scan in,
 report hours, certificate)."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import segno
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -21,7 +21,7 @@ from portal.people.search import search_residents
 from portal.permissions import can, requires
 from portal.rendering import render
 from portal.scoping import in_user_scope, scoped
-from portal.timeutil import utcnow
+from portal.timeutil import LOCAL_OFFSET, utcnow
 
 from . import services, stats
 from .forms import (ActivityForm, ClaimForm, ConfirmForm, DecideForm, MemberForm, PairingForm,
@@ -33,11 +33,8 @@ from .services import VolunteerError
 bp = Blueprint("volunteers", __name__, url_prefix="/volunteers", template_folder="templates",
                static_folder="static")
 
-LOCAL = timedelta(hours=8)
-
-
 def to_utc(local: datetime) -> datetime:
-    return local - LOCAL
+    return local - LOCAL_OFFSET
 
 
 def base_grids():

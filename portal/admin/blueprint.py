@@ -10,7 +10,7 @@ from portal.auth import services as users
 from portal.auth.models import User
 from portal.extensions import db
 from portal.forms import choices, refuse
-from portal.grids.models import TOWN, Grid
+from portal.grids.models import COUNTY, TOWN, Grid
 from portal.grids.services import get_scoped_grid, grids_in
 from portal.modules import services as modules
 from portal.permissions import ROLE_SCOPE_LEVELS, ROLES, assignable_roles, requires
@@ -120,11 +120,14 @@ def _towns():
 
 
 def chosen_town():
-    """(the town a page is about, the towns to choose from): a town admin's own town; a county
-    admin's ``?town=`` choice, the first town by default. Used by every per-town settings page."""
+    """(the town a page is about, the towns to choose from): a county admin's ``?town=`` choice,
+    the first town by default; anyone else's own town (and nothing to choose). Used by every
+    per-town page, the core's settings and the modules' alike."""
+    if current_user.scope.level != COUNTY:
+        from portal.modules.services import town_of
+
+        return town_of(current_user.scope), []
     towns = _towns()
-    if current_user.scope.level == TOWN:
-        return current_user.scope, towns
     code = request.values.get("town")
     chosen = next((t for t in towns if t.code == code), None)
     if code and chosen is None:

@@ -3,7 +3,7 @@ category and by the scope's children. Counting is done in SQL; the on-time and w
 are computed over the resolved cases' dates (one row each, no ORM objects)."""
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -13,6 +13,7 @@ from portal.cases.models import Case
 from portal.extensions import db
 from portal.grids.models import SEGMENT_WIDTH, Grid
 from portal.grids.services import in_subtree
+from portal.timeutil import utc_bounds
 
 
 @dataclass
@@ -49,15 +50,9 @@ class Report:
     by_child: dict = field(default_factory=lambda: defaultdict(Figures))
 
 
-def _utc_bounds(since: date, until: date):
-    start = datetime.combine(since, datetime.min.time()) - timedelta(hours=8)
-    end = datetime.combine(until + timedelta(days=1), datetime.min.time()) - timedelta(hours=8)
-    return start, end
-
-
 def figures(scope: Grid, since: date, until: date) -> Report:
     report = Report()
-    start, end = _utc_bounds(since, until)
+    start, end = utc_bounds(since, until)
     width = len(scope.code) + SEGMENT_WIDTH
     child = func.substr(Grid.code, 1, width)
     base = select().select_from(Case).join(Grid, Grid.id == Case.grid_id).where(
