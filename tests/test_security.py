@@ -1,0 +1,485 @@
+"""Security checks as tests: response headers, cookie flags, CSRF refusal on every state-changing
+route, login throttling, hashed passwords, and scope isolation between two towns on every route
+that names a record.
+
+The route lists are not written out here: they come from the app's URL map with every module
+loaded and switched on, so a new route is checked the day it is added. A route that legitimately
+answers town B for a URL naming town A's record must be listed in NOT_SCOPED with its reason.
+"""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from plugins.associations.tests.conftest import assoc  # noqa: F401  (fixtures)
+from plugins.best_grid.tests.conftest import contest, contest_world  # noqa: F401
+from plugins.mutual_aid.tests.conftest import aid  # noqa: F401
+from plugins.points.tests.conftest import points  # noqa: F401
+from plugins.volunteers.tests.conftest import vol  # noqa: F401
+from portal.auth.models import LoginAttempt, User
+from portal.extensions import db
+from portal.modules.services import set_module
+from portal.plugins import host
+from portal.testing import PASSWORD
+from tests.test_routes import case, key_person, staff  # noqa: F401  (fixtures)
+from tests.test_routes import url_values as core_url_values
+
+MODULES = ("points", "volunteers", "associations", "mutual_aid", "best_grid", "example")
+
+#: Routes with URL arguments that town B may open with town A's values, and why.
+NOT_SCOPED = {
+    "static": "the app's static files",
+    "public.notice": "the public notice board of any grid",
+    "public.qr": "the public notice board's QR code",
+    "public.photo": "photos of staff on the public notice board",
+    "public.report_case": "anyone may report a case from a grid's public page",
+    "open311.discovery": "the Open311 API: public, scoped by jurisdiction_id and api_key",
+    "open311.services": "the Open311 API",
+    "open311.service_definition": "the Open311 API",
+    "open311.requests_": "the Open311 API",
+    "open311.request_one": "the Open311 API",
+    "best_grid.public": "the public results screen of a town",
+    "example.public": "the example plugin's public page",
+    "transfer.export": "the argument is a kind of export; the rows are the user's own scope",
+    "transfer.import_good_rows": "an unguessable token of an upload; rows are checked against "
+                                 "the importing user's scope",
+}
+
+#: Town B users of every role whose scope can lie in town B (the county and department roles
+#: see the whole county by design). b_town_admin and b_grid_worker come with the tree.
+B_ROLES = {"village_admin": "village_b1", "info_officer": "village_b1",
+           "assoc_officer": "village_b1", "kiosk_operator": "village_b1", "resident": "grid_b1"}
+
+#: Strings that only town A's records contain.
+TOWN_A_MARKERS = ("张三丰", "城西路1号", "路灯不亮", "城西积分超市", "城西志愿服务队甲", "城西平安协会甲",
+                  "城西一组", "2026年第3季度")
+
+
+# ------------------------------------------------------------------------------- the world
+
+@pytest.fixture
+def world(app, tree, staff, case, key_person, points, vol, assoc, aid, contest):  # noqa: F811
+    """One tree with a record of every kind in town A, every module on in both towns, and a
+    town-B user of every role."""
+    from plugins.associations import services as associations
+    from plugins.mutual_aid import services as mutual_aid
+    from plugins.points import shop as shops
+    from plugins.points.models import PointsEntry
+    from plugins.volunteers import services as volunteers
+    from plugins.volunteers.models import VolunteersPairing
+    from portal.auth.services import create_user
+
+    for town in (tree.town_a, tree.town_b):
+        for module in MODULES:
+            set_module(town, module, True)
+    for role, scope in B_ROLES.items():
+        tree.users[f"b_{role}"] = create_user(username=f"b_{role}", password=PASSWORD, role=role,
+                                              scope=getattr(tree, scope))
+    tree.users["resident"].id_number = tree.resident_a.id_number
+    # names no town-B page could show but by leaking them (the fixtures' names are also labels)
+    assoc.safety.name, vol.team.name = "城西平安协会甲", "城西志愿服务队甲"
+
+    redemption, _ = shops.redeem(points.shop, points.account_a, {points.soap.id: 1}, "sec-test")
+    earn = db.session.scalars(select(PointsEntry).filter_by(account_id=points.account_a.id,
+                                                            kind="earn")).first()
+    volunteers.sign_up(vol.activity, vol.leader)
+    other_signup = volunteers.sign_up(vol.activity, vol.other)
+    start = vol.activity.starts_at + timedelta(days=2)
+    second = volunteers.create_activity(vol.team, title="义务巡逻", place="村委", capacity=5,
+                                        starts_at=start, ends_at=start + timedelta(hours=2))
+    claim = volunteers.submit_claim(vol.other, vol.team, date.today(), 60, "帮邻居收稻谷")
+    pairing = VolunteersPairing(volunteer_id=vol.other.id, household_id=tree.household_a.id,
+                                need="poor", visit_days=30)
+    db.session.add(pairing)
+    proxy = volunteers.request_proxy(tree.resident_a, "certificate", "办证明")
+    score = associations.record_score(assoc.zhang, assoc.absent, reason="缺席",
+                                      happened_on=date.today())
+    appeal = associations.appeal(score, "不在村里")
+    dues = associations.pay_dues(assoc.li, date.today().year, date.today())
+    help_ = mutual_aid.record_help(aid.group, kind="mediation", happened_on=date.today(),
+                                   description="排水沟纠纷")
+    db.session.commit()
+
+    values = {
+        None: core_url_values(tree, staff, key_person, case),
+        "points": {"account_id": points.account_a.id, "entry_id": earn.id,
+                   "redemption_id": redemption.id, "rule_id": points.rule.id,
+                   "shop_id": points.shop.id, "goods_id": points.soap.id,
+                   "filename": "points.css"},
+        "volunteers": {"volunteer_id": vol.leader.id, "team_id": vol.team.id,
+                       "member_id": vol.team.members[0].id, "activity_id": second.id,
+                       "token": vol.activity.checkin_token, "signup_id": other_signup.id,
+                       "action": "checkin", "claim_id": claim.id, "pairing_id": pairing.id,
+                       "proxy_id": proxy.id, "filename": "volunteers.css"},
+        "associations": {"association_id": assoc.safety.id, "member_id": assoc.zhang.id,
+                         "appeal_id": appeal.id, "year": date.today().year, "kind": "members",
+                         "dues_id": dues.id},
+        "mutual_aid": {"group_id": aid.group.id, "help_id": help_.id,
+                       "member_id": aid.group.members[1].id},
+        "best_grid": {"contest_id": contest.contest.id, "action": "adjust",
+                      "town_code": tree.town_a.code, "filename": "results.js"},
+        "example": {"town_code": tree.town_a.code, "filename": "example.css"},
+    }
+    # the scan URL carries the activity's own token
+    tree.url_overrides = {"volunteers.scan": {"activity_id": vol.activity.id},
+                          "grids.create": {"grid_id": tree.village_a1.id, "level": "grid"}}
+    tree.url_values = values
+    return tree
+
+
+def all_routes(app):
+    """(endpoint, method, arguments, owner) of every route but HEAD/OPTIONS; owner is the plugin
+    that registered the blueprint (None for the core)."""
+    owners = host(app).blueprint_owner
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        blueprint = rule.endpoint.rsplit(".", 1)[0] if "." in rule.endpoint else None
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, rule.arguments, owners.get(blueprint)
+
+
+def build_url(app, world, endpoint, arguments, owner):
+    from flask import url_for
+
+    given = {**world.url_values[owner], **world.url_overrides.get(endpoint, {})}
+    missing = set(arguments) - set(given)
+    assert not missing, (f"{endpoint}: add a town-A value for {sorted(missing)} to the world "
+                         "fixture of tests/test_security.py")
+    with app.test_request_context():
+        return url_for(endpoint, **{a: given[a] for a in arguments})
+
+
+def snapshot():
+    """Every row of every table (small test databases only)."""
+    db.session.expire_all()
+    with db.engine.connect() as conn:
+        return {table.name: sorted(map(repr, conn.execute(table.select()).all()))
+                for table in db.metadata.sorted_tables}
+
+
+def changed_tables(before, after):
+    return sorted(name for name in before if before[name] != after[name])
+
+
+# ------------------------------------------------------------------------------- headers
+
+def _assert_security_headers(response, what):
+    headers = response.headers
+    csp = headers.get("Content-Security-Policy", "")
+    for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'",
+                      "frame-ancestors 'none'", "form-action 'self'"):
+        assert directive in csp, f"{what}: CSP lacks {directive}: {csp!r}"
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, what
+    assert headers.get("X-Content-Type-Options") == "nosniff", what
+    assert headers.get("X-Frame-Options") == "DENY", what
+    assert headers.get("Referrer-Policy") == "same-origin", what
+
+
+def test_security_headers_on_pages_errors_and_static_files(app, client, tree):
+    @app.route("/_boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    checked = {
+        "login page": client.get("/login"),
+        "public board": client.get(f"/g/{tree.grid_a1.code}"),
+        "404": client.get("/no-such-page"),
+        "405": client.get("/logout"),
+        "CSRF 400": client.post("/login", data={"login": "x", "password": "y"}, csrf=False),
+        "static css": client.get("/static/css/portal.css"),
+        "plugin static": client.get("/example/static/example.css"),
+        "open311 error": client.get("/open311/v2/services.json"),
+        "healthz": client.get("/healthz"),
+    }
+    client.login("town_admin")
+    checked["home"] = client.get("/")
+    checked["htmx partial"] = client.htmx_get("/grids/search?q=城")
+    checked["403"] = client.get("/admin/calendar")
+    checked["500"] = client.get("/_boom")
+    expected = {"404": 404, "405": 405, "CSRF 400": 400, "403": 403, "500": 500,
+                "open311 error": 400}
+    for what, response in checked.items():
+        assert response.status_code == expected.get(what, 200), (what, response.status_code)
+        _assert_security_headers(response, what)
+        assert "Strict-Transport-Security" not in response.headers, what  # plain HTTP in dev
+
+
+def test_hsts_when_cookies_are_secure(make_app, app_config):
+    app = make_app({**app_config, "SESSION_COOKIE_SECURE": True})
+    client = app.test_client()
+    for url in ("/login", "/no-such-page", "/static/css/portal.css"):
+        response = client.get(url)
+        _assert_security_headers(response, url)
+        assert response.headers["Strict-Transport-Security"].startswith("max-age="), url
+        assert int(response.headers["Strict-Transport-Security"].split("=")[1]) >= 180 * 86400
+
+
+# ------------------------------------------------------------------------------- cookies
+
+def _cookie(response, name):
+    for header in response.headers.getlist("Set-Cookie"):
+        if header.startswith(name + "="):
+            return {part.strip().split("=")[0].lower() for part in header.split(";")}, header
+    raise AssertionError(f"no {name} cookie in {response.headers.getlist('Set-Cookie')}")
+
+
+def test_session_cookie_is_httponly_lax_and_not_secure_in_development(app, client, tree):
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    response = client.post("/login", data={"login": "town_admin", "password": PASSWORD})
+    flags, header = _cookie(response, app.config["SESSION_COOKIE_NAME"])
+    assert "httponly" in flags and "samesite=lax" in header.lower().replace(" ", "")
+    assert "secure" not in flags
+    # the session expires (8 hours), it is not kept for ever
+    assert "expires" in flags or app.config["PERMANENT_SESSION_LIFETIME"] <= timedelta(hours=8)
+
+
+@pytest.mark.parametrize("config", [{"SESSION_COOKIE_SECURE": True}, {"PORTAL_ENV": "production"}],
+                         ids=["secure", "production"])
+def test_session_cookie_is_secure_when_configured(make_app, app_config, config):
+    from portal.auth.services import create_user
+    from portal.grids.services import create_county
+
+    app = make_app({**app_config, **config})
+    with app.app_context():
+        db.create_all()
+        create_user(username="admin", password=PASSWORD, role="county_admin",
+                    scope=create_county("430624", "湘阴县"))
+        db.session.commit()
+        client = app.test_client()
+        response = client.post("/login", data={"login": "admin", "password": PASSWORD})
+        assert response.status_code == 302
+        flags, header = _cookie(response, app.config["SESSION_COOKIE_NAME"])
+        assert {"secure", "httponly"} <= flags and "samesite=lax" in header.lower()
+        db.session.remove()
+
+
+def test_production_refuses_to_start_without_a_secret_key(make_app, app_config, monkeypatch):
+    monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="PORTAL_SECRET_KEY"):
+        make_app({**app_config, "PORTAL_ENV": "production", "SECRET_KEY": None})
+
+
+# ------------------------------------------------------------------------------- CSRF
+
+#: POST routes that do not use the session and so need no CSRF token, and why.
+CSRF_EXEMPT = {"open311.requests_": "machine clients authenticate with an api_key"}
+
+
+def test_every_state_changing_route_refuses_a_post_without_csrf_token(app, world):
+    """Every POST route of the core and every module, as anonymous and as a user allowed to use
+    it, plain and through htmx, without a token: 400 and not one row changed."""
+    posts = [(e, args, owner) for e, method, args, owner in all_routes(app) if method == "POST"]
+    owners = {owner for _, _, owner in posts}
+    assert set(MODULES) - {"example"} <= owners, "a module's routes are missing"
+    exempt = {e for e, _, _ in posts if _csrf_exempt(app, e)}
+    assert exempt == {e for e, _, _ in posts if e in CSRF_EXEMPT}, \
+        "a view is exempt from CSRF: list it in CSRF_EXEMPT with the reason"
+    # Flask-WTF checks the token before any view or login check runs: anonymous and one user
+    visitors = [None, "town_admin"]
+    failures = []
+    for visitor in visitors:
+        client = app.test_client()
+        if visitor:
+            client.login(visitor)
+        before = snapshot()
+        for endpoint, arguments, owner in posts:
+            if endpoint in CSRF_EXEMPT:
+                continue
+            url = build_url(app, world, endpoint, arguments, owner)
+            data = {"name": "x", "enabled": "1", "lang": "en", "login": visitor or "x",
+                    "password": PASSWORD, "points": "5", "note": "n", "quantity": "1"}
+            for how, response in (
+                    ("plain", client.post(url, data=data, csrf=False)),
+                    ("htmx", client.htmx_post(url, data=data, csrf=False)),
+                    ("bad token", client.post(url, data={**data, "csrf_token": "forged"},
+                                              csrf=False)),
+                    ("htmx bad header", client.htmx_post(url, data=data, csrf=False,
+                                                         headers={"X-CSRFToken": "forged"}))):
+                if response.status_code != 400:
+                    failures.append(f"{visitor} {how} POST {url}: {response.status_code}")
+        after = snapshot()
+        if changed_tables(before, after):
+            failures.append(f"{visitor}: tables changed {changed_tables(before, after)}")
+        client.logout() if visitor else None
+    assert not failures, "\n".join(failures)
+
+
+def _csrf_exempt(app, endpoint):
+    from portal.extensions import csrf
+
+    view = app.view_functions[endpoint]
+    name = f"{view.__module__}.{view.__name__}"
+    blueprint = endpoint.rsplit(".", 1)[0] if "." in endpoint else None
+    return (name in csrf._exempt_views
+            or app.blueprints.get(blueprint) in csrf._exempt_blueprints)
+
+
+def test_a_token_from_another_session_is_refused(app, tree):
+    thief, victim = app.test_client(), app.test_client()
+    victim.login("village_admin")
+    stolen = thief.csrf_token()  # valid, but bound to the thief's own session
+    response = victim.post(f"/grids/{tree.grid_a2.id}/retire", data={"csrf_token": stolen},
+                           csrf=False)
+    assert response.status_code == 400
+    assert db.session.get(type(tree.grid_a2), tree.grid_a2.id).active
+
+
+# ------------------------------------------------------------------------------- login throttling
+
+def _login(client, login, password=PASSWORD, **kw):
+    return client.post("/login", data={"login": login, "password": password}, **kw)
+
+
+def test_throttle_counts_an_account_whatever_name_it_is_logged_in_by(app, client, tree):
+    user = tree.users["grid_worker"]
+    user.phone, user.email = "13912345678", "gw@example.cn"
+    db.session.commit()
+    addresses = iter(f"10.0.0.{n}" for n in range(1, 20))
+    for login in ("grid_worker", "13912345678", "GW@example.cn", "grid_worker", "13912345678"):
+        response = _login(client, login, "bad", environ_base={"REMOTE_ADDR": next(addresses)})
+        assert response.status_code == 401
+    locked = _login(client, "gw@example.cn", environ_base={"REMOTE_ADDR": next(addresses)})
+    assert locked.status_code == 429
+    assert client.get("/").status_code == 302  # the right password did not log in
+
+
+def test_forwarded_for_does_not_escape_the_address_lock_without_a_proxy(app, client, tree):
+    assert app.config["PROXY_COUNT"] == 0
+    for n in range(app.config["LOGIN_MAX_FAILURES"]):
+        _login(client, f"nobody{n}", "bad", headers={"X-Forwarded-For": f"10.7.7.{n}"})
+    refused = _login(client, "village_admin", headers={"X-Forwarded-For": "10.8.8.8"})
+    assert refused.status_code == 429
+
+
+def test_throttle_is_kept_in_the_database_and_old_failures_are_pruned(app, client, tree):
+    from portal.auth import throttle
+    from portal.timeutil import utcnow
+
+    old = LoginAttempt(key="address:10.3.3.3", at=utcnow() - timedelta(days=2))
+    db.session.add(old)
+    db.session.commit()
+    _login(client, "town_admin", "bad")
+    assert throttle.failure_count("address:10.3.3.3") == 0
+    assert throttle.failure_count(throttle.account_key(tree.users["town_admin"])) == 1
+
+
+def test_a_locked_login_costs_a_hash_check_like_any_other(app, client, tree):
+    """An unknown user is refused as slowly as a known one (no username probing): the login
+    view checks a dummy hash; here we only check the answers are the same."""
+    unknown = _login(client, "nobody-at-all", "bad", environ_base={"REMOTE_ADDR": "10.5.5.1"})
+    known = _login(client, "town_admin", "bad", environ_base={"REMOTE_ADDR": "10.5.5.2"})
+    assert unknown.status_code == known.status_code == 401
+    assert (unknown.get_data(as_text=True).replace("nobody-at-all", "town_admin")
+            == known.get_data(as_text=True))
+
+
+# ------------------------------------------------------------------------------- passwords
+
+def test_no_password_is_stored_in_plain_text_anywhere(app, client, tree):
+    from werkzeug.security import check_password_hash
+
+    from portal.config import Defaults
+
+    assert Defaults.PASSWORD_HASH_METHOD == "scrypt"
+    client.login("county_admin")
+    new_password = "Plain-Text-9876"
+    response = client.post("/admin/users/new", data={
+        "username": "newbie", "display_name": "新人", "role": "grid_worker",
+        "scope": tree.grid_a2.id, "password": new_password, "active": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    _login(app.test_client(), "town_admin", "Wrong-Guess-1")  # a failed attempt is not stored
+    users = db.session.scalars(select(User)).all()
+    for user in users:
+        assert user.password_hash.startswith(("pbkdf2:", "scrypt:")), user.username
+    newbie = next(u for u in users if u.username == "newbie")
+    assert check_password_hash(newbie.password_hash, new_password)
+    for name, rows in snapshot().items():
+        for row in rows:
+            for secret in (PASSWORD, new_password, "Wrong-Guess-1"):
+                assert secret not in row, f"{secret!r} in plain text in table {name}"
+
+
+# ------------------------------------------------------------------------------- scope isolation
+
+def _b_clients(app, world):
+    clients = {}
+    for username in sorted(u for u in world.users if u.startswith("b_")):
+        client = app.test_client()
+        client.login(username)
+        clients[username] = client
+    return clients
+
+
+def isolation_failures(app, world, clients, routes) -> list[str]:
+    """Open each route (built with town A's records) as each town-B user: every one gets 403
+    (the role may not use the page at all) or 404, and at least one gets 404 (a role allowed to
+    use the page is told the record does not exist). Town B's admin gets 404 unless the role is
+    refused the page everywhere (the kiosk, a volunteer's own actions)."""
+    failures = []
+    for endpoint, method, arguments, owner in routes:
+        if endpoint in NOT_SCOPED or endpoint.endswith(".static"):
+            continue
+        url = build_url(app, world, endpoint, arguments, owner)
+        answers = {}
+        for username, client in clients.items():
+            response = client.get(url) if method == "GET" else client.post(url, data={})
+            answers[username] = response.status_code
+        wrong = {u: status for u, status in answers.items() if status not in (403, 404)}
+        if wrong:
+            failures.append(f"{method} {url} ({endpoint}): {wrong}, expected 403/404")
+        elif 404 not in answers.values():
+            failures.append(f"{method} {url} ({endpoint}): no town-B user got 404: {answers}")
+    return failures
+
+
+def test_every_route_naming_a_record_of_town_a_is_a_404_for_town_b(app, world):
+    """Each route with URL arguments, built with town A's records: town B's admin gets 404, and
+    no town-B user of any role gets more than 403/404. POSTs (with a valid token) change
+    nothing."""
+    routes = [(e, m, a, o) for e, m, a, o in all_routes(app) if a]
+    assert len(routes) > 80
+    unknown = {e for e in NOT_SCOPED if e not in app.view_functions}
+    assert not unknown, f"NOT_SCOPED names routes that no longer exist: {unknown}"
+    clients = _b_clients(app, world)
+    before = snapshot()
+    failures = isolation_failures(app, world, clients, routes)
+    changed = changed_tables(before, snapshot())
+    assert not failures, "\n".join(failures)
+    assert not changed, f"town B's requests changed {changed}"
+
+
+def test_every_list_page_hides_town_a_from_town_b(app, world):
+    """The pages without URL arguments show a town-B user nothing of town A's records."""
+    clients = _b_clients(app, world)
+    failures = []
+    for endpoint, method, arguments, owner in all_routes(app):
+        if method != "GET" or arguments or endpoint in NOT_SCOPED:
+            continue
+        url = build_url(app, world, endpoint, arguments, owner)
+        for username, client in clients.items():
+            response = client.get(url)
+            if response.status_code >= 500:
+                failures.append(f"{username} GET {url}: {response.status_code}")
+            if response.mimetype != "text/html":
+                continue
+            text = response.get_data(as_text=True)
+            leaked = [marker for marker in TOWN_A_MARKERS if marker in text]
+            if leaked:
+                failures.append(f"{username} GET {url}: shows {leaked}")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_new_unscoped_route_fails_the_isolation_check(app, world):
+    """The check above is complete: a route added without scoping is caught."""
+    from portal.grids.models import Grid
+
+    @app.route("/_leaky/<int:grid_id>")
+    def leaky(grid_id):
+        return db.session.get(Grid, grid_id).name
+
+    routes = [r for r in all_routes(app) if r[0] == "leaky"]
+    assert routes and "leaky" not in NOT_SCOPED
+    clients = {"b_town_admin": _b_clients(app, world)["b_town_admin"]}
+    failures = isolation_failures(app, world, clients, routes)
+    assert failures == [f"GET /_leaky/{world.grid_a1.id} (leaky): {{'b_town_admin': 200}}, "
+                        "expected 403/404"]
