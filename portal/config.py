@@ -46,11 +46,21 @@ class Defaults:
     #: Look for third-party plugins in the ``portal.plugins`` entry-point group.
     PLUGINS_ENTRY_POINTS = True
 
+    #: Map background tiles, e.g. "https://tiles.example.gov.cn/{z}/{x}/{y}.png". Unset, the grid
+    #: map draws the boundaries on a plain background and needs no internet; set, the tile
+    #: server's origin is added to the Content-Security-Policy's img-src.
+    MAP_TILE_URL = None
+    MAP_TILE_ATTRIBUTION = ""
+    #: Seconds between refreshes of the command centre's wall screen.
+    WALL_REFRESH_SECONDS = 60
+
 
 ENV_OVERRIDES = {
     "PORTAL_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "PORTAL_SECRET_KEY": "SECRET_KEY",
     "PORTAL_ENV": "PORTAL_ENV",
+    "PORTAL_MAP_TILE_URL": "MAP_TILE_URL",
+    "PORTAL_MAP_TILE_ATTRIBUTION": "MAP_TILE_ATTRIBUTION",
 }
 
 

@@ -268,6 +268,9 @@ def load_demo(if_empty: bool = False):
 
     _cases(nodes, users, rng)
     _link_resident_login(users["resident"], first_grid)
+    from portal.maps.demo import load_demo_boundaries
+
+    load_demo_boundaries(county, users["county"])
 
     plugins = host()
     _switch_modules_on(nodes[MODULES_TOWN], plugins)

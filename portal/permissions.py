@@ -77,6 +77,8 @@ CORE_PERMISSIONS = (
     Permission("cases.dispatch", _l("交办、结案事件"), ADMINS),
     Permission("cases.evaluate", _l("代群众评价"), (*ADMINS, "grid_worker")),
     Permission("calendar.manage", _l("维护工作日历"), ("county_admin",)),
+    Permission("dashboard.view", _l("查看指挥中心"),
+               (*ADMINS, "grid_worker", "info_officer", "dept_staff")),
 )
 
 

@@ -37,3 +37,14 @@ def sql_month(column, local: bool = True):
     if db.engine.dialect.name == "postgresql":
         return func.to_char(column + LOCAL_OFFSET if local else column, "YYYY-MM")
     return func.strftime("%Y-%m", column, "+8 hours") if local else func.strftime("%Y-%m", column)
+
+
+def sql_local_date(column):
+    """SQL for the local (UTC+8) calendar day of a UTC timestamp, comparable with a DATE column."""
+    from sqlalchemy import Date, cast, func
+
+    from portal.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        return cast(column + LOCAL_OFFSET, Date)
+    return func.date(column, "+8 hours")

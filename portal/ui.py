@@ -10,6 +10,7 @@ from portal.plugins import MenuLink, host
 
 CORE_MENU = (
     ("home.index", _l("首页"), None),
+    ("dashboard.index", _l("指挥中心"), "dashboard.view"),
     ("cases.index", _l("事件"), "cases.view"),
     ("grids.index", _l("网格"), "grids.view"),
     ("people.index", _l("人口"), "people.view"),

@@ -93,6 +93,17 @@ ROUTES = {
     ("case_rules.rules", "GET"): Rule("settings.manage", scoped=False),
     ("case_rules.rules", "POST"): Rule("settings.manage", scoped=False),  # no form named: shown again
     ("cases.export", "GET"): Rule("cases.view", scoped=False),
+    ("dashboard.index", "GET"): Rule("dashboard.view", scoped=False),
+    ("dashboard.wall", "GET"): Rule("dashboard.view", scoped=False),
+    ("dashboard.unstaffed", "GET"): Rule("dashboard.view", scoped=False),
+    ("dashboard.export", "GET"): Rule("dashboard.view", scoped=False),
+    ("maps.index", "GET"): Rule("grids.view", scoped=False),
+    ("maps.data", "GET"): Rule("grids.view", scoped=False),
+    ("maps.import_boundaries", "GET"): Rule("grids.manage", scoped=False),
+    ("maps.import_boundaries", "POST"): Rule("grids.manage", ok=422, scoped=False),
+    ("maps.draw", "GET"): Rule("grids.manage"),
+    ("maps.draw", "POST"): Rule("grids.manage", ok=422),
+    ("maps.remove", "POST"): Rule("grids.manage", ok=302),
     ("cases.photo", "GET"): Rule("cases.view"),
     # the URL names the action "assign" on a case just received: dispatchers only
     ("cases.act", "GET"): Rule("cases.dispatch"),

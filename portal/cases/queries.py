@@ -34,6 +34,8 @@ def case_query(scope: Grid, *, state=None, light=None, category=None, grid=None,
     query = select(Case).join(Grid, Grid.id == Case.grid_id).where(in_subtree(grid or scope))
     if state == "open":
         query = query.where(Case.state.in_(OPEN_STATES))
+    elif state == "counted":  # what the statistics count: every case but merged duplicates
+        query = query.where(Case.state != "duplicate")
     elif state:
         query = query.where(Case.state == state)
     if light in ("red", "yellow", "green"):

@@ -6,9 +6,9 @@ households twice a year, and a household with a member in a care category ("四�
 monthly whatever its colour.
 """
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from portal.extensions import db
 from portal.grids.models import Grid
@@ -104,3 +104,47 @@ def record_visit(household: Household, user, visited_on: date, found: str, follo
     audit.record("visit.create", visit, scope_code=household.grid.code, user=user,
                  household=household.id)
     return visit
+
+
+def _interval_classes(days: dict[str, int]):
+    """(colour condition, needs care, interval) for every class of household the rule tells apart;
+    the same rule as interval_for(), as SQL conditions."""
+    colours = [("red", Household.colour == "red"), ("yellow", Household.colour == "yellow"),
+               ("green", Household.colour == "green"),
+               (None, or_(Household.colour.is_(None),
+                          Household.colour.not_in(("red", "yellow", "green"))))]
+    for colour, condition in colours:
+        for needs_care in (False, True):
+            yield condition, needs_care, interval_for(colour, needs_care, days)
+
+
+def due_conditions(days: dict[str, int], today: date):
+    """SQL conditions (overdue, due within three days) over households joined to their last visit
+    (column ``last``): the counting twin of due_list(), so a dashboard counts without loading
+    rows. ``last`` is the date of the latest visit or NULL."""
+    last = (select(Visit.household_id, func.max(Visit.visited_on).label("last"))
+            .group_by(Visit.household_id).subquery())
+    care = exists().where(ResidentCare.resident_id == Resident.id,
+                          ResidentCare.category.in_(VISIT_CARE_CATEGORIES),
+                          Resident.household_id == Household.id, Resident.left_at.is_(None))
+    overdue, soon = [], []
+    for colour_condition, needs_care, interval in _interval_classes(days):
+        care_condition = care if needs_care else ~care
+        threshold = today - timedelta(days=interval)  # started before this → overdue
+        latest = threshold + timedelta(days=3)
+
+        def started_between(low, high):
+            """The household's start (last visit, or the day it was registered) in [low, high]."""
+            start_low = datetime.combine(low, datetime.min.time()) if low else None
+            end = datetime.combine(high + timedelta(days=1), datetime.min.time())
+            visited = and_(last.c.last.is_not(None), last.c.last < high + timedelta(days=1))
+            registered = and_(last.c.last.is_(None), Household.created_at < end)
+            if low is not None:
+                visited = and_(visited, last.c.last >= low)
+                registered = and_(registered, Household.created_at >= start_low)
+            return or_(visited, registered)
+
+        overdue.append(and_(colour_condition, care_condition,
+                            started_between(None, threshold - timedelta(days=1))))
+        soon.append(and_(colour_condition, care_condition, started_between(threshold, latest)))
+    return last, or_(*overdue), or_(*soon)

@@ -1,0 +1,205 @@
+"""The figures of a dashboard, for a scope and each of its children at once.
+
+Every figure is one aggregate query grouped by the children's code prefix (children of a node share
+one code length), so a county with 1,100 grids costs the same dozen queries as a village; no rows
+are loaded into Python. A record hanging on the scope node itself (not under a child) lands in the
+group of the scope's own code: it counts in the total, not in any child.
+"""
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, func, select
+
+from portal.cases.models import Case
+from portal.cases.queries import light_condition
+from portal.cases.workflow import OPEN_STATES
+from portal.extensions import db
+from portal.grids.models import COUNTY, GRID, SEGMENT_WIDTH, SPECIAL, TOWN, Grid, GridStaff
+from portal.grids.services import in_subtree
+from portal.people.models import Household, Resident
+from portal.people.visits import due_conditions, visit_days
+from portal.timeutil import months_back, sql_local_date, sql_month, utc_bounds
+
+#: The figures of one node, in the order the tables show them.
+FIELDS = ("base_grids", "unstaffed", "workers", "households", "residents", "visits_overdue",
+          "visits_soon", "received", "open", "red", "resolved", "on_time", "rated", "stars",
+          "satisfied")
+
+
+@dataclass
+class Figures:
+    base_grids: int = 0
+    unstaffed: int = 0
+    workers: int = 0
+    households: int = 0
+    residents: int = 0
+    visits_overdue: int = 0
+    visits_soon: int = 0
+    received: int = 0
+    open: int = 0
+    red: int = 0
+    resolved: int = 0
+    on_time: int = 0
+    rated: int = 0
+    stars: int = 0
+    satisfied: int = 0
+
+    def add(self, other: "Figures"):
+        for name in FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def on_time_rate(self):
+        return self.on_time / self.resolved if self.resolved else None
+
+    @property
+    def satisfaction(self):
+        return self.stars / self.rated if self.rated else None
+
+    @property
+    def satisfied_rate(self):
+        return self.satisfied / self.rated if self.rated else None
+
+
+@dataclass
+class Node:
+    grid: Grid
+    figures: Figures
+
+
+@dataclass
+class TrendMonth:
+    month: str
+    received: int = 0
+    resolved: int = 0
+    on_time: int = 0
+
+    @property
+    def on_time_rate(self):
+        return self.on_time / self.resolved if self.resolved else None
+
+
+@dataclass
+class Dashboard:
+    scope: Grid
+    since: date
+    until: date
+    total: Figures
+    children: list[Node]
+    trend: list[TrendMonth] = field(default_factory=list)
+
+
+class _Grouped:
+    """Collects grouped counts into the figures of each prefix."""
+
+    def __init__(self):
+        self.by_prefix: dict[str, Figures] = {}
+
+    def put(self, prefix, **values):
+        figures = self.by_prefix.setdefault(prefix, Figures())
+        for name, value in values.items():
+            setattr(figures, name, getattr(figures, name) + int(value or 0))
+
+
+def build(scope: Grid, since: date, until: date, today: date, trend_months: int = 12) -> Dashboard:
+    width = len(scope.code) + SEGMENT_WIDTH
+    child = func.substr(Grid.code, 1, width)  # one object: PostgreSQL wants GROUP BY to match
+    grouped = _Grouped()
+    under = in_subtree(scope)
+
+    base = (Grid.level.in_((GRID, SPECIAL)), Grid.retired_at.is_(None))
+    staffed = select(GridStaff.grid_id).where(GridStaff.post == "worker",
+                                              GridStaff.ended_at.is_(None))
+    for prefix, grids, unstaffed in db.session.execute(
+            select(child, func.count(), func.sum(case((Grid.id.not_in(staffed), 1), else_=0)))
+            .where(under, *base).group_by(child)):
+        grouped.put(prefix, base_grids=grids, unstaffed=unstaffed)
+
+    for prefix, workers in db.session.execute(
+            select(child, func.count()).select_from(GridStaff)
+            .join(Grid, Grid.id == GridStaff.grid_id)
+            .where(under, GridStaff.post == "worker", GridStaff.ended_at.is_(None))
+            .group_by(child)):
+        grouped.put(prefix, workers=workers)
+
+    for model, gone, name in ((Household, Household.moved_out_at, "households"),
+                              (Resident, Resident.left_at, "residents")):
+        for prefix, count in db.session.execute(
+                select(child, func.count()).select_from(model).join(Grid, Grid.id == model.grid_id)
+                .where(under, gone.is_(None)).group_by(child)):
+            grouped.put(prefix, **{name: count})
+
+    # Visit rules are a town's setting: a county asks each town under its own rules.
+    parts = ([town for town in scope.children if town.level == TOWN and town.active]
+             if scope.level == COUNTY else [scope])
+    for part in parts:
+        last, overdue, soon = due_conditions(visit_days(part), today)
+        for prefix, late, near in db.session.execute(
+                select(child, func.sum(case((overdue, 1), else_=0)),
+                       func.sum(case((soon, 1), else_=0)))
+                .select_from(Household).join(Grid, Grid.id == Household.grid_id)
+                .outerjoin(last, last.c.household_id == Household.id)
+                .where(in_subtree(part), Household.moved_out_at.is_(None)).group_by(child)):
+            grouped.put(prefix, visits_overdue=late, visits_soon=near)
+
+    counted = (Case.state != "duplicate",)
+    for prefix, open_, red in db.session.execute(
+            select(child, func.count(), func.sum(case((light_condition("red", today), 1), else_=0)))
+            .select_from(Case).join(Grid, Grid.id == Case.grid_id)
+            .where(under, Case.state.in_(OPEN_STATES)).group_by(child)):
+        grouped.put(prefix, open=open_, red=red)
+
+    start, end = utc_bounds(since, until)
+    for prefix, received in db.session.execute(
+            select(child, func.count()).select_from(Case).join(Grid, Grid.id == Case.grid_id)
+            .where(under, *counted, Case.created_at >= start, Case.created_at < end)
+            .group_by(child)):
+        grouped.put(prefix, received=received)
+
+    on_time = case((sql_local_date(Case.resolved_at) <= Case.resolve_due, 1), else_=0)
+    rated = Case.satisfaction.is_not(None)
+    for prefix, resolved, in_time, rated_n, stars, satisfied in db.session.execute(
+            select(child, func.count(), func.sum(on_time), func.sum(case((rated, 1), else_=0)),
+                   func.sum(func.coalesce(Case.satisfaction, 0)),
+                   func.sum(case((Case.satisfaction >= 4, 1), else_=0)))
+            .select_from(Case).join(Grid, Grid.id == Case.grid_id)
+            .where(under, *counted, Case.resolved_at >= start, Case.resolved_at < end)
+            .group_by(child)):
+        grouped.put(prefix, resolved=resolved, on_time=in_time, rated=rated_n, stars=stars,
+                    satisfied=satisfied)
+
+    total = Figures()
+    for figures in grouped.by_prefix.values():
+        total.add(figures)
+    children = [Node(node, grouped.by_prefix.get(node.code, Figures()))
+                for node in scope.children if node.active]
+    return Dashboard(scope, since, until, total, children,
+                     trend(scope, until, trend_months) if trend_months else [])
+
+
+def trend(scope: Grid, until: date, count: int) -> list[TrendMonth]:
+    """Cases received, resolved and resolved on time in each of the ``count`` months up to
+    ``until``'s month (local time)."""
+    keys = months_back(until, count)
+    first = date.fromisoformat(keys[0] + "-01")
+    start, end = utc_bounds(first, until)
+    months = {key: TrendMonth(key) for key in keys}
+    where = (in_subtree(scope), Case.state != "duplicate")
+    received_month = sql_month(Case.created_at)
+    for month, count_ in db.session.execute(
+            select(received_month, func.count()).join(Grid, Grid.id == Case.grid_id)
+            .where(*where, Case.created_at >= start, Case.created_at < end)
+            .group_by(received_month)):
+        if month in months:
+            months[month].received = count_
+    resolved_month = sql_month(Case.resolved_at)
+    on_time = case((sql_local_date(Case.resolved_at) <= Case.resolve_due, 1), else_=0)
+    for month, count_, in_time in db.session.execute(
+            select(resolved_month, func.count(), func.sum(on_time))
+            .join(Grid, Grid.id == Case.grid_id)
+            .where(*where, Case.resolved_at >= start, Case.resolved_at < end)
+            .group_by(resolved_month)):
+        if month in months:
+            months[month].resolved = count_
+            months[month].on_time = int(in_time or 0)
+    return list(months.values())

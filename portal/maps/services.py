@@ -1,0 +1,147 @@
+"""Storing boundaries and drawing a scope's map: the features with the chosen measure."""
+import json
+from datetime import date
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+
+from portal import audit
+from portal.cases.models import Case
+from portal.cases.queries import light_condition
+from portal.cases.workflow import OPEN_STATES
+from portal.extensions import db
+from portal.grids.models import COUNTY, GRID, SPECIAL, TOWN, Grid
+from portal.grids.services import in_subtree
+from portal.maps.geojson import Checked, check_geometry
+from portal.maps.models import GridBoundary
+from portal.people.models import Household
+from portal.people.visits import due_conditions, visit_days
+
+#: What the map can colour the grids by: key → label. Higher is worse for every one of them.
+MEASURES = {
+    "red": _l("红灯事件"),
+    "open": _l("在办事件"),
+    "overdue": _l("走访逾期户数"),
+}
+
+
+def _store(grid: Grid, geometry: dict, bbox, source: str, user) -> GridBoundary:
+    boundary = db.session.scalar(select(GridBoundary).filter_by(grid_id=grid.id))
+    if boundary is None:
+        boundary = GridBoundary(grid_id=grid.id)
+        db.session.add(boundary)
+    boundary.geometry = json.dumps(geometry, separators=(",", ":"))
+    boundary.min_lon, boundary.min_lat, boundary.max_lon, boundary.max_lat = bbox
+    boundary.source = source
+    boundary.updated_by_id = user.id if user else None
+    return boundary
+
+
+def save_imported(features: list[Checked], grids_by_code: dict[str, Grid], user) -> int:
+    """Store checked features (the caller commits; the check has passed for all of them)."""
+    for feature in features:
+        _store(grids_by_code[feature.code], feature.geometry, feature.bbox, "import", user)
+    db.session.flush()
+    audit.record("map.import", None, scope_code=user.scope.code, user=user,
+                 grids=[f.code for f in features])
+    return len(features)
+
+
+def save_drawn(grid: Grid, geometry_json: str, user) -> GridBoundary:
+    """A boundary drawn on the map; raises GeometryError with the reason when it is not valid."""
+    from flask_babel import gettext as _
+
+    from portal.maps.geojson import GeometryError
+
+    try:
+        geometry = json.loads(geometry_json or "")
+    except json.JSONDecodeError:
+        raise GeometryError(_("请先在地图上画出边界。")) from None
+    if isinstance(geometry, dict) and geometry.get("type") == "Feature":
+        geometry = geometry.get("geometry")
+    clean, bbox = check_geometry(geometry)
+    boundary = _store(grid, clean, bbox, "drawn", user)
+    db.session.flush()
+    audit.record("map.draw", grid, scope_code=grid.code, user=user)
+    return boundary
+
+
+def remove(grid: Grid, user) -> bool:
+    boundary = db.session.scalar(select(GridBoundary).filter_by(grid_id=grid.id))
+    if boundary is None:
+        return False
+    db.session.delete(boundary)
+    audit.record("map.remove", grid, scope_code=grid.code, user=user)
+    return True
+
+
+def leaf_measure(scope: Grid, measure: str, today: date) -> dict[int, int]:
+    """The measure for every base grid under ``scope``: grid id → value (absent means 0)."""
+    if measure in ("red", "open"):
+        condition = light_condition("red", today) if measure == "red" else Case.state.in_(OPEN_STATES)
+        return dict(db.session.execute(
+            select(Case.grid_id, func.count()).join(Grid, Grid.id == Case.grid_id)
+            .where(in_subtree(scope), condition).group_by(Case.grid_id)).all())
+    if measure == "overdue":
+        parts = ([t for t in scope.children if t.level == TOWN and t.active]
+                 if scope.level == COUNTY else [scope])
+        values = {}
+        for part in parts:
+            last, overdue, _soon = due_conditions(visit_days(part), today)
+            values.update(db.session.execute(
+                select(Household.grid_id, func.sum(case((overdue, 1), else_=0)))
+                .join(Grid, Grid.id == Household.grid_id)
+                .outerjoin(last, last.c.household_id == Household.id)
+                .where(in_subtree(part), Household.moved_out_at.is_(None))
+                .group_by(Household.grid_id)).all())
+        return {k: int(v or 0) for k, v in values.items()}
+    raise ValueError(measure)
+
+
+def feature_collection(scope: Grid, measure: str, today: date) -> dict:
+    """The scope's grids that have a boundary, as GeoJSON: base grids carry the measure and a
+    link to their page; towns and villages are outlines (``kind`` "area")."""
+    values = leaf_measure(scope, measure, today)
+    rows = db.session.execute(
+        select(Grid.id, Grid.code, Grid.name, Grid.level, GridBoundary.geometry)
+        .join(GridBoundary, GridBoundary.grid_id == Grid.id)
+        .where(in_subtree(scope), Grid.retired_at.is_(None)).order_by(Grid.code)).all()
+    features = []
+    for grid_id, code, name, level, geometry in rows:
+        leaf = level in (GRID, SPECIAL)
+        features.append({
+            "type": "Feature",
+            "geometry": json.loads(geometry),
+            "properties": {
+                "id": grid_id, "code": code, "name": name, "level": level,
+                "kind": "grid" if leaf else "area",
+                "value": values.get(grid_id, 0) if leaf else None,
+                "url": url_for("grids.show", grid_id=grid_id),
+                "dashboard": url_for("dashboard.index", grid=grid_id),
+            },
+        })
+    return {"type": "FeatureCollection", "features": features,
+            "measure": {"key": measure, "label": str(MEASURES[measure])}}
+
+
+def missing_boundaries(scope: Grid) -> int:
+    """Base grids under ``scope`` without a boundary yet."""
+    return db.session.scalar(
+        select(func.count()).select_from(Grid)
+        .outerjoin(GridBoundary, GridBoundary.grid_id == Grid.id)
+        .where(in_subtree(scope), Grid.retired_at.is_(None), Grid.level.in_((GRID, SPECIAL)),
+               GridBoundary.id.is_(None)))
+
+
+def leaf_table(scope: Grid, measure: str, today: date) -> list[tuple[Grid, int, bool]]:
+    """Every base grid under ``scope`` with the measure and whether it has a boundary, worst
+    first: the map's numbers as a table (for screen readers, and for grids not drawn yet)."""
+    values = leaf_measure(scope, measure, today)
+    rows = db.session.execute(
+        select(Grid, GridBoundary.id.is_not(None))
+        .outerjoin(GridBoundary, GridBoundary.grid_id == Grid.id)
+        .where(in_subtree(scope), Grid.retired_at.is_(None), Grid.level.in_((GRID, SPECIAL)))
+        .order_by(Grid.code)).all()
+    table = [(grid, values.get(grid.id, 0), bool(drawn)) for grid, drawn in rows]
+    return sorted(table, key=lambda row: -row[1])

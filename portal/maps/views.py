@@ -1,0 +1,114 @@
+"""The grid map, its data, and the admin's ways of giving grids a boundary: importing a GeoJSON
+file or drawing on the map."""
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.cases import deadlines
+from portal.dashboard.views import chosen_scope
+from portal.extensions import db
+from portal.grids.models import Grid
+from portal.grids.services import get_scoped_grid, in_subtree
+from portal.maps import services
+from portal.maps.geojson import FeatureError, GeometryError, check_file
+from portal.maps.models import GridBoundary
+from portal.permissions import can, requires
+from portal.rendering import render
+
+bp = Blueprint("maps", __name__, url_prefix="/map")
+
+
+def _measure() -> str:
+    value = request.args.get("measure")
+    return value if value in services.MEASURES else "red"
+
+
+def _map_config() -> dict:
+    return {"tiles": current_app.config.get("MAP_TILE_URL") or None,
+            "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or ""}
+
+
+@bp.route("/")
+@requires("grids.view")
+def index():
+    scope = chosen_scope()
+    measure = _measure()
+    data_url = url_for("maps.data", grid=scope.id, measure=measure)
+    return render("maps/index.html", scope=scope, measure=measure, measures=services.MEASURES,
+                  data_url=data_url, config=_map_config(),
+                  missing=services.missing_boundaries(scope),
+                  table=services.leaf_table(scope, measure, deadlines.today()),
+                  breadcrumb=[a for a in scope.ancestors()
+                              if a.code.startswith(current_user.scope.code)])
+
+
+@bp.route("/data.geojson")
+@requires("grids.view")
+def data():
+    collection = services.feature_collection(chosen_scope(), _measure(), deadlines.today())
+    response = jsonify(collection)
+    response.mimetype = "application/geo+json"
+    return response
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires("grids.manage")
+def import_boundaries():
+    """Boundaries from a GeoJSON file whose features name their grid by ``code``. Either every
+    feature is good and all are stored, or nothing is and each bad feature is listed."""
+    errors: list[FeatureError] = []
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            errors = [FeatureError(0, None, _("请选择一个 GeoJSON 文件。"))]
+        else:
+            grids = {g.code: g for g in db.session.scalars(
+                select(Grid).where(in_subtree(current_user.scope), Grid.retired_at.is_(None)))}
+            checked = check_file(upload.read(), set(grids))
+            errors = checked.errors
+            if not errors:
+                count = services.save_imported(checked.features, grids, current_user)
+                db.session.commit()
+                flash(_("已导入 %(n)d 个网格的边界。", n=count), "success")
+                return redirect(url_for("maps.index"))
+    status = 422 if errors else 200
+    return render("maps/import.html", errors=errors), status
+
+
+@bp.route("/grids/<int:grid_id>/boundary", methods=["GET", "POST"])
+@requires("grids.manage")
+def draw(grid_id):
+    grid = get_scoped_grid(current_user, grid_id)
+    error = None
+    if request.method == "POST":
+        try:
+            services.save_drawn(grid, request.form.get("geometry", ""), current_user)
+            db.session.commit()
+            flash(_("“%(name)s”的边界已保存。", name=grid.name), "success")
+            return redirect(url_for("maps.draw", grid_id=grid.id))
+        except GeometryError as problem:
+            db.session.rollback()
+            error = str(problem)
+    boundary = db.session.scalar(select(GridBoundary).filter_by(grid_id=grid.id))
+    context_grid = grid.parent if grid.parent and grid.parent.code.startswith(
+        current_user.scope.code) else grid
+    return render("maps/draw.html", grid=grid, boundary=boundary, error=error,
+                  config=_map_config(), scope=grid,
+                  neighbours_url=url_for("maps.data", grid=context_grid.id, measure="open"),
+                  submitted=request.form.get("geometry", "") if error else None), (422 if error else 200)
+
+
+@bp.route("/grids/<int:grid_id>/boundary/remove", methods=["POST"])
+@requires("grids.manage")
+def remove(grid_id):
+    grid = get_scoped_grid(current_user, grid_id)
+    if services.remove(grid, current_user):
+        db.session.commit()
+        flash(_("“%(name)s”的边界已删除。", name=grid.name), "success")
+    return redirect(url_for("maps.draw", grid_id=grid.id))
+
+
+@bp.app_context_processor
+def map_helpers():
+    return {"can_draw": lambda grid: can(current_user, "grids.manage", grid)}
