@@ -139,11 +139,40 @@ def plugins_disable(name, town_code):
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no grids yet.")
+@click.option("--scale", type=click.Choice(["small", "county"]), default="small",
+              show_default=True,
+              help="small: the demo county; county: the demo plus county-scale towns "
+                   "(~600,000 residents, 1,100 grids, three years of cases), written in bulk.")
+@click.option("--scale-factor", type=float, default=1.0, show_default=True,
+              help="With --scale county: the share of the county's rows to make (0.01 = 1 %).")
+@click.option("--force", is_flag=True,
+              help="With --scale county: add the county-scale towns to a database with data.")
 @with_appcontext
-def demo_command(if_empty):
+def demo_command(if_empty, scale, scale_factor, force):
     """Load the demo county (idempotent) and print its logins."""
     from portal.demo import DEMO_PASSWORD, load_demo
 
+    if scale == "county":
+        from portal.demo_scale import ScaleError, load_scaled
+
+        try:
+            generator = load_scaled(scale_factor, if_empty=if_empty, force=force)
+        except ScaleError as error:
+            raise click.ClickException(str(error)) from None
+        if generator is None:
+            click.echo("database already has data; demo not loaded")
+            return
+        click.echo(f"done in {generator.seconds:.1f} s; rows written:")
+        for table, count in generator.counts.items():
+            click.echo(f"  {table:28} {count:>10,}")
+        towns = generator.towns
+        click.echo(f"logins (password for all: {DEMO_PASSWORD}): the normal demo's (county, "
+                   f"wenxing, zhangshu, gridworker, kiosk …), and town admins "
+                   f"town{towns[0]['seq']:03d}–town{towns[-1]['seq']:03d}, village admins "
+                   f"va<village code>, grid workers gw<grid code> (e.g. "
+                   f"gw{generator.base_grids[0]['code']}), kiosk operators "
+                   + ", ".join(f"kiosk{t['seq']:03d}" for t in towns if t["points"]))
+        return
     logins = load_demo(if_empty=if_empty)
     if logins is None:
         click.echo("database already has data; demo not loaded")

@@ -102,7 +102,7 @@ def dashboard_cards(scope, user):
     from . import services, stats
 
     figures = stats.figures(scope, months=1)
-    overdue = services.pairings_due(scope, only_overdue=True)
+    overdue = services.count_overdue_pairings(scope)  # a count, not every pairing loaded
     body = Markup(render_template("volunteers/_card.html", figures=figures, overdue=overdue))
     return [Card(310, str(_l("志愿服务")), body, url_for("volunteers.index"))]
 

@@ -349,6 +349,30 @@ def pairings_due(scope: Grid, only_overdue=False) -> list[PairingDue]:
     return sorted(result, key=lambda d: d.due_on)
 
 
+def count_overdue_pairings(scope: Grid, on: date | None = None) -> int:
+    """How many active pairings under ``scope`` are overdue for a visit: one SQL count (the
+    home-page card), the same rule as ``pairings_due(..., only_overdue=True)``."""
+    from portal.grids.services import in_subtree
+    from portal.people.models import Household
+
+    on = on or date.today()
+    last = (select(VolunteersPairVisit.pairing_id, func.max(VolunteersPairVisit.visited_on)
+                   .label("last")).group_by(VolunteersPairVisit.pairing_id).subquery())
+    since = func.coalesce(last.c.last, VolunteersPairing.started_on)
+    if db.engine.dialect.name == "postgresql":
+        due = since + VolunteersPairing.visit_days  # date + integer is a date
+        overdue = due < on
+    else:  # SQLite: dates are ISO text, counted in days by julianday()
+        overdue = func.julianday(since) + VolunteersPairing.visit_days < func.julianday(
+            on.isoformat())
+    return db.session.scalar(
+        select(func.count()).select_from(VolunteersPairing)
+        .join(Household, Household.id == VolunteersPairing.household_id)
+        .join(Grid, Grid.id == Household.grid_id)
+        .outerjoin(last, last.c.pairing_id == VolunteersPairing.id)
+        .where(in_subtree(scope), VolunteersPairing.ended_on.is_(None), overdue))
+
+
 def record_pair_visit(pairing, visited_on: date, found: str, actor=None):
     if visited_on > date.today():
         raise VolunteerError(_("走访日期不能晚于今天。"), field="visited_on")
