@@ -13,7 +13,7 @@ __all__ = ["create_app", "hookimpl"]
 
 def create_app(config: dict | None = None) -> Flask:
     """Build a portal app. ``config`` overrides everything else (tests use it)."""
-    from portal import database, models, security, ui  # noqa: F401  (listeners, metadata)
+    from portal import database, models, request_guard, security, ui  # noqa: F401
     from portal.config import load_config
     from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
     from portal.plugins import PluginHost
@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     login_manager.init_app(app)
     security.init_app(app)
+    request_guard.init_app(app)
     ui.init_app(app)
 
     plugins = PluginHost(app)

@@ -12,6 +12,7 @@ from portal.forms import choices, refuse
 from portal.grids.models import TOWN, Grid, GridStaff
 from portal.permissions import requires
 from portal.rendering import render
+from portal.request_guard import parse_id
 from portal.scoping import scoped_near
 
 from . import scoring, services
@@ -66,7 +67,7 @@ def classes():
             by_id = {k.id: k for k in rows}
             for grid in grids:
                 value = request.form.get(f"grid-{grid.id}", "")
-                klass = by_id.get(int(value)) if value.isdigit() else None
+                klass = by_id.get(parse_id(value))  # "²".isdigit(), but int("²") fails
                 current = db.session.scalar(select(BestGridPlacement.class_id)
                                             .filter_by(grid_id=grid.id))
                 if (klass.id if klass else None) != current:

@@ -17,6 +17,7 @@ from portal.people.models import Household, Resident
 from portal.people.search import search_residents
 from portal.permissions import can, requires
 from portal.rendering import render
+from portal.request_guard import parse_id
 from portal.scoping import scoped
 
 from . import services
@@ -165,7 +166,7 @@ def help_new(group_id):
     residents = services.member_residents(group_)
     form = HelpForm(happened_on=date.today())
     form.asked_by.choices = choices([(0, _("(不指定)"))] + [(r.id, r.name) for r in residents])
-    chosen = {int(v) for v in request.form.getlist("helpers") if v.isdigit()}
+    chosen = {i for i in map(parse_id, request.form.getlist("helpers")) if i is not None}
     if form.validate_on_submit():
         by_id = {r.id: r for r in residents}
         try:

@@ -18,6 +18,7 @@ from portal.people.models import Household, Resident
 from portal.people.scoping import scoped_grid_arg
 from portal.permissions import can, requires
 from portal.rendering import render
+from portal.request_guard import parse_id
 from portal.scoping import in_user_scope, scoped
 from portal.ui import page_number
 from portal.uploads import UploadError, photo_path, save_photo
@@ -304,16 +305,16 @@ def _award_targets(grid: Grid | None, q: str, mode: str):
 def _resolve_targets(values: list[str]) -> list[PointsAccount]:
     accounts = []
     for value in values:
-        kind, number = value[:1], value[1:]
-        if not number.isdigit():
+        kind, number = value[:1], parse_id(value[1:])
+        if number is None:
             abort(400)
         if kind == "h":
-            household = db.session.get(Household, int(number))
+            household = db.session.get(Household, number)
             if household is None or not in_user_scope(household.grid.code):
                 abort(404)
             accounts.append(ledger.account_for(None, household))
         elif kind == "r":
-            resident = db.session.get(Resident, int(number))
+            resident = db.session.get(Resident, number)
             if resident is None or not in_user_scope(resident.grid.code):
                 abort(404)
             accounts.append(ledger.account_for(resident))

@@ -9,6 +9,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import force_locale
+from werkzeug.exceptions import HTTPException
 
 from portal.cases import deadlines
 from portal.cases.forms import CATEGORY_LABELS, LEVEL_LABELS
@@ -59,6 +60,16 @@ def answer(fmt: str, root: str, item: str, rows, status=200):
     if fmt == "xml":
         return Response(_xml(root, item, rows), status=status, mimetype="text/xml")
     return jsonify(rows), status
+
+
+def http_error(error: HTTPException):
+    """Refusals before the view (a NUL character, a request too large) answer in GeoReport too
+    (registered per code: the app's own pages for these codes would win over a class)."""
+    return api_error(ApiError(error.code, error.description or error.name))
+
+
+for _code in (400, 403, 404, 405, 413, 429):
+    bp.register_error_handler(_code, http_error)
 
 
 @bp.errorhandler(ApiError)

@@ -39,7 +39,9 @@ def scoped_grid_arg(value) -> Grid | None:
         return None
     from portal.grids.services import get_scoped_grid
 
-    try:
-        return get_scoped_grid(current_user, int(value))
-    except ValueError:
+    from portal.request_guard import parse_id
+
+    grid_id = parse_id(value)
+    if grid_id is None:
         abort(404)
+    return get_scoped_grid(current_user, grid_id)
