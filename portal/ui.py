@@ -61,9 +61,10 @@ def template_slot(name, **context):
 
 
 def page_number() -> int:
-    """The ``page`` query argument, 1 when missing or not a positive number."""
+    """The ``page`` query argument, 1 when missing or not a positive number; at most 100,000
+    (a bigger one made an OFFSET no database takes: a 500)."""
     try:
-        return max(1, int(request.args.get("page", 1)))
+        return min(100_000, max(1, int(request.args.get("page", 1))))
     except ValueError:
         return 1
 

@@ -341,3 +341,19 @@ def test_ids_in_form_fields_that_are_not_ascii_numbers(app, client, points, aid,
     post(client, f"/mutual-aid/groups/{aid.group.id}/helps/new",
          {"kind": "mediation", "helpers": ["²", "9" * 30], "description": "x"},
          accepted=(302,), refused=(400,))
+
+
+def test_numbers_too_big_for_the_database_in_query_arguments(app, client, points, aid):
+    """A page number or an id in a query argument or form field beyond what a column holds
+    failed in the database (500); now it is the first page, or no such record."""
+    tree = points.tree
+    huge = "9" * 30
+    client.login("town_admin")
+    for url in (f"/cases/?page={huge}", f"/people/?page={huge}", f"/admin/audit?page={huge}",
+                f"/points/accounts?page={huge}", f"/points/cards?account={huge}",
+                f"/points/reports?shop={huge}", f"/mutual-aid/?node={huge}",
+                f"/people/households?grid={huge}"):
+        response = client.get(url)
+        assert response.status_code in (200, 404), (url, response.status_code)
+    post(client, f"/cases/rules/?town={tree.town_a.code}", {"form": "delete", "id": huge},
+         accepted=(200, 302), refused=(404,))

@@ -19,6 +19,7 @@ from portal.people.models import Resident
 from portal.people.search import search_residents
 from portal.permissions import can, requires
 from portal.rendering import render
+from portal.request_guard import parse_id
 from portal.scoping import in_or_above_user_scope, scoped, scoped_near
 
 from . import export, services
@@ -179,7 +180,7 @@ def items(association_id):
     status = 200
     if request.method == "POST":
         running(association)
-        toggle = request.form.get("toggle", type=int)
+        toggle = request.form.get("toggle", type=parse_id)
         if toggle:
             item = db.session.get(AssociationsItem, toggle)
             if item is None or item.association_id != association.id:
@@ -261,7 +262,7 @@ def member(member_id):
         if not (own_member(member_) or run):
             abort(403)
         if form.validate_on_submit():
-            score_ = db.session.get(AssociationsScore, request.form.get("score", type=int) or 0)
+            score_ = db.session.get(AssociationsScore, request.form.get("score", type=parse_id) or 0)
             if score_ is None or score_.member_id != member_.id:
                 abort(404)
             try:

@@ -41,7 +41,7 @@ def base_grids():
 @requires("mutual_aid.view")
 def index():
     node = current_user.scope
-    node_id = request.args.get("node", type=int)
+    node_id = request.args.get("node", type=parse_id)
     if node_id:
         node = scoped(Grid, node_id, lambda g: g.code)
     since = date(date.today().year, 1, 1)

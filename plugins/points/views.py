@@ -237,7 +237,7 @@ def reverse_redemption(redemption_id):
 @requires("points.cards")
 def cards():
     """Printable points cards with the QR code the kiosk scans: one account, or a grid's."""
-    account_id = request.args.get("account", type=int)
+    account_id = request.args.get("account", type=parse_id)
     grid = scoped_grid_arg(request.values.get("grid"))
     if request.method == "POST":
         if grid is None:
@@ -554,7 +554,7 @@ def goods_photo(goods_id):
 
 
 def _report_args():
-    shop_id = request.args.get("shop", type=int)
+    shop_id = request.args.get("shop", type=parse_id)
     shop = scoped_shop(shop_id) if shop_id else None
     return shop, date.today()
 

@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.forms import choices
 from portal.permissions import requires
 from portal.rendering import render
+from portal.request_guard import parse_id
 from portal.settings import get_setting, set_setting
 
 bp = Blueprint("case_rules", __name__, url_prefix="/cases/rules")
@@ -97,7 +98,7 @@ def rules():
         flash(_("已添加常用回复。"), "success")
         return redirect(url_for("case_rules.rules", town=town.code))
     if request.form.get("form") == "delete":
-        row = db.session.get(ResponseTemplate, request.form.get("id", type=int) or 0)
+        row = db.session.get(ResponseTemplate, request.form.get("id", type=parse_id) or 0)
         if row is None or row.town_id != town.id:
             abort(404)
         db.session.delete(row)  # a reply template has no history worth keeping
