@@ -363,14 +363,19 @@ def test_throttle_is_kept_in_the_database_and_old_failures_are_pruned(app, clien
     assert throttle.failure_count(throttle.account_key(tree.users["town_admin"])) == 1
 
 
-def test_a_locked_login_costs_a_hash_check_like_any_other(app, client, tree):
-    """An unknown user is refused as slowly as a known one (no username probing): the login
-    view checks a dummy hash; here we only check the answers are the same."""
+def test_an_unknown_login_is_answered_like_a_wrong_password(app, client, tree):
+    """No username probing: an unknown login gets the same page as a wrong password (the view
+    checks a dummy hash for it, so the time is alike too)."""
+    import re
+
+    def page(response):  # the CSRF tokens carry a timestamp
+        text = response.get_data(as_text=True).replace("nobody-at-all", "town_admin")
+        return re.sub(r"[\w-]{20,}\.[\w-]{6}\.[\w-]{20,}", "TOKEN", text)
+
     unknown = _login(client, "nobody-at-all", "bad", environ_base={"REMOTE_ADDR": "10.5.5.1"})
     known = _login(client, "town_admin", "bad", environ_base={"REMOTE_ADDR": "10.5.5.2"})
     assert unknown.status_code == known.status_code == 401
-    assert (unknown.get_data(as_text=True).replace("nobody-at-all", "town_admin")
-            == known.get_data(as_text=True))
+    assert page(unknown) == page(known)
 
 
 # ------------------------------------------------------------------------------- passwords
