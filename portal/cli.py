@@ -281,7 +281,9 @@ def open311_key_create(town_code, label):
 
 
 def register(app):
+    from portal.backup import COMMANDS as backup_commands  # `portal backup`, `portal restore`
+
     app.cli.commands.pop("alembic", None)  # replaced by our `db` group below
     for command in (_db_group(), users_group, plugins_group, demo_command, import_group,
-                    cases_group, calendar_group, open311_group):
+                    cases_group, calendar_group, open311_group, *backup_commands):
         app.cli.add_command(command)
