@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.grids.models import COUNTY, GRID, SEGMENT_WIDTH, SPECIAL, TOWN, Grid, GridStaff
 from portal.grids.services import in_subtree
 from portal.people.models import Household, Resident
-from portal.people.visits import due_conditions, visit_days
+from portal.people.visits import due_conditions, household_facts, visit_days
 from portal.timeutil import months_back, sql_local_date, sql_month, utc_bounds
 
 #: The figures of one node, in the order the tables show them.
@@ -133,40 +133,37 @@ def build(scope: Grid, since: date, until: date, today: date, trend_months: int 
     parts = ([town for town in scope.children if town.level == TOWN and town.active]
              if scope.level == COUNTY else [scope])
     for part in parts:
-        last, overdue, soon = due_conditions(visit_days(part), today)
+        facts = household_facts(part, child.label("prefix"))
+        overdue, soon = due_conditions(facts, visit_days(part), today)
         for prefix, late, near in db.session.execute(
-                select(child, func.sum(case((overdue, 1), else_=0)),
-                       func.sum(case((soon, 1), else_=0)))
-                .select_from(Household).join(Grid, Grid.id == Household.grid_id)
-                .outerjoin(last, last.c.household_id == Household.id)
-                .where(in_subtree(part), Household.moved_out_at.is_(None)).group_by(child)):
+                select(facts.c.prefix, func.sum(case((overdue, 1), else_=0)),
+                       func.sum(case((soon, 1), else_=0))).group_by(facts.c.prefix)):
             grouped.put(prefix, visits_overdue=late, visits_soon=near)
 
-    counted = (Case.state != "duplicate",)
-    for prefix, open_, red in db.session.execute(
-            select(child, func.count(), func.sum(case((light_condition("red", today), 1), else_=0)))
-            .select_from(Case).join(Grid, Grid.id == Case.grid_id)
-            .where(under, Case.state.in_(OPEN_STATES)).group_by(child)):
-        grouped.put(prefix, open=open_, red=red)
+    # Cases are counted per grid id and summed per child here: ≤ one row per grid.
+    prefix_of = dict(db.session.execute(select(Grid.id, child).where(under)).all())
 
+    gid = Case.grid_id + 0  # see cases_in(): grouping by the bare column would pick that index
+
+    def per_grid(query, *names):
+        for grid_id, *values in db.session.execute(query.group_by(gid)):
+            grouped.put(prefix_of[grid_id], **dict(zip(names, values)))
+
+    in_scope = cases_in(scope)
+    counted = Case.state != "duplicate"
+    per_grid(select(gid, func.count(),
+                    func.sum(case((light_condition("red", today), 1), else_=0)))
+             .where(in_scope, Case.state.in_(OPEN_STATES)), "open", "red")
     start, end = utc_bounds(since, until)
-    for prefix, received in db.session.execute(
-            select(child, func.count()).select_from(Case).join(Grid, Grid.id == Case.grid_id)
-            .where(under, *counted, Case.created_at >= start, Case.created_at < end)
-            .group_by(child)):
-        grouped.put(prefix, received=received)
-
+    per_grid(select(gid, func.count())
+             .where(in_scope, counted, Case.created_at >= start, Case.created_at < end), "received")
     on_time = case((sql_local_date(Case.resolved_at) <= Case.resolve_due, 1), else_=0)
-    rated = Case.satisfaction.is_not(None)
-    for prefix, resolved, in_time, rated_n, stars, satisfied in db.session.execute(
-            select(child, func.count(), func.sum(on_time), func.sum(case((rated, 1), else_=0)),
-                   func.sum(func.coalesce(Case.satisfaction, 0)),
-                   func.sum(case((Case.satisfaction >= 4, 1), else_=0)))
-            .select_from(Case).join(Grid, Grid.id == Case.grid_id)
-            .where(under, *counted, Case.resolved_at >= start, Case.resolved_at < end)
-            .group_by(child)):
-        grouped.put(prefix, resolved=resolved, on_time=in_time, rated=rated_n, stars=stars,
-                    satisfied=satisfied)
+    per_grid(select(gid, func.count(), func.sum(on_time),
+                    func.sum(case((Case.satisfaction.is_not(None), 1), else_=0)),
+                    func.sum(func.coalesce(Case.satisfaction, 0)),
+                    func.sum(case((Case.satisfaction >= 4, 1), else_=0)))
+             .where(in_scope, counted, Case.resolved_at >= start, Case.resolved_at < end),
+             "resolved", "on_time", "rated", "stars", "satisfied")
 
     total = Figures()
     for figures in grouped.by_prefix.values():
@@ -177,6 +174,14 @@ def build(scope: Grid, since: date, until: date, today: date, trend_months: int 
                      trend(scope, until, trend_months) if trend_months else [])
 
 
+def cases_in(scope: Grid):
+    """SQL condition: the case lies under ``scope``. Written as ``grid_id + 0 IN (grids under
+    scope)`` on purpose: the ``+ 0`` keeps SQLite from walking the cases grid by grid through
+    (grid_id, created_at), which at county scale reads every case, and lets it start from the
+    selective index (state, created_at or resolved_at) instead."""
+    return (Case.grid_id + 0).in_(select(Grid.id).where(in_subtree(scope)))
+
+
 def trend(scope: Grid, until: date, count: int) -> list[TrendMonth]:
     """Cases received, resolved and resolved on time in each of the ``count`` months up to
     ``until``'s month (local time)."""
@@ -184,10 +189,10 @@ def trend(scope: Grid, until: date, count: int) -> list[TrendMonth]:
     first = date.fromisoformat(keys[0] + "-01")
     start, end = utc_bounds(first, until)
     months = {key: TrendMonth(key) for key in keys}
-    where = (in_subtree(scope), Case.state != "duplicate")
+    where = (cases_in(scope), Case.state != "duplicate")
     received_month = sql_month(Case.created_at)
     for month, count_ in db.session.execute(
-            select(received_month, func.count()).join(Grid, Grid.id == Case.grid_id)
+            select(received_month, func.count())
             .where(*where, Case.created_at >= start, Case.created_at < end)
             .group_by(received_month)):
         if month in months:
@@ -196,7 +201,6 @@ def trend(scope: Grid, until: date, count: int) -> list[TrendMonth]:
     on_time = case((sql_local_date(Case.resolved_at) <= Case.resolve_due, 1), else_=0)
     for month, count_, in_time in db.session.execute(
             select(resolved_month, func.count(), func.sum(on_time))
-            .join(Grid, Grid.id == Case.grid_id)
             .where(*where, Case.resolved_at >= start, Case.resolved_at < end)
             .group_by(resolved_month)):
         if month in months:

@@ -15,8 +15,8 @@ from portal.grids.models import COUNTY, GRID, SPECIAL, TOWN, Grid
 from portal.grids.services import in_subtree
 from portal.maps.geojson import Checked, check_geometry
 from portal.maps.models import GridBoundary
-from portal.people.models import Household
-from portal.people.visits import due_conditions, visit_days
+from portal.dashboard.figures import cases_in
+from portal.people.visits import due_conditions, household_facts, visit_days
 
 #: What the map can colour the grids by: key → label. Higher is worse for every one of them.
 MEASURES = {
@@ -80,21 +80,20 @@ def leaf_measure(scope: Grid, measure: str, today: date) -> dict[int, int]:
     """The measure for every base grid under ``scope``: grid id → value (absent means 0)."""
     if measure in ("red", "open"):
         condition = light_condition("red", today) if measure == "red" else Case.state.in_(OPEN_STATES)
+        grid_id = Case.grid_id + 0  # see cases_in()
         return dict(db.session.execute(
-            select(Case.grid_id, func.count()).join(Grid, Grid.id == Case.grid_id)
-            .where(in_subtree(scope), condition).group_by(Case.grid_id)).all())
+            select(grid_id, func.count()).where(cases_in(scope), condition)
+            .group_by(grid_id)).all())
     if measure == "overdue":
         parts = ([t for t in scope.children if t.level == TOWN and t.active]
                  if scope.level == COUNTY else [scope])
         values = {}
         for part in parts:
-            last, overdue, _soon = due_conditions(visit_days(part), today)
+            facts = household_facts(part)
+            overdue, _soon = due_conditions(facts, visit_days(part), today)
             values.update(db.session.execute(
-                select(Household.grid_id, func.sum(case((overdue, 1), else_=0)))
-                .join(Grid, Grid.id == Household.grid_id)
-                .outerjoin(last, last.c.household_id == Household.id)
-                .where(in_subtree(part), Household.moved_out_at.is_(None))
-                .group_by(Household.grid_id)).all())
+                select(facts.c.grid_id, func.sum(case((overdue, 1), else_=0)))
+                .group_by(facts.c.grid_id)).all())
         return {k: int(v or 0) for k, v in values.items()}
     raise ValueError(measure)
 

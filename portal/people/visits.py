@@ -106,45 +106,60 @@ def record_visit(household: Household, user, visited_on: date, found: str, follo
     return visit
 
 
-def _interval_classes(days: dict[str, int]):
+def household_facts(scope: Grid, *extra_columns):
+    """A CTE with one row per current household under ``scope``: ``grid_id``, ``colour``,
+    ``care`` (a member in a "四必访" category), ``last`` (latest visit or NULL), ``created_at``,
+    plus ``extra_columns``. Materialised, so that the conditions of due_conditions() read the
+    columns instead of re-running the visit and care subqueries once per condition."""
+    # Residents first: from the household's few members to their care entries (SQLite follows
+    # the FROM order here, and the other way round reads every care entry of the county).
+    care = (exists(select(Resident.id).select_from(Resident)
+                   .join(ResidentCare, ResidentCare.resident_id == Resident.id)
+                   .where(Resident.household_id == Household.id, Resident.left_at.is_(None),
+                          ResidentCare.category.in_(VISIT_CARE_CATEGORIES)))
+            .correlate(Household))
+    last = (select(func.max(Visit.visited_on)).where(Visit.household_id == Household.id)
+            .correlate(Household).scalar_subquery())
+    return (select(Household.grid_id, Household.colour, Household.created_at,
+                   care.label("care"), last.label("last"), *extra_columns)
+            .join(Grid, Grid.id == Household.grid_id)
+            .where(in_subtree(scope), Household.moved_out_at.is_(None))
+            .cte("household_facts").prefix_with("MATERIALIZED"))
+
+
+def _interval_classes(days: dict[str, int], colour):
     """(colour condition, needs care, interval) for every class of household the rule tells apart;
     the same rule as interval_for(), as SQL conditions."""
-    colours = [("red", Household.colour == "red"), ("yellow", Household.colour == "yellow"),
-               ("green", Household.colour == "green"),
-               (None, or_(Household.colour.is_(None),
-                          Household.colour.not_in(("red", "yellow", "green"))))]
-    for colour, condition in colours:
+    colours = [("red", colour == "red"), ("yellow", colour == "yellow"),
+               ("green", colour == "green"),
+               (None, or_(colour.is_(None), colour.not_in(("red", "yellow", "green"))))]
+    for name, condition in colours:
         for needs_care in (False, True):
-            yield condition, needs_care, interval_for(colour, needs_care, days)
+            yield condition, needs_care, interval_for(name, needs_care, days)
 
 
-def due_conditions(days: dict[str, int], today: date):
-    """SQL conditions (overdue, due within three days) over households joined to their last visit
-    (column ``last``): the counting twin of due_list(), so a dashboard counts without loading
-    rows. ``last`` is the date of the latest visit or NULL."""
-    last = (select(Visit.household_id, func.max(Visit.visited_on).label("last"))
-            .group_by(Visit.household_id).subquery())
-    care = exists().where(ResidentCare.resident_id == Resident.id,
-                          ResidentCare.category.in_(VISIT_CARE_CATEGORIES),
-                          Resident.household_id == Household.id, Resident.left_at.is_(None))
+def due_conditions(facts, days: dict[str, int], today: date):
+    """SQL conditions (overdue, due within three days) over the rows of household_facts(): the
+    counting twin of due_list(), so a dashboard counts without loading rows."""
     overdue, soon = [], []
-    for colour_condition, needs_care, interval in _interval_classes(days):
+    care = facts.c.care
+    for colour_condition, needs_care, interval in _interval_classes(days, facts.c.colour):
         care_condition = care if needs_care else ~care
         threshold = today - timedelta(days=interval)  # started before this → overdue
         latest = threshold + timedelta(days=3)
 
         def started_between(low, high):
             """The household's start (last visit, or the day it was registered) in [low, high]."""
-            start_low = datetime.combine(low, datetime.min.time()) if low else None
             end = datetime.combine(high + timedelta(days=1), datetime.min.time())
-            visited = and_(last.c.last.is_not(None), last.c.last < high + timedelta(days=1))
-            registered = and_(last.c.last.is_(None), Household.created_at < end)
+            visited = and_(facts.c.last.is_not(None), facts.c.last < high + timedelta(days=1))
+            registered = and_(facts.c.last.is_(None), facts.c.created_at < end)
             if low is not None:
-                visited = and_(visited, last.c.last >= low)
-                registered = and_(registered, Household.created_at >= start_low)
+                visited = and_(visited, facts.c.last >= low)
+                registered = and_(registered, facts.c.created_at
+                                  >= datetime.combine(low, datetime.min.time()))
             return or_(visited, registered)
 
         overdue.append(and_(colour_condition, care_condition,
                             started_between(None, threshold - timedelta(days=1))))
         soon.append(and_(colour_condition, care_condition, started_between(threshold, latest)))
-    return last, or_(*overdue), or_(*soon)
+    return or_(*overdue), or_(*soon)
