@@ -16,6 +16,7 @@ from portal.modules import services as modules
 from portal.permissions import ROLE_SCOPE_LEVELS, ROLES, assignable_roles, requires
 from portal.plugins import host
 from portal.rendering import render
+from portal.request_guard import parse_id
 from portal.ui import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -248,7 +249,7 @@ def open311_keys():
     new_key = None
     if request.method == "POST":
         if request.form.get("revoke"):
-            row = db.session.get(ApiKey, int(request.form["revoke"]) if request.form["revoke"].isdigit() else 0)
+            row = db.session.get(ApiKey, parse_id(request.form["revoke"]) or 0)
             if row is None or row.town_id != town.id:
                 abort(404)
             revoke(row, actor=current_user)
