@@ -3,15 +3,19 @@ SQL, never rows summed in Python."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 
 from portal.extensions import db
-from portal.grids.models import Grid
+from portal.grids.models import COUNTY, SEGMENT_WIDTH, TOWN, Grid
 from portal.grids.services import in_subtree
 from portal.timeutil import LOCAL_OFFSET, months_back, sql_month
 
 from .models import (PointsAccount, PointsEntry, PointsGoods, PointsRedemption,
                      PointsRedemptionLine, PointsShop, PointsStockEntry)
+
+#: A town's code is the county's six digits and one segment.
+TOWN_CODE_PREFIX = "x" * (6 + SEGMENT_WIDTH)
+
 
 def month_start(on: date) -> datetime:
     return datetime(on.year, on.month, 1) - LOCAL_OFFSET
@@ -30,14 +34,20 @@ def monthly(scope: Grid, until: date, count: int = 12, shop: PointsShop | None =
     keys = months_back(until, count)
     since = month_start(date(int(keys[0][:4]), int(keys[0][5:]), 1))
     month = sql_month(PointsEntry.created_at)
+    # The entries carry their town: (town_id, created_at) is an index, so the months asked for are
+    # read by range instead of every entry of the county being joined to its account and grid.
+    towns = select(Grid.id).where(Grid.level == TOWN, or_(
+        in_subtree(scope), Grid.code == scope.code[:len(TOWN_CODE_PREFIX)]))
     query = (select(month,
                     func.sum(case((PointsEntry.kind == "earn", PointsEntry.points), else_=0)),
                     func.sum(case((PointsEntry.kind == "redeem", -PointsEntry.points), else_=0)),
                     func.sum(case((PointsEntry.kind.in_(("reverse", "adjust", "expire")),
                                    PointsEntry.points), else_=0)))
-             .join(PointsAccount, PointsAccount.id == PointsEntry.account_id)
-             .join(Grid, Grid.id == PointsAccount.grid_id)
-             .where(in_subtree(scope), PointsEntry.created_at >= since).group_by(month))
+             .where(PointsEntry.town_id.in_(towns), PointsEntry.created_at >= since)
+             .group_by(month))
+    if scope.level not in (COUNTY, TOWN):  # a village or a grid: only its accounts
+        query = (query.join(PointsAccount, PointsAccount.id == PointsEntry.account_id)
+                 .join(Grid, Grid.id == PointsAccount.grid_id).where(in_subtree(scope)))
     if shop is not None:
         query = query.join(PointsRedemption, PointsRedemption.id == PointsEntry.redemption_id) \
             .where(PointsRedemption.shop_id == shop.id)

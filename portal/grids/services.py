@@ -171,13 +171,19 @@ class Counts:
 
 
 def _counts_by_prefix(width: int, node: Grid, model, active_col) -> dict[str, int]:
+    # Counted per grid first (an index-only GROUP BY on (grid_id, active column)), then the few
+    # hundred per-grid counts are summed by code prefix: no per-row join at county scale.
+    per_grid = (db.select(model.grid_id.label("grid_id"), func.count().label("n"))
+                .where(model.grid_id.in_(db.select(Grid.id).where(in_subtree(node))),
+                       active_col.is_(None))
+                .group_by(model.grid_id).subquery())
     prefix = func.substr(Grid.code, 1, width)
     rows = db.session.execute(
-        db.select(prefix, func.count(model.id))
-        .join(Grid, Grid.id == model.grid_id)
-        .where(in_subtree(node), active_col.is_(None), func.length(Grid.code) >= width)
+        db.select(prefix, func.sum(per_grid.c.n))
+        .join(Grid, Grid.id == per_grid.c.grid_id)
+        .where(func.length(Grid.code) >= width)
         .group_by(prefix))
-    return dict(rows.all())
+    return {code: int(n) for code, n in rows}
 
 
 def counts_under(node: Grid) -> Counts:

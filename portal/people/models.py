@@ -48,7 +48,11 @@ class House(db.Model):
 
 class Household(db.Model):
     __tablename__ = "households"
-    __table_args__ = (UniqueConstraint("grid_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("grid_id", "number"),
+        #: Counting a scope's current households reads this index alone (county scale).
+        Index("ix_households_grid_active", "grid_id", "moved_out_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
@@ -86,6 +90,8 @@ class Resident(db.Model):
         Index("ix_residents_name_pinyin", "name_pinyin"),
         Index("ix_residents_id_reversed", "id_reversed"),
         Index("ix_residents_phone_reversed", "phone_reversed"),
+        #: Counting a scope's current residents reads this index alone (county scale).
+        Index("ix_residents_grid_active", "grid_id", "left_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
