@@ -63,7 +63,7 @@ class Case(db.Model):
     assigned_at: Mapped[datetime | None] = mapped_column()
     #: First reply to the reporter (procedural feedback).
     feedback_at: Mapped[datetime | None] = mapped_column()
-    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_at: Mapped[datetime | None] = mapped_column()
     #: Deadlines (13710), as the last working day allowed.
     assign_due: Mapped[date] = mapped_column(Date)
