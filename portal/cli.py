@@ -171,7 +171,7 @@ def demo_command(if_empty, scale, scale_factor, force):
                    f"town{towns[0]['seq']:03d}–town{towns[-1]['seq']:03d}, village admins "
                    f"va<village code>, grid workers gw<grid code> (e.g. "
                    f"gw{generator.base_grids[0]['code']}), kiosk operators "
-                   + ", ".join(f"kiosk{t['seq']:03d}" for t in towns if t["points"]))
+                   + ", ".join(f"kiosk{t['seq']:03d}" for t in towns if t["modules"]))
         return
     logins = load_demo(if_empty=if_empty)
     if logins is None:

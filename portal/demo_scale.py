@@ -17,8 +17,6 @@ import json
 from bisect import bisect_right
 import random
 import time
-import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from operator import itemgetter
@@ -40,7 +38,7 @@ COUNTY_SCALE = {"towns": 13, "grids": 1_076, "households": 200_000, "residents":
 #: Every n-th base grid has no grid worker ("一格一员" not yet met), so the pages show the gap.
 NO_WORKER_EVERY = 47
 #: Every n-th new town runs the points supermarket (the first one always does).
-POINTS_TOWN_EVERY = 4
+MODULES_TOWN_EVERY = 4
 CHUNK = 20_000
 #: Region code of the residents' ID numbers (the county's).
 REGION = "430624"
@@ -307,8 +305,8 @@ class Generator:
         self._phase("cases and timelines", t)
         db.session.commit()
         t = time.perf_counter()
-        self.points()
-        self._phase("points ledgers", t)
+        self.modules()
+        self._phase("optional modules", t)
         self.fix_sequences()
         db.session.commit()
         t = time.perf_counter()
@@ -355,7 +353,7 @@ class Generator:
         for t_index in range(plan.towns):
             t_code = f"{county.code}{next_seq + t_index:03d}"
             town = grid(county_row, TOWN, t_code, town_names[t_index % len(town_names)])
-            town["points"] = t_index % POINTS_TOWN_EVERY == 0
+            town["modules"] = t_index % MODULES_TOWN_EVERY == 0
             town["seq"] = next_seq + t_index
             self.towns.append(town)
             user(f"town{town['seq']:03d}", "town_admin", town["id"], self.name())
@@ -393,7 +391,7 @@ class Generator:
             self.worker_of[base["id"]] = user(f"gw{base['code']}", "grid_worker", base["id"], name)
             staff.append(self._staff(base["id"], "worker", user_id - 1, name, 1))
         for town in self.towns:
-            if town["points"]:
+            if town["modules"]:
                 first_village = next(v for v in self.villages if v["town"] is town)
                 town["kiosk"] = user(f"kiosk{town['seq']:03d}", "kiosk_operator",
                                      first_village["id"], self.name())
@@ -690,158 +688,19 @@ class Generator:
         steps.append(("evaluate", "closed", "evaluated", evaluated, row["reporter_id"],
                       row["evaluation"]))
 
-    # ------------------------------------------------------------ points
+    # ------------------------------------------------------------ optional modules
 
-    def points(self) -> None:
-        """The points supermarket on in some towns: rules, a shop per village with goods, accounts
-        for most households, three years of awards and redemptions. Entries are written in time
-        order, so each account's (and goods row's) running balance reads like a bank book."""
-        try:
-            from plugins.points import ledger
-            from plugins.points.demo import GOODS, RULES
-            from plugins.points.models import (PointsAccount, PointsEntry, PointsGoods,
-                                               PointsRedemption, PointsRedemptionLine, PointsRule,
-                                               PointsShop, PointsStockEntry)
-        except ImportError:  # the points plugin is not installed
-            return
-        from portal.modules.services import set_module
+    def write(self, table, rows: list[dict]) -> None:
+        """Bulk-insert ``rows`` (dicts with every column of ``table``) in this load's transaction;
+        for plugins' register_scale_demo_data, with ids from ``self.ids.take(table, n)``."""
+        _write(table, rows, self.counts)
+
+    def modules(self) -> None:
+        """Every loaded plugin adds its rows (the core knows none of them): switched on in the
+        towns marked ``modules``, written in bulk through ``write``."""
         from portal.plugins import host
 
-        if "points" not in host().optional:
-            return
-        rng = self.rng
-        towns = [t for t in self.towns if t["points"]]
-        for town in towns:
-            set_module(db.session.get(Grid, town["id"]), "points", True)
-        db.session.flush()
-        start = self.now - timedelta(days=365 * self.plan.years)
-        rules, shops, goods, accounts = [], [], [], []
-        entries, redemptions, lines, stock = [], [], [], []
-        rule_of: dict[int, list] = {}
-        goods_of: dict[int, list] = {}
-        for town in towns:
-            rule_of[town["id"]] = []
-            for name, points, per_category in RULES:
-                row = {"id": self.ids.take(PointsRule.__table__), "town_id": town["id"],
-                       "name": name, "points": points, "category_points": per_category,
-                       "active": True, "created_at": start}
-                rules.append(row)
-                rule_of[town["id"]].append(row)
-        for village in self.villages:
-            if not village["town"]["points"]:
-                continue
-            shop = {"id": self.ids.take(PointsShop.__table__), "grid_id": village["id"],
-                    "name": f"{village['name']}积分超市",
-                    "address": f"{village['name']}党群服务中心一楼", "low_stock": 5,
-                    "active": True}
-            shops.append(shop)
-            goods_of[village["id"]] = []
-            for name, price, unit, _stock in GOODS:
-                item = {"id": self.ids.take(PointsGoods.__table__), "shop_id": shop["id"],
-                        "name": name, "price": price, "stock": 0, "photo": None, "unit": unit,
-                        "active": True, "created_at": start, "shop": shop}
-                goods.append(item)
-                goods_of[village["id"]].append(item)
-                # restocked twice a year, oldest first
-                for n in range(self.plan.years * 2):
-                    stock.append([start + timedelta(days=182 * n), item, "restock",
-                                  2000 if n == 0 else 400, None, "入库"])
-        events = []  # (time, kind, ...) of every account, put in time order below
-        for base in self.base_grids:
-            town = base["town"]
-            if not town["points"]:
-                continue
-            shop_goods = goods_of[base["village"]["id"]]
-            for h_id in self.households_of[base["id"]]:
-                if rng.random() < 0.3:
-                    continue  # no account yet
-                household = self.household_rows[h_id]
-                account = {"id": self.ids.take(PointsAccount.__table__), "town_id": town["id"],
-                           "grid_id": base["id"], "household_id": h_id, "resident_id": None,
-                           "category": "party_member" if household["party"] else "villager",
-                           "card_token": ledger.new_card_token(), "balance": 0,
-                           "created_at": start + timedelta(days=rng.randint(0, 200))}
-                accounts.append(account)
-                when = account["created_at"]
-                while True:
-                    when += timedelta(days=rng.randint(20, 120), hours=rng.randint(0, 9))
-                    if when >= self.now:
-                        break
-                    if rng.random() < 0.25:
-                        item = rng.choice(shop_goods)
-                        events.append((when, "redeem", account, item, rng.randint(1, 2), shop_goods))
-                    else:
-                        rule = rng.choice(rule_of[town["id"]])
-                        points = int(rule["category_points"].get(account["category"],
-                                                                 rule["points"]))
-                        events.append((when, "earn", account, rule, points, None))
-        events.sort(key=lambda e: (e[0], e[2]["id"]))
-        stock.sort(key=lambda s: s[0])
-        s_index = 0
-        on_hand = defaultdict(int)
-        stock_rows = []
-
-        def stock_until(moment):
-            nonlocal s_index
-            while s_index < len(stock) and stock[s_index][0] <= moment:
-                at, item, kind, quantity, redemption, note = stock[s_index]
-                on_hand[item["id"]] += quantity
-                stock_rows.append({"id": self.ids.take(PointsStockEntry.__table__),
-                                   "goods_id": item["id"], "kind": kind, "quantity": quantity,
-                                   "stock_after": on_hand[item["id"]], "redemption_id": redemption,
-                                   "note": note, "actor_id": None, "created_at": at})
-                s_index += 1
-
-        for when, kind, account, what, amount, shop_goods in events:
-            stock_until(when)
-            if kind == "earn":
-                account["balance"] += amount
-                entries.append({"town_id": account["town_id"], "account_id": account["id"],
-                                "kind": "earn", "points": amount,
-                                "balance_after": account["balance"], "rule_id": what["id"],
-                                "redemption_id": None, "reverses_id": None, "source": None,
-                                "source_label": None, "note": "每月评议", "actor_id": None,
-                                "created_at": when})
-                continue
-            price = what["price"] * amount
-            if price > account["balance"] or on_hand[what["id"]] < amount:
-                continue  # not enough points or stock: the kiosk would have refused
-            r_id = self.ids.take(PointsRedemption.__table__)
-            town = next(t for t in self.towns if t["id"] == account["town_id"])
-            redemptions.append({"id": r_id, "shop_id": what["shop"]["id"],
-                                "account_id": account["id"], "idempotency_key": uuid.uuid4().hex,
-                                "total": price, "actor_id": town.get("kiosk"), "created_at": when,
-                                "reversed_at": None})
-            lines.append({"id": self.ids.take(PointsRedemptionLine.__table__),
-                          "redemption_id": r_id, "goods_id": what["id"], "name": what["name"],
-                          "price": what["price"], "quantity": amount})
-            on_hand[what["id"]] -= amount
-            stock_rows.append({"id": self.ids.take(PointsStockEntry.__table__),
-                               "goods_id": what["id"], "kind": "redeem", "quantity": -amount,
-                               "stock_after": on_hand[what["id"]], "redemption_id": r_id,
-                               "note": None, "actor_id": town.get("kiosk"), "created_at": when})
-            account["balance"] -= price
-            entries.append({"town_id": account["town_id"], "account_id": account["id"],
-                            "kind": "redeem", "points": -price,
-                            "balance_after": account["balance"], "rule_id": None,
-                            "redemption_id": r_id, "reverses_id": None, "source": None,
-                            "source_label": None, "note": None, "actor_id": town.get("kiosk"),
-                            "created_at": when})
-        stock_until(self.now + timedelta(days=1))
-        for item in goods:
-            item["stock"] = on_hand[item["id"]]
-            del item["shop"]
-        first = self.ids.take(PointsEntry.__table__, len(entries))
-        for n, entry in enumerate(entries):
-            entry["id"] = first + n
-        _write(PointsRule.__table__, rules, self.counts)
-        _write(PointsShop.__table__, shops, self.counts)
-        _write(PointsGoods.__table__, goods, self.counts)
-        _write(PointsAccount.__table__, accounts, self.counts)
-        _write(PointsRedemption.__table__, redemptions, self.counts)
-        _write(PointsRedemptionLine.__table__, lines, self.counts)
-        _write(PointsStockEntry.__table__, stock_rows, self.counts)
-        _write(PointsEntry.__table__, entries, self.counts)
+        host().pm.hook.register_scale_demo_data(generator=self)
 
     # ------------------------------------------------------------ finishing
 

@@ -48,6 +48,15 @@ def register_demo_data(town, db):
 
 
 @hookspec
+def register_scale_demo_data(generator):
+    """Add the plugin's rows to the county-scale demo (``portal demo --scale county``) in bulk:
+    switch the module on in the towns of ``generator.towns`` marked ``modules``, take ids with
+    ``generator.ids.take(table, n)`` and write with ``generator.write(table, rows)``
+    (portal.demo_scale.Generator: towns, villages, base grids, households, rng, now). Called once
+    for every loaded plugin."""
+
+
+@hookspec
 def plugin_info():
     """Return a dict with "label" (Chinese name shown on the module page) and "description"."""
 

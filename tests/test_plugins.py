@@ -7,6 +7,7 @@ import pytest
 from portal import hookspecs
 from portal.audit import AuditEntry
 from portal.extensions import db
+from portal.grids.models import Grid
 from portal.modules.services import ModuleError, set_module
 from portal.plugins import BUILTIN_PLUGINS, host
 from tests.fixture_plugins import example
@@ -68,6 +69,18 @@ def test_hook_register_permissions(client, example_on):
 def test_hook_register_commands(runner):
     result = runner.invoke(args=["example-hello"])
     assert result.exit_code == 0 and "你好 from example" in result.output
+
+
+def test_hook_register_scale_demo_data_writes_in_bulk_where_marked(app):
+    from portal.demo_scale import load_scaled
+    from portal.modules.services import enabled_modules
+
+    generator = load_scaled(0.002, echo=lambda *a: None)
+    marked = [t for t in generator.towns if t["modules"]]
+    notes = db.session.scalars(db.select(ExampleNote).where(ExampleNote.text.like("scale note%"))).all()
+    assert marked and sorted(n.grid_id for n in notes) == sorted(t["id"] for t in marked)
+    assert generator.counts["example_notes"] == len(marked)
+    assert "example" in enabled_modules(db.session.get(Grid, marked[0]["id"]))
 
 
 def test_hook_register_demo_data_only_for_towns_with_the_module(app):

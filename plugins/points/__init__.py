@@ -69,6 +69,13 @@ def register_demo_data(town, db):
 
 
 @hookimpl
+def register_scale_demo_data(generator):
+    from .demo_scale import load
+
+    load(generator)
+
+
+@hookimpl
 def menu_links(user, town):
     links = []
     if can(user, "points.view"):

@@ -74,6 +74,21 @@ def register_demo_data(town, db):
 
 
 @hookimpl
+def register_scale_demo_data(generator):
+    from portal.extensions import db
+    from portal.grids.models import Grid
+    from portal.modules.services import set_module
+
+    notes = []
+    for town in generator.towns:
+        if town["modules"]:
+            set_module(db.session.get(Grid, town["id"]), "example", True)
+            notes.append({"id": generator.ids.take(ExampleNote.__table__), "grid_id": town["id"],
+                          "text": f"scale note for {town['name']}"})
+    generator.write(ExampleNote.__table__, notes)
+
+
+@hookimpl
 def menu_links(user, town):
     return [MenuLink(500, "示例", url_for("example.index"))]
 
