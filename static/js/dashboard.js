@@ -3,7 +3,7 @@
 (function () {
   var PALETTE = ["#2e86c1", "#27ae60", "#c0392b", "#e5b700"];
 
-  function option(data) {
+  function option(data, width) {
     var text = data.dark ? "#e8eef5" : "#333";
     var common = {
       animation: false,
@@ -19,7 +19,8 @@
     });
     var labels = data.type === "bars" ? data.names : data.months;
     common.xAxis = { type: "category", data: labels,
-                     axisLabel: { color: text, interval: 0, rotate: labels.length > 8 ? 30 : 0 } };
+                     axisLabel: { color: text, interval: 0,
+                                  rotate: labels.length > 8 || (width < 520 && labels.length > 2) ? 30 : 0 } };
     common.yAxis = { type: "value", minInterval: 1, axisLabel: { color: text, fontSize: data.dark ? 16 : 12 },
                      splitLine: { lineStyle: { color: data.dark ? "#2a4a6b" : "#e5e5e5" } } };
     common.xAxis.axisLabel.fontSize = data.dark ? 16 : 12;
@@ -33,7 +34,7 @@
       var existing = window.echarts.getInstanceByDom(node);
       if (existing) existing.dispose();
       var chart = window.echarts.init(node, null, { renderer: "svg" });
-      chart.setOption(option(JSON.parse(node.getAttribute("data-chart"))));
+      chart.setOption(option(JSON.parse(node.getAttribute("data-chart")), node.clientWidth));
     });
   }
 
