@@ -136,6 +136,8 @@ def test_page_shows_the_figures_and_every_number_leads_to_its_list(client, count
     unstaffed = client.get(links["无网格员的网格"]).get_data(as_text=True)
     assert "第二网格" in unstaffed and "工业园" in unstaffed and "第一网格" not in unstaffed
     assert client.get(links["走访逾期户"]).status_code == 200
+    people = client.get(links["人"]).get_data(as_text=True)
+    assert "共4人" in people and "张三丰" in people and "陈二" not in people  # town B's
     stats = client.get(links["按时办结率"]).get_data(as_text=True)
     assert "50.0%" in stats
     # The children table drills down: a village's row leads to that village's dashboard.

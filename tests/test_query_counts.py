@@ -47,7 +47,8 @@ def _add_rows(tree, n):
 
 
 @pytest.mark.parametrize("url", [
-    "/cases/", "/cases/?light=green", "/people/households", "/people/?q=cs",
+    "/cases/", "/cases/?light=green", "/people/households", "/people/residents", "/people/?q=cs",
+    "/dashboard/", "/map/", "/map/data.geojson?measure=overdue",
     "/visits/due?all=1", "/admin/users", "/admin/audit", "/cases/stats", "/key-persons/", "/",
 ])
 def test_list_pages_do_not_grow_with_rows(client, tree, url):

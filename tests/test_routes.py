@@ -93,6 +93,7 @@ ROUTES = {
     ("case_rules.rules", "GET"): Rule("settings.manage", scoped=False),
     ("case_rules.rules", "POST"): Rule("settings.manage", scoped=False),  # no form named: shown again
     ("cases.export", "GET"): Rule("cases.view", scoped=False),
+    ("people.residents", "GET"): Rule("people.view", scoped=False),
     ("dashboard.index", "GET"): Rule("dashboard.view", scoped=False),
     ("dashboard.wall", "GET"): Rule("dashboard.view", scoped=False),
     ("dashboard.unstaffed", "GET"): Rule("dashboard.view", scoped=False),

@@ -81,6 +81,7 @@ def links(grid_id: int, board) -> dict[str, str]:
         "grids": url_for("grids.show", grid_id=grid_id),
         "unstaffed": url_for("dashboard.unstaffed", grid=grid_id),
         "households": url_for("people.households", grid=grid_id),
+        "residents": url_for("people.residents", grid=grid_id),
         "visits": url_for("visits.due", grid=grid_id),
         "received": url_for("cases.index", grid=grid_id, state="counted", **period),
         "open": url_for("cases.index", grid=grid_id, state="open"),

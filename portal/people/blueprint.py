@@ -67,6 +67,26 @@ def households():
                   can_add=grid.level in (GRID, SPECIAL) and can(current_user, "people.manage"))
 
 
+@bp.route("/residents")
+@requires("people.view")
+def residents():
+    """The residents registered under a node, household by household: the list behind the
+    dashboard's "人" figure."""
+    from sqlalchemy.orm import joinedload
+
+    grid = scoped_grid_arg(request.args.get("grid")) or current_user.scope
+    query = (select(Resident).join(Grid, Grid.id == Resident.grid_id)
+             .where(in_subtree(grid), Resident.left_at.is_(None)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = page_number()
+    rows = db.session.scalars(
+        query.options(joinedload(Resident.household), joinedload(Resident.grid))
+        .order_by(Grid.code, Resident.household_id, Resident.id)
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render("people/residents.html", "people/_residents_table.html", grid=grid, rows=rows,
+                  page=page, total=total, pages=max(1, -(-total // PAGE_SIZE)), scope=grid)
+
+
 @bp.route("/households/new", methods=["GET", "POST"])
 @requires("people.manage")
 def household_new():
