@@ -1,18 +1,16 @@
 """The association's Excel files: members, a year's score items, the annual roster, party
 members' performance (for party-member points) and the reports to the party branch."""
-from io import BytesIO
-from urllib.parse import quote
 
 from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
+from portal.rendering import xlsx_download
 
 from . import services
 from .models import AssociationsMember, AssociationsReport, AssociationsScore
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TITLES = {"members": "会员名单", "scores": "加减分记录", "roster": "年度花名册",
           "party": "党员会员表现", "reports": "向党支部报告"}
 
@@ -52,8 +50,4 @@ def workbook(association, kind: str, year: int):
                 association_id=association.id).order_by(AssociationsReport.id)):
             sheet.append([r.period, r.content, r.submitted_by.display_name if r.submitted_by
                           else "", r.submitted_at])
-    out = BytesIO()
-    book.save(out)
-    name = quote(f"{association.name}-{TITLES[kind]}-{year}.xlsx")
-    return out.getvalue(), 200, {"Content-Type": XLSX,
-                                 "Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
+    return xlsx_download(book, f"{association.name}-{TITLES[kind]}-{year}.xlsx")

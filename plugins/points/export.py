@@ -1,17 +1,15 @@
 """Excel files and QR codes the points pages hand out."""
-from io import BytesIO
-from urllib.parse import quote
 
 import segno
 from flask_babel import force_locale
 from markupsafe import Markup
 from openpyxl import Workbook
 
+from portal.rendering import xlsx_download
 from portal.timeutil import LOCAL_OFFSET
 
 from .forms import KIND_LABELS
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def card_qr(account) -> Markup:
@@ -21,11 +19,7 @@ def card_qr(account) -> Markup:
 
 
 def _response(workbook: Workbook, filename: str):
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue(), 200, {
-        "Content-Type": XLSX,
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"}
+    return xlsx_download(workbook, filename)
 
 
 def evidence(entry) -> str:

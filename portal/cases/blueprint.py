@@ -236,11 +236,10 @@ def stats():
 @requires("cases.view")
 def export():
     """The list as it is filtered, as an Excel file (reporter phones masked)."""
-    from io import BytesIO
-    from urllib.parse import quote
-
     from flask_babel import force_locale
     from openpyxl import Workbook
+
+    from portal.rendering import xlsx_download
 
     from portal.people.masking import mask_phone
     from portal.people.scoping import scoped_grid_arg
@@ -268,9 +267,4 @@ def export():
                           case.created_at + timedelta(hours=8), case.resolve_due,
                           case.resolved_at + timedelta(hours=8) if case.resolved_at else None,
                           case.satisfaction, mask_phone(case.reporter_phone)])
-    out = BytesIO()
-    workbook.save(out)
-    name = quote(f"事件-{on:%Y%m%d}.xlsx")
-    return out.getvalue(), 200, {
-        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
+    return xlsx_download(workbook, f"事件-{on:%Y%m%d}.xlsx")

@@ -12,6 +12,7 @@ from sqlalchemy import case, func, select
 
 from portal.cases.models import Case
 from portal.cases.queries import light_condition
+from portal.cases.stats import Figures as CaseFigures
 from portal.cases.workflow import OPEN_STATES
 from portal.extensions import db
 from portal.grids.models import COUNTY, GRID, SEGMENT_WIDTH, SPECIAL, TOWN, Grid, GridStaff
@@ -27,7 +28,10 @@ FIELDS = ("base_grids", "unstaffed", "workers", "households", "residents", "visi
 
 
 @dataclass
-class Figures:
+class Figures(CaseFigures):
+    """The case figures of the statistics page (received, resolved, on time, rated, stars,
+    satisfied, with their rates) and what a dashboard adds about grids, people and visits."""
+
     base_grids: int = 0
     unstaffed: int = 0
     workers: int = 0
@@ -35,30 +39,12 @@ class Figures:
     residents: int = 0
     visits_overdue: int = 0
     visits_soon: int = 0
-    received: int = 0
     open: int = 0
     red: int = 0
-    resolved: int = 0
-    on_time: int = 0
-    rated: int = 0
-    stars: int = 0
-    satisfied: int = 0
 
     def add(self, other: "Figures"):
         for name in FIELDS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    @property
-    def on_time_rate(self):
-        return self.on_time / self.resolved if self.resolved else None
-
-    @property
-    def satisfaction(self):
-        return self.stars / self.rated if self.rated else None
-
-    @property
-    def satisfied_rate(self):
-        return self.satisfied / self.rated if self.rated else None
 
 
 @dataclass

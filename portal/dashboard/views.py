@@ -1,9 +1,6 @@
 """The command centre's pages: the dashboard of a scope, its export, the list of grids without a
 worker, and the wall screen."""
 from datetime import date, timedelta
-from io import BytesIO
-from urllib.parse import quote
-
 from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,7 +12,7 @@ from portal.grids.models import GRID, SPECIAL, Grid, GridStaff
 from portal.grids.services import get_scoped_grid, in_subtree
 from portal.permissions import requires
 from portal.plugins import host
-from portal.rendering import render
+from portal.rendering import render, xlsx_download
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -157,12 +154,7 @@ def export():
         for month in board.trend:
             trend.append([month.month, month.received, month.resolved, month.on_time,
                           round(month.on_time_rate, 4) if month.on_time_rate is not None else None])
-    out = BytesIO()
-    workbook.save(out)
-    name = quote(f"指挥中心-{board.scope.name}-{board.until:%Y%m%d}.xlsx")
-    return out.getvalue(), 200, {
-        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
+    return xlsx_download(workbook, f"指挥中心-{board.scope.name}-{board.until:%Y%m%d}.xlsx")
 
 
 def _headers():

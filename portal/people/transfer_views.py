@@ -14,11 +14,10 @@ from portal.people import transfer
 from portal.people.forms import ImportForm
 from portal.people.scoping import scoped_grid_arg
 from portal.permissions import can, requires
-from portal.rendering import render
+from portal.rendering import render, xlsx_download
 
 bp = Blueprint("transfer", __name__, url_prefix="/people/xlsx")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -36,10 +35,7 @@ def _pending_path(token: str) -> Path:
 
 
 def _xlsx(data: bytes, name: str):
-    from urllib.parse import quote
-
-    return data, 200, {"Content-Type": XLSX,
-                       "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+    return xlsx_download(data, name)
 
 
 @bp.route("/template.xlsx")
