@@ -26,6 +26,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy import types as sa_types
 from werkzeug.security import generate_password_hash
 
+from portal.demo import CASE_SAMPLES as DEMO_CASE_SAMPLES, GIVEN, SURNAMES
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid, GridStaff
 from portal.people.identity import pinyin_keys
@@ -51,26 +52,14 @@ VILLAGE_WORDS = ["青山", "白马", "长岭", "桃花", "凤凰", "金盆", "�
                  "丰收", "团结", "幸福", "高峰", "梅林", "竹山", "松树", "茶园", "文昌", "兴隆"]
 GRID_WORDS = ["一组", "二组", "三组", "四组", "五组", "六组", "七组", "八组", "九组", "十组",
               "上屋场", "下屋场", "老街", "新街", "河堤", "山脚", "塘边", "桥头"]
-SURNAMES = ("王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢"
-            "蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟"
-            "龙万段雷钱汤尹黎易常武乔贺赖龚文")
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉梅建国红云飞鹏志辉春海燕亮林宇欣怡浩然子涵"
 CARE_WEIGHTS = [(None, 80), ("elderly_alone", 5), ("empty_nest", 4), ("disabled", 3),
                 ("in_difficulty", 3), ("left_behind_child", 3), ("low_income", 2)]
 COLOURS = [(None, 70), ("green", 15), ("yellow", 10), ("red", 5)]
 AGES = {"head": (30, 85), "spouse": (28, 83), "child": (1, 40), "parent": (60, 92)}
-CASE_SAMPLES = [
-    ("dispute", "邻里宅基地边界纠纷", "两户为宅基地边界发生争执，需要调解"),
-    ("hazard", "路灯不亮", "组里两盏路灯坏了，晚上出行不便"),
-    ("safety_hazard", "河堤护栏松动", "河堤边护栏松动，有小孩在附近玩耍"),
-    ("problem", "垃圾清运不及时", "组里垃圾桶满了三天没人清运"),
-    ("need", "独居老人申请代办医保", "老人行动不便，希望帮忙办理医保缴费"),
-    ("mediation", "土地流转费用争议", "几户对流转费用分配有意见"),
-    ("public_opinion", "群众反映道路坑洼", "通组公路多处坑洼，雨天积水"),
-    ("proxy_service", "代办残疾证年审", "残疾人家属请求代办年审手续"),
-    ("info_collection", "新增外来务工人员登记", "组里新来三名务工人员，需要登记"),
-    ("minor_case", "电动车电瓶被盗", "夜里停在门口的电动车电瓶被盗"),
-]
+#: The demo's samples and two that a county sees often.
+CASE_SAMPLES = [*DEMO_CASE_SAMPLES,
+                ("info_collection", "新增外来务工人员登记", "组里新来三名务工人员，需要登记"),
+                ("minor_case", "电动车电瓶被盗", "夜里停在门口的电动车电瓶被盗")]
 #: Final states of cases by age in days: old cases are mostly closed and evaluated, a few are
 #: still open (overdue, red); the last days' are mostly still being handled.
 STATES_BY_AGE = [
