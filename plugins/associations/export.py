@@ -1,12 +1,11 @@
 """The association's Excel files: members, a year's score items, the annual roster, party
 members' performance (for party-member points) and the reports to the party branch."""
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.rendering import xlsx_download
+from portal.rendering import ExportWorkbook, xlsx_download
 
 from . import services
 from .models import AssociationsMember, AssociationsReport, AssociationsScore
@@ -16,7 +15,7 @@ TITLES = {"members": "会员名单", "scores": "加减分记录", "roster": "年
 
 
 def workbook(association, kind: str, year: int):
-    book = Workbook(write_only=True)
+    book = ExportWorkbook()
     sheet = book.create_sheet(TITLES[kind])
     if kind == "members":
         sheet.append(["姓名", "住址", "入会日期", "退会日期", "党员"])

@@ -3,9 +3,7 @@
 import segno
 from flask_babel import force_locale
 from markupsafe import Markup
-from openpyxl import Workbook
-
-from portal.rendering import xlsx_download
+from portal.rendering import ExportWorkbook, xlsx_download
 from portal.timeutil import LOCAL_OFFSET
 
 from .forms import KIND_LABELS
@@ -18,7 +16,7 @@ def card_qr(account) -> Markup:
     return Markup(segno.make(f"PTS:{account.card_token}", error="m").svg_inline(scale=4, border=2))
 
 
-def _response(workbook: Workbook, filename: str):
+def _response(workbook: ExportWorkbook, filename: str):
     return xlsx_download(workbook, filename)
 
 
@@ -40,7 +38,7 @@ def evidence(entry) -> str:
 
 
 def statement(account, entries):
-    workbook = Workbook(write_only=True)
+    workbook = ExportWorkbook()
     sheet = workbook.create_sheet("积分明细")
     sheet.append(["账户", account.owner_name, "地址", account.home.address, "余额", account.balance])
     sheet.append(["编号", "时间", "类型", "积分", "余额", "依据", "经办人"])
@@ -53,7 +51,7 @@ def statement(account, entries):
 
 
 def report(scope, shop, months, top, low):
-    workbook = Workbook(write_only=True)
+    workbook = ExportWorkbook()
     sheet = workbook.create_sheet("月度")
     sheet.append(["范围", shop.name if shop else scope.name])
     sheet.append(["月份", "发放积分", "兑换积分", "冲正/调整/过期"])

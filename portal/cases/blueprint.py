@@ -237,9 +237,8 @@ def stats():
 def export():
     """The list as it is filtered, as an Excel file (reporter phones masked)."""
     from flask_babel import force_locale
-    from openpyxl import Workbook
 
-    from portal.rendering import xlsx_download
+    from portal.rendering import ExportWorkbook, xlsx_download
 
     from portal.people.masking import mask_phone
     from portal.people.scoping import scoped_grid_arg
@@ -251,7 +250,7 @@ def export():
                        until=_date_arg("until"),
                        assignee=current_user if args.get("mine") == "1" else None,
                        q=args.get("q", "").strip() or None)
-    workbook = Workbook(write_only=True)
+    workbook = ExportWorkbook()
     sheet = workbook.create_sheet("事件")
     sheet.append(["编号", "标题", "类别", "状态", "亮灯", "网格", "办理层级", "上报时间",
                   "办结期限", "办结时间", "满意度", "报告人电话"])

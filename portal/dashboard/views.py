@@ -12,7 +12,7 @@ from portal.grids.models import GRID, SPECIAL, Grid, GridStaff
 from portal.grids.services import get_scoped_grid, in_subtree
 from portal.permissions import requires
 from portal.plugins import host
-from portal.rendering import render, xlsx_download
+from portal.rendering import ExportWorkbook, render, xlsx_download
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -136,11 +136,10 @@ def unstaffed():
 def export():
     """The dashboard's tables (the scope, its children, the monthly trend) as an Excel file."""
     from flask_babel import force_locale, gettext as _
-    from openpyxl import Workbook
 
     context = _context(chosen_scope())
     board = context["board"]
-    workbook = Workbook(write_only=True)
+    workbook = ExportWorkbook()
     with force_locale("zh_CN"):
         sheet = workbook.create_sheet(_("概况"))
         sheet.append([_("范围"), board.scope.name, board.scope.code])

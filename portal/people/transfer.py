@@ -14,7 +14,7 @@ from io import BytesIO
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import delete, insert, select, text, update
 
@@ -391,7 +391,9 @@ HEADER_FILL = PatternFill("solid", fgColor="C0392B")
 
 
 def _sheet(title, headers):
-    workbook = Workbook(write_only=True)
+    from portal.rendering import ExportWorkbook  # writes user text as text, never a formula
+
+    workbook = ExportWorkbook()
     sheet = workbook.create_sheet(title)
     cells = []
     from openpyxl.cell import WriteOnlyCell
@@ -405,9 +407,7 @@ def _sheet(title, headers):
 
 
 def _save(workbook) -> bytes:
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook.to_bytes()
 
 
 def template_xlsx() -> bytes:
