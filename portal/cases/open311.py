@@ -3,6 +3,12 @@
 ``jurisdiction_id`` is a town's code; services are the case categories; a request is a case,
 reported into the base grid named by ``address_id`` (a grid code). Every answer comes in JSON or
 XML by the extension, and every error as the standard list of {code, description}.
+
+Two kinds of client (portal/cases/open311_publication.py): a client with the town's ``api_key``
+sees every case of that town in full; any other client sees only the town's public categories,
+and of those only category, status, base grid, rounded coordinates and dates (FixMyStreet's
+model): no title, description, address, notes, department or reporter. A case of a category that
+is not public does not exist for it (404, like an unknown number).
 """
 from datetime import datetime, time, timedelta, timezone
 from xml.etree.ElementTree import Element, SubElement, tostring
@@ -12,7 +18,8 @@ from flask_babel import force_locale
 from werkzeug.exceptions import HTTPException
 
 from portal.cases import deadlines
-from portal.cases.forms import CATEGORY_LABELS, LEVEL_LABELS
+from portal.cases import open311_publication as publication
+from portal.cases.forms import CATEGORY_LABELS, LEVEL_LABELS, STATE_LABELS
 from portal.cases.models import CATEGORIES, Case
 from portal.cases.open311_keys import town_for_key
 from portal.cases.workflow import OPEN_STATES
@@ -94,6 +101,22 @@ def _town() -> Grid:
     return town
 
 
+def _keyed(town: Grid) -> bool:
+    """True for a client holding a valid key of ``town``; False for one without a key. A key that
+    is wrong, revoked or another town's is refused rather than quietly read as anonymous, so a
+    misconfigured client learns why it sees less."""
+    key = request.values.get("api_key", "").strip()
+    if not key:
+        return False
+    if town_for_key(key) != town:
+        raise ApiError(403, "the api_key is not valid for this jurisdiction")
+    return True
+
+
+def _visible_categories(town: Grid, keyed: bool) -> list[str]:
+    return list(CATEGORIES) if keyed else publication.public_categories(town)
+
+
 def _w3c(moment: datetime | None) -> str | None:
     if moment is None:
         return None
@@ -107,7 +130,43 @@ def _service(code: str) -> dict:
             "type": "realtime", "keywords": code, "group": "五小" if CATEGORIES.index(code) < 5 else "服务"}
 
 
-def _request_row(case: Case) -> dict:
+def _request_row(case: Case, keyed: bool) -> dict:
+    return _full_row(case) if keyed else _public_row(case)
+
+
+def _public_row(case: Case) -> dict:
+    """What anyone may read: nothing typed by a person (title, description, address, notes,
+    department) and nothing about the reporter; the place only as its base grid and coordinates
+    rounded to about a kilometre; a summary and status note made from labels."""
+    followed = case.duplicate_of or case
+    with force_locale("zh_CN"):
+        service_name = str(CATEGORY_LABELS[case.category])
+        summary = f"{service_name} · {case.grid.name}"
+        agency = f"{case.grid.name} · {LEVEL_LABELS[case.level]}"
+        status_notes = str(STATE_LABELS.get(followed.state, ""))
+    due = datetime.combine(case.resolve_due, time(23, 59, 59), deadlines.CHINA)
+    return {
+        "service_request_id": case.number,
+        "status": "open" if followed.state in OPEN_STATES else "closed",
+        "status_notes": status_notes,
+        "service_name": service_name,
+        "service_code": case.category,
+        "description": summary,
+        "agency_responsible": agency,
+        "service_notice": None,
+        "requested_datetime": _w3c(case.created_at),
+        "updated_datetime": _w3c(case.events[-1].at if case.events else case.created_at),
+        "expected_datetime": due.isoformat(timespec="seconds"),
+        "address": None,
+        "address_id": case.grid.code,
+        "zipcode": None,
+        "lat": publication.coarse(case.latitude),
+        "long": publication.coarse(case.longitude),
+        "media_url": None,
+    }
+
+
+def _full_row(case: Case) -> dict:
     followed = case.duplicate_of or case  # a duplicate follows its original
     last_note = next((e.note for e in reversed(followed.events) if e.note), None)
     with force_locale("zh_CN"):
@@ -139,7 +198,8 @@ def discovery(fmt):
     _format(fmt)
     base = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
     body = {"changeset": "2026-11-24T00:00:00+08:00", "contact": "各镇网格化管理中心",
-            "key_service": "API keys are issued per town by the town admin",
+            "key_service": "API keys are issued per town by the town admin; without a key only "
+                           "the town's public categories are listed, without personal data",
             "endpoints": [{"specification": SPEC, "url": base, "changeset": "2026-11-24T00:00:00+08:00",
                            "type": "production", "formats": ["application/json", "text/xml"]}]}
     if fmt == "xml":
@@ -153,15 +213,16 @@ def discovery(fmt):
 @bp.route("/services.<fmt>")
 def services(fmt):
     _format(fmt)
-    _town()
-    return answer(fmt, "services", "service", [_service(code) for code in CATEGORIES])
+    town = _town()
+    return answer(fmt, "services", "service",
+                  [_service(code) for code in _visible_categories(town, _keyed(town))])
 
 
 @bp.route("/services/<code>.<fmt>")
 def service_definition(code, fmt):
     _format(fmt)
-    _town()
-    if code not in CATEGORIES:
+    town = _town()
+    if code not in _visible_categories(town, _keyed(town)):
         raise ApiError(404, f"unknown service_code {code}")
     body = {"service_code": code, "attributes": []}
     if fmt == "xml":
@@ -191,7 +252,10 @@ def requests_(fmt):
     town = _town()
     if request.method == "POST":
         return _post_request(fmt, town)
+    keyed = _keyed(town)
     query = db.select(Case).join(Grid, Grid.id == Case.grid_id).where(in_subtree(town))
+    if not keyed:
+        query = query.where(Case.category.in_(_visible_categories(town, keyed)))
     ids = [i.strip() for i in request.args.get("service_request_id", "").split(",") if i.strip()]
     if ids:
         query = query.where(Case.number.in_(ids))
@@ -213,7 +277,7 @@ def requests_(fmt):
         elif statuses == {"closed"}:
             query = query.where(~Case.state.in_(OPEN_STATES))
     cases = db.session.scalars(query.order_by(Case.created_at.desc()).limit(1000)).all()
-    return answer(fmt, "service_requests", "request", [_request_row(c) for c in cases])
+    return answer(fmt, "service_requests", "request", [_request_row(c, keyed) for c in cases])
 
 
 def _post_request(fmt, town):
@@ -254,8 +318,9 @@ def _post_request(fmt, town):
 def request_one(number, fmt):
     _format(fmt)
     town = _town()
+    keyed = _keyed(town)
     case = db.session.scalar(db.select(Case).join(Grid, Grid.id == Case.grid_id).where(
         Case.number == number, in_subtree(town)))
-    if case is None:
+    if case is None or case.category not in _visible_categories(town, keyed):
         raise ApiError(404, f"no service request {number}")
-    return answer(fmt, "service_requests", "request", [_request_row(case)])
+    return answer(fmt, "service_requests", "request", [_request_row(case, keyed)])

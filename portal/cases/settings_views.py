@@ -7,9 +7,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from portal import audit
+from portal.cases import open311_publication as publication
 from portal.cases.deadlines import DEFAULT_DEADLINES, SETTING
 from portal.cases.forms import CATEGORY_LABELS
 from portal.cases.models import CATEGORIES
@@ -52,6 +53,14 @@ def town_templates(town) -> list[ResponseTemplate]:
 DAYS = NumberRange(1, 60, _l("应在1到60之间。"))
 
 
+def publishable_only(form, field):
+    """A category that may never be public is refused by name, whoever posted it."""
+    refused = [c for c in field.data or [] if c not in publication.PUBLISHABLE]
+    if refused:
+        raise ValidationError(_("这些类别涉及个人，不能公开：%(c)s",
+                                 c="、".join(str(CATEGORY_LABELS.get(c, c)) for c in refused)))
+
+
 class RulesForm(FlaskForm):
     assign = IntegerField(_l("交办期限(工作日)"), validators=[DAYS])
     feedback = IntegerField(_l("程序性反馈期限(工作日)"), validators=[DAYS])
@@ -63,6 +72,11 @@ class RulesForm(FlaskForm):
     categories = SelectMultipleField(_l("本镇使用的事件类别"),
                                      choices=choices(CATEGORY_LABELS.items()),
                                      validators=[DataRequired(_l("请至少选择一个类别。"))])
+    # no choice needed: a town may publish nothing; validate_choice off so that a refused
+    # category gets the clear message below rather than WTForms' "not a valid choice"
+    open311_public = SelectMultipleField(
+        publication.FIELD_LABEL, validate_choice=False, validators=[publishable_only],
+        choices=choices((c, CATEGORY_LABELS[c]) for c in publication.PUBLISHABLE))
 
 
 class TemplateForm(FlaskForm):
@@ -80,14 +94,17 @@ def rules():
     if town is None:
         abort(404)
     current = get_setting(town, SETTING, DEFAULT_DEADLINES)
-    form = RulesForm(data={**current, "categories": town_categories(town)})
+    form = RulesForm(data={**current, "categories": town_categories(town),
+                           "open311_public": publication.public_categories(town)})
     template_form = TemplateForm(prefix="t")
     if request.form.get("form") == "rules" and form.validate_on_submit():
         value = {k: getattr(form, k).data for k in DEFAULT_DEADLINES}
         set_setting(town, SETTING, value)
         set_setting(town, CATEGORY_SETTING, form.categories.data)
+        public = [c for c in publication.PUBLISHABLE if c in (form.open311_public.data or [])]
+        set_setting(town, publication.SETTING, public)
         audit.record("settings.cases", town, scope_code=town.code, user=current_user,
-                     deadlines=value, categories=form.categories.data)
+                     deadlines=value, categories=form.categories.data, open311_public=public)
         db.session.commit()
         flash(_("已保存%(town)s的事件规则。", town=town.name), "success")
         return redirect(url_for("case_rules.rules", town=town.code))
@@ -106,4 +123,5 @@ def rules():
         return redirect(url_for("case_rules.rules", town=town.code))
     status = 400 if form.errors or template_form.errors else 200
     return render("cases/rules.html", form=form, template_form=template_form, town=town,
-                  towns=towns, templates=town_templates(town)), status
+                  towns=towns, templates=town_templates(town),
+                  open311_hint=publication.FIELD_HINT), status
