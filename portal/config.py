@@ -32,6 +32,15 @@ class Defaults:
     LOGIN_WINDOW_SECONDS = 15 * 60
     LOGIN_LOCKOUT_SECONDS = 15 * 60
 
+    #: Searches for residents by number (ID number or phone digits) one user may make in the
+    #: window, by any role; counted from the audit log, so every worker process agrees.
+    NUMBER_SEARCH_MAX_PER_WINDOW = 30
+    NUMBER_SEARCH_WINDOW_SECONDS = 10 * 60
+    #: Whole numbers matching nobody that a user without people.sensitive may search in the
+    #: window: such misses are guesses at a masked number's hidden digits.
+    NUMBER_SEARCH_MAX_MISSES = 10
+    NUMBER_SEARCH_MISS_WINDOW_SECONDS = 24 * 3600
+
     #: werkzeug's hashing method; tests choose a cheap one, production keeps scrypt.
     PASSWORD_HASH_METHOD = "scrypt"
 

@@ -3,14 +3,18 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from portal.validators import id_number_problem, is_phone, normalise_phone
+from portal.validators import id_number_problem, is_phone, normalise_id_number, normalise_phone
 
 ID_PROBLEMS = {
     "length": _l("身份证号应为18位，最后一位可以是X。"),
+    "digits": _l("身份证号只能由数字0-9和X组成(请不要用全角或其他文字的数字)。"),
     "region": _l("身份证号的地区码不存在。"),
     "birth_date": _l("身份证号中的出生日期无效。"),
     "check_digit": _l("身份证号校验位不正确，请核对。"),
 }
+
+#: A masked number (430624********0013) edited rather than kept or replaced in full.
+MASK_EDITED = _l("号码中有*号：请保持原来的号码不动，或填写完整的新号码。")
 
 
 class Phone:
@@ -20,6 +24,8 @@ class Phone:
     def __call__(self, form, field):
         if not field.data:
             return
+        if "*" in field.data:
+            raise ValidationError(MASK_EDITED)
         field.data = normalise_phone(field.data)
         if not is_phone(field.data, self.allow_service_number):
             raise ValidationError(_l("请输入有效的手机号(11位)或座机号(如 0730-1234567)。"))
@@ -28,7 +34,9 @@ class Phone:
 def id_number(form, field):
     if not field.data:
         return
-    field.data = field.data.strip().upper()
+    if "*" in field.data:
+        raise ValidationError(MASK_EDITED)
+    field.data = normalise_id_number(field.data)  # full-width digits typed → ASCII
     problem = id_number_problem(field.data)
     if problem:
         raise ValidationError(ID_PROBLEMS[problem])

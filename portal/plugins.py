@@ -214,7 +214,55 @@ class PluginHost:
             return login_manager.unauthorized()  # which town? only a login can tell
         if scope is None or owner not in self.enabled_names(scope):
             abort(404)
+        # A county user passes the line above when any town has the module on; a page that is
+        # told which town it acts for (?town= or a form field) must find it on in that town.
+        town = request.values.get("town")
+        if town:
+            require_module_at(town)
         return None
+
+    def module_on_at(self, name: str, code: str) -> bool:
+        """Whether ``name`` is on for the town that the grid code ``code`` lies in (for a county's
+        code: in any of its towns)."""
+        town_code = code[:TOWN_CODE_WIDTH]
+        nodes = g.setdefault("_portal_town_nodes", {}) if has_request_context() else {}
+        if town_code not in nodes:
+            from portal.extensions import db
+            from portal.grids.models import Grid
+
+            nodes[town_code] = db.session.scalar(db.select(Grid).filter_by(code=town_code))
+        node = nodes[town_code]
+        return node is not None and name in self.enabled_names(node)
+
+
+#: Digits of a town's code: the county's 6-digit region code, then the town's own segment.
+TOWN_CODE_WIDTH = 6 + 3
+
+
+def serving_plugin() -> str | None:
+    """The plugin whose page answers this request (None for the core's pages)."""
+    if not has_request_context():
+        return None
+    from flask import current_app
+
+    owners = host(current_app).blueprint_owner
+    return next((owners[b] for b in request.blueprints if b in owners), None)
+
+
+def module_on_for_request(code: str) -> bool:
+    """On a plugin's page: whether the plugin is on where ``code`` lies. Always true on the
+    core's pages."""
+    name = serving_plugin()
+    return name is None or host().module_on_at(name, code)
+
+
+def require_module_at(code: str) -> None:
+    """404 unless the plugin serving this request is on for the town of ``code``. Every loader
+    that finds what a plugin page acts for (a record, ``?town=``, ``?grid=``, a form's town)
+    calls this, so a module switched off in a town is a 404 there for every role, the county's
+    admin included (whom the blanket guard lets in because another town has it on)."""
+    if not module_on_for_request(code):
+        abort(404)
 
 
 def request_scope():

@@ -4,6 +4,7 @@ from flask import abort
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.plugins import require_module_at
 
 
 def in_user_scope(code: str) -> bool:
@@ -15,6 +16,7 @@ def scoped(model, record_id, code_of):
     record = db.session.get(model, record_id)
     if record is None or not in_user_scope(code_of(record)):
         abort(404)
+    require_module_at(code_of(record))  # a module's record of a town where it is off
     return record
 
 
@@ -29,4 +31,5 @@ def scoped_near(model, record_id, code_of):
     record = db.session.get(model, record_id)
     if record is None or not in_or_above_user_scope(code_of(record)):
         abort(404)
+    require_module_at(code_of(record))
     return record

@@ -1,17 +1,49 @@
-"""Checks on the identifiers Chinese records carry: phone numbers and resident ID numbers."""
+"""Checks on the identifiers Chinese records carry: phone numbers, resident ID numbers, codes.
+
+Every number that identifies a person or a record is ASCII digits only. Python's ``\\d`` and
+``str.isdigit()`` also accept full-width (``４``), Arabic-Indic (``٤``) and other digits, so
+``43０６２４…`` passed the old check and, stored as typed, escaped the uniqueness check of
+``430624…``. Typed input is therefore normalised first (NFKC turns full-width digits and letters
+into ASCII, as a Chinese input method produces them) and then checked strictly: anything that is
+still not ASCII after that (Arabic-Indic digits, superscripts NFKC does not fold into the
+identifier, …) is refused, never stored.
+
+The GB 11643 rule (check digit, birth date, region) is python-stdnum's ``stdnum.cn.ric``.
+"""
 import re
+import unicodedata
 from datetime import date
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-SERVICE_NUMBER = re.compile(r"^1\d{4}$")  # 12345 and other government hotlines
+from stdnum import numdb
+from stdnum.cn import ric
 
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
+SERVICE_NUMBER = re.compile(r"^1[0-9]{4}$")  # 12345 and other government hotlines
+ASCII_DIGITS = re.compile(r"^[0-9]+$")
+#: A household number (户编号) or a grid code: ASCII letters, digits and "-" only.
+CODE = re.compile(r"^[0-9A-Za-z-]{1,32}$")
+
+#: GB 11643's weights and check characters. The check itself is stdnum's; these stay for the
+#: county-scale demo (portal/demo_scale.py), which sums the weights of a shared prefix once for
+#: hundreds of thousands of generated numbers.
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 
 
+def typed(value) -> str:
+    """What a person typed, in the form identifiers are compared in: NFKC (full-width → ASCII),
+    surrounding space removed."""
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def is_ascii_digits(value: str) -> bool:
+    return bool(ASCII_DIGITS.match(value or ""))
+
+
 def normalise_phone(value: str) -> str:
-    return re.sub(r"[\s()（）]", "", value or "")
+    """A phone number as stored: NFKC, without spaces and brackets (``(0730) 123 4567``)."""
+    return re.sub(r"[\s()（）]", "", typed(value))
 
 
 def is_phone(value: str, allow_service_number: bool = False) -> bool:
@@ -21,32 +53,52 @@ def is_phone(value: str, allow_service_number: bool = False) -> bool:
     return allow_service_number and bool(SERVICE_NUMBER.match(value))
 
 
+def normalise_id_number(value: str) -> str:
+    """An ID number as stored: NFKC, no spaces, upper-case X."""
+    return re.sub(r"\s", "", typed(value)).upper()
+
+
+def normalise_code(value: str) -> str:
+    return typed(value)
+
+
+def is_code(value: str) -> bool:
+    return bool(CODE.match(value or ""))
+
+
 def id_number_problem(value: str) -> str | None:
-    """Why an 18-character resident ID number (GB 11643) is invalid, or None when it is valid."""
+    """Why an 18-character resident ID number (GB 11643) is invalid, or None when it is valid.
+
+    The value is checked as given (callers store what they checked): a number with anything but
+    ASCII digits and a final X is refused here, so normalise typed input with
+    ``normalise_id_number`` first."""
     value = (value or "").strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if value and not value.isascii():
+        return "digits"
+    if len(value) != 18 or not ASCII_DIGITS.match(value[:17]) or value[17] not in "0123456789X":
         return "length"
-    if value[:2] not in PROVINCE_CODES:
+    if not region_known(value[:6]):
         return "region"
     try:
-        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
+        born = ric.get_birth_date(value)
+    except ric.InvalidComponent:
         return "birth_date"
     if born.year < 1900 or born > date.today():
         return "birth_date"
-    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS))
-    if ID_CHECK_CHARS[total % 11] != value[17]:
+    if ric.calc_check_digit(value) != value[17]:
         return "check_digit"
     return None
 
 
-PROVINCE_CODES = {
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
-    "65", "71", "81", "82",
-}
+def region_known(code: str) -> bool:
+    """A region (the first six digits) that stdnum's table of counties knows. Not tied to the
+    birth year as ``ric.get_birth_place`` is: a number is given where one is registered, so a
+    person born before their county was created (湘阴县's code dates from 1986) still carries it."""
+    if not (len(code) == 6 and ASCII_DIGITS.match(code)):
+        return False
+    return any("county" in props for _part, props in numdb.get("cn/loc").info(code))
 
 
 def id_check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS))
-    return ID_CHECK_CHARS[total % 11]
+    """The check character that completes 17 digits (for generated demo and test numbers)."""
+    return ric.calc_check_digit(first17 + "0")

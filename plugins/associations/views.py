@@ -18,6 +18,7 @@ from portal.grids.services import grids_in, in_subtree
 from portal.people.models import Resident
 from portal.people.search import search_residents
 from portal.permissions import can, requires
+from portal.plugins import require_module_at
 from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.scoping import in_or_above_user_scope, scoped, scoped_near
@@ -244,6 +245,7 @@ def visible_member(member_id) -> AssociationsMember:
     member = db.session.get(AssociationsMember, member_id)
     if member is None:
         abort(404)
+    require_module_at(member.scope_code)  # the module off in its town: no such page
     if own_member(member):
         return member
     if not in_or_above_user_scope(member.scope_code) or not can(current_user, "associations.view"):

@@ -14,7 +14,7 @@ from portal.grids.models import GRID, SPECIAL, Grid
 from portal.grids.services import grids_in, in_subtree
 from portal.modules.services import town_of
 from portal.people.models import Household, Resident
-from portal.people.search import search_residents
+from portal.people.search import find_residents, refusal_status
 from portal.permissions import can, requires
 from portal.rendering import render
 from portal.request_guard import parse_id
@@ -86,12 +86,11 @@ def _group_page(group, *, household_form=None, leader_form=None, status=200):
         selectinload(MutualAidGroup.members).joinedload(MutualAidMember.household)
         .selectinload(Household.members)).execution_options(populate_existing=True)).one()
     q = request.args.get("q", "").strip()
-    found = []
-    if q:
+    found, search_refusal = find_residents(group.grid, q, limit=30)
+    if found:
         taken = set(db.session.scalars(select(MutualAidMember.active_household_id).where(
             MutualAidMember.active_household_id.is_not(None))))
-        found = [r for r in search_residents(group.grid, q, limit=30)
-                 if r.household_id not in taken]
+        found = [r for r in found if r.household_id not in taken]
     leader_form = leader_form or LeaderForm(leader=group.leader_id)
     leader_form.leader.choices = choices([(r.id, f"{r.name}（{r.household.address}）")
                                           for r in services.member_residents(group)])
@@ -101,7 +100,8 @@ def _group_page(group, *, household_form=None, leader_form=None, status=200):
                                .order_by(MutualAidHelp.happened_on.desc()).limit(50)).all()
     return render("mutual_aid/group.html", group=group, helps=helps, q=q, found=found,
                   household_form=household_form or HouseholdForm(), leader_form=leader_form,
-                  warning=services.size_warning(group), scope=group.grid), status
+                  warning=services.size_warning(group), scope=group.grid,
+                  search_refusal=search_refusal), refusal_status(search_refusal, status)
 
 
 @bp.route("/groups/<int:group_id>", methods=["GET", "POST"])

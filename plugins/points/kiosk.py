@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.modules.services import town_of
-from portal.people.search import search_residents
+from portal.people.number_search import status_for
+from portal.people.search import SearchRefused, search_residents
 from portal.permissions import requires
 from portal.rendering import render
 from portal.scoping import scoped
@@ -72,7 +73,12 @@ def find(shop_id):
         return redirect(target)
     results = []
     if q and not q.upper().startswith("PTS:"):
-        for resident in search_residents(town, q, limit=12):
+        try:
+            found = search_residents(town, q, limit=12)
+        except SearchRefused as refusal:  # e.g. 5 or 6 trailing digits: told on the screen
+            return render("points/kiosk/identify.html", "points/kiosk/_results.html", shop=shop,
+                          q=q, results=[], searched=True, refusal=refusal), status_for(refusal)
+        for resident in found:
             results.append((resident, ledger.account_for(resident, create=False)))
     return render("points/kiosk/identify.html", "points/kiosk/_results.html", shop=shop, q=q,
                   results=results, searched=bool(q))

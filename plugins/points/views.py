@@ -15,8 +15,11 @@ from portal.grids.models import GRID, SPECIAL, VILLAGE, Grid
 from portal.grids.services import grids_in, in_subtree
 from portal.modules.services import town_of
 from portal.people.models import Household, Resident
+from portal.people.number_search import status_for
 from portal.people.scoping import scoped_grid_arg
+from portal.people.search import SearchRefused
 from portal.permissions import can, requires
+from portal.plugins import require_module_at
 from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.scoping import in_user_scope, scoped
@@ -106,6 +109,14 @@ def accounts():
     page = page_number()
     rows = db.session.scalars(account_query(current_user.scope, q, grid)
                               .order_by(Grid.code, PointsAccount.id)
+    try:
+        query = account_query(current_user.scope, q, grid)
+    except SearchRefused as refusal:  # digits a mask hides: told where the accounts would be
+        return render("points/accounts.html", "points/_account_rows.html", rows=[],
+                      has_more=False, page=page, q=q, grid=grid, grids=grids,
+                      refusal=refusal), status_for(refusal)
+    rows = db.session.scalars(query.order_by(Grid.code, PointsAccount.id)
+                              .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).unique().all()
                               .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).unique().all()
     grids = db.session.scalars(grids_in(current_user.scope)
                                .where(Grid.level.in_((GRID, SPECIAL)))).all()
@@ -312,11 +323,13 @@ def _resolve_targets(values: list[str]) -> list[PointsAccount]:
             household = db.session.get(Household, number)
             if household is None or not in_user_scope(household.grid.code):
                 abort(404)
+            require_module_at(household.grid.code)
             accounts.append(ledger.account_for(None, household))
         elif kind == "r":
             resident = db.session.get(Resident, number)
             if resident is None or not in_user_scope(resident.grid.code):
                 abort(404)
+            require_module_at(resident.grid.code)
             accounts.append(ledger.account_for(resident))
         else:
             abort(400)
@@ -353,11 +366,16 @@ def award():
                 if error.field == "residents":
                     form.form_errors.pop()
                     form.target_errors = [str(error)]
+    try:
+        targets, refusal = _award_targets(grid, q, mode), None
+    except SearchRefused as error:
+        targets, refusal = [], error
+        status = max(status, status_for(error))
         status = 400
     grids = db.session.scalars(grids_in(current_user.scope)
                                .where(Grid.level.in_((GRID, SPECIAL)))).all()
     return render("points/award.html", form=form, rules=rules, grid=grid, grids=grids, q=q,
-                  targets=_award_targets(grid, q, mode), chosen=set(chosen), mode=mode,
+                  targets=targets, refusal=refusal, chosen=set(chosen), mode=mode,
                   town=town), status
 
 
@@ -544,6 +562,7 @@ def goods_photo(goods_id):
     code = current_user.scope.code
     if goods is None or not (goods.scope_code.startswith(code) or code.startswith(goods.scope_code)):
         abort(404)
+    require_module_at(goods.scope_code)
     path = photo_path(goods.photo) if goods.photo else None
     if path is None:
         abort(404)

@@ -16,9 +16,11 @@ from portal.forms import choices, refuse
 from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid
 from portal.grids.services import grids_in, in_subtree
 from portal.modules.services import town_of
+from portal.people import number_search
 from portal.people.models import Household, Resident
-from portal.people.search import search_residents
+from portal.people.search import SearchRefused, find_residents, refusal_status
 from portal.permissions import can, requires
+from portal.plugins import module_on_for_request, require_module_at
 from portal.rendering import render
 from portal.scoping import in_user_scope, scoped
 from portal.timeutil import LOCAL_OFFSET, utcnow
@@ -56,7 +58,10 @@ def own_volunteer() -> VolunteersVolunteer:
 
 def town_visible(code: str) -> bool:
     """Staff see their subtree and the teams of the village or town above them (a grid worker
-    works with the village's teams); a volunteer sees their whole town's."""
+    works with the village's teams); a volunteer sees their whole town's. Nobody sees a record
+    of a town where the module is off."""
+    if not module_on_for_request(code):
+        return False
     if in_user_scope(code) or current_user.scope.code.startswith(code):
         return True
     volunteer = services.volunteer_of(current_user)
@@ -130,14 +135,23 @@ def people():
     q = request.args.get("q", "").strip()
     query = (select(VolunteersVolunteer).join(Grid, Grid.id == VolunteersVolunteer.grid_id)
              .where(in_subtree(current_user.scope), VolunteersVolunteer.left_on.is_(None)))
+    check = None
     if q:
+        try:  # phones are masked on these pages: searched by them as the register is
+            phone, check = number_search.phone_condition(VolunteersVolunteer.phone, q,
+                                                         current_user.scope)
+        except SearchRefused as refusal:
+            return render("volunteers/people.html", "volunteers/_people_rows.html", rows=[], q=q,
+                          search_refusal=refusal), refusal_status(refusal)
         query = query.where(or_(VolunteersVolunteer.name.contains(q, autoescape=True),
                                 VolunteersVolunteer.number.contains(q, autoescape=True),
-                                VolunteersVolunteer.phone.endswith(q, autoescape=True)))
+                                *([phone] if phone is not None else [])))
     rows = db.session.scalars(query.options(
         joinedload(VolunteersVolunteer.grid),
         selectinload(VolunteersVolunteer.memberships).joinedload(VolunteersMember.team))
         .order_by(VolunteersVolunteer.id).limit(200)).all()
+    if check is not None:
+        check.done(len(rows))
     return render("volunteers/people.html", "volunteers/_people_rows.html", rows=rows, q=q)
 
 
@@ -147,7 +161,7 @@ def register():
     form = RegisterForm()
     form.grid.choices = choices([(g.id, g.name) for g in base_grids()])
     q = request.args.get("q", "").strip()
-    found = search_residents(current_user.scope, q, limit=20) if q else []
+    found, search_refusal = find_residents(current_user.scope, q, limit=20)
     if form.validate_on_submit():
         resident = None
         if form.resident.data:
@@ -166,14 +180,16 @@ def register():
             return redirect(url_for("volunteers.person", volunteer_id=volunteer.id))
         except VolunteerError as error:
             refuse(form, error)
-    return render("volunteers/register.html", form=form, q=q,
-                  found=found), 400 if form.errors or form.form_errors else 200
+    return render("volunteers/register.html", form=form, q=q, found=found,
+                  search_refusal=search_refusal), \
+        refusal_status(search_refusal, 400 if form.errors or form.form_errors else 200)
 
 
 def scoped_volunteer(volunteer_id) -> VolunteersVolunteer:
     volunteer = db.session.get(VolunteersVolunteer, volunteer_id)
     if volunteer is None:
         abort(404)
+    require_module_at(volunteer.grid.code)
     if in_user_scope(volunteer.grid.code) and can(current_user, "volunteers.view"):
         return volunteer
     if volunteer.user_id is not None and volunteer.user_id == current_user.id:
@@ -591,7 +607,7 @@ def pairings():
 def pairing_new():
     form = PairingForm()
     q = request.args.get("q", "").strip()
-    found = search_residents(current_user.scope, q, limit=20) if q else []
+    found, search_refusal = find_residents(current_user.scope, q, limit=20)
     volunteers_ = db.session.scalars(
         select(VolunteersVolunteer).join(Grid, Grid.id == VolunteersVolunteer.grid_id)
         .where(in_subtree(town_of(current_user.scope) or current_user.scope),
@@ -615,7 +631,8 @@ def pairing_new():
             flash(_("已建立结对。"), "success")
             return redirect(url_for("volunteers.pairing", pairing_id=item.id))
     return render("volunteers/pairing_form.html", form=form, q=q, found=found,
-                  volunteers=volunteers_), 400 if form.errors else 200
+                  search_refusal=search_refusal, volunteers=volunteers_), \
+        refusal_status(search_refusal, 400 if form.errors else 200)
 
 
 @bp.route("/pairings/<int:pairing_id>", methods=["GET", "POST"])
@@ -676,7 +693,7 @@ def _case_by_number(number):
 def proxy_new():
     form = ProxyForm(case=request.args.get("case", ""))
     q = request.args.get("q", "").strip()
-    found = search_residents(current_user.scope, q, limit=20) if q else []
+    found, search_refusal = find_residents(current_user.scope, q, limit=20)
     case = _case_by_number(form.case.data) if form.case.data else None
     if form.validate_on_submit():
         resident = scoped(Resident, form.resident.data, lambda r: r.grid.code)
@@ -689,7 +706,8 @@ def proxy_new():
             flash(_("已登记代办事项。"), "success")
             return redirect(url_for("volunteers.proxy", proxy_id=item.id))
     return render("volunteers/proxy_form.html", form=form, q=q, found=found,
-                  case=case), 400 if form.errors else 200
+                  search_refusal=search_refusal, case=case), \
+        refusal_status(search_refusal, 400 if form.errors else 200)
 
 
 @bp.route("/proxies/<int:proxy_id>", methods=["GET", "POST"])

@@ -124,11 +124,17 @@ def chosen_town():
     """(the town a page is about, the towns to choose from): a county admin's ``?town=`` choice,
     the first town by default; anyone else's own town (and nothing to choose). Used by every
     per-town page, the core's settings and the modules' alike."""
+    from portal.plugins import module_on_for_request, require_module_at
+
     if current_user.scope.level != COUNTY:
         from portal.modules.services import town_of
 
-        return town_of(current_user.scope), []
-    towns = _towns()
+        town = town_of(current_user.scope)
+        if town is not None:
+            require_module_at(town.code)
+        return town, []
+    # on a module's page, only the towns that have the module on can be chosen (else 404)
+    towns = [t for t in _towns() if module_on_for_request(t.code)]
     code = request.values.get("town")
     chosen = next((t for t in towns if t.code == code), None)
     if code and chosen is None:

@@ -218,4 +218,7 @@ def get_scoped_grid(user, grid_id: int) -> Grid:
     grid = db.session.get(Grid, grid_id)
     if grid is None or not grid.code.startswith(user.scope.code):
         abort(404)
+    from portal.plugins import require_module_at
+
+    require_module_at(grid.code)  # on a module's page: the module must be on there
     return grid

@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.grids.services import grids_in, in_subtree
-from portal.people import services
+from portal.people import identity_form, services
 from portal.people.forms import (CARE_LABELS, COLOUR_LABELS, COLOUR_SHORT, KEY_LABELS,
                                  LEFT_LABELS, RELATION_LABELS, RESIDENCE_LABELS, SEX_LABELS,
                                  HouseholdForm, LeaveForm, MoveHouseholdForm, MoveResidentForm,
@@ -17,7 +17,8 @@ from portal.people.forms import (CARE_LABELS, COLOUR_LABELS, COLOUR_SHORT, KEY_L
 from portal.people.masking import mask_id, mask_phone
 from portal.people.models import Household, Resident
 from portal.people.scoping import scoped_grid_arg, scoped_household, scoped_resident
-from portal.people.search import search_residents
+from portal.people.number_search import status_for
+from portal.people.search import SearchRefused, search_residents
 from portal.permissions import can, requires
 from portal.rendering import render
 from portal.ui import page_number
@@ -35,12 +36,24 @@ def labels():
             "KEY_LABELS": KEY_LABELS, "mask_id": mask_id, "mask_phone": mask_phone}
 
 
+@bp.app_errorhandler(SearchRefused)
+def search_refused(refusal):
+    """A page that searched residents without catching a refusal still tells the user why
+    (rather than answering 500): the message, where an htmx search would put its results."""
+    return render("people/search_refused.html", "people/_search_refusal.html",
+                  search_refusal=refusal), status_for(refusal)
+
+
 @bp.route("/")
 @requires("people.view")
 def index():
     """Search residents in one's scope, results as one types."""
     q = request.args.get("q", "").strip()
-    results = search_residents(current_user.scope, q, limit=30) if q else []
+    try:
+        results = search_residents(current_user.scope, q, limit=30) if q else []
+    except SearchRefused as refusal:
+        return render("people/index.html", "people/_results.html", q=q, results=[],
+                      refusal=refusal), status_for(refusal)
     return render("people/index.html", "people/_results.html", q=q, results=results)
 
 
@@ -226,10 +239,24 @@ def resident_reveal(resident_id):
 @bp.route("/residents/<int:resident_id>/edit", methods=["GET", "POST"])
 @requires("people.manage")
 def resident_edit(resident_id):
+    """The form shows the ID number and phone masked, like every other page: most edits (care
+    categories, relation, a new phone) need no look at the old numbers. A mask submitted
+    unchanged keeps the stored number; "显示完整号码" (a submit button, so the edits under way
+    are kept) fills in the full numbers and is audited like the resident page's."""
     resident = scoped_resident(resident_id)
     form = ResidentForm(obj=resident)
     if request.method == "GET":
         form.care.data = resident.care_categories
+    else:
+        identity_form.unmask_unchanged(form, resident)
+    if request.method == "POST" and request.form.get("reveal"):
+        if not can(current_user, "people.sensitive", resident):
+            abort(403)
+        audit.record("resident.view_sensitive", resident, scope_code=resident.grid.code,
+                     user=current_user, page="edit")
+        db.session.commit()
+        return render("people/resident_form.html", form=form, household=resident.household,
+                      resident=resident, revealed=True)
     if form.validate_on_submit():
         try:
             services.update_resident(resident, actor=current_user, **_resident_kwargs(form))
@@ -238,8 +265,9 @@ def resident_edit(resident_id):
             return redirect(url_for("people.resident", resident_id=resident.id))
         except services.PeopleError as error:
             refuse(form, error)
+    identity_form.mask_stored(form, resident)  # also when the form comes back with an error
     return render("people/resident_form.html", form=form, household=resident.household,
-                  resident=resident), 400 if form.errors else 200
+                  resident=resident, revealed=False), 400 if form.errors else 200
 
 
 @bp.route("/residents/<int:resident_id>/move", methods=["GET", "POST"])

@@ -10,7 +10,8 @@ from portal.people.models import (CARE_CATEGORIES, COLOURS, LEFT_REASONS, RELATI
                                   House, Household, Resident, ResidentCare)
 from portal.plugins import host
 from portal.timeutil import utcnow
-from portal.validators import id_number_problem, is_phone, normalise_phone
+from portal.validators import (id_number_problem, is_code, is_phone, normalise_code,
+                               normalise_id_number, normalise_phone)
 
 
 class PeopleError(ValueError):
@@ -44,6 +45,7 @@ def add_household(grid: Grid, address: str, *, number=None, colour=None, buildin
         raise PeopleError(_("请填写住址。"), "address")
     if colour not in (None, *COLOURS):
         raise PeopleError(_("关注颜色只能是红、黄、绿或不设。"), "colour")
+    number = _clean_number(number)
     if number and db.session.scalar(db.select(Household.id).filter_by(grid_id=grid.id,
                                                                        number=number)):
         raise PeopleError(_("本网格已有户编号 %(number)s。", number=number), "number")
@@ -56,12 +58,21 @@ def add_household(grid: Grid, address: str, *, number=None, colour=None, buildin
     return household
 
 
+def _clean_number(number) -> str | None:
+    """A household number as stored: NFKC ("００１" is "001"), then ASCII letters, digits and "-"
+    only, so that the per-grid uniqueness check cannot be got round with look-alike digits."""
+    number = normalise_code(number or "") or None
+    if number and not is_code(number):
+        raise PeopleError(_("户编号只能由数字0-9、字母和“-”组成。"), "number")
+    return number
+
+
 def _next_number(grid: Grid) -> str:
     """The next free household number of a grid (户编号), so that every household can be matched
     by an import even when it was registered by hand."""
     numbers = db.session.scalars(db.select(Household.number).where(
         Household.grid_id == grid.id, Household.number.is_not(None)))
-    highest = max((int(n) for n in numbers if n.isdigit()), default=0)
+    highest = max((int(n) for n in numbers if n.isascii() and n.isdigit()), default=0)
     return f"{highest + 1:03d}"
 
 
@@ -72,7 +83,8 @@ def set_search_keys(resident: Resident) -> None:
 
 
 def _clean_identity(resident: Resident | None, id_number, phone):
-    id_number = (id_number or "").strip().upper() or None
+    # normalised before the uniqueness check, so that 43０６２４… is the same number as 430624…
+    id_number = normalise_id_number(id_number or "") or None
     if id_number:
         problem = id_number_problem(id_number)
         if problem:
@@ -173,6 +185,8 @@ def update_household(household: Household, actor=None, *, address=None, colour="
             raise PeopleError(_("关注颜色只能是红、黄、绿或不设。"), "colour")
         changes["colour"] = [household.colour, colour]
         household.colour = colour
+    if number != "keep":
+        number = _clean_number(number)
     if number != "keep" and (number or None) != household.number:
         if number and db.session.scalar(db.select(Household.id).where(
                 Household.grid_id == household.grid_id, Household.number == number,
