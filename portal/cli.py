@@ -49,7 +49,9 @@ def users_group():
 
 @users_group.command("create")
 @click.option("--username", required=True)
-@click.option("--password", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when left out (kept out of the shell history); the web forms' "
+                   "policy applies: at least 8 characters, letters and digits.")
 @click.option("--role", required=True)
 @click.option("--scope", "scope_code", required=True, help="Code of the grid node.")
 @click.option("--name", "display_name", default=None)

@@ -27,10 +27,21 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
-    #: Failed logins allowed per account and per client address inside the window.
+    #: Failed logins allowed for one account from one client address inside the window; then
+    #: that account is locked from that address (not from elsewhere, and not for the others
+    #: at that address) for LOGIN_LOCKOUT_SECONDS.
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 15 * 60
     LOGIN_LOCKOUT_SECONDS = 15 * 60
+    #: Failed logins allowed from one address for all accounts together (and unknown names):
+    #: far above one person's mistakes, so a shared office or kiosk is not locked by one user.
+    LOGIN_ADDRESS_MAX_FAILURES = 50
+    #: Each lockout of the same key within this time lasts twice as long as the one before...
+    LOGIN_BACKOFF_MEMORY_SECONDS = 24 * 3600
+    #: ...up to this.
+    LOGIN_LOCKOUT_MAX_SECONDS = 24 * 3600
+    #: Shortest password accepted anywhere (web forms, command line); letters and digits both.
+    PASSWORD_MIN_LENGTH = 8
 
     #: Searches for residents by number (ID number or phone digits) one user may make in the
     #: window, by any role; counted from the audit log, so every worker process agrees.

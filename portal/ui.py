@@ -35,10 +35,11 @@ def select_locale():
 
 
 @login_manager.user_loader
-def load_user(user_id):
-    from portal.auth.models import User
+def load_user(session_id):
+    # "<user id>:<session token>": a session whose token the user no longer has is refused
+    from portal.auth.sessions import load_session_user
 
-    return db.session.get(User, int(user_id))
+    return load_session_user(session_id)
 
 
 def menu_for(user) -> list[MenuLink]:

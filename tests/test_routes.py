@@ -46,6 +46,7 @@ ROUTES = {
     ("admin.user_new", "POST"): Rule("users.manage", ok=400, scoped=False),
     ("admin.user_edit", "GET"): Rule("users.manage"),
     ("admin.user_edit", "POST"): Rule("users.manage", ok=400),
+    ("admin.user_unlock", "POST"): Rule("users.manage", ok=302),
     ("admin.modules_page", "GET"): Rule("modules.manage", scoped=False),
     ("admin.module_switch", "POST"): Rule("modules.manage", ok=302, data=(("enabled", "1"),)),
     ("admin.audit_log", "GET"): Rule("audit.view", scoped=False),

@@ -4,9 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_
 
+from portal import audit
 from portal.admin.forms import UserForm
 from portal.audit import AuditEntry
 from portal.auth import services as users
+from portal.auth import sessions, throttle
 from portal.auth.models import User
 from portal.extensions import db
 from portal.forms import choices, refuse
@@ -84,14 +86,21 @@ def user_new():
     return render("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@requires("users.manage")
-def user_edit(user_id):
+def _editable_user(user_id) -> User:
+    """A user the current admin may manage: 404 outside their scope, 403 for a role they may
+    not assign."""
     user = db.session.scalar(_scoped_users().where(User.id == user_id))
     if user is None:
         abort(404)
     if user.role not in assignable_roles(current_user):
         abort(403)
+    return user
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires("users.manage")
+def user_edit(user_id):
+    user = _editable_user(user_id)
     form = _user_form(user)
     if form.validate_on_submit():
         scope = get_scoped_grid(current_user, form.scope.data)
@@ -99,6 +108,7 @@ def user_edit(user_id):
             form.role.errors = [*form.role.errors, _("不能停用自己或修改自己的角色。")]
         else:
             try:
+                token = user.session_token
                 users.update_user(user, actor=current_user, password=form.password.data,
                                   username=form.username.data,
                                   display_name=form.display_name.data, phone=form.phone.data,
@@ -106,11 +116,27 @@ def user_edit(user_id):
                                   role=form.role.data,
                                   scope=scope, is_active_flag=form.active.data)
                 db.session.commit()
+                if user.session_token != token and user.id == current_user.id:
+                    sessions.reissue(user)  # one's own other sessions end; this one goes on
                 flash(_("已保存用户 %(name)s。", name=user.username), "success")
                 return redirect(url_for("admin.users_list"))
             except users.UserError as error:
                 refuse(form, error)
-    return render("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
+    return render("admin/user_form.html", form=form, user=user, locks=throttle.locks_of(user),
+                  address_of=throttle.address_of), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@requires("users.manage")
+def user_unlock(user_id):
+    """Lift the user's login locks from every address (someone locked out by their own
+    mistakes, or by someone else's guessing at their address); audited."""
+    user = _editable_user(user_id)
+    lifted = throttle.unlock(user)
+    audit.record("user.unlock", user, scope_code=user.scope.code, lockouts=lifted)
+    db.session.commit()
+    flash(_("已解除 %(name)s 的登录锁定。", name=user.username), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 # ---------------------------------------------------------------- modules per town

@@ -10,11 +10,15 @@ USERNAME = Regexp(r"^[A-Za-z0-9_.\-]{3,64}$",
 
 
 def password_rules(form, field):
+    """The portal's one password policy (portal.auth.passwords), shown next to the field."""
     from wtforms.validators import ValidationError
 
-    value = field.data or ""
-    if value and (len(value) < 8 or value.isdigit() or value.isalpha()):
-        raise ValidationError(_l("密码至少8位，且须同时包含字母和数字。"))
+    from portal.auth.passwords import password_problem
+
+    username = getattr(getattr(form, "username", None), "data", None)
+    problem = password_problem(field.data, username) if field.data else None
+    if problem:
+        raise ValidationError(problem)
 
 
 class UserForm(FlaskForm):

@@ -1,15 +1,17 @@
 from flask import (Blueprint, abort, current_app, flash, redirect, request, session, url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import or_
 
 from portal import audit
-from portal.auth import throttle
+from portal.auth import sessions, throttle
 from portal.auth.forms import LoginForm
 from portal.auth.models import User
 from portal.extensions import db
+from portal.local_redirect import redirect_local
 from portal.rendering import render
 from portal.timeutil import utcnow
+from portal.validators import normalise_id_number, normalise_phone
 from werkzeug.security import check_password_hash, generate_password_hash
 
 bp = Blueprint("auth", __name__)
@@ -20,15 +22,10 @@ _DUMMY_HASH = generate_password_hash("not-a-password")
 
 def find_user(login: str) -> User | None:
     login = login.strip()
+    # a phone or ID number typed with full-width digits is the stored ASCII one (NFKC)
     return db.session.scalar(db.select(User).where(or_(
-        User.username == login, User.phone == login, User.id_number == login.upper(),
-        User.email == login.lower())))
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("home.index")
+        User.username == login, User.phone == normalise_phone(login),
+        User.id_number == normalise_id_number(login), User.email == login.lower())))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -39,31 +36,32 @@ def login():
     status = 200
     if form.validate_on_submit():
         user = find_user(form.login.data)
-        keys = [throttle.address_key(request.remote_addr)]
-        if user is not None:
-            keys.append(throttle.account_key(user))
+        keys = throttle.keys_for(user, request.remote_addr, form.login.data)
         wait = throttle.seconds_locked(keys)
         if wait:
-            minutes = (wait + 59) // 60
             form.login.errors.append(
-                _("登录失败次数过多，请%(n)d分钟后再试。", n=minutes))
+                _("登录失败次数过多，请%(n)d分钟后再试。", n=throttle.minutes(wait)))
             status = 429
         elif user is not None and user.check_password(form.password.data) and user.is_active:
-            throttle.clear(throttle.account_key(user))
-            lang = session.get("lang")
-            session.clear()  # a fresh session on login: no fixation
-            if lang:
-                session["lang"] = lang  # the language chosen on the login page stays
-            login_user(user)
+            throttle.clear(throttle.account_key(user, request.remote_addr))
+            sessions.start(user)
             user.last_login_at = utcnow()
             audit.record("user.login", user, scope_code=user.scope.code, user=user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect_local(request.args.get("next"))
         else:
             if user is None:
                 check_password_hash(_DUMMY_HASH, form.password.data)
-            throttle.record_failure(keys)
+            locked = throttle.record_failure(keys)
             form.password.errors.append(_("账号或密码不正确，或账号已停用。"))
+            if locked:
+                wait = throttle.minutes(throttle.seconds_locked(locked))
+                form.password.errors.append(_("登录失败次数过多，请%(n)d分钟后再试。", n=wait))
+                if user is not None and keys[1] in locked:
+                    # the admin sees who is being guessed at, and from where; unlocking is theirs
+                    audit.record("user.login_locked", user, scope_code=user.scope.code,
+                                 address=request.remote_addr, minutes=wait)
+                    db.session.commit()
             status = 401
     elif request.method == "POST":
         status = 400
@@ -73,11 +71,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    lang = session.get("lang")
-    logout_user()
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    """Logging out ends every session of the user, on every device, not only this one."""
+    sessions.end(current_user._get_current_object())
+    db.session.commit()
     flash(_("已退出登录。"), "info")
     return redirect(url_for("auth.login"))
 
@@ -91,4 +87,4 @@ def set_language():
     if current_user.is_authenticated:
         current_user.locale = lang
         db.session.commit()
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect_local(request.form.get("next"))

@@ -1,3 +1,5 @@
+import hmac
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -8,6 +10,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.timeutil import utcnow
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)  # 43 characters
 
 
 class User(UserMixin, db.Model):
@@ -31,6 +37,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    #: Part of every session's user id ("<id>:<token>"): a new token ends every session of the
+    #: user at once (logout, password change, disabling, a new role or scope).
+    session_token: Mapped[str] = mapped_column(String(43), default=new_session_token)
 
     scope: Mapped[Grid] = relationship()
 
@@ -38,11 +47,27 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return bool(self.is_active_flag)
 
+    def get_id(self) -> str:
+        """Flask-Login's "alternative id": what the session cookie holds."""
+        if not self.session_token:  # a row made before the token was set (flushed later)
+            self.session_token = new_session_token()
+        return f"{self.id}:{self.session_token}"
+
+    def token_matches(self, token: str) -> bool:
+        return bool(self.session_token) and hmac.compare_digest(self.session_token, token)
+
+    def end_sessions(self) -> None:
+        """Every session issued so far stops working on its next request."""
+        self.session_token = new_session_token()
+
     def set_password(self, password: str) -> None:
+        """Hash and store ``password`` (checked against the policy by the caller: see
+        portal.auth.passwords) and end every session of the user."""
         from flask import current_app
 
         self.password_hash = generate_password_hash(
             password, method=current_app.config["PASSWORD_HASH_METHOD"])
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -58,6 +83,19 @@ class LoginAttempt(db.Model):
     __tablename__ = "login_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: "account:<user id>" or "address:<client address>".
+    #: "account:<user id>@<client address>" or "address:<client address>".
     key: Mapped[str] = mapped_column(String(80), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LoginLockout(db.Model):
+    """One lockout of a throttle key: refused until ``until``. Kept for a day so that the next
+    lockout of the same key lasts longer (see portal.auth.throttle)."""
+
+    __tablename__ = "login_lockouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: "account:<user id>@<client address>" or "address:<client address>".
+    key: Mapped[str] = mapped_column(String(80), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    until: Mapped[datetime] = mapped_column()

@@ -37,10 +37,24 @@ def check_role_scope(role: str, scope: Grid):
                         "scope")
 
 
+def check_password_policy(password: str | None, username: str | None = None) -> None:
+    from portal.auth.passwords import password_problem
+
+    problem = password_problem(password, username)
+    if problem:
+        raise UserError(problem, "password")
+
+
+#: Changes that end every session of the user: a session must not outlive the password it was
+#: opened with, the account being disabled, or the role and scope it was opened for.
+ENDS_SESSIONS = ("password", "is_active_flag", "role", "scope")
+
+
 def create_user(*, username, password, role, scope: Grid, display_name=None, phone=None,
                 id_number=None, email=None, actor=None) -> User:
     if not password:
         raise UserError(_("请设置密码。"), "password")
+    check_password_policy(password, username)
     check_role_scope(role, scope)
     email = (email or "").strip().lower() or None
     _check_unique(None, username=username, phone=phone, id_number=id_number, email=email)
@@ -55,7 +69,12 @@ def create_user(*, username, password, role, scope: Grid, display_name=None, pho
 
 
 def update_user(user: User, *, actor=None, password=None, **values) -> User:
+    """Change ``values`` (and the password, when given). A new password, disabling, or a new
+    role or scope ends every session of the user; the caller re-issues its own session when
+    ``user`` is the one logged in (see portal.auth.sessions.reissue)."""
     check_role_scope(values.get("role", user.role), values.get("scope", user.scope))
+    if password:
+        check_password_policy(password, values.get("username", user.username))
     if "email" in values:
         values["email"] = (values["email"] or "").strip().lower() or None
     _check_unique(user, **{k: values[k] for k in ("username", "phone", "id_number", "email")
@@ -71,6 +90,9 @@ def update_user(user: User, *, actor=None, password=None, **values) -> User:
     if password:
         user.set_password(password)
         changes["password"] = "reset"
+    if any(key in changes for key in ENDS_SESSIONS):
+        user.end_sessions()
+        changes["sessions"] = "ended"
     if changes:
         audit.record("user.update", user, scope_code=user.scope.code, user=actor,
                      changes={k: v for k, v in changes.items() if k != "password_hash"})
