@@ -66,6 +66,11 @@ def users_create(username, password, role, scope_code, display_name, phone):
     scope = db.session.scalar(db.select(Grid).filter_by(code=scope_code))
     if scope is None:
         raise click.ClickException(f"没有编码为 {scope_code} 的网格 / no grid with code {scope_code}")
+    from portal.validators import is_phone, normalise_phone
+
+    if phone and not is_phone(phone):  # the web forms' rule: ASCII digits after NFKC
+        raise click.ClickException(f"手机号无效 / not a valid phone number: {phone}")
+    phone = normalise_phone(phone or "") or None
     try:
         user = create_user(username=username, password=password, role=role, scope=scope,
                            display_name=display_name, phone=phone)

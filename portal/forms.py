@@ -1,5 +1,6 @@
 """Field validators shared by the core's forms; each message is in the user's language."""
 from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
@@ -40,6 +41,23 @@ def id_number(form, field):
     problem = id_number_problem(field.data)
     if problem:
         raise ValidationError(ID_PROBLEMS[problem])
+
+
+class IdField(IntegerField):
+    """A record id chosen or typed in a form. IntegerField's int() reads "٤٢" and "４２" as 42
+    and fails in the database on ids above 2**31 - 1; here an id is ASCII digits (after NFKC,
+    so a full-width id typed on a phone is the same id) within an id's range, or no id."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        from portal.request_guard import parse_id
+        from portal.validators import typed
+
+        self.data = parse_id(typed(str(valuelist[0])))
+        if self.data is None:
+            raise ValueError(_l("请填写有效的编号(数字)。"))
 
 
 def strip(value):

@@ -3,6 +3,7 @@
 - ``<int:…>`` URL arguments are record ids: a number above the largest id a column can hold
   (PostgreSQL's ``integer``, SQLite's 64-bit) made the query itself fail with a 500. The ``int``
   converter now matches only 1 to 2**31 - 1, so a bigger number is a plain 404.
+  Only ASCII digits match: a full-width or Arabic-Indic digit is not a record id.
 - A NUL character cannot be stored in a PostgreSQL text column (psycopg refuses it in a query
   parameter too), so a form field, query argument or path containing one made any page that
   stored or searched it fail with a 500 on PostgreSQL. Such a request is a 400 before any view.
@@ -15,6 +16,11 @@ MAX_ID = 2 ** 31 - 1
 
 
 class IdConverter(IntegerConverter):
+    #: ASCII digits only. werkzeug's ``\d+`` matches any Unicode digit and ``int()`` reads it,
+    #: so /people/residents/４２ (full-width) or /people/residents/٤٢ named record 42 under a
+    #: second spelling that no log or rule expects: now such a path matches no route (404).
+    regex = r"[0-9]+"
+
     def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 

@@ -4,7 +4,7 @@ from wtforms import (DateField, DecimalField, IntegerField, SelectField, StringF
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.forms import choices, strip
+from portal.forms import IdField, choices, strip
 
 KIND_LABELS = {"safety": _l("平安乡村协会"), "customs": _l("移风易俗协会"),
                "sanitation": _l("环境卫生协会"), "other": _l("其他协会")}
@@ -30,7 +30,7 @@ class OfficerForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
-    resident = IntegerField(_l("居民"), validators=[InputRequired(_l("请选择居民。"))])
+    resident = IdField(_l("居民"), validators=[InputRequired(_l("请选择居民。"))])
 
 
 class ItemForm(FlaskForm):

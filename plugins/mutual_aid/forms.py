@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.forms import choices, strip
+from portal.forms import IdField, choices, strip
 
 KIND_LABELS = {"production": _l("生产互助"), "daily": _l("生活互助"), "mediation": _l("纠纷联调"),
                "security": _l("治安联防")}
@@ -16,7 +16,7 @@ class GroupForm(FlaskForm):
 
 
 class HouseholdForm(FlaskForm):
-    household = IntegerField(_l("住户"), validators=[InputRequired(_l("请选择住户。"))])
+    household = IdField(_l("住户"), validators=[InputRequired(_l("请选择住户。"))])
 
 
 class LeaderForm(FlaskForm):

@@ -5,7 +5,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, 
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from portal.admin.forms import password_rules
-from portal.forms import Phone, choices, strip
+from portal.forms import IdField, Phone, choices, strip
 
 TEAM_KIND_LABELS = {"party": _l("党员志愿服务队"), "women": _l("巾帼志愿服务队"),
                     "patrol": _l("治安巡逻队"), "greening": _l("绿化保洁队"),
@@ -24,7 +24,7 @@ SATISFACTION = [("", _l("未评价")), ("5", _l("非常满意")), ("4", _l("满�
 
 
 class RegisterForm(FlaskForm):
-    resident = IntegerField(_l("居民"), validators=[Optional()])
+    resident = IdField(_l("居民"), validators=[Optional()])
     grid = SelectField(_l("所属网格"), coerce=int, validators=[Optional()])
     name = StringField(_l("姓名"), filters=[strip], validators=[Optional(), Length(max=32)])
     phone = StringField(_l("手机号"), filters=[strip], validators=[Optional(), Phone()])
@@ -43,7 +43,7 @@ class TeamForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
-    volunteer = IntegerField(_l("志愿者"), validators=[InputRequired(_l("请选择志愿者。"))])
+    volunteer = IdField(_l("志愿者"), validators=[InputRequired(_l("请选择志愿者。"))])
     leader = BooleanField(_l("队长"))
 
 
@@ -84,8 +84,8 @@ class DecideForm(FlaskForm):
 
 
 class PairingForm(FlaskForm):
-    volunteer = IntegerField(_l("志愿者"), validators=[InputRequired(_l("请选择志愿者。"))])
-    household = IntegerField(_l("结对户"), validators=[InputRequired(_l("请选择结对户。"))])
+    volunteer = IdField(_l("志愿者"), validators=[InputRequired(_l("请选择志愿者。"))])
+    household = IdField(_l("结对户"), validators=[InputRequired(_l("请选择结对户。"))])
     need = SelectField(_l("帮扶对象"), choices=choices(NEED_LABELS.items()))
     visit_days = IntegerField(_l("走访间隔(天)"), default=30,
                               validators=[InputRequired(), NumberRange(min=1, max=365)])
@@ -99,7 +99,7 @@ class PairVisitForm(FlaskForm):
 
 
 class ProxyForm(FlaskForm):
-    resident = IntegerField(_l("委托居民"), validators=[InputRequired(_l("请选择委托居民。"))])
+    resident = IdField(_l("委托居民"), validators=[InputRequired(_l("请选择委托居民。"))])
     errand = SelectField(_l("代办事项"), choices=choices(ERRAND_LABELS.items()))
     description = TextAreaField(_l("具体要求"), filters=[strip],
                                 validators=[DataRequired(_l("请填写具体要求。")), Length(max=2000)])
@@ -107,7 +107,7 @@ class ProxyForm(FlaskForm):
 
 
 class ProxyMoveForm(FlaskForm):
-    volunteer = IntegerField(_l("代办志愿者"), validators=[Optional()])
+    volunteer = IdField(_l("代办志愿者"), validators=[Optional()])
     result = TextAreaField(_l("办理结果"), filters=[strip], validators=[Optional(), Length(max=2000)])
     satisfaction = SelectField(_l("群众满意度"), choices=choices(SATISFACTION), default="")
 

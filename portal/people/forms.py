@@ -7,7 +7,7 @@ from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectM
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.forms import Phone, choices, id_number, strip
+from portal.forms import IdField, Phone, choices, id_number, strip
 
 COLOUR_LABELS = {"red": _l("红色(特别关注)"), "yellow": _l("黄色(重点关注)"),
                  "green": _l("绿色(一般关注)")}
@@ -57,7 +57,7 @@ class MoveHouseholdForm(FlaskForm):
 
 
 class MoveResidentForm(FlaskForm):
-    household = IntegerField(_l("迁入户(户的编号ID)"),
+    household = IdField(_l("迁入户(户的编号ID)"),
                              validators=[DataRequired(_l("请填写迁入的户。"))])
     relation = SelectField(_l("与新户主关系"), choices=choices(RELATION_LABELS.items()))
 

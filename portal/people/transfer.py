@@ -26,7 +26,7 @@ from portal.people.forms import CARE_LABELS, COLOUR_SHORT, RELATION_LABELS, RESI
 from portal.people.identity import from_id_number, pinyin_keys
 from portal.people.masking import mask_id, mask_phone
 from portal.people.models import House, Household, Resident, ResidentCare
-from portal.validators import id_number_problem, is_phone, normalise_phone
+from portal.validators import id_number_problem, is_code, is_phone, normalise_phone
 
 #: (key, Chinese header, required)
 COLUMNS = [
@@ -167,6 +167,8 @@ def validate(rows, scope: Grid) -> Report:
             fail("grid_code", _("网格 %(code)s 不在您的管理范围内。", code=grid.code))
         elif grid is not None and (grid.level not in (GRID, SPECIAL) or not grid.active):
             fail("grid_code", _("住户只能登记在未撤销的基础网格或专属网格中。"))
+        elif row.get("household_number") and not is_code(row["household_number"]):
+            fail("household_number", _("户编号只能由数字0-9、字母和“-”组成。"))
         if len(row.get("name", "")) > 32:
             fail("name", _("姓名不能超过32个字。"))
         if len(row.get("address", "")) > 128 or len(row.get("household_number", "")) > 32:
