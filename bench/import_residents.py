@@ -32,8 +32,11 @@ def build_app(url: str, instance: str):
     os.environ["PORTAL_INSTANCE_PATH"] = instance
     from portal import create_app
 
+    # the bench measures imports past the portal's default ceilings (IMPORT_MAX_ROWS 50,000)
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                       "PLUGINS_ENTRY_POINTS": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+                       "PLUGINS_ENTRY_POINTS": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                       "IMPORT_MAX_ROWS": 10_000_000, "IMPORT_MAX_BYTES": 2**31,
+                       "IMPORT_MAX_UNCOMPRESSED_BYTES": 2**34})
 
 
 def fresh_schema(grids: int):

@@ -9,14 +9,18 @@ A backup is one ``.tar.gz`` file (default ``instance/backups/portal-YYYYmmdd-HHM
                          ``uploads/imports`` (half-finished Excel imports, useless after a restore)
 
 The database is copied first and the photos after it: a photo is written before the row that
-names it and photos are never deleted, so every photo the copied database refers to is in the
-archive. The SQLite copy is consistent while the portal serves (the backup API takes a read
+names it and only photos no row names are ever deleted (``portal uploads clean``), so every photo
+the copied database refers to is in the archive. Only regular files are archived. The SQLite copy is consistent while the portal serves (the backup API takes a read
 snapshot; WAL lets the workers go on writing). The archive is written to a temporary file in the
 target folder and renamed into place, so a crash never leaves a half-written backup under the
 final name.
 
 ``portal restore`` accepts such an archive, or a bare SQLite database / ``pg_dump -Fc`` file
 (the database only; the photos are left as they are). Before it touches anything it checks that
+every entry of the archive is a regular file or a folder under a name a backup has (no symbolic
+or hard link, device, FIFO, absolute path or ``..``: a link ``uploads/photos/x.jpg ->
+../../portal.db`` would otherwise be served as a photo; Python's ``filter="data"`` still lets
+links that stay inside the target through, so we refuse every link ourselves), that
 the file is a GridPortal backup (alembic_version and the core tables), that the schema revisions
 are known to this version of the portal, and, when the target database has data, that ``--yes``
 was given. It then makes a safety copy of the current database and photos
@@ -32,7 +36,7 @@ import subprocess
 import tarfile
 import tempfile
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import click
 from flask import current_app
@@ -313,7 +317,63 @@ def _keep_upload(info: tarfile.TarInfo):
     parts = Path(info.name).parts
     if len(parts) > 1 and parts[1] in TRANSIENT_UPLOADS:
         return None
+    if not (info.isfile() or info.isdir()):
+        # a link or a device in the upload folder is nothing we wrote, and restore refuses them
+        click.echo(f"跳过非普通文件 / skipped, not a regular file: {info.name}", err=True)
+        return None
     return info
+
+
+#: What may be at the top of an archive.
+ARCHIVE_TOP = {"manifest.json": "file", SQLITE_NAME: "file", PGDUMP_NAME: "file",
+               "uploads": "dir"}
+
+
+def unsafe_entry(info: tarfile.TarInfo) -> str | None:
+    """Why an archive entry may not be restored, or None when it is a plain file or folder of
+    a backup. Checked for every entry before anything is extracted."""
+    if info.issym():
+        return "符号链接 / a symbolic link"
+    if info.islnk():
+        return "硬链接 / a hard link"
+    if info.ischr() or info.isblk():
+        return "设备文件 / a device"
+    if info.isfifo():
+        return "命名管道 / a FIFO"
+    if not (info.isfile() or info.isdir()):
+        return "不是普通文件 / not a regular file"
+    name = info.name
+    if name.startswith("/"):
+        return "绝对路径 / an absolute path"
+    parts = PurePosixPath(name).parts
+    if ".." in parts:
+        return "路径含 .. / a path with '..'"
+    top = ARCHIVE_TOP.get(parts[0]) if parts and "\\" not in name else None
+    if top == "file":
+        expected = len(parts) == 1 and info.isfile()
+    else:  # the upload folder and what is under it
+        expected = top == "dir" and (len(parts) > 1 or info.isdir())
+    return None if expected else "不是备份中的条目 / not an entry of a backup"
+
+
+def check_entries(archive: tarfile.TarFile, name: str, work: Path) -> None:
+    """Refuse the whole archive (nothing extracted yet) for any unsafe entry, or when it would
+    not fit on the disk."""
+    total = 0
+    for info in archive.getmembers():
+        reason = unsafe_entry(info)
+        if reason:
+            raise BackupError(
+                f"{name} 含有不允许的条目 {info.name!r}（{reason.split(' / ')[0]}），"
+                f"未做任何改动 / {name} holds an entry that is not allowed: {info.name!r} "
+                f"({reason.split(' / ')[1]}); nothing was changed")
+        total += info.size
+    free = shutil.disk_usage(work).free
+    if total > free:
+        raise BackupError(
+            f"{name} 解压后需要 {total // 2**20} MB，磁盘只剩 {free // 2**20} MB，未做任何改动 / "
+            f"{name} unpacks to {total // 2**20} MB and the disk has {free // 2**20} MB free; "
+            f"nothing was changed")
 
 
 def make_backup(path: Path, check: bool = True) -> dict:
@@ -338,7 +398,7 @@ def make_backup(path: Path, check: bool = True) -> dict:
         else:
             raise BackupError(f"不支持的数据库 / unsupported database: {kind}")
         uploads = uploads_folder()
-        photos = sum(1 for p in uploads.rglob("*") if p.is_file()
+        photos = sum(1 for p in uploads.rglob("*") if p.is_file() and not p.is_symlink()
                      and p.relative_to(uploads).parts[0] not in TRANSIENT_UPLOADS) \
             if uploads.is_dir() else 0
         manifest = {"format": FORMAT, "version": FORMAT_VERSION, "dialect": kind,
@@ -386,14 +446,20 @@ def open_backup(path: Path, work: Path) -> tuple[str, Path, Path | None]:
         raise BackupError(not_ours) from None
     with archive:
         try:
+            # read from the archive's bytes (a link there resolves inside the archive)
             manifest = json.load(archive.extractfile("manifest.json"))
-        except (KeyError, AttributeError, ValueError, tarfile.TarError):
+        except (KeyError, AttributeError, ValueError, tarfile.TarError, OSError, EOFError):
             raise BackupError(f"{not_ours} (no manifest.json / 没有 manifest.json)") from None
-        if manifest.get("format") != FORMAT or manifest.get("database") not in (SQLITE_NAME,
-                                                                                 PGDUMP_NAME):
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or \
+                manifest.get("database") not in (SQLITE_NAME, PGDUMP_NAME):
             raise BackupError(not_ours)
         try:
-            archive.extractall(work, filter="data")  # no absolute paths, no '..', no devices
+            check_entries(archive, path.name, work)
+        except (tarfile.TarError, OSError, EOFError) as error:  # a damaged .tar.gz
+            raise BackupError(f"{not_ours} ({error})") from None
+        try:
+            # every entry was checked above; the filter is a second guard (and drops modes)
+            archive.extractall(work, filter="data")
         except (tarfile.TarError, OSError) as error:
             raise BackupError(f"{not_ours} ({error})") from None
     database = work / manifest["database"]

@@ -205,6 +205,7 @@ def import_residents(path, scope_code, good_rows_only):
     from portal.extensions import db
     from portal.grids.models import Grid
     from portal.people.transfer import import_file
+    from portal.people.import_limits import read_capped
 
     if scope_code:
         scope = db.session.scalar(db.select(Grid).filter_by(code=scope_code))
@@ -212,8 +213,8 @@ def import_residents(path, scope_code, good_rows_only):
         scope = db.session.scalar(db.select(Grid).where(Grid.parent_id.is_(None)).order_by(Grid.id))
     if scope is None:
         raise click.ClickException("没有可导入的网格 / no grid to import into")
-    with open(path, "rb") as handle:
-        report = import_file(handle.read(), scope, good_rows_only=good_rows_only)
+    with open(path, "rb") as handle:  # read up to the size ceiling, refused past it
+        report = import_file(read_capped(handle), scope, good_rows_only=good_rows_only)
     if report.file_error:
         raise click.ClickException(report.file_error)
     for error in report.errors:
@@ -289,8 +290,10 @@ def open311_key_create(town_code, label):
 
 def register(app):
     from portal.backup import COMMANDS as backup_commands  # `portal backup`, `portal restore`
+    from portal.uploads_clean import uploads_group  # `portal uploads clean`
 
     app.cli.commands.pop("alembic", None)  # replaced by our `db` group below
     for command in (_db_group(), users_group, plugins_group, demo_command, import_group,
-                    cases_group, calendar_group, open311_group, *backup_commands):
+                    cases_group, calendar_group, open311_group, uploads_group,
+                    *backup_commands):
         app.cli.add_command(command)

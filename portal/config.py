@@ -57,6 +57,22 @@ class Defaults:
 
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PHOTO_MAX_BYTES = 2 * 1024 * 1024
+    #: Pixels (width × height, read from the header before decoding) a photo may have: a
+    #: 40 MP PNG decodes to 120 MB; a JPEG counts at the reduced scale it is decoded at.
+    PHOTO_MAX_PIXELS = 40_000_000
+    #: Photos one request may carry (each is decoded in turn).
+    PHOTO_MAX_COUNT = 6
+    #: `portal uploads clean` removes photos no row names only when older than this (a photo is
+    #: written just before the row naming it commits).
+    UPLOAD_ORPHAN_GRACE_SECONDS = 24 * 3600
+
+    #: Excel import ceilings, checked while reading: the file's size, the uncompressed size of
+    #: the .xlsx (a zip) from its directory, and the sheet's rows (blank ones included).
+    IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    IMPORT_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+    IMPORT_MAX_ROWS = 50_000
+    #: An uploaded file waiting for "import only the good rows" expires after this.
+    IMPORT_PENDING_SECONDS = 3600
 
     #: Number of proxies in front of the portal whose X-Forwarded-For we trust.
     PROXY_COUNT = 0

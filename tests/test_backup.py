@@ -270,3 +270,88 @@ def test_postgresql_without_pg_dump_prints_the_command(migrated, tmp_path, monke
     assert f"-f {tmp_path / 'nightly.pgdump'}" in result.output  # the commands to run by hand
     assert f"tar czf {tmp_path / 'nightly-uploads.tar.gz'}" in result.output
     assert not target.exists()
+
+
+# ---------------------------------------------------------------- archives that must be refused
+
+#: Each kind of entry a restore refuses, added to a genuine backup. With the link kinds, the
+#: public notice board served the database (or instance/config.py) as a staff member's "photo"
+#: after the restore: Python's filter="data" lets links that stay inside the target through.
+BAD_ENTRIES = {
+    "symlink": lambda: _entry("uploads/photos/leak.jpg", tarfile.SYMTYPE,
+                              linkname="../../portal.db"),
+    "symlink_folder": lambda: _entry("uploads/photos", tarfile.SYMTYPE, linkname="../.."),
+    "hard_link": lambda: _entry("uploads/photos/leak.jpg", tarfile.LNKTYPE,
+                                linkname="database.sqlite3"),
+    "device": lambda: _entry("uploads/photos/zero.jpg", tarfile.CHRTYPE, devmajor=1,
+                             devminor=5),
+    "fifo": lambda: _entry("uploads/photos/pipe.jpg", tarfile.FIFOTYPE),
+    "absolute": lambda: _entry("/tmp/gridportal-restore-absolute.txt", tarfile.REGTYPE,
+                               data=b"written outside the instance"),
+    "dotdot": lambda: _entry("uploads/../../gridportal-restore-escape.txt", tarfile.REGTYPE,
+                             data=b"written outside the instance"),
+    "unexpected": lambda: _entry("config.py", tarfile.REGTYPE, data=b"SECRET_KEY = 'mine'\n"),
+}
+
+
+def _entry(name, kind, data=b"", **fields):
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.size = len(data) if kind == tarfile.REGTYPE else 0
+    info.mode = 0o644
+    for key, value in fields.items():
+        setattr(info, key, value)
+    return info, (io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+
+
+def _with_entry(archive: Path, target: Path, extra) -> None:
+    """A copy of ``archive`` with ``extra`` (TarInfo, data) added after the genuine entries."""
+    with tarfile.open(archive) as source, tarfile.open(target, "w:gz") as out:
+        for info in source.getmembers():
+            out.addfile(info, source.extractfile(info) if info.isfile() else None)
+        out.addfile(*extra)
+
+
+@pytest.mark.parametrize("kind", BAD_ENTRIES)
+def test_an_archive_with_a_link_device_or_escaping_path_is_refused_whole(migrated, tmp_path,
+                                                                          kind):
+    app, tree = migrated
+    _pg_tools_or_skip()
+    _report_case_with_photo(app, "井盖丢失")
+    assert _run(app, "backup").exit_code == 0
+    [genuine] = (Path(app.instance_path) / "backups").glob("portal-*.tar.gz")
+    evil = tmp_path / f"evil-{kind}.tar.gz"
+    _with_entry(genuine, evil, BAD_ENTRIES[kind]())
+    db.session.get(Resident, tree.resident_a.id).name = "备份之后改的"
+    db.session.commit()
+    before, photos = _snapshot(), _photo_files(app)
+    outside = [Path("/tmp/gridportal-restore-absolute.txt"),
+               Path(app.instance_path).parent / "gridportal-restore-escape.txt",
+               Path(app.instance_path) / "gridportal-restore-escape.txt"]
+
+    result = _run(app, "restore", "--yes", str(evil))
+    assert result.exit_code == 1, result.output
+    assert "holds an entry that is not allowed" in result.output
+    assert "含有不允许的条目" in result.output and "nothing was changed" in result.output
+    assert _snapshot() == before and _photo_files(app) == photos
+    assert not list((Path(app.instance_path) / "backups").glob("pre-restore-*"))
+    assert not any(path.exists() for path in outside)
+    assert not list(Path(app.instance_path).glob(".restore-*"))  # the work folder is gone
+
+
+def test_a_link_planted_in_the_uploads_is_left_out_of_the_backup(migrated):
+    """Our own backups stay restorable (and never carry what a link points to)."""
+    app, _tree = migrated
+    _pg_tools_or_skip()
+    case = _report_case_with_photo(app, "井盖丢失")
+    (_uploads(app) / "photos" / "leak.jpg").symlink_to(Path(app.instance_path) / "portal.db")
+    result = _run(app, "backup")
+    assert result.exit_code == 0, result.output
+    assert "uploads/photos/leak.jpg" in result.output  # said on stderr: skipped
+    [archive] = (Path(app.instance_path) / "backups").glob("portal-*.tar.gz")
+    with tarfile.open(archive) as tar:
+        names = set(tar.getnames())
+        assert all(info.isfile() or info.isdir() for info in tar.getmembers())
+    assert f"uploads/photos/{case.photos[0].filename}" in names
+    assert "uploads/photos/leak.jpg" not in names
+    assert _run(app, "restore", "--yes", str(archive)).exit_code == 0

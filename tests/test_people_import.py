@@ -1,6 +1,7 @@
 """Excel import and export of the register."""
 from datetime import date
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -213,3 +214,173 @@ def test_an_english_user_imports_the_chinese_template(client, tree, good_rows):
     assert db.session.scalar(db.select(Resident).filter_by(name="王大山")).relation == "head"
     exported = load_workbook(BytesIO(client.get("/people/xlsx/export/residents.xlsx").data))
     assert "户主" in [c.value for row in exported.worksheets[0].iter_rows() for c in row]
+
+
+# ---------------------------------------------------------------- ceilings, checked while reading
+
+import os  # noqa: E402
+import re  # noqa: E402
+import time  # noqa: E402
+import zipfile  # noqa: E402
+from xml.sax.saxutils import escape  # noqa: E402
+
+from openpyxl.utils import get_column_letter  # noqa: E402
+
+from portal.people import transfer  # noqa: E402
+
+
+def _sheet_xml(rows, dimension=None) -> bytes:
+    """A worksheet part with inline strings; ``rows`` are (row number, values)."""
+    parts = []
+    for number, values in rows:
+        cells = "".join(
+            f'<c r="{get_column_letter(col)}{number}" t="inlineStr"><is><t>{escape(str(v))}</t>'
+            f'</is></c>' for col, v in enumerate(values, start=1) if v not in (None, ""))
+        parts.append(f'<row r="{number}">{cells}</row>')
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{dim}'
+            f'<sheetData>{"".join(parts)}</sheetData></worksheet>').encode()
+
+
+def _with_sheet(sheet_xml: bytes, extra: dict | None = None) -> bytes:
+    """An .xlsx made by openpyxl whose first sheet is replaced by ``sheet_xml``."""
+    source = zipfile.ZipFile(BytesIO(xlsx([])))
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = sheet_xml if info.filename == "xl/worksheets/sheet1.xml" \
+                else source.read(info)
+            target.writestr(info.filename, content)
+        for name, content in (extra or {}).items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def _numbered(rows, first=2):
+    return [(1, HEADERS)] + [(first + n, row) for n, row in enumerate(rows)]
+
+
+def _many(tree, n):
+    return [[tree.grid_a2.code, str(100 + i), f"城西路{i}号", "", f"居民{i}", "户主", "", "",
+             "", "", ""] for i in range(n)]
+
+
+def test_the_row_ceiling_refuses_while_streaming_before_any_row_is_validated(
+        app, tree, monkeypatch):
+    app.config["IMPORT_MAX_ROWS"] = 100
+    monkeypatch.setattr(transfer, "validate", lambda *a, **k: pytest.fail("rows were validated"))
+    streamed = []
+    real = transfer.capped_rows
+
+    def counting(sheet):
+        for values in real(sheet):
+            streamed.append(values)
+            yield values
+
+    monkeypatch.setattr(transfer, "capped_rows", counting)
+    report = import_file(xlsx(_many(tree, 300)), tree.town_a)
+    assert "100行的上限" in report.file_error
+    assert len(streamed) == 101  # the header and the ceiling's rows: no further
+    assert _count(Resident) == 6
+
+
+def test_the_declared_dimension_is_not_trusted(app, tree, good_rows):
+    # the sheet claims two rows and holds four: all four are read
+    report = import_file(_with_sheet(_sheet_xml(_numbered(good_rows), dimension="A1:K2")),
+                         tree.town_a)
+    assert report.file_error is None and report.residents_created == 3
+    app.config["IMPORT_MAX_ROWS"] = 100
+    report = import_file(_with_sheet(_sheet_xml(_numbered(_many(tree, 300)),
+                                                dimension="A1:K2")), tree.town_a)
+    assert "100行的上限" in report.file_error
+
+
+def test_a_jump_to_row_a_million_is_refused_at_once(tree, good_rows):
+    rows = _numbered(good_rows) + [(1_048_576, good_rows[0])]
+    started = time.monotonic()
+    report = import_file(_with_sheet(_sheet_xml(rows, dimension="A1:XFD1048576")), tree.town_a)
+    assert "行的上限" in report.file_error
+    assert time.monotonic() - started < 10
+    assert _count(Resident) == 6
+
+
+def test_a_cell_in_the_last_column_does_not_widen_every_row(tree, good_rows):
+    rows = [(1, HEADERS)] + [(2 + n, row) for n, row in enumerate(good_rows)]
+    xml = _sheet_xml(rows).replace(b"</row>", b'<c r="XFD1" t="inlineStr"><is><t>x</t></is></c>'
+                                   b"</row>", 1)
+    values = list(transfer.capped_rows(transfer.open_sheet(_with_sheet(xml))[1]))
+    assert max(len(v) for v in values) <= 64
+    assert import_file(_with_sheet(xml), tree.town_a).residents_created == 3
+
+
+def test_the_size_ceiling(app, client, runner, tree, tmp_path):
+    data = xlsx(_many(tree, 400))
+    app.config["IMPORT_MAX_BYTES"] = len(data) - 1
+    assert "MB 的上限" in import_file(data, tree.town_a).file_error
+    client.login("village_admin")
+    response = client.post("/people/xlsx/import", data={"file": (BytesIO(data), "r.xlsx")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.search(r'id="file-errors"><li>[^<]*MB 的上限', page)  # next to the field
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(data)
+    refused = runner.invoke(args=["import", "residents", str(path)])
+    assert refused.exit_code != 0 and "MB 的上限" in refused.output
+    assert _count(Resident) == 6
+
+
+def test_the_row_ceiling_on_the_form_and_the_command_line(app, client, runner, tree, tmp_path):
+    app.config["IMPORT_MAX_ROWS"] = 10
+    data = xlsx(_many(tree, 30))
+    client.login("village_admin")
+    response = client.post("/people/xlsx/import", data={"file": (BytesIO(data), "r.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert re.search(r'id="file-errors"><li>[^<]*10行的上限', response.get_data(as_text=True))
+    path = tmp_path / "long.xlsx"
+    path.write_bytes(data)
+    refused = runner.invoke(args=["import", "residents", str(path)])
+    assert refused.exit_code != 0 and "10行的上限" in refused.output
+
+
+def test_a_zip_bomb_is_refused_from_the_zip_directory(app, tree):
+    app.config["IMPORT_MAX_UNCOMPRESSED_BYTES"] = 1024 * 1024
+    bomb = _with_sheet(_sheet_xml([(1, HEADERS)]),
+                       extra={"xl/sharedStrings2.xml": b"<a>" + b" " * (5 * 1024 * 1024)})
+    assert len(bomb) < 64 * 1024
+    assert "解压后超过" in import_file(bomb, tree.town_a).file_error
+
+
+def test_a_zip_that_lies_about_its_sizes_cannot_unpack_more(app, tree, good_rows):
+    """The directory says the sheet is 1,000 bytes; it inflates to megabytes. zipfile stops at
+    the declared size and the CRC check fails: an unreadable file, not a flood."""
+    sheet = _sheet_xml(_numbered(good_rows * 20_000))
+    honest = _with_sheet(sheet)
+    info = next(i for i in zipfile.ZipFile(BytesIO(honest)).infolist()
+                if i.filename == "xl/worksheets/sheet1.xml")
+    lying = bytearray(honest)
+    true_size = info.file_size.to_bytes(4, "little")
+    for position in [m.start() for m in re.finditer(re.escape(true_size), bytes(lying))]:
+        lying[position:position + 4] = (1000).to_bytes(4, "little")
+    assert zipfile.ZipFile(BytesIO(bytes(lying))).getinfo(
+        "xl/worksheets/sheet1.xml").file_size == 1000
+    report = import_file(bytes(lying), tree.town_a)
+    assert "无法读取文件" in report.file_error
+    assert _count(Resident) == 6
+
+
+def test_a_pending_upload_expires(app, client, tree, good_rows):
+    client.login("village_admin")
+    bad = good_rows + [["999999", "104", "无", "", "无网格", "户主", "", "", "", "", ""]]
+    response = client.post("/people/xlsx/import", data={"file": (BytesIO(xlsx(bad)), "r.xlsx")},
+                           content_type="multipart/form-data")
+    token = re.search(r"/people/xlsx/import/([\w-]+)", response.get_data(as_text=True)).group(1)
+    [pending] = (Path(app.instance_path) / "uploads" / "imports").iterdir()
+    old = time.time() - app.config["IMPORT_PENDING_SECONDS"] - 60
+    os.utime(pending, (old, old))
+    expired = client.post(f"/people/xlsx/import/{token}", follow_redirects=True)
+    assert "已作废" in expired.get_data(as_text=True)
+    assert not pending.exists()
+    assert db.session.scalar(db.select(Resident).filter_by(name="王大山")) is None

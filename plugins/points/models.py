@@ -154,7 +154,8 @@ class PointsGoods(db.Model):
     price: Mapped[int] = mapped_column()
     #: Cache of the sum of the stock entries.
     stock: Mapped[int] = mapped_column(default=0)
-    photo: Mapped[str | None] = mapped_column(String(64))
+    #: File name in the instance upload folder (``info``: `portal uploads clean` keeps it).
+    photo: Mapped[str | None] = mapped_column(String(64), info={"upload": "photos"})
     unit: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

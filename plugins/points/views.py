@@ -2,7 +2,7 @@
 goods, cards, reports, and a resident's own statement."""
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -24,7 +24,7 @@ from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.scoping import in_user_scope, scoped
 from portal.ui import page_number
-from portal.uploads import UploadError, photo_path, save_photo
+from portal.uploads import UploadError, prepare_optional, send_photo, stored
 
 from . import export, ledger, reports
 from . import shop as shops
@@ -500,19 +500,20 @@ def _save_goods(goods: PointsGoods, form: GoodsForm, action: str):
     from portal import audit
 
     try:
-        photo = save_photo(form.photo.data) if getattr(form.photo.data, "filename", "") else None
+        photo = prepare_optional(form.photo.data)  # checked in memory, written at commit
     except UploadError as error:
         form.photo.errors.append(str(error))
         return error
     goods.name, goods.price = form.name.data, form.price.data
     goods.unit, goods.active = form.unit.data or None, form.active.data
     if photo:
-        goods.photo = photo
+        goods.photo = photo.name
     db.session.add(goods)
     db.session.flush()
     audit.record(action, goods, scope_code=goods.shop.grid.code, name=goods.name,
                  price=goods.price, active=goods.active)
-    db.session.commit()
+    with stored([photo]):
+        db.session.commit()
     return None
 
 
@@ -563,10 +564,7 @@ def goods_photo(goods_id):
     if goods is None or not (goods.scope_code.startswith(code) or code.startswith(goods.scope_code)):
         abort(404)
     require_module_at(goods.scope_code)
-    path = photo_path(goods.photo) if goods.photo else None
-    if path is None:
-        abort(404)
-    return send_file(path, mimetype="image/jpeg", max_age=3600)
+    return send_photo(goods.photo)
 
 
 # ---------------------------------------------------------------- reports

@@ -1,7 +1,7 @@
 """Case pages: the list, reporting, a case with its timeline and the next steps as buttons."""
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -20,7 +20,7 @@ from portal.grids.services import grids_in, in_subtree
 from portal.permissions import requires
 from portal.rendering import render, wants_partial
 from portal.ui import page_number
-from portal.uploads import UploadError, photo_path, save_photos
+from portal.uploads import UploadError, prepare_photos, send_photo, stored
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -109,15 +109,17 @@ def new():
                 if household is None:
                     raise services.CaseError(_("该网格没有户编号为 %(n)s 的住户。",
                                                n=form.household.data), "household")
-            photos = save_photos(form.photos.data)
+            photos = prepare_photos(form.photos.data)  # checked in memory, written at commit
             case = services.report(
                 grid, category=form.category.data, kind=form.kind.data, major=form.major.data,
                 title=form.title.data, description=form.description.data,
                 address=form.address.data, latitude=form.latitude.data,
-                longitude=form.longitude.data, photos=photos, reporter=current_user,
+                longitude=form.longitude.data, photos=[p.name for p in photos],
+                reporter=current_user,
                 household=household, source=REPORT_SOURCE.get(current_user.role, "patrol"),
                 handled_on_the_spot=form.on_the_spot.data or None)
-            db.session.commit()
+            with stored(photos):
+                db.session.commit()
             flash(_("已上报，事件编号 %(n)s。", n=case.number), "success")
             return redirect(url_for("cases.show", case_id=case.id))
         except UploadError as error:
@@ -200,10 +202,9 @@ def act(case_id, action):
 def photo(case_id, photo_id):
     case = scoped_case(case_id)
     item = db.session.get(CasePhoto, photo_id)
-    path = photo_path(item.filename) if item and item.case_id == case.id else None
-    if path is None:
+    if item is None or item.case_id != case.id:
         abort(404)
-    return send_file(path, mimetype="image/jpeg", max_age=3600)
+    return send_photo(item.filename)
 
 
 def open_notices(scope):

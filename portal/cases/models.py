@@ -108,8 +108,9 @@ class CasePhoto(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    #: File name in the instance upload folder (re-encoded JPEG).
-    filename: Mapped[str] = mapped_column(String(64))
+    #: File name in the instance upload folder (re-encoded JPEG; ``info``: `portal uploads
+    #: clean` keeps the files such columns name).
+    filename: Mapped[str] = mapped_column(String(64), info={"upload": "photos"})
 
     case: Mapped[Case] = relationship(back_populates="photos")
 

@@ -12,7 +12,7 @@ from portal.permissions import requires
 from portal.plugins import host
 from portal.rendering import render
 from portal.timeutil import utcnow
-from portal.uploads import UploadError, save_photo
+from portal.uploads import UploadError, prepare_optional, send_photo, stored
 
 bp = Blueprint("grids", __name__, url_prefix="/grids")
 
@@ -212,12 +212,12 @@ def _staff_form(grid, staff):
     form = StaffForm(obj=staff)
     if form.validate_on_submit():
         try:
-            photo = save_photo(form.photo_file.data) if form.photo_file.data else None
+            photo = prepare_optional(form.photo_file.data)  # checked in memory, written at commit
         except UploadError as error:
             form.photo_file.errors = [*form.photo_file.errors, str(error)]
         else:
             record = staff or GridStaff(grid_id=grid.id)
-            record.photo = photo or record.photo
+            record.photo = photo.name if photo else record.photo
             for field in ("post", "name", "phone", "duties"):
                 setattr(record, field, getattr(form, field).data or None)
             record.sort_order = form.sort_order.data or 0
@@ -225,7 +225,8 @@ def _staff_form(grid, staff):
             db.session.flush()
             audit.record("grid.staff_save", record, scope_code=grid.code, name=record.name,
                          post=record.post)
-            db.session.commit()
+            with stored([photo]):
+                db.session.commit()
             flash(_("已保存%(name)s的信息。", name=record.name), "success")
             return redirect(url_for("grids.show", grid_id=grid.id))
     return render("grids/staff_form.html", form=form, grid=grid, staff=staff), \
@@ -263,12 +264,5 @@ def card(grid_id):
 @bp.route("/<int:grid_id>/staff/<int:staff_id>/photo")
 @requires("grids.view")
 def staff_photo(grid_id, staff_id):
-    from flask import send_file
-
-    from portal.uploads import photo_path
-
     grid = services.get_scoped_grid(current_user, grid_id)
-    path = photo_path(_scoped_staff(grid, staff_id).photo)
-    if path is None:
-        abort(404)
-    return send_file(path, mimetype="image/jpeg", max_age=3600)
+    return send_photo(_scoped_staff(grid, staff_id).photo)

@@ -102,8 +102,9 @@ class GridStaff(db.Model):
     name: Mapped[str] = mapped_column(String(32))
     phone: Mapped[str | None] = mapped_column(String(20))
     duties: Mapped[str | None] = mapped_column(Text)
-    #: File name of the photo in the instance upload folder.
-    photo: Mapped[str | None] = mapped_column(String(64))
+    #: File name of the photo in the instance upload folder (``info``: `portal uploads clean`
+    #: keeps the files such columns name).
+    photo: Mapped[str | None] = mapped_column(String(64), info={"upload": "photos"})
     sort_order: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Staff leave the board by getting an end date, so the board's history stays readable.

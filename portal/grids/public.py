@@ -1,13 +1,13 @@
 """Pages anyone may open without an account: the grid's public notice board (公示牌), reached
 from the QR code on the service contact card."""
 import segno
-from flask import Blueprint, abort, current_app, request, send_file, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from markupsafe import Markup
 
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid, GridStaff
 from portal.rendering import render
-from portal.uploads import photo_path
+from portal.uploads import send_photo
 
 bp = Blueprint("public", __name__, url_prefix="/g")
 
@@ -53,55 +53,78 @@ def photo(grid_code, staff_id):
     staff = db.session.get(GridStaff, staff_id)
     if staff is None or staff.grid_id != grid.id or staff.ended_at is not None:
         abort(404)
-    path = photo_path(staff.photo)
-    if path is None:
-        abort(404)
-    return send_file(path, mimetype="image/jpeg", max_age=3600)
+    return send_photo(staff.photo)
 
 
 @bp.route("/<grid_code>/report", methods=["GET", "POST"])
 def report_case(grid_code):
-    """Anyone may report a case from the grid's QR code, leaving a phone number for the reply."""
-    from flask import current_app
+    """Anyone may report a case from the grid's QR code, leaving a phone number for the reply.
+
+    Every POST from an address counts towards its throttle, refused or not (a refused report
+    costs us the same photo decoding), and a locked address is refused before any photo is
+    read. Photos are checked in memory and written only with the commit of the case."""
     from flask_babel import gettext as _
 
     from portal.auth import throttle
-    from portal.cases.forms import PublicReportForm
+    from portal.cases.forms import CATEGORY_LABELS, PublicReportForm
     from portal.cases.services import CaseError, report
-    from portal.forms import refuse
-    from portal.uploads import UploadError, save_photos
-
-    from portal.cases.forms import CATEGORY_LABELS
     from portal.cases.settings_views import town_categories
-    from portal.forms import choices
+    from portal.forms import choices, refuse
     from portal.modules.services import town_of
+    from portal.uploads import UploadError, prepare_photos, stored
 
     grid = _public_grid(grid_code)
     form = PublicReportForm()
     form.category.choices = choices((c, CATEGORY_LABELS[c]) for c in town_categories(town_of(grid)))
-    status = 200
-    if form.validate_on_submit():
-        # the login throttle's table counts anonymous reports per address too
-        key = f"report:{request.remote_addr or 'unknown'}"
-        if throttle.seconds_locked([key]):
-            form.form_errors.append(_("提交太频繁，请稍后再试，或直接拨打网格员电话。"))
-            status = 429
-        else:
-            try:
-                photos = save_photos(form.photos.data)
-                case = report(grid, category=form.category.data, title=form.title.data,
-                              description=form.description.data, address=form.address.data,
-                              reporter_name=form.reporter_name.data,
-                              reporter_phone=form.reporter_phone.data, source="public",
-                              photos=photos)
+    if request.method != "POST":
+        return _report_page(grid, form)
+    # the login throttle's table counts anonymous reports per address too
+    key = f"report:{request.remote_addr or 'unknown'}"
+    if throttle.seconds_locked([key]):
+        form.form_errors.append(_("提交太频繁，请稍后再试，或直接拨打网格员电话。"))
+        return _report_page(grid, form), 429
+    throttle.record_failure([key])  # an attempt, whatever comes of it
+    if form.validate():
+        try:
+            photos = prepare_photos(form.photos.data)
+            case = report(grid, category=form.category.data, title=form.title.data,
+                          description=form.description.data, address=form.address.data,
+                          reporter_name=form.reporter_name.data,
+                          reporter_phone=form.reporter_phone.data, source="public",
+                          photos=[p.name for p in photos])
+            with stored(photos):
                 db.session.commit()
-                throttle.record_failure([key])
-                current_app.logger.info("public report %s for grid %s", case.number, grid.code)
-                return render("public/reported.html", grid=grid, case=case, scope=grid)
-            except UploadError as error:
-                form.photos.errors = [*form.photos.errors, str(error)]
-            except CaseError as error:
-                refuse(form, error)
-    if form.errors and status == 200:
-        status = 400
-    return render("public/report.html", grid=grid, form=form, scope=grid), status
+            current_app.logger.info("public report %s for grid %s", case.number, grid.code)
+            return render("public/reported.html", grid=grid, case=case, scope=grid)
+        except UploadError as error:
+            form.photos.errors = [*form.photos.errors, str(error)]
+        except CaseError as error:
+            db.session.rollback()
+            refuse(form, error)
+    return _report_page(grid, form), 400
+
+
+def _report_page(grid, form):
+    from portal.uploads import limits_hint
+
+    return render("public/report.html", grid=grid, form=form, scope=grid,
+                  photo_hint=limits_hint())
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    """A report over MAX_CONTENT_LENGTH (refused before any view or CSRF check could read it):
+    the same form again, the limits next to the photo field, instead of a bare error page."""
+    from flask_babel import gettext as _
+
+    from portal.cases.forms import PublicReportForm
+    from portal.uploads import limits_hint
+
+    if request.endpoint != "public.report_case":
+        return error
+    grid = _public_grid(request.view_args["grid_code"])
+    form = PublicReportForm(formdata=None)  # the body was not read: nothing to refill
+    form.photos.errors = [_("照片太大，整个表单不能超过%(mb)d MB。",
+                            mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)),
+                          limits_hint()]
+    return _report_page(grid, form), 413

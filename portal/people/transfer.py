@@ -10,11 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from functools import lru_cache
-from io import BytesIO
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import delete, insert, select, text, update
 
@@ -24,6 +22,7 @@ from portal.grids.models import GRID, SPECIAL, Grid
 from portal.grids.services import in_subtree
 from portal.people.forms import CARE_LABELS, COLOUR_SHORT, RELATION_LABELS, RESIDENCE_LABELS
 from portal.people.identity import from_id_number, pinyin_keys
+from portal.people.import_limits import ImportFileError, capped_rows, open_sheet
 from portal.people.masking import mask_id, mask_phone
 from portal.people.models import House, Household, Resident, ResidentCare
 from portal.validators import id_number_problem, is_code, is_phone, normalise_phone
@@ -90,38 +89,35 @@ class Report:
         return len({e.row for e in self.errors})
 
 
-class ImportFileError(ValueError):
-    pass
-
-
 def read_rows(data: bytes) -> list[tuple[int, dict]]:
+    """The data rows of the file's first sheet, read within the import ceilings
+    (portal.people.import_limits); ImportFileError for a file to refuse."""
+    workbook, sheet = open_sheet(data)
     try:
-        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ImportFileError(_("无法读取文件：请上传用模板填写的 .xlsx 文件。")) from None
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None) or ()
-    index = {}
-    for position, title in enumerate(header):
-        key = HEADERS.get(str(title).strip()) if title is not None else None
-        if key:
-            index[key] = position
-    missing = [h for k, h, required in COLUMNS if required and k not in index]
-    if missing:
-        raise ImportFileError(_("缺少必填列：%(cols)s。请使用下载的模板。", cols="、".join(missing)))
-    result = []
-    for number, values in enumerate(rows, start=2):
-        if values is None or all(v is None or str(v).strip() == "" for v in values):
-            continue
-        row = {}
-        for key, position in index.items():
-            value = values[position] if position < len(values) else None
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)  # Excel turns 0730 into 730.0; a number cell is kept as text
-            row[key] = "" if value is None else str(value).strip()
-        result.append((number, row))
-    workbook.close()
+        rows = capped_rows(sheet)
+        header = next(rows, None) or ()
+        index = {}
+        for position, title in enumerate(header):
+            key = HEADERS.get(str(title).strip()) if title is not None else None
+            if key:
+                index[key] = position
+        missing = [h for k, h, required in COLUMNS if required and k not in index]
+        if missing:
+            raise ImportFileError(_("缺少必填列：%(cols)s。请使用下载的模板。",
+                                    cols="、".join(missing)))
+        result = []
+        for number, values in enumerate(rows, start=2):
+            if values is None or all(v is None or str(v).strip() == "" for v in values):
+                continue
+            row = {}
+            for key, position in index.items():
+                value = values[position] if position < len(values) else None
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)  # Excel turns 0730 into 730.0; a number cell is kept as text
+                row[key] = "" if value is None else str(value).strip()
+            result.append((number, row))
+    finally:
+        workbook.close()
     return result
 
 

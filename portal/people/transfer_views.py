@@ -1,6 +1,7 @@
 """Import from and export to Excel."""
 import re
 import secrets
+import time
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from portal import audit
 from portal.extensions import db
 from portal.people import transfer
 from portal.people.forms import ImportForm
+from portal.people.import_limits import read_capped
 from portal.people.scoping import scoped_grid_arg
 from portal.permissions import can, requires
 from portal.rendering import render, xlsx_download
@@ -25,6 +27,13 @@ def _pending_dir() -> Path:
     path = Path(current_app.instance_path) / "uploads" / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def pending_expired(path: Path, now: float | None = None) -> bool:
+    """Whether a pending upload is older than IMPORT_PENDING_SECONDS (then it is refused at
+    confirmation and removed by `portal uploads clean`)."""
+    age = (now or time.time()) - path.stat().st_mtime
+    return age > current_app.config["IMPORT_PENDING_SECONDS"]
 
 
 def _pending_path(token: str) -> Path:
@@ -50,7 +59,7 @@ def import_page():
     form = ImportForm()
     report = token = None
     if form.validate_on_submit():
-        data = form.file.data.read()
+        data = read_capped(form.file.data)  # never more than the ceiling in memory
         report = transfer.import_file(data, current_user.scope, current_user)
         if report.file_error:
             form.file.errors = [*form.file.errors, report.file_error]
@@ -75,6 +84,11 @@ def import_good_rows(token):
     path = _pending_path(token)
     if not path.exists():
         flash(_("上传的文件已过期，请重新上传。"), "error")
+        return redirect(url_for("transfer.import_page"))
+    if pending_expired(path):
+        path.unlink(missing_ok=True)
+        flash(_("上传的文件已超过%(m)d分钟未确认，已作废，请重新上传。",
+                m=current_app.config["IMPORT_PENDING_SECONDS"] // 60), "error")
         return redirect(url_for("transfer.import_page"))
     report = transfer.import_file(path.read_bytes(), current_user.scope, current_user,
                                   good_rows_only=True)
