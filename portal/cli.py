@@ -297,3 +297,6 @@ def register(app):
                     cases_group, calendar_group, open311_group, uploads_group,
                     *backup_commands):
         app.cli.add_command(command)
+    from portal.permissions_matrix import permissions_group
+
+    app.cli.add_command(permissions_group)  # `portal permissions matrix`

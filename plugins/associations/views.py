@@ -15,15 +15,13 @@ from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import VILLAGE, Grid
 from portal.grids.services import grids_in, in_subtree
-from portal.people.models import Resident
-from portal.people.search import search_residents
 from portal.permissions import can, requires
 from portal.plugins import require_module_at
 from portal.rendering import render
 from portal.request_guard import parse_id
-from portal.scoping import in_or_above_user_scope, scoped, scoped_near
+from portal.scoping import in_or_above_user_scope, scoped_near
 
-from . import export, services
+from . import candidates, export, services
 from .forms import (AppealForm, AssociationForm, DecideForm, DuesForm, ItemForm, MemberForm,
                     OfficerForm, ReportForm, ScoreForm)
 from .models import (AssociationsAppeal, AssociationsAssociation, AssociationsDues,
@@ -106,7 +104,10 @@ def _show(association, *, member_form=None, score_form=None, officer_form=None, 
     officer_form.user.choices = choices([(u.id, f"{u.display_name}（{u.username}）")
                                          for u in officer_candidates(association)])
     q = request.args.get("q", "").strip()
-    found = search_residents(association.grid, q, limit=20) if q else []
+    found = candidates.search(association, q) if q else []
+    search_error = None
+    if found is None:
+        found, search_error = [], _("请输入姓名或拼音查找本村居民。")
     recent = db.session.scalars(
         select(AssociationsScore).filter_by(association_id=association.id)
         .options(joinedload(AssociationsScore.member).joinedload(AssociationsMember.resident),
@@ -121,7 +122,7 @@ def _show(association, *, member_form=None, score_form=None, officer_form=None, 
     return render("associations/show.html", association=association, members=members,
                   points=points, year=year, items=items, score_form=score_form,
                   member_form=member_form or MemberForm(), officer_form=officer_form, q=q,
-                  found=found, recent=recent, pending=pending, decide_form=DecideForm(),
+                  found=found, search_error=search_error, recent=recent, pending=pending, decide_form=DecideForm(),
                   run=can(current_user, "associations.run", association),
                   scope=association.grid), status
 
@@ -143,7 +144,10 @@ def show(association_id):
     running(association)
     form = MemberForm()
     if form.validate_on_submit():
-        resident = scoped(Resident, form.resident.data, lambda r: r.grid.code)
+        resident = candidates.villager(association, form.resident.data)
+        if resident is None:
+            form.resident.errors.append(_("请从查找结果中选择本村居民。"))
+            return _show(association, member_form=form, status=400)
         try:
             services.add_member(association, resident, actor=current_user)
             db.session.commit()
