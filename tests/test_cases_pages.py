@@ -291,10 +291,15 @@ def test_a_duplicate_follows_its_original_in_open311(client, tree):
     act(original, tree.users["village_admin"], "assign", assignee=tree.users["grid_worker"])
     act(original, tree.users["grid_worker"], "resolve", "好了")
     db.session.commit()
-    issue(tree.town_a, "x")
+    _row, key = issue(tree.town_a, "x")
+    db.session.commit()
     row = client.get(f"/open311/v2/requests/{copy.number}.json"
-                     f"?jurisdiction_id={tree.town_a.code}").get_json()[0]
+                     f"?jurisdiction_id={tree.town_a.code}&api_key={key}").get_json()[0]
     assert row["status"] == "closed" and row["status_notes"] == "好了"
+    # without the key: the status and a note made from it, never the handler's words
+    public = client.get(f"/open311/v2/requests/{copy.number}.json"
+                        f"?jurisdiction_id={tree.town_a.code}").get_json()[0]
+    assert public["status"] == "closed" and public["status_notes"] == "已办结"
 
 
 def test_the_list_pages_without_a_full_reload(client, tree):
