@@ -16,9 +16,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     # WAL lets readers go on while a kiosk writes; foreign keys are off in SQLite unless asked.
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
+        # busy_timeout first: setting the journal mode waits for a lock, and a connection opened
+        # while another one writes would otherwise fail at once with "database is locked"
+        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

@@ -101,7 +101,7 @@ def seeded(app):
     # associations: members, items, scores, reports
     association = assoc.create(tree.village_a1, name=evil("association"), kind="safety",
                                dues_fen=1000)
-    assoc.add_officer(association, tree.users["assoc_officer"], evil("officer-title"))
+    assoc.add_officer(association, tree.users["assoc_officer"], short("ot", "="))
     item = AssociationsItem(association_id=association.id, name=evil("item"), points=2)
     db.session.add(item)
     db.session.flush()

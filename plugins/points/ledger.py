@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
@@ -152,7 +153,13 @@ def award_from_module(resident: Resident, points: int, reason: str, source: str,
                                                                source=source))
     if existing is not None:
         return existing
-    return post(account, "earn", points, actor=actor, source=source, source_label=reason)
+    try:
+        with db.session.begin_nested():  # the same ask at the same moment: one entry, one credit
+            return post(account, "earn", points, actor=actor, source=source, source_label=reason)
+    except IntegrityError:
+        db.session.expire(account, ["balance"])
+        return db.session.scalar(select(PointsEntry).filter_by(account_id=account.id,
+                                                               source=source))
 
 
 # ---------------------------------------------------------------- corrections
@@ -168,11 +175,16 @@ def reverse(entry: PointsEntry, actor=None, reason: str | None = None) -> Points
         raise PointsError(_("兑换记录请在兑换单上退货冲正。"))
     if db.session.scalar(select(PointsEntry.id).filter_by(reverses_id=entry.id)):
         raise PointsError(_("这条记录已经冲正过。"))
+    account = entry.account  # loaded before the savepoint: its first statement is the write
     try:
-        reversal = post(entry.account, "reverse", -entry.points, actor=actor, reverses=entry,
-                        note=reason)
+        with db.session.begin_nested():  # the unique reverses_id lets one reversal through
+            reversal = post(account, "reverse", -entry.points, actor=actor, reverses=entry,
+                            note=reason)
     except PointsError:
         raise PointsError(_("余额不足，无法冲正：这些积分已被使用。"), field="reason") from None
+    except IntegrityError:
+        db.session.expire(account, ["balance"])
+        raise PointsError(_("这条记录已经冲正过。")) from None
     audit.record("points.reverse", entry, scope_code=entry.account.grid.code, user=actor,
                  points=entry.points, reason=reason)
     return reversal

@@ -140,7 +140,16 @@ def reverse_redemption(redemption: PointsRedemption, actor=None, reason=None) ->
         raise PointsError(_("请说明退货原因。"), field="reason")
     if redemption.reversed_at is not None:
         raise PointsError(_("这张兑换单已经退过。"))
-    redemption.reversed_at = utcnow()
+    # Only the request that marks the basket returned puts its goods back: two clicks at once
+    # would otherwise return the stock twice.
+    at = utcnow()
+    done = db.session.execute(
+        update(PointsRedemption)
+        .where(PointsRedemption.id == redemption.id, PointsRedemption.reversed_at.is_(None))
+        .values(reversed_at=at).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise PointsError(_("这张兑换单已经退过。"))
+    set_committed_value(redemption, "reversed_at", at)
     for line in redemption.lines:
         move_stock(line.goods, "return", line.quantity, actor=actor, redemption_id=redemption.id,
                    note=reason)

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -171,8 +172,10 @@ def cancel_activity(activity: VolunteersActivity, actor=None) -> None:
 
 def sign_up(activity: VolunteersActivity, volunteer: VolunteersVolunteer,
             now: datetime | None = None) -> VolunteersSignup:
-    """Take a place if one is left. The conditional UPDATE is the check, so two volunteers
-    tapping for the last place at once cannot both get it."""
+    """Take a place if one is left. The conditional UPDATEs are the checks, so two volunteers
+    tapping for the last place at once cannot both get it, and one volunteer tapping twice
+    takes one place: ``signed`` moves only with the sign-up row's own change (a new row, or a
+    cancelled one brought back), both in one savepoint."""
     if activity.cancelled_at is not None:
         raise VolunteerError(_("活动已取消。"))
     if activity.ends_at <= (now or utcnow()):
@@ -183,41 +186,81 @@ def sign_up(activity: VolunteersActivity, volunteer: VolunteersVolunteer,
                                                                   volunteer_id=volunteer.id))
     if signup is not None and signup.cancelled_at is None:
         raise VolunteerError(_("您已报名这个活动。"))
-    taken = db.session.execute(
-        update(VolunteersActivity)
-        .where(VolunteersActivity.id == activity.id,
-               VolunteersActivity.signed < VolunteersActivity.capacity)
-        .values(signed=VolunteersActivity.signed + 1)
-        .returning(VolunteersActivity.signed)).scalar_one_or_none()
-    if taken is None:
-        raise VolunteerError(_("名额已满。"))
+    try:
+        with db.session.begin_nested():  # a refusal below undoes the row change and the count
+            if signup is None:
+                signup = VolunteersSignup(activity_id=activity.id, volunteer_id=volunteer.id)
+                db.session.add(signup)
+                db.session.flush()  # the unique (activity, volunteer) lets one insert through
+            else:
+                at = utcnow()
+                back = db.session.execute(
+                    update(VolunteersSignup)
+                    .where(VolunteersSignup.id == signup.id,
+                           VolunteersSignup.cancelled_at.is_not(None))
+                    .values(cancelled_at=None, signed_at=at)
+                    .execution_options(synchronize_session=False))
+                if back.rowcount != 1:
+                    raise VolunteerError(_("您已报名这个活动。"))
+                set_committed_value(signup, "cancelled_at", None)
+                set_committed_value(signup, "signed_at", at)
+            taken = db.session.execute(
+                update(VolunteersActivity)
+                .where(VolunteersActivity.id == activity.id,
+                       VolunteersActivity.signed < VolunteersActivity.capacity)
+                .values(signed=VolunteersActivity.signed + 1)
+                .returning(VolunteersActivity.signed)).scalar_one_or_none()
+            if taken is None:
+                raise VolunteerError(_("名额已满。"))
+    except IntegrityError:
+        raise VolunteerError(_("您已报名这个活动。")) from None
     set_committed_value(activity, "signed", taken)
-    if signup is None:
-        signup = VolunteersSignup(activity_id=activity.id, volunteer_id=volunteer.id)
-        db.session.add(signup)
-    else:
-        signup.cancelled_at, signup.signed_at = None, utcnow()
-    db.session.flush()
     return signup
 
 
 def cancel(signup: VolunteersSignup) -> None:
+    """Give the place back. The place is freed only by the request whose UPDATE moved the
+    sign-up from signed-up to cancelled: two cancels at once (a double tap, two tabs) would
+    otherwise free two places for one and overbook the activity."""
     if signup.cancelled_at is not None:
         raise VolunteerError(_("已经取消过了。"))
     if signup.checked_in_at is not None:
         raise VolunteerError(_("已签到，不能取消报名。"))
-    signup.cancelled_at = utcnow()
+    at = utcnow()
+    done = db.session.execute(
+        update(VolunteersSignup)
+        .where(VolunteersSignup.id == signup.id, VolunteersSignup.cancelled_at.is_(None),
+               VolunteersSignup.checked_in_at.is_(None))
+        .values(cancelled_at=at).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.refresh(signup)
+        if signup.checked_in_at is not None and signup.cancelled_at is None:
+            raise VolunteerError(_("已签到，不能取消报名。"))
+        raise VolunteerError(_("已经取消过了。"))
+    set_committed_value(signup, "cancelled_at", at)
     db.session.execute(update(VolunteersActivity).where(VolunteersActivity.id == signup.activity_id)
                        .values(signed=VolunteersActivity.signed - 1))
-    db.session.flush()
+    db.session.expire(signup.activity, ["signed"])
 
 
 def check_in(signup: VolunteersSignup, at: datetime | None = None) -> None:
+    """Checked in only while still signed up: a cancel at the same moment either wins (no
+    check-in) or loses (the sign-up can no longer be cancelled), never both."""
     if signup.cancelled_at is not None:
         raise VolunteerError(_("报名已取消。"))
     if signup.checked_in_at is not None:
         raise VolunteerError(_("已经签到。"))
-    signup.checked_in_at = at or utcnow()
+    at = at or utcnow()
+    done = db.session.execute(
+        update(VolunteersSignup)
+        .where(VolunteersSignup.id == signup.id, VolunteersSignup.cancelled_at.is_(None),
+               VolunteersSignup.checked_in_at.is_(None))
+        .values(checked_in_at=at).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.refresh(signup)
+        raise VolunteerError(_("报名已取消。") if signup.cancelled_at is not None
+                             else _("已经签到。"))
+    set_committed_value(signup, "checked_in_at", at)
 
 
 def check_out(signup: VolunteersSignup, at: datetime | None = None) -> None:
