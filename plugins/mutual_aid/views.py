@@ -86,7 +86,9 @@ def _group_page(group, *, household_form=None, leader_form=None, status=200):
         selectinload(MutualAidGroup.members).joinedload(MutualAidMember.household)
         .selectinload(Household.members)).execution_options(populate_existing=True)).one()
     q = request.args.get("q", "").strip()
-    found, search_refusal = find_residents(group.grid, q, limit=30)
+    # only for those who add households (and see the results): nobody else's search runs
+    found, search_refusal = (find_residents(group.grid, q, limit=30)
+                             if can(current_user, "mutual_aid.manage", group) else ([], None))
     if found:
         taken = set(db.session.scalars(select(MutualAidMember.active_household_id).where(
             MutualAidMember.active_household_id.is_not(None))))
