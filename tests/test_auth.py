@@ -317,24 +317,33 @@ def _admin_reset(client, tree, password):
         "scope": worker.scope_id, "password": password, "active": "y"})
 
 
+def _own_password(client, tree, password):
+    return client.post("/account/password", data={"current": PASSWORD, "new": password,
+                                                   "confirm": password})
+
+
 def test_every_web_form_applies_the_policy(app, tree):
     from portal.auth.passwords import password_problem
 
     client = app.test_client()
     client.login("town_admin")
-    worker = tree.users["grid_worker"]
-    hash_before = worker.password_hash
-    for password in WEAK:
-        with app.test_request_context():
-            message = password_problem(password, "newuser")
-        assert message, password
-        for name, submit in (("new", _admin_new), ("reset", _admin_reset)):
+    worker, me = tree.users["grid_worker"], tree.users["town_admin"]
+    hashes = {worker.id: worker.password_hash, me.id: me.password_hash}
+    # (the forms' username is "newuser"; one's own page goes by one's own, town_admin)
+    paths = {"new user": (_admin_new, "newuser"), "admin reset": (_admin_reset, "newuser"),
+             "own password": (_own_password, "town_admin")}
+    for name, (submit, username) in paths.items():
+        for password in [p.replace("newuser", username) for p in WEAK]:
+            with app.test_request_context():
+                message = password_problem(password, username)
+            assert message, password
             response = submit(client, tree, password)
             assert response.status_code == 400, (name, password)
-            assert message in response.get_data(as_text=True), (name, password)
+            if password.strip():  # (blank: "enter a new password")
+                assert message in response.get_data(as_text=True), (name, password)
     db.session.expire_all()
     assert db.session.scalar(db.select(User).filter_by(username="newuser")) is None
-    assert db.session.get(User, worker.id).password_hash == hash_before
+    assert {u: db.session.get(User, u).password_hash for u in hashes} == hashes
     assert _admin_new(client, tree, "Good-pass-2026").status_code == 302
 
 

@@ -17,6 +17,8 @@ ROUTES = {
     ("auth.login", "GET"): Rule(PUBLIC, scoped=False),
     ("auth.login", "POST"): Rule(PUBLIC, ok=400, scoped=False),
     ("auth.logout", "POST"): Rule(LOGIN, ok=302, scoped=False),
+    ("auth.change_password", "GET"): Rule(LOGIN, scoped=False),
+    ("auth.change_password", "POST"): Rule(LOGIN, ok=400, scoped=False),  # nothing filled in
     ("auth.set_language", "POST"): Rule(PUBLIC, ok=302, scoped=False, data=(("lang", "zh_CN"),)),
     ("public.notice", "GET"): Rule(PUBLIC, scoped=False),
     ("public.qr", "GET"): Rule(PUBLIC, scoped=False),

@@ -119,6 +119,40 @@ def test_changing_ones_own_password_keeps_this_session_and_ends_the_others(app, 
     fresh.login("town_admin", "Mine-Now-2026")
 
 
+def _own_password(client, current, new, confirm=None):
+    return client.post("/account/password", data={"current": current, "new": new,
+                                                   "confirm": new if confirm is None else confirm})
+
+
+def test_ones_own_password_page_keeps_this_session_and_ends_the_others(app, tree):
+    here, _cookie = _session_of(app, "grid_worker")
+    elsewhere, elsewhere_cookie = _session_of(app, "grid_worker")
+    assert "修改密码" in here.get("/").get_data(as_text=True)  # linked from every page
+    response = _own_password(here, PASSWORD, "Mine-Now-2026")
+    assert response.status_code == 302
+    assert "其他设备上的登录已退出" in here.get("/").get_data(as_text=True)
+    assert elsewhere.get("/").status_code == 302
+    assert _replay(app, elsewhere_cookie).status_code == 302
+    worker = db.session.get(User, tree.users["grid_worker"].id)
+    assert worker.check_password("Mine-Now-2026") and not worker.check_password(PASSWORD)
+    assert db.session.scalar(db.select(AuditEntry).filter_by(action="user.password_change",
+                                                              object_id=str(worker.id)))
+
+
+def test_ones_own_password_needs_the_current_one_and_guessing_it_is_throttled(app, tree):
+    here, _cookie = _session_of(app, "grid_worker")
+    other, _cookie = _session_of(app, "grid_worker")
+    mismatch = _own_password(here, PASSWORD, "Mine-Now-2026", "Mine-Now-2027")
+    assert mismatch.status_code == 400 and "两次输入的新密码不一致" in mismatch.get_data(as_text=True)
+    for _ in range(5):
+        wrong = _own_password(here, "guess-1234", "Mine-Now-2026")
+        assert wrong.status_code == 400 and "当前密码不正确" in wrong.get_data(as_text=True)
+    locked = _own_password(here, PASSWORD, "Mine-Now-2026")
+    assert locked.status_code == 429 and "请15分钟后再试" in locked.get_data(as_text=True)
+    assert db.session.get(User, tree.users["grid_worker"].id).check_password(PASSWORD)
+    assert other.get("/").status_code == 200  # nothing changed: the other session goes on
+
+
 def test_every_password_change_ends_the_sessions(app, tree):
     """Whatever path sets a password (services, admin pages, command line, a plugin), it goes
     through User.set_password, which changes the token."""

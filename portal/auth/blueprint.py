@@ -5,7 +5,7 @@ from sqlalchemy import or_
 
 from portal import audit
 from portal.auth import sessions, throttle
-from portal.auth.forms import LoginForm
+from portal.auth.forms import LoginForm, PasswordChangeForm
 from portal.auth.models import User
 from portal.extensions import db
 from portal.local_redirect import redirect_local
@@ -76,6 +76,38 @@ def logout():
     db.session.commit()
     flash(_("已退出登录。"), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """One's own password. Every other session of the user ends; this one is re-issued. A wrong
+    current password counts against the login throttle, so an open session cannot be used to
+    guess it."""
+    user = current_user._get_current_object()
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        keys = throttle.keys_for(user, request.remote_addr)
+        wait = throttle.seconds_locked(keys)
+        if wait:
+            form.current.errors.append(
+                _("登录失败次数过多，请%(n)d分钟后再试。", n=throttle.minutes(wait)))
+            status = 429
+        elif not user.check_password(form.current.data):
+            throttle.record_failure(keys)
+            form.current.errors.append(_("当前密码不正确。"))
+            status = 400
+        else:
+            user.set_password(form.new.data)  # ends every session of the user...
+            audit.record("user.password_change", user, scope_code=user.scope.code, user=user)
+            db.session.commit()
+            sessions.reissue(user)  # ...but this one
+            flash(_("密码已修改，其他设备上的登录已退出。"), "success")
+            return redirect(url_for("home.index"))
+    elif request.method == "POST":
+        status = 400
+    return render("auth/password.html", form=form), status
 
 
 @bp.route("/language", methods=["POST"])
