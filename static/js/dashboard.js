@@ -3,13 +3,31 @@
 (function () {
   var PALETTE = ["#2e86c1", "#27ae60", "#c0392b", "#e5b700"];
 
+  // ECharts puts a tooltip's text into the page as HTML, and the category names are grid,
+  // village and town names that their admins choose: every piece of text is escaped here.
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function tooltip(params) {
+    var rows = [].concat(params);
+    if (!rows.length) return "";
+    var lines = [escapeHtml(rows[0].name)];
+    rows.forEach(function (p) {
+      lines.push(p.marker + escapeHtml(p.seriesName) + ": " + escapeHtml(p.value));
+    });
+    return lines.join("<br>");
+  }
+
   function option(data, width) {
     var text = data.dark ? "#e8eef5" : "#333";
     var common = {
       animation: false,
       textStyle: { fontSize: data.dark ? 18 : 13, color: text },
       legend: { top: 0, textStyle: { color: text, fontSize: data.dark ? 18 : 13 } },
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", formatter: tooltip },
       grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true }
     };
     var series = data.series.map(function (s, i) {

@@ -1,6 +1,7 @@
 // The grid map (data-map) and the boundary editor (data-draw), with the vendored Leaflet and
 // Leaflet-Geoman. Without a configured tile server the polygons lie on a plain background, so the
-// map works on a town network with no internet.
+// map works on a town network with no internet. User text (grid names, codes) reaches Leaflet
+// only as DOM nodes built with textContent: Leaflet puts strings into popups and tooltips as HTML.
 (function () {
   var CLASSES = ["#d5e8d4", "#fff3c4", "#fdbb84", "#fc8d59", "#d7301f"];
   var DEFAULT_VIEW = [[28.5, 112.7], [28.9, 113.1]];
@@ -73,7 +74,9 @@
           onEachFeature: function (f, l) {
             l.bindPopup(popup(f.properties, config));
             if (f.properties.kind === "grid") {
-              l.bindTooltip(f.properties.name + " " + f.properties.value, { sticky: true });
+              // Leaflet renders a string tooltip as HTML: a grid named <img onerror=…> would run
+              // in the viewer's browser. An element built with textContent shows it as text.
+              l.bindTooltip(element("span", f.properties.name + " " + f.properties.value), { sticky: true });
             }
           }
         }).addTo(map);
@@ -125,7 +128,7 @@
         collection.features = collection.features.filter(function (f) { return f.properties.id !== config.grid; });
         var others = L.geoJSON(collection, {
           style: { color: "#888", weight: 1, fillColor: "#ccc", fillOpacity: 0.4 }, pmIgnore: true,
-          onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); }
+          onEachFeature: function (f, l) { l.bindTooltip(element("span", f.properties.name)); }
         }).addTo(map);
         if (!framed) map.fitBounds(collection.features.length ? others.getBounds() : DEFAULT_VIEW);
         node.setAttribute("data-loaded", "1");
