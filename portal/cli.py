@@ -81,6 +81,16 @@ def users_create(username, password, role, scope_code, display_name, phone):
     click.echo(f"created {user.username} ({user.role}) scope {scope.code} {scope.name}")
 
 
+def _add_account_commands():
+    from portal.auth.cli import COMMANDS  # `portal users password`, `portal users unlock`
+
+    for command in COMMANDS:
+        users_group.add_command(command)
+
+
+_add_account_commands()
+
+
 @click.group("plugins")
 def plugins_group():
     """Optional modules and which towns use them."""

@@ -391,3 +391,26 @@ def test_the_volunteers_registration_applies_the_policy(app, tree):
             volunteers.register(grid=tree.grid_a1, name="刘志愿", password=password)
         assert refused.value.field == "password"
     db.session.rollback()
+
+
+def test_the_command_line_sets_a_password_under_the_policy_and_ends_sessions(app, runner, tree):
+    client = app.test_client()
+    client.login("county_admin")
+    weak = runner.invoke(args=["users", "password", "county_admin", "--password", "12345678"])
+    assert weak.exit_code != 0 and "密码至少8位" in weak.output
+    assert client.get("/").status_code == 200
+    typed = runner.invoke(args=["users", "password", "county_admin"],
+                          input="Forgot-It-2026\nForgot-It-2026\n")
+    assert typed.exit_code == 0, typed.output
+    assert client.get("/").status_code == 302  # its sessions have ended
+    client.login("county_admin", "Forgot-It-2026")
+    assert runner.invoke(args=["users", "password", "nobody"]).exit_code != 0
+
+
+def test_the_command_line_unlocks_a_user(app, runner, client, tree):
+    _lock(client, "county_admin", "10.1.1.1")
+    result = runner.invoke(args=["users", "unlock", "county_admin"])
+    assert result.exit_code == 0 and "1 lock(s)" in result.output
+    assert db.session.scalar(db.select(AuditEntry).filter_by(action="user.unlock"))
+    assert _login(client, "county_admin", environ_base={"REMOTE_ADDR": "10.1.1.1"}) \
+        .status_code == 302
