@@ -320,12 +320,15 @@ class Generator:
         self.worker_of: dict[int, int | None] = {}
         user_id = self.ids.take(db.metadata.tables["users"], 0)
 
+        from portal.auth.models import new_session_token
+
         def user(username, role, scope_id, name):
             nonlocal user_id
             users.append({"id": user_id, "username": username, "phone": None, "id_number": None,
                           "email": None, "display_name": name, "password_hash": self.password_hash,
                           "role": role, "scope_id": scope_id, "is_active": True, "locale": None,
-                          "created_at": self.now, "last_login_at": None})
+                          "created_at": self.now, "last_login_at": None,
+                          "session_token": new_session_token()})
             user_id += 1
             return user_id - 1
 
