@@ -107,8 +107,8 @@ def accounts():
     q = request.args.get("q", "").strip()
     grid = scoped_grid_arg(request.args.get("grid"))
     page = page_number()
-    rows = db.session.scalars(account_query(current_user.scope, q, grid)
-                              .order_by(Grid.code, PointsAccount.id)
+    grids = db.session.scalars(grids_in(current_user.scope)
+                               .where(Grid.level.in_((GRID, SPECIAL)))).all()
     try:
         query = account_query(current_user.scope, q, grid)
     except SearchRefused as refusal:  # digits a mask hides: told where the accounts would be
@@ -117,9 +117,6 @@ def accounts():
                       refusal=refusal), status_for(refusal)
     rows = db.session.scalars(query.order_by(Grid.code, PointsAccount.id)
                               .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).unique().all()
-                              .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).unique().all()
-    grids = db.session.scalars(grids_in(current_user.scope)
-                               .where(Grid.level.in_((GRID, SPECIAL)))).all()
     return render("points/accounts.html", "points/_account_rows.html", rows=rows[:PAGE_SIZE],
                   has_more=len(rows) > PAGE_SIZE, page=page, q=q, grid=grid, grids=grids)
 
@@ -366,14 +363,14 @@ def award():
                 if error.field == "residents":
                     form.form_errors.pop()
                     form.target_errors = [str(error)]
+        status = 400
+    grids = db.session.scalars(grids_in(current_user.scope)
+                               .where(Grid.level.in_((GRID, SPECIAL)))).all()
     try:
         targets, refusal = _award_targets(grid, q, mode), None
     except SearchRefused as error:
         targets, refusal = [], error
         status = max(status, status_for(error))
-        status = 400
-    grids = db.session.scalars(grids_in(current_user.scope)
-                               .where(Grid.level.in_((GRID, SPECIAL)))).all()
     return render("points/award.html", form=form, rules=rules, grid=grid, grids=grids, q=q,
                   targets=targets, refusal=refusal, chosen=set(chosen), mode=mode,
                   town=town), status
