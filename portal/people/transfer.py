@@ -163,12 +163,12 @@ def validate(rows, scope: Grid) -> Report:
             fail("grid_code", _("网格 %(code)s 不在您的管理范围内。", code=grid.code))
         elif grid is not None and (grid.level not in (GRID, SPECIAL) or not grid.active):
             fail("grid_code", _("住户只能登记在未撤销的基础网格或专属网格中。"))
-        elif row.get("household_number") and not is_code(row["household_number"]):
-            fail("household_number", _("户编号只能由数字0-9、字母和“-”组成。"))
         if len(row.get("name", "")) > 32:
             fail("name", _("姓名不能超过32个字。"))
         if len(row.get("address", "")) > 128 or len(row.get("household_number", "")) > 32:
             fail("address", _("住址或户编号太长。"))
+        elif row.get("household_number") and not is_code(row["household_number"]):
+            fail("household_number", _("户编号只能由数字0-9、字母和“-”组成。"))
         relation = relations.get(row.get("relation", ""))
         if row.get("relation") and relation is None:
             fail("relation", _("无法识别“%(v)s”，可填：%(ok)s。", v=row["relation"],
