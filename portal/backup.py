@@ -410,7 +410,9 @@ def make_backup(path: Path, check: bool = True) -> dict:
             archive.add(work / "manifest.json", arcname="manifest.json")
             archive.add(database, arcname=database.name)
             if uploads.is_dir():
-                archive.add(uploads, arcname="uploads", filter=_keep_upload)
+                # resolved: the folder itself may be a link to a bigger disk (what is inside
+                # it is archived without following links)
+                archive.add(uploads.resolve(), arcname="uploads", filter=_keep_upload)
         os.replace(partial, path)
     return manifest
 

@@ -44,9 +44,18 @@ def referenced(kind: str = "photos") -> set[str]:
     return names
 
 
+class CleanError(click.ClickException):
+    """Nothing was removed."""
+
+
 def _entries(folder: Path):
     if not folder.is_dir():
         return
+    root = os.path.realpath(folder.parent)
+    if folder.is_symlink() or os.path.dirname(os.path.realpath(folder)) != root:
+        # a link planted in place of the folder must not make us delete files elsewhere
+        raise CleanError(f"{folder} 是指向别处的链接，未删除任何文件，请检查 / {folder} is a link "
+                         f"to somewhere else; nothing was removed: look into it")
     with os.scandir(folder) as listing:
         for entry in listing:
             yield entry, entry.stat(follow_symlinks=False)
@@ -65,7 +74,9 @@ def clean(now: float | None = None, dry_run: bool = False) -> Cleaned:
     cfg = current_app.config
     done = Cleaned()
     keep = referenced("photos")  # read before listing: a file newer than this is in its grace
-    for entry, info in _entries(uploads_root() / "photos"):
+    photos, imports = list(_entries(uploads_root() / "photos")), \
+        list(_entries(uploads_root() / "imports"))  # both checked before anything is removed
+    for entry, info in photos:
         if stat.S_ISDIR(info.st_mode):
             continue
         if not stat.S_ISREG(info.st_mode):
@@ -74,7 +85,7 @@ def clean(now: float | None = None, dry_run: bool = False) -> Cleaned:
         elif entry.name not in keep and now - info.st_mtime > cfg["UPLOAD_ORPHAN_GRACE_SECONDS"]:
             done.photos.append(entry.name)
             _remove(entry, dry_run)
-    for entry, info in _entries(uploads_root() / "imports"):
+    for entry, info in imports:
         if stat.S_ISDIR(info.st_mode):
             continue
         if not stat.S_ISREG(info.st_mode):

@@ -355,3 +355,17 @@ def test_a_link_planted_in_the_uploads_is_left_out_of_the_backup(migrated):
     assert f"uploads/photos/{case.photos[0].filename}" in names
     assert "uploads/photos/leak.jpg" not in names
     assert _run(app, "restore", "--yes", str(archive)).exit_code == 0
+
+
+def test_an_upload_folder_that_is_a_link_to_another_disk_is_backed_up(migrated, tmp_path):
+    app, _tree = migrated
+    _pg_tools_or_skip()
+    case = _report_case_with_photo(app, "井盖丢失")
+    disk = tmp_path / "bigger-disk" / "uploads"
+    disk.parent.mkdir()
+    shutil.move(str(_uploads(app)), disk)
+    _uploads(app).symlink_to(disk)
+    assert _run(app, "backup").exit_code == 0
+    [archive] = (Path(app.instance_path) / "backups").glob("portal-*.tar.gz")
+    with tarfile.open(archive) as tar:
+        assert f"uploads/photos/{case.photos[0].filename}" in tar.getnames()

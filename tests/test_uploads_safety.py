@@ -393,3 +393,16 @@ def test_clean_removes_old_orphans_stale_imports_and_links_only(app, photos_ever
     assert {p.name for p in imports.iterdir()} == {"1-fresh.xlsx"}
     for url, _name, who in photos_everywhere.values():
         assert _get(app, url, who).status_code == 200, url
+
+
+def test_clean_never_follows_a_link_in_place_of_an_upload_folder(app, tree, runner, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / "important.txt"
+    victim.write_text("not ours")
+    _age(victim, 100 * app.config["UPLOAD_ORPHAN_GRACE_SECONDS"])
+    photo_dir().rmdir()
+    (Path(app.instance_path) / "uploads" / "photos").symlink_to(elsewhere)
+    result = runner.invoke(args=["uploads", "clean"])
+    assert result.exit_code == 1 and "nothing was removed" in result.output
+    assert victim.exists()
