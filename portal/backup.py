@@ -35,13 +35,15 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import inspect, text
+
+from portal.timeutil import local_now
 
 FORMAT = "gridportal-backup"
 FORMAT_VERSION = 1
@@ -71,7 +73,8 @@ def uploads_folder() -> Path:
 
 
 def stamp() -> str:
-    return datetime.now().strftime("%Y%m%d-%H%M%S")
+    # Local (China) time, so the file names match the day staff look for.
+    return local_now().strftime("%Y%m%d-%H%M%S")
 
 
 def default_path(prefix: str = "portal", folder: Path | None = None) -> Path:
@@ -403,7 +406,7 @@ def make_backup(path: Path, check: bool = True) -> dict:
             if uploads.is_dir() else 0
         manifest = {"format": FORMAT, "version": FORMAT_VERSION, "dialect": kind,
                     "database": database.name, "alembic": sorted(revisions),
-                    "uploads": photos, "created_at": datetime.now().astimezone().isoformat()}
+                    "uploads": photos, "created_at": datetime.now(timezone.utc).isoformat()}
         (work / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
         partial = work / "archive.tar.gz"
         with tarfile.open(partial, "w:gz") as archive:

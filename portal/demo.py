@@ -13,7 +13,7 @@ from portal.people.identity import make_id_number
 from portal.people.models import Household, Visit
 from portal.people.services import add_household, add_resident
 from portal.plugins import host
-from portal.timeutil import utcnow
+from portal.timeutil import local_today, utcnow
 
 DEMO_PASSWORD = "demo2026"
 
@@ -79,7 +79,7 @@ CARE_WEIGHTS = [(None, 80), ("elderly_alone", 5), ("empty_nest", 4), ("disabled"
 def _birth(rng, relation) -> date:
     ages = {"head": (35, 85), "spouse": (33, 83), "child": (1, 40), "parent": (60, 92)}
     low, high = ages.get(relation, (18, 80))
-    return date.today() - timedelta(days=rng.randint(low * 365, high * 365))
+    return local_today() - timedelta(days=rng.randint(low * 365, high * 365))
 
 
 def _households(grid: Grid, rng, counter, worker):
@@ -108,7 +108,7 @@ def _households(grid: Grid, rng, counter, worker):
         days_ago = rng.choice([3, 10, 20, 40, 90, 200, None])
         if days_ago is not None and worker is not None:
             db.session.add(Visit(household_id=household.id, grid_id=grid.id, user_id=worker.id,
-                                 visited_on=date.today() - timedelta(days=days_ago),
+                                 visited_on=local_today() - timedelta(days=days_ago),
                                  found=rng.choice(["家中一切正常", "老人身体不适，已联系村医",
                                                    "反映路灯不亮", "子女在外务工，已留联系电话"])))
 

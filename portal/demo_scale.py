@@ -32,6 +32,7 @@ from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid, GridStaff
 from portal.people.identity import pinyin_keys
 from portal.people.models import House, Household, Resident, ResidentCare, Visit
 from portal.validators import ID_CHECK_CHARS, ID_WEIGHTS
+from portal.timeutil import LOCAL_OFFSET, utcnow
 
 #: The county at factor 1.0 (the demo's two towns come on top of these).
 COUNTY_SCALE = {"towns": 13, "grids": 1_076, "households": 200_000, "residents": 600_000,
@@ -197,8 +198,8 @@ class Generator:
         self.ids = Ids()
         self.counts: dict[str, int] = {}
         self.timings: list[tuple[str, float]] = []
-        self.now = datetime.utcnow().replace(microsecond=0)
-        self.today = (self.now + timedelta(hours=8)).date()
+        self.now = utcnow().replace(microsecond=0)
+        self.today = (self.now + LOCAL_OFFSET).date()
         self._pinyin: dict[str, tuple[str, str]] = {}
         self._cumulative: dict[int, tuple] = {}
         self._id_prefix: dict[date, tuple[str, int]] = {}

@@ -48,3 +48,14 @@ def sql_local_date(column):
     if db.engine.dialect.name == "postgresql":
         return cast(column + LOCAL_OFFSET, Date)
     return func.date(column, "+8 hours")
+
+
+def local_now() -> datetime:
+    """Naive local time (UTC+8) whatever zone the server's clock is set to: a server in UTC says
+    it is still yesterday until 08:00 in China."""
+    return utcnow() + LOCAL_OFFSET
+
+
+def local_today() -> date:
+    """Today as a grid worker in China counts it: the one "today" every module uses."""
+    return local_now().date()

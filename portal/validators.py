@@ -16,6 +16,7 @@ from datetime import date
 
 from stdnum import numdb
 from stdnum.cn import ric
+from portal.timeutil import local_today
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
@@ -83,7 +84,7 @@ def id_number_problem(value: str) -> str | None:
         born = ric.get_birth_date(value)
     except ric.InvalidComponent:
         return "birth_date"
-    if born.year < 1900 or born > date.today():
+    if born.year < 1900 or born > local_today():
         return "birth_date"
     if ric.calc_check_digit(value) != value[17]:
         return "check_digit"

@@ -8,6 +8,7 @@ from PIL import Image
 from portal.cases.models import Case, SupervisionNotice
 from portal.cases.services import act, report, sweep
 from portal.extensions import db
+from portal.timeutil import local_today
 
 
 def _png():
@@ -121,7 +122,7 @@ def test_another_towns_case_is_404(client, tree):
 def test_list_filters(client, tree):
     late = _case(tree, title="老问题")
     late.created_at -= timedelta(days=30)
-    late.assign_due = late.resolve_due = date.today() - timedelta(days=10)
+    late.assign_due = late.resolve_due = local_today() - timedelta(days=10)
     fresh = _case(tree, title="新问题", category="dispute")
     _case(tree, title="外镇的", grid=tree.grid_b1, reporter=tree.users["b_grid_worker"])
     db.session.commit()
@@ -135,7 +136,7 @@ def test_list_filters(client, tree):
     assert titles("light=red") == {"老问题"}
     assert titles("light=green") == {"新问题"}
     assert titles("category=dispute") == {"新问题"}
-    assert titles(f"since={date.today().isoformat()}") == {"新问题"}
+    assert titles(f"since={local_today().isoformat()}") == {"新问题"}
     assert titles("q=老") == {"老问题"}
     act(fresh, tree.users["town_admin"], "assign", assignee=tree.users["grid_worker"])
     db.session.commit()
@@ -147,7 +148,7 @@ def test_list_filters(client, tree):
 
 def test_supervision_notices_show_on_the_home_page_until_resolved(client, tree):
     case = _case(tree)
-    case.assign_due = case.resolve_due = date.today() - timedelta(days=2)
+    case.assign_due = case.resolve_due = local_today() - timedelta(days=2)
     db.session.commit()
     sweep()
     db.session.commit()

@@ -18,6 +18,7 @@ from portal.modules.services import set_module
 from portal.plugins import host
 from portal.rendering import XLSX
 from portal.testing import build_tree
+from portal.timeutil import local_today
 
 #: The ways a cell's text can start so that Excel, WPS or LibreOffice treat it as a formula.
 PREFIXES = ["=", "+", "-", "@", "\t=", "\r=", " =", "＝", "＋", "－", "＠"]
@@ -105,10 +106,10 @@ def seeded(app):
     item = AssociationsItem(association_id=association.id, name=evil("item"), points=2)
     db.session.add(item)
     db.session.flush()
-    start = date.today() - timedelta(days=30)
+    start = local_today() - timedelta(days=30)
     member = assoc.add_member(association, resident, on=start)
     assoc.add_member(association, other, on=start)
-    assoc.record_score(member, item, reason=evil("score-reason"), happened_on=date.today())
+    assoc.record_score(member, item, reason=evil("score-reason"), happened_on=local_today())
     assoc.submit_report(association, evil("period"), evil("report-content"),
                         actor=tree.users["assoc_officer"])
     db.session.commit()
@@ -120,7 +121,7 @@ def downloads(seeded) -> dict[str, list[tuple[tuple[str, ...], str]]]:
     tree = seeded["tree"]
     account, shop, association = seeded["account"], seeded["shop"], seeded["association"]
     admins = ("county_admin", "town_admin", "village_admin")
-    year = date.today().year
+    year = local_today().year
     return {
         "cases.export": [(admins, "/cases/export.xlsx"),
                          (admins, f"/cases/export.xlsx?grid={tree.grid_a1.id}")],

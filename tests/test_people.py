@@ -12,6 +12,7 @@ from portal.people.search import search_residents
 from portal.people.visits import due_list, interval_for, DEFAULT_VISIT_DAYS, record_visit
 from portal.settings import set_setting
 from portal.validators import id_number_problem
+from portal.timeutil import local_today
 
 
 # ---------------------------------------------------------------- identifiers
@@ -27,7 +28,7 @@ def test_id_number_validator():
     assert id_number_problem("43062419500101001") == "length"
     assert id_number_problem("4306241950010100133") == "length"
     assert id_number_problem("990624195001010013") == "region"
-    future = make_id_number("430624", date.today() + timedelta(days=400), 1, False)
+    future = make_id_number("430624", local_today() + timedelta(days=400), 1, False)
     assert id_number_problem(future) == "birth_date"
 
 
@@ -218,7 +219,7 @@ def test_visit_intervals():
 
 
 def test_due_list_most_urgent_first(tree):
-    today = date.today()
+    today = local_today()
     worker = tree.users["grid_worker"]
     record_visit(tree.household_a, worker, today - timedelta(days=20), "一切正常")
     record_visit(tree.household_a2, worker, today - timedelta(days=190), "一切正常")
@@ -236,7 +237,7 @@ def test_due_list_most_urgent_first(tree):
 
 def test_town_settings_change_the_rules(tree):
     worker = tree.users["grid_worker"]
-    record_visit(tree.household_a, worker, date.today() - timedelta(days=10), "正常")
+    record_visit(tree.household_a, worker, local_today() - timedelta(days=10), "正常")
     db.session.commit()
     assert tree.household_a.id not in [r.household_id for r in due_list(tree.grid_a1)]
     set_setting(tree.town_a, "people.visit_days", {"yellow": 5})
@@ -249,10 +250,10 @@ def test_town_settings_change_the_rules(tree):
 def test_visit_form_and_rules_page(client, tree):
     client.login("grid_worker")
     future = client.post(f"/visits/households/{tree.household_a.id}/new", data={
-        "visited_on": (date.today() + timedelta(days=1)).isoformat(), "found": "x"})
+        "visited_on": (local_today() + timedelta(days=1)).isoformat(), "found": "x"})
     assert future.status_code == 400 and "走访日期不能晚于今天" in future.get_data(as_text=True)
     ok = client.post(f"/visits/households/{tree.household_a.id}/new?next=due", data={
-        "visited_on": date.today().isoformat(), "found": "老人身体健康", "follow_up": ""})
+        "visited_on": local_today().isoformat(), "found": "老人身体健康", "follow_up": ""})
     assert ok.status_code == 302 and ok.location.endswith("/visits/due")
     client.logout()
     client.login("town_admin")
@@ -294,7 +295,7 @@ def test_key_person_views_are_audited(client, tree):
 
 def test_key_person_light_turns_green_after_the_control_period(tree):
     entry = KeyPerson(resident=tree.resident_a, category="community_correction", light="red",
-                      control_until=date.today() - timedelta(days=1))
+                      control_until=local_today() - timedelta(days=1))
     assert entry.current_light == "green"
 
 
@@ -315,7 +316,7 @@ def test_households_live_in_houses(tree):
 def test_due_summary_per_grid_for_a_village(client, tree):
     from portal.people.visits import record_visit
 
-    record_visit(tree.household_a, tree.users["grid_worker"], date.today() - timedelta(days=40),
+    record_visit(tree.household_a, tree.users["grid_worker"], local_today() - timedelta(days=40),
                  "正常")
     db.session.commit()
     client.login("village_admin")

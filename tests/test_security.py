@@ -23,6 +23,7 @@ from portal.plugins import host
 from portal.testing import PASSWORD
 from tests.test_routes import case, key_person, staff  # noqa: F401  (fixtures)
 from tests.test_routes import url_values as core_url_values
+from portal.timeutil import local_today
 
 MODULES = ("points", "volunteers", "associations", "mutual_aid", "best_grid", "example")
 
@@ -87,16 +88,16 @@ def world(app, tree, staff, case, key_person, points, vol, assoc, aid, contest):
     start = vol.activity.starts_at + timedelta(days=2)
     second = volunteers.create_activity(vol.team, title="义务巡逻", place="村委", capacity=5,
                                         starts_at=start, ends_at=start + timedelta(hours=2))
-    claim = volunteers.submit_claim(vol.other, vol.team, date.today(), 60, "帮邻居收稻谷")
+    claim = volunteers.submit_claim(vol.other, vol.team, local_today(), 60, "帮邻居收稻谷")
     pairing = VolunteersPairing(volunteer_id=vol.other.id, household_id=tree.household_a.id,
                                 need="poor", visit_days=30)
     db.session.add(pairing)
     proxy = volunteers.request_proxy(tree.resident_a, "certificate", "办证明")
     score = associations.record_score(assoc.zhang, assoc.absent, reason="缺席",
-                                      happened_on=date.today())
+                                      happened_on=local_today())
     appeal = associations.appeal(score, "不在村里")
-    dues = associations.pay_dues(assoc.li, date.today().year, date.today())
-    help_ = mutual_aid.record_help(aid.group, kind="mediation", happened_on=date.today(),
+    dues = associations.pay_dues(assoc.li, local_today().year, local_today())
+    help_ = mutual_aid.record_help(aid.group, kind="mediation", happened_on=local_today(),
                                    description="排水沟纠纷")
     db.session.commit()
 
@@ -112,7 +113,7 @@ def world(app, tree, staff, case, key_person, points, vol, assoc, aid, contest):
                        "action": "checkin", "claim_id": claim.id, "pairing_id": pairing.id,
                        "proxy_id": proxy.id, "filename": "volunteers.css"},
         "associations": {"association_id": assoc.safety.id, "member_id": assoc.zhang.id,
-                         "appeal_id": appeal.id, "year": date.today().year, "kind": "members",
+                         "appeal_id": appeal.id, "year": local_today().year, "kind": "members",
                          "dues_id": dues.id},
         "mutual_aid": {"group_id": aid.group.id, "help_id": help_.id,
                        "member_id": aid.group.members[1].id},

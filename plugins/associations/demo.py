@@ -10,6 +10,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.grids.models import VILLAGE, Grid
 from portal.people.models import Resident
+from portal.timeutil import local_today
 
 from . import services
 from .models import AssociationsAssociation, AssociationsItem, AssociationsScore
@@ -32,7 +33,7 @@ def load(town: Grid) -> None:
         return
     rng = random.Random(town.code + "associations")
     officer = db.session.scalar(select(User).filter_by(username="xiehui"))
-    today = date.today()
+    today = local_today()
     for village in villages:
         residents = db.session.scalars(
             select(Resident).join(Grid, Grid.id == Resident.grid_id)

@@ -11,7 +11,7 @@ from portal import audit
 from portal.extensions import db
 from portal.grids.models import VILLAGE
 from portal.people.models import Household, Resident
-from portal.timeutil import utcnow
+from portal.timeutil import local_today, utcnow
 
 from .models import (KINDS, AssociationsAppeal, AssociationsAssociation, AssociationsDues,
                      AssociationsMember, AssociationsOfficer, AssociationsReport,
@@ -71,7 +71,7 @@ def add_member(association, resident, actor=None, on: date | None = None):
     if member is None:
         member = AssociationsMember(association=association, resident=resident)
         db.session.add(member)
-    member.joined_on, member.left_on = on or date.today(), None
+    member.joined_on, member.left_on = on or local_today(), None
     db.session.flush()
     audit.record("associations.join", association, scope_code=association.scope_code,
                  user=actor, resident=resident.name)
@@ -81,7 +81,7 @@ def add_member(association, resident, actor=None, on: date | None = None):
 def leave(member, actor=None, on: date | None = None):
     if member.left_on is not None:
         raise AssociationError(_("已退会。"))
-    member.left_on = on or date.today()
+    member.left_on = on or local_today()
     audit.record("associations.leave", member.association, scope_code=member.scope_code,
                  user=actor, resident=member.resident.name)
 
@@ -91,7 +91,7 @@ def record_score(member, item, *, reason, happened_on, actor=None) -> Associatio
         raise AssociationError(_("请从本协会的加减分项目中选择。"), field="item")
     if not reason:
         raise AssociationError(_("请写明加减分的事由。"), field="reason")
-    if happened_on > date.today():
+    if happened_on > local_today():
         raise AssociationError(_("日期不能晚于今天。"), field="happened_on")
     if happened_on < member.joined_on or (member.left_on and happened_on > member.left_on):
         raise AssociationError(_("这一天不是会员。"), field="happened_on")

@@ -20,6 +20,7 @@ from portal.plugins import require_module_at
 from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.scoping import in_or_above_user_scope, scoped_near
+from portal.timeutil import local_today
 
 from . import candidates, export, services
 from .forms import (AppealForm, AssociationForm, DecideForm, DuesForm, ItemForm, MemberForm,
@@ -46,7 +47,7 @@ def running(association) -> AssociationsAssociation:
 
 
 def this_year() -> int:
-    return date.today().year
+    return local_today().year
 
 
 # ---------------------------------------------------------------- list and one association
@@ -96,7 +97,7 @@ def _show(association, *, member_form=None, score_form=None, officer_form=None, 
     points = services.year_points(association.id, year)
     items = db.session.scalars(select(AssociationsItem).filter_by(association_id=association.id)
                                .order_by(AssociationsItem.points.desc())).all()
-    score_form = score_form or ScoreForm(happened_on=date.today())
+    score_form = score_form or ScoreForm(happened_on=local_today())
     score_form.member.choices = choices([(m.id, m.resident.name) for m in members])
     score_form.item.choices = choices([(i.id, f"{i.name}（{i.points:+d}）") for i in items
                                        if i.active])
@@ -377,7 +378,7 @@ def dues(association_id, year):
     members = services.members_in(association, year)
     paid = {d.member_id: d for d in db.session.scalars(select(AssociationsDues).filter_by(
         association_id=association.id, year=year))}
-    form = DuesForm(paid_on=date.today())
+    form = DuesForm(paid_on=local_today())
     form.member.choices = choices([(m.id, m.resident.name) for m in members if m.id not in paid])
     status = 200
     if request.method == "POST":

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.extensions import db
 from portal.grids.models import GridStaff
+from portal.timeutil import local_today
 
 from . import scoring, services
 from .models import BestGridClass
@@ -34,7 +35,7 @@ def load(town) -> None:
     criteria = [(k, measures[k], w) for k, w in weights.items() if k in measures]
     judged_weight = 100 - sum(w for _k, _l, w in criteria)
     criteria.append(("judged:1", "人居环境检查", judged_weight))
-    this_start, this_end = quarter(date.today())
+    this_start, this_end = quarter(local_today())
     last_start, last_end = quarter(this_start - timedelta(days=1))
     for title, start, end, publish in (
             (f"{last_start.year}年第{(last_start.month - 1) // 3 + 1}季度最美网格擂台赛",

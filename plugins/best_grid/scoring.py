@@ -25,7 +25,7 @@ from portal.cases.models import Case
 from portal.extensions import db
 from portal.people.models import Household, Visit
 from portal.plugins import host
-from portal.timeutil import utc_bounds
+from portal.timeutil import local_today, utc_bounds
 
 from sqlalchemy.orm import joinedload
 
@@ -111,7 +111,7 @@ def module_measures(town, grids, since, until):
 
 def available_measures(town) -> dict[str, str]:
     """Every measured criterion the town can use now: the core's and its modules'."""
-    today = date.today()
+    today = local_today()
     labels = {key: str(label) for key, label in CORE_MEASURES.items()}
     labels.update({key: m.label for key, m in module_measures(town, [], today, today).items()})
     return labels

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from portal import hookimpl
 from portal.permissions import ADMINS, Permission, can, role_has
 from portal.plugins import Card, MenuLink
+from portal.timeutil import local_today
 
 from . import models  # noqa: F401  (the tables must be known before create_all / migrations)
 
@@ -99,7 +100,7 @@ def dashboard_cards(scope, user):
 
     from .services import figures_by_child
 
-    total, _children = figures_by_child(scope, date(date.today().year, 1, 1))
+    total, _children = figures_by_child(scope, date(local_today().year, 1, 1))
     body = Markup(render_template("mutual_aid/_card.html", total=total))
     return [Card(320, str(_l("邻里互助组")), body, url_for("mutual_aid.index"))]
 

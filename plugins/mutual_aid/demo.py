@@ -8,6 +8,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.grids.models import GRID, VILLAGE, Grid
 from portal.people.models import Household
+from portal.timeutil import local_today
 
 from . import services
 from .models import MutualAidGroup
@@ -39,10 +40,10 @@ def load(town: Grid) -> None:
         residents = services.member_residents(group)
         if not residents:
             continue
-        services.elect_leader(group, residents[0], on=date.today() - timedelta(days=200))
+        services.elect_leader(group, residents[0], on=local_today() - timedelta(days=200))
         for kind, what, outcome in rng.sample(HELPS, 3):
             services.record_help(group, kind=kind, description=what, outcome=outcome,
-                                 happened_on=date.today() - timedelta(days=rng.randint(3, 150)),
+                                 happened_on=local_today() - timedelta(days=rng.randint(3, 150)),
                                  asked_by=rng.choice(residents),
                                  helpers=rng.sample(residents, min(3, len(residents))),
                                  solved=rng.random() < 0.8)

@@ -14,6 +14,7 @@ from portal.grids.services import in_subtree
 from portal.modules.services import town_of
 from portal.plugins import host
 from portal.settings import get_setting, set_setting
+from portal.timeutil import local_today
 
 from .models import HELP_KINDS, MutualAidGroup, MutualAidHelp, MutualAidHelper, MutualAidMember
 
@@ -92,7 +93,7 @@ def add_household(group: MutualAidGroup, household, actor=None) -> MutualAidMemb
 def remove_household(member: MutualAidMember, actor=None) -> None:
     if member.left_on is not None:
         raise MutualAidError(_("该户已退出。"))
-    member.left_on, member.active_household_id = date.today(), None
+    member.left_on, member.active_household_id = local_today(), None
     group = member.group
     if group.leader is not None and group.leader.household_id == member.household_id:
         group.leader_id = None  # the leader's household left: the group elects again
@@ -107,7 +108,7 @@ def member_residents(group: MutualAidGroup):
 def elect_leader(group: MutualAidGroup, resident, actor=None, on: date | None = None) -> None:
     if resident not in member_residents(group):
         raise MutualAidError(_("组长须是本组住户的成员。"), field="leader")
-    group.leader_id, group.elected_on = resident.id, on or date.today()
+    group.leader_id, group.elected_on = resident.id, on or local_today()
     audit.record("mutual_aid.elect", group, scope_code=group.grid.code, user=actor,
                  leader=resident.name)
 
@@ -116,7 +117,7 @@ def record_help(group: MutualAidGroup, *, kind, happened_on, description, asked_
                 helpers=(), outcome=None, solved=False, actor=None) -> MutualAidHelp:
     if kind not in HELP_KINDS:
         raise MutualAidError(_("请选择互助类型。"), field="kind")
-    if happened_on > date.today():
+    if happened_on > local_today():
         raise MutualAidError(_("日期不能晚于今天。"), field="happened_on")
     residents = member_residents(group)
     if asked_by is not None and asked_by not in residents:

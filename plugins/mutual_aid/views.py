@@ -19,6 +19,7 @@ from portal.permissions import can, requires
 from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.scoping import scoped
+from portal.timeutil import local_today
 
 from . import services
 from .forms import GroupForm, HelpForm, HouseholdForm, LeaderForm, RulesForm
@@ -44,7 +45,7 @@ def index():
     node_id = request.args.get("node", type=parse_id)
     if node_id:
         node = scoped(Grid, node_id, lambda g: g.code)
-    since = date(date.today().year, 1, 1)
+    since = date(local_today().year, 1, 1)
     total, children = services.figures_by_child(node, since)
     groups = db.session.scalars(
         select(MutualAidGroup).join(Grid, Grid.id == MutualAidGroup.grid_id)
@@ -166,7 +167,7 @@ def leader(group_id):
 def help_new(group_id):
     group_ = scoped_group(group_id)
     residents = services.member_residents(group_)
-    form = HelpForm(happened_on=date.today())
+    form = HelpForm(happened_on=local_today())
     form.asked_by.choices = choices([(0, _("(不指定)"))] + [(r.id, r.name) for r in residents])
     chosen = {i for i in map(parse_id, request.form.getlist("helpers")) if i is not None}
     if form.validate_on_submit():

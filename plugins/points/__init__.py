@@ -9,6 +9,7 @@ from markupsafe import Markup
 from portal import hookimpl
 from portal.permissions import ADMINS, Permission, can
 from portal.plugins import Card, MenuLink
+from portal.timeutil import local_today
 
 from . import models  # noqa: F401  (the tables must be known before create_all / migrations)
 
@@ -97,7 +98,7 @@ def dashboard_cards(scope, user):
 
     from . import reports
 
-    this_month = reports.monthly(scope, date.today(), 1)[0]
+    this_month = reports.monthly(scope, local_today(), 1)[0]
     body = Markup(render_template("points/_card.html", totals=reports.totals(scope),
                                   month=this_month, low=len(reports.low_stock(scope))))
     return [Card(300, str(_l("积分超市")), body, url_for("points.index"))]

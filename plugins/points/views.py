@@ -25,6 +25,7 @@ from portal.request_guard import parse_id
 from portal.scoping import in_user_scope, scoped
 from portal.ui import page_number
 from portal.uploads import UploadError, prepare_optional, send_photo, stored
+from portal.timeutil import local_today
 
 from . import export, ledger, reports
 from . import shop as shops
@@ -78,7 +79,7 @@ def scoped_goods(goods_id) -> PointsGoods:
 @requires("points.view")
 def index():
     scope = current_user.scope
-    today = date.today()
+    today = local_today()
     return render("points/index.html", scope=scope, totals=reports.totals(scope),
                   months=reports.monthly(scope, today, 3), shops=shops.shops_in(scope),
                   low=reports.low_stock(scope))
@@ -570,7 +571,7 @@ def goods_photo(goods_id):
 def _report_args():
     shop_id = request.args.get("shop", type=parse_id)
     shop = scoped_shop(shop_id) if shop_id else None
-    return shop, date.today()
+    return shop, local_today()
 
 
 @bp.route("/reports")

@@ -11,7 +11,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.grids.models import GRID, VILLAGE, Grid
 from portal.people.models import Household, Resident
-from portal.timeutil import utcnow
+from portal.timeutil import local_today, utcnow
 
 from . import services
 from .models import VolunteersPairing, VolunteersPairVisit, VolunteersTeam
@@ -76,11 +76,11 @@ def load(town: Grid) -> None:
         for k, household in enumerate(households[:2]):
             pairing = VolunteersPairing(volunteer_id=volunteers[k].id, household_id=household.id,
                                         need=("left_behind_elder", "poor")[k], visit_days=30,
-                                        started_on=date.today() - timedelta(days=90))
+                                        started_on=local_today() - timedelta(days=90))
             db.session.add(pairing)
             db.session.flush()
             db.session.add(VolunteersPairVisit(pairing_id=pairing.id, found="身体尚好，缺少过冬棉被",
-                                               visited_on=date.today() - timedelta(days=(45, 10)[k])))
+                                               visited_on=local_today() - timedelta(days=(45, 10)[k])))
         for k, (errand, to) in enumerate((("certificate", "done"), ("insurance", "accepted"),
                                           ("pension", "requested"), ("medical", "done"))):
             if k >= len(residents):

@@ -16,7 +16,7 @@ from portal.grids.models import GRID, SPECIAL, Grid
 from portal.modules.services import town_of
 from portal.plugins import host
 from portal.settings import get_setting, set_setting
-from portal.timeutil import utcnow
+from portal.timeutil import local_today, utcnow
 
 from .models import (VolunteersActivity, VolunteersClaim, VolunteersMember, VolunteersPairing,
                      VolunteersPairVisit, VolunteersProxy, VolunteersSignup, VolunteersTeam,
@@ -116,7 +116,7 @@ def add_member(team: VolunteersTeam, volunteer: VolunteersVolunteer, leader=Fals
     if member is None:
         member = VolunteersMember(team_id=team.id, volunteer_id=volunteer.id)
         db.session.add(member)
-    member.left_on, member.leader, member.joined_on = None, leader, date.today()
+    member.left_on, member.leader, member.joined_on = None, leader, local_today()
     db.session.flush()
     audit.record("volunteers.join", team, scope_code=team.grid.code, user=actor,
                  volunteer=volunteer.number, leader=leader)
@@ -327,7 +327,7 @@ def award_points(volunteer, minutes, per_hour, reason, source, actor) -> int | N
 def submit_claim(volunteer, team, worked_on: date, minutes: int, description: str):
     if not any(m.team_id == team.id and m.left_on is None for m in volunteer.memberships):
         raise VolunteerError(_("只能为自己所在的队伍填报时长。"), field="team")
-    if worked_on > date.today():
+    if worked_on > local_today():
         raise VolunteerError(_("服务日期不能晚于今天。"), field="worked_on")
     if minutes <= 0 or minutes > MAX_MINUTES:
         raise VolunteerError(_("服务时长应在1分钟到24小时之间。"), field="minutes")
@@ -366,7 +366,7 @@ class PairingDue:
 
     @property
     def overdue_days(self) -> int:
-        return (date.today() - self.due_on).days
+        return (local_today() - self.due_on).days
 
 
 def pairings_due(scope: Grid, only_overdue=False) -> list[PairingDue]:
@@ -387,7 +387,7 @@ def pairings_due(scope: Grid, only_overdue=False) -> list[PairingDue]:
     result = []
     for pairing, last_visit in rows:
         due = (last_visit or pairing.started_on) + timedelta(days=pairing.visit_days)
-        if not only_overdue or due < date.today():
+        if not only_overdue or due < local_today():
             result.append(PairingDue(pairing, last_visit, due))
     return sorted(result, key=lambda d: d.due_on)
 
@@ -398,7 +398,7 @@ def count_overdue_pairings(scope: Grid, on: date | None = None) -> int:
     from portal.grids.services import in_subtree
     from portal.people.models import Household
 
-    on = on or date.today()
+    on = on or local_today()
     last = (select(VolunteersPairVisit.pairing_id, func.max(VolunteersPairVisit.visited_on)
                    .label("last")).group_by(VolunteersPairVisit.pairing_id).subquery())
     since = func.coalesce(last.c.last, VolunteersPairing.started_on)
@@ -417,7 +417,7 @@ def count_overdue_pairings(scope: Grid, on: date | None = None) -> int:
 
 
 def record_pair_visit(pairing, visited_on: date, found: str, actor=None):
-    if visited_on > date.today():
+    if visited_on > local_today():
         raise VolunteerError(_("走访日期不能晚于今天。"), field="visited_on")
     if visited_on < pairing.started_on:
         raise VolunteerError(_("走访日期不能早于结对日期。"), field="visited_on")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.grids.services import in_subtree
-from portal.timeutil import LOCAL_OFFSET, months_back, sql_month, utc_bounds
+from portal.timeutil import LOCAL_OFFSET, local_today, months_back, sql_month, utc_bounds
 
 from .models import (VolunteersActivity, VolunteersClaim, VolunteersProxy, VolunteersSignup,
                      VolunteersTeam, VolunteersVolunteer)
@@ -47,7 +47,7 @@ class Figures:
 
 
 def figures(scope: Grid, until: date | None = None, months: int = 12) -> Figures:
-    until = until or date.today()
+    until = until or local_today()
     keys = months_back(until, months)
     since = datetime(int(keys[0][:4]), int(keys[0][5:]), 1) - LOCAL_OFFSET
     result = Figures(months=keys)

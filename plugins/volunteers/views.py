@@ -23,7 +23,7 @@ from portal.permissions import can, requires
 from portal.plugins import module_on_for_request, require_module_at
 from portal.rendering import render
 from portal.scoping import in_user_scope, scoped
-from portal.timeutil import LOCAL_OFFSET, utcnow
+from portal.timeutil import LOCAL_OFFSET, local_today, utcnow
 
 from . import services, stats
 from .forms import (ActivityForm, ClaimForm, ConfirmForm, DecideForm, MemberForm, PairingForm,
@@ -218,7 +218,7 @@ def certificate(volunteer_id):
     volunteer = scoped_volunteer(volunteer_id)
     teams = [m.team for m in volunteer.memberships if m.left_on is None]
     return render("volunteers/certificate.html", volunteer=volunteer, teams=teams,
-                  minutes=stats.volunteer_minutes(volunteer.id), today=date.today())
+                  minutes=stats.volunteer_minutes(volunteer.id), today=local_today())
 
 
 # ---------------------------------------------------------------- teams
@@ -318,7 +318,7 @@ def member(member_id):
     if action == "leader":
         item.leader = not item.leader
     elif action == "leave":
-        item.left_on, item.leader = date.today(), False
+        item.left_on, item.leader = local_today(), False
     else:
         abort(400)
     audit.record("volunteers.member_" + action, item.team, scope_code=item.team.grid.code,
@@ -599,7 +599,7 @@ def claim_decide(claim_id):
 @requires("volunteers.pairing")
 def pairings():
     return render("volunteers/pairings.html",
-                  rows=services.pairings_due(current_user.scope), today=date.today())
+                  rows=services.pairings_due(current_user.scope), today=local_today())
 
 
 @bp.route("/pairings/new", methods=["GET", "POST"])
@@ -643,7 +643,7 @@ def pairing(pairing_id):
     if request.method == "POST" and request.form.get("action") == "end":
         from portal import audit
 
-        item.ended_on = date.today()
+        item.ended_on = local_today()
         audit.record("volunteers.pairing_end", item, scope_code=item.scope_code)
         db.session.commit()
         flash(_("已结束结对。"), "success")

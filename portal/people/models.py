@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.grids.models import Grid
-from portal.timeutil import utcnow
+from portal.timeutil import local_today, utcnow
 
 #: Attention colours (民情档案"三色"): red = special attention, yellow = key, green = general.
 COLOURS = ("red", "yellow", "green")
@@ -136,7 +136,7 @@ class Resident(db.Model):
     def age(self) -> int | None:
         if not self.birth_date:
             return None
-        today = date.today()
+        today = local_today()
         return today.year - self.birth_date.year - (
             (today.month, today.day) < (self.birth_date.month, self.birth_date.day))
 
@@ -205,6 +205,6 @@ class KeyPerson(db.Model):
 
     @property
     def current_light(self) -> str:
-        if self.control_until and self.control_until < date.today():
+        if self.control_until and self.control_until < local_today():
             return "green"
         return self.light

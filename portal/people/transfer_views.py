@@ -17,6 +17,7 @@ from portal.people.import_limits import read_capped
 from portal.people.scoping import scoped_grid_arg
 from portal.permissions import can, requires
 from portal.rendering import render, xlsx_download
+from portal.timeutil import local_today
 
 bp = Blueprint("transfer", __name__, url_prefix="/people/xlsx")
 
@@ -117,4 +118,4 @@ def export(kind):
         data = transfer.visits_due_xlsx(grid)
     else:
         abort(404)
-    return _xlsx(data, f"{grid.name}-{kind}-{date.today():%Y%m%d}.xlsx")
+    return _xlsx(data, f"{grid.name}-{kind}-{local_today():%Y%m%d}.xlsx")

@@ -16,6 +16,7 @@ from portal.grids.services import in_subtree
 from portal.modules.services import town_of
 from portal.people.models import Household, Resident, ResidentCare, Visit
 from portal.settings import get_setting
+from portal.timeutil import local_today
 
 DEFAULT_VISIT_DAYS = {"red": 7, "yellow": 15, "green": 30, "ordinary": 182, "care": 30}
 #: Care categories that impose the "care" interval ("四必访": families in difficulty, people living
@@ -50,7 +51,7 @@ class Due:
 
     @property
     def overdue_days(self) -> int:
-        return (date.today() - self.due_on).days
+        return (local_today() - self.due_on).days
 
     @property
     def status(self) -> str:
@@ -61,7 +62,7 @@ class Due:
 def due_list(scope: Grid, *, today: date | None = None, only_due: bool = True) -> list[Due]:
     """Households under ``scope`` with their next visit date, most urgent first. One aggregate
     query; the interval rule is applied per row."""
-    today = today or date.today()
+    today = today or local_today()
     days = visit_days(scope)
     last = (select(Visit.household_id, func.max(Visit.visited_on).label("last"))
             .group_by(Visit.household_id).subquery())
@@ -92,7 +93,7 @@ def record_visit(household: Household, user, visited_on: date, found: str, follo
     from portal import audit
     from portal.people.services import PeopleError
 
-    if visited_on > date.today():
+    if visited_on > local_today():
         raise PeopleError(_("走访日期不能晚于今天。"), "visited_on")
     if not (found or "").strip():
         raise PeopleError(_("请填写走访情况。"), "found")

@@ -3,6 +3,7 @@ from portal.browser_testing import login, logout, shot
 from portal.extensions import db
 from portal.grids.models import GridStaff
 from portal.modules.models import TownModule
+from portal.timeutil import local_today
 
 
 def test_town_admin_opens_a_notice_board_and_switches_a_module_on(page, live_server, tree,
@@ -90,7 +91,7 @@ def test_visits_due_on_a_phone(phone, live_server, tree, tmp_path):
 
     from portal.people.visits import record_visit
 
-    record_visit(tree.household_a, tree.users["grid_worker"], date.today() - timedelta(days=30),
+    record_visit(tree.household_a, tree.users["grid_worker"], local_today() - timedelta(days=30),
                  "正常")
     db.session.commit()
     login(phone, live_server, "grid_worker")

@@ -7,6 +7,7 @@ import pytest
 
 from portal.extensions import db
 from portal.modules.services import set_module
+from portal.timeutil import local_today
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def assoc(app, tree):
     absent = AssociationsItem(association_id=safety.id, name="无故缺席例会", points=-3)
     db.session.add_all([patrol, absent])
     db.session.flush()
-    start = date(date.today().year - 1, 1, 1)
+    start = date(local_today().year - 1, 1, 1)
     zhang = services.add_member(safety, tree.resident_a, on=start)
     li = services.add_member(safety, tree.household_a.members[1], on=start)
     db.session.commit()

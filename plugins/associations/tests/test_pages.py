@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.modules.services import set_module
 from portal.people.services import add_household, add_resident
 from tests.test_query_counts import StatementCounter
+from portal.timeutil import local_today
 
 
 def test_an_officer_runs_only_their_association(client, assoc):
@@ -25,12 +26,12 @@ def test_an_officer_runs_only_their_association(client, assoc):
     assert client.get(f"/associations/{customs.id}").status_code == 200  # may look
     response = client.post(f"/associations/{customs.id}/scores", data={
         "member": member.id, "item": item.id, "reason": "简办婚礼",
-        "happened_on": date.today().isoformat()})
+        "happened_on": local_today().isoformat()})
     assert response.status_code == 403
     assert client.get(f"/associations/{far.id}").status_code == 404  # another village
     response = client.post(f"/associations/{assoc.safety.id}/scores", data={
         "member": assoc.zhang.id, "item": assoc.patrol.id, "reason": "夜间巡逻",
-        "happened_on": date.today().isoformat()})
+        "happened_on": local_today().isoformat()})
     assert response.status_code == 302
     assert "102" in client.get(f"/associations/{assoc.safety.id}").get_data(as_text=True)
 
@@ -39,7 +40,7 @@ def test_score_form_messages(client, assoc):
     client.login("assoc_officer")
     response = client.post(f"/associations/{assoc.safety.id}/scores", data={
         "member": assoc.zhang.id, "item": assoc.patrol.id, "reason": "",
-        "happened_on": date.today().isoformat()})
+        "happened_on": local_today().isoformat()})
     assert response.status_code == 400 and "请写明加减分的事由" in response.get_data(as_text=True)
     response = client.post(f"/associations/{assoc.safety.id}/scores", data={
         "member": assoc.zhang.id, "item": assoc.patrol.id, "reason": "巡逻",
@@ -50,7 +51,7 @@ def test_score_form_messages(client, assoc):
 
 def test_a_member_appeals_and_the_officer_decides(client, assoc):
     score = services.record_score(assoc.zhang, assoc.absent, reason="缺席例会",
-                                  happened_on=date.today())
+                                  happened_on=local_today())
     assoc.tree.users["resident"].id_number = assoc.tree.resident_a.id_number
     db.session.commit()
     client.login("resident")
@@ -73,14 +74,14 @@ def test_a_member_appeals_and_the_officer_decides(client, assoc):
                        data={"decision": "upheld", "note": "核实属实"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(AssociationsScore, score.id).voided_at is not None
-    assert services.member_score(assoc.zhang, date.today().year) == 100
+    assert services.member_score(assoc.zhang, local_today().year) == 100
 
 
 def test_exports_roster_reports_and_dues(client, assoc):
-    services.record_score(assoc.zhang, assoc.patrol, reason="巡逻", happened_on=date.today())
+    services.record_score(assoc.zhang, assoc.patrol, reason="巡逻", happened_on=local_today())
     db.session.commit()
     client.login("village_admin")
-    year = date.today().year
+    year = local_today().year
     book = load_workbook(BytesIO(client.get(
         f"/associations/{assoc.safety.id}/export/party.xlsx?year={year}").data))
     rows = list(book.active.iter_rows(values_only=True))
@@ -95,7 +96,7 @@ def test_exports_roster_reports_and_dues(client, assoc):
     assert "开展巡逻十二次" in client.get(
         f"/associations/{assoc.safety.id}/reports").get_data(as_text=True)
     response = client.post(f"/associations/{assoc.safety.id}/dues/{year}",
-                           data={"member": assoc.li.id, "paid_on": date.today().isoformat()})
+                           data={"member": assoc.li.id, "paid_on": local_today().isoformat()})
     assert response.status_code == 302
     receipt = client.get(response.location).get_data(as_text=True)
     assert "李秀英" in receipt and "20.00" in receipt
@@ -114,12 +115,12 @@ def test_pages_do_not_grow_with_rows(client, assoc):
         for i in range(n):
             household = add_household(assoc.tree.grid_a1, f"协会路{n}-{i}号")
             resident = add_resident(household, f"会员{i}", party_member=bool(i % 2))
-            member = services.add_member(assoc.safety, resident, on=date(date.today().year, 1, 1))
-            services.record_score(member, assoc.patrol, reason="巡逻", happened_on=date.today())
+            member = services.add_member(assoc.safety, resident, on=date(local_today().year, 1, 1))
+            services.record_score(member, assoc.patrol, reason="巡逻", happened_on=local_today())
         db.session.commit()
 
     client.login("village_admin")
-    year = date.today().year
+    year = local_today().year
     urls = [f"/associations/{assoc.safety.id}", f"/associations/{assoc.safety.id}/roster/{year}",
             f"/associations/{assoc.safety.id}/dues/{year}", "/associations/"]
     grow(2)

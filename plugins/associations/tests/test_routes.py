@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.modules.services import set_module
 from portal.testing import (VISITORS, Rule, check_matrix_is_complete, check_module_off_is_404,
                             check_routes, url_builder)
+from portal.timeutil import local_today
 
 MEMBER = ("resident",)
 
@@ -39,16 +40,16 @@ def world(assoc):
     tree = assoc.tree
     set_module(tree.town_b, "associations", True)
     tree.users["resident"].id_number = tree.resident_a.id_number
-    score = services.record_score(assoc.zhang, assoc.absent, reason="缺席", happened_on=date.today())
+    score = services.record_score(assoc.zhang, assoc.absent, reason="缺席", happened_on=local_today())
     assoc.appeal = services.appeal(score, "不在村里")
-    assoc.dues = services.pay_dues(assoc.li, date.today().year, date.today())
+    assoc.dues = services.pay_dues(assoc.li, local_today().year, local_today())
     db.session.commit()
     return assoc
 
 
 def build(app, world):
     return url_builder(app, {"association_id": world.safety.id, "member_id": world.zhang.id,
-                             "appeal_id": world.appeal.id, "year": date.today().year,
+                             "appeal_id": world.appeal.id, "year": local_today().year,
                              "kind": "members", "dues_id": world.dues.id})
 
 

@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.modules.services import set_module
 from portal.people.services import add_household, add_resident
 from tests.test_query_counts import StatementCounter
+from portal.timeutil import local_today
 
 
 def test_adding_a_household_warns_about_size_and_refuses_a_second_group(client, aid):
@@ -31,7 +32,7 @@ def test_the_leader_records_help_and_escalates_it(client, aid):
     db.session.commit()
     client.login("resident")
     response = client.post(f"/mutual-aid/groups/{aid.group.id}/helps/new", data={
-        "kind": "mediation", "happened_on": date.today().isoformat(), "asked_by": "0",
+        "kind": "mediation", "happened_on": local_today().isoformat(), "asked_by": "0",
         "description": "两户排水沟纠纷", "helpers": [str(aid.tree.resident_a.id)]})
     assert response.status_code == 302
     item = db.session.scalar(select(MutualAidHelp))
@@ -43,13 +44,13 @@ def test_the_leader_records_help_and_escalates_it(client, aid):
     response = client.post(f"/mutual-aid/helps/{item.id}")
     assert response.status_code == 400 and "已经上报" in response.get_data(as_text=True)
     response = client.post(f"/mutual-aid/groups/{aid.group.id}/helps/new", data={
-        "kind": "daily", "happened_on": date.today().isoformat(), "description": "x",
+        "kind": "daily", "happened_on": local_today().isoformat(), "description": "x",
         "helpers": [str(aid.tree.resident_b.id)]})
     assert response.status_code == 400 and "帮助人须是本组住户的成员" in response.get_data(as_text=True)
 
 
 def test_drill_down_from_town_to_village(client, aid):
-    services.record_help(aid.group, kind="daily", happened_on=date.today(), description="a",
+    services.record_help(aid.group, kind="daily", happened_on=local_today(), description="a",
                          solved=True)
     db.session.commit()
     client.login("town_admin")
@@ -77,7 +78,7 @@ def test_pages_do_not_grow_with_rows(client, aid):
             add_resident(household, f"户主{i}")
             services.add_household(aid.group, household)
             group = services.create_group(aid.tree.grid_a1, f"组{n}-{i}")
-            services.record_help(aid.group, kind="daily", happened_on=date.today(),
+            services.record_help(aid.group, kind="daily", happened_on=local_today(),
                                  description=f"帮忙{i}", helpers=[aid.tree.resident_a])
             del group
         db.session.commit()

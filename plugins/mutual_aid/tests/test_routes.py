@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.modules.services import set_module
 from portal.testing import (VISITORS, Rule, check_matrix_is_complete, check_module_off_is_404,
                             check_routes, url_builder)
+from portal.timeutil import local_today
 
 LEADER = ("resident",)
 
@@ -33,7 +34,7 @@ ROUTES = {
 def world(aid):
     set_module(aid.tree.town_b, "mutual_aid", True)
     aid.tree.users["resident"].id_number = aid.tree.resident_a.id_number
-    aid.help = services.record_help(aid.group, kind="mediation", happened_on=date.today(),
+    aid.help = services.record_help(aid.group, kind="mediation", happened_on=local_today(),
                                     description="排水沟纠纷")
     db.session.commit()
     return aid

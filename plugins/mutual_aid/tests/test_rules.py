@@ -12,6 +12,7 @@ from plugins.mutual_aid.services import MutualAidError
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.people.services import add_household, add_resident
+from portal.timeutil import local_today
 
 
 def households(grid, n, start=0):
@@ -70,7 +71,7 @@ def test_help_is_recorded_and_helpers_earn_points_once(aid):
     set_module(aid.tree.town_a, "points", True)
     services.set_rules(aid.tree.town_a, min_households=5, max_households=15, points_per_help=3)
     helpers = [aid.tree.resident_a, aid.tree.household_a2.members[0]]
-    item = services.record_help(aid.group, kind="production", happened_on=date.today(),
+    item = services.record_help(aid.group, kind="production", happened_on=local_today(),
                                 description="帮忙抢收晚稻", helpers=helpers + helpers[:1],
                                 asked_by=aid.tree.household_a.members[1], solved=True)
     db.session.commit()
@@ -83,7 +84,7 @@ def test_no_points_where_the_points_module_is_off(aid):
     from plugins.points.models import PointsEntry
 
     services.set_rules(aid.tree.town_a, min_households=5, max_households=15, points_per_help=3)
-    item = services.record_help(aid.group, kind="daily", happened_on=date.today(),
+    item = services.record_help(aid.group, kind="daily", happened_on=local_today(),
                                 description="修水管", helpers=[aid.tree.resident_a])
     assert item.helpers[0].points is None
     assert db.session.scalar(select(PointsEntry.id)) is None
@@ -91,15 +92,15 @@ def test_no_points_where_the_points_module_is_off(aid):
 
 def test_helpers_and_askers_must_belong_to_the_group(aid):
     with pytest.raises(MutualAidError, match="帮助人"):
-        services.record_help(aid.group, kind="daily", happened_on=date.today(), description="x",
+        services.record_help(aid.group, kind="daily", happened_on=local_today(), description="x",
                              helpers=[aid.tree.resident_b])
     with pytest.raises(MutualAidError, match="晚于今天"):
         services.record_help(aid.group, kind="daily", description="x",
-                             happened_on=date.today() + timedelta(days=1))
+                             happened_on=local_today() + timedelta(days=1))
 
 
 def test_an_unsolved_request_escalates_to_a_case_once(aid):
-    item = services.record_help(aid.group, kind="mediation", happened_on=date.today(),
+    item = services.record_help(aid.group, kind="mediation", happened_on=local_today(),
                                 description="两户排水沟纠纷", asked_by=aid.tree.resident_a)
     case = services.escalate(item, aid.tree.users["grid_worker"])
     db.session.commit()
@@ -110,13 +111,13 @@ def test_an_unsolved_request_escalates_to_a_case_once(aid):
 
 
 def test_figures_per_child_count_groups_households_helps_and_solved(aid):
-    services.record_help(aid.group, kind="daily", happened_on=date.today(), description="a",
+    services.record_help(aid.group, kind="daily", happened_on=local_today(), description="a",
                          solved=True)
-    services.record_help(aid.group, kind="daily", happened_on=date.today(), description="b")
+    services.record_help(aid.group, kind="daily", happened_on=local_today(), description="b")
     services.record_help(aid.group, kind="daily", description="last year",
-                         happened_on=date(date.today().year - 1, 12, 31), solved=True)
+                         happened_on=date(local_today().year - 1, 12, 31), solved=True)
     db.session.commit()
-    since = date(date.today().year, 1, 1)
+    since = date(local_today().year, 1, 1)
     total, children = services.figures_by_child(aid.tree.town_a, since)
     assert (total.groups, total.households, total.helps, total.solved) == (1, 2, 2, 1)
     by_name = {r.name: r for r in children}
@@ -129,10 +130,10 @@ def test_figures_per_child_count_groups_households_helps_and_solved(aid):
 def test_solved_problems_per_grid_for_the_best_grid_contest(aid):
     from portal.plugins import host
 
-    services.record_help(aid.group, kind="daily", happened_on=date.today(), description="a",
+    services.record_help(aid.group, kind="daily", happened_on=local_today(), description="a",
                          solved=True)
-    services.record_help(aid.group, kind="daily", happened_on=date.today(), description="b")
+    services.record_help(aid.group, kind="daily", happened_on=local_today(), description="b")
     measures = host().collect(aid.tree.town_a, "grid_measures", town=aid.tree.town_a,
                               grids=[aid.tree.grid_a1, aid.tree.grid_a2],
-                              since=date.today(), until=date.today())
+                              since=local_today(), until=local_today())
     assert [(m.key, m.values) for m in measures] == [("mutual_aid.solved", {aid.tree.grid_a1.id: 1})]

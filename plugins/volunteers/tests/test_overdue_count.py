@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 from plugins.volunteers import services
 from portal.extensions import db
+from portal.timeutil import local_today
 
 
 def test_overdue_count_agrees_with_the_list(vol):
@@ -16,12 +17,12 @@ def test_overdue_count_agrees_with_the_list(vol):
         pairing = VolunteersPairing(volunteer_id=vol.other.id,
                                     household_id=vol.tree.household_a.id,
                                     need="left_behind_elder", visit_days=days,
-                                    started_on=date.today() - timedelta(days=started))
+                                    started_on=local_today() - timedelta(days=started))
         db.session.add(pairing)
         pairings.append(pairing)
     db.session.flush()
     assert both(vol.tree.village_a1) == (2, 2)  # 60 and 31 days ago with a 30-day interval
-    services.record_pair_visit(pairings[0], date.today() - timedelta(days=5), "一切安好")
+    services.record_pair_visit(pairings[0], local_today() - timedelta(days=5), "一切安好")
     assert both(vol.tree.village_a1) == (1, 1)
     assert both(vol.tree.county) == (1, 1)
     assert both(vol.tree.village_b1) == (0, 0)

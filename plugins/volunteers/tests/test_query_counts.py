@@ -8,6 +8,7 @@ from plugins.volunteers.models import VolunteersPairing
 from portal.extensions import db
 from portal.people.services import add_household, add_resident
 from tests.test_query_counts import StatementCounter
+from portal.timeutil import local_today
 
 
 def statements(client, url):
@@ -25,9 +26,9 @@ def add_rows(vol, n):
         signup = services.sign_up(vol.activity, volunteer) if vol.activity.signed < 40 else None
         if signup is not None:
             services.check_in(signup)
-        services.submit_claim(volunteer, vol.team, date.today(), 30, "帮忙")
+        services.submit_claim(volunteer, vol.team, local_today(), 30, "帮忙")
         db.session.add(VolunteersPairing(volunteer_id=volunteer.id, household_id=household.id,
-                                         need="poor", started_on=date.today() - timedelta(days=40)))
+                                         need="poor", started_on=local_today() - timedelta(days=40)))
         services.request_proxy(resident, "certificate", "证明")
     db.session.commit()
 

@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.modules.services import set_module
 from portal.testing import (PUBLIC, VISITORS, Rule, check_matrix_is_complete,
                             check_module_off_is_404, check_routes, url_builder)
+from portal.timeutil import local_today
 
 LEADER = ("resident",)
 
@@ -66,7 +67,7 @@ def world(vol):
     start = vol.activity.starts_at + timedelta(days=2)
     vol.second = services.create_activity(vol.team, title="义务巡逻", place="村委", capacity=5,
                                           starts_at=start, ends_at=start + timedelta(hours=2))
-    vol.claim = services.submit_claim(vol.other, vol.team, date.today(), 60, "帮邻居收稻谷")
+    vol.claim = services.submit_claim(vol.other, vol.team, local_today(), 60, "帮邻居收稻谷")
     vol.pairing = VolunteersPairing(volunteer_id=vol.other.id, household_id=tree.household_a.id,
                                     need="poor", visit_days=30)
     db.session.add(vol.pairing)

@@ -9,6 +9,7 @@ from plugins.volunteers import services, stats
 from plugins.volunteers.services import VolunteerError
 from portal.extensions import db
 from portal.modules.services import set_module
+from portal.timeutil import local_today
 
 
 def points_entries():
@@ -78,7 +79,7 @@ def test_no_points_where_the_points_module_is_off(vol):
 def test_reported_hours_count_only_once_a_leader_approves(vol):
     set_module(vol.tree.town_a, "points", True)
     services.set_points_per_hour(vol.tree.town_a, 3)
-    claim = services.submit_claim(vol.other, vol.team, date.today(), 120, "帮五保户挑水")
+    claim = services.submit_claim(vol.other, vol.team, local_today(), 120, "帮五保户挑水")
     assert stats.volunteer_minutes(vol.other.id) == 0
     with pytest.raises(VolunteerError, match="说明原因"):
         services.decide_claim(claim, approve=False)
@@ -88,9 +89,9 @@ def test_reported_hours_count_only_once_a_leader_approves(vol):
     with pytest.raises(VolunteerError, match="已经审核"):
         services.decide_claim(claim, approve=True)
     with pytest.raises(VolunteerError, match="晚于今天"):
-        services.submit_claim(vol.other, vol.team, date.today() + timedelta(days=1), 60, "x")
+        services.submit_claim(vol.other, vol.team, local_today() + timedelta(days=1), 60, "x")
     with pytest.raises(VolunteerError, match="24小时"):
-        services.submit_claim(vol.other, vol.team, date.today(), 2000, "x")
+        services.submit_claim(vol.other, vol.team, local_today(), 2000, "x")
 
 
 def test_an_outsider_volunteer_gets_a_login_by_number_email_or_phone(client, vol):
@@ -112,11 +113,11 @@ def test_pairings_show_when_a_visit_is_overdue(vol):
 
     pairing = VolunteersPairing(volunteer_id=vol.other.id, household_id=vol.tree.household_a.id,
                                 need="left_behind_elder", visit_days=30,
-                                started_on=date.today() - timedelta(days=60))
+                                started_on=local_today() - timedelta(days=60))
     db.session.add(pairing)
     db.session.flush()
     assert [d.pairing.id for d in services.pairings_due(vol.tree.village_a1, True)] == [pairing.id]
-    services.record_pair_visit(pairing, date.today() - timedelta(days=5), "一切安好")
+    services.record_pair_visit(pairing, local_today() - timedelta(days=5), "一切安好")
     assert services.pairings_due(vol.tree.village_a1, True) == []
     assert services.pairings_due(vol.tree.village_b1) == []
 
@@ -143,7 +144,7 @@ def test_figures_count_hours_by_team_and_month(vol):
     vol.activity.starts_at = utcnow() - timedelta(hours=4)  # it took place this month
     vol.activity.ends_at = utcnow() - timedelta(hours=1)
     services.confirm(signup, minutes=90)
-    services.decide_claim(services.submit_claim(vol.leader, vol.team, date.today(), 30, "巡逻"),
+    services.decide_claim(services.submit_claim(vol.leader, vol.team, local_today(), 30, "巡逻"),
                           approve=True)
     db.session.commit()
     figures = stats.figures(vol.tree.village_a1)
@@ -168,10 +169,10 @@ def test_hours_by_grid_for_the_best_grid_contest(vol):
 
     signup = services.sign_up(vol.activity, vol.other)
     services.confirm(signup, minutes=90)
-    services.decide_claim(services.submit_claim(vol.leader, vol.team, date.today(), 30, "巡逻"),
+    services.decide_claim(services.submit_claim(vol.leader, vol.team, local_today(), 30, "巡逻"),
                           approve=True)
-    since = date.today() - timedelta(days=30)
-    until = date.today() + timedelta(days=30)
+    since = local_today() - timedelta(days=30)
+    until = local_today() + timedelta(days=30)
     measures = host().collect(vol.tree.town_a, "grid_measures", town=vol.tree.town_a,
                               grids=[vol.tree.grid_a1], since=since, until=until)
     assert [(m.key, m.values) for m in measures if m.key == "volunteers.hours"] == [
