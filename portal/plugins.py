@@ -221,6 +221,27 @@ class PluginHost:
             require_module_at(town)
         return None
 
+    def towns_on(self, name: str, scope) -> frozenset[str] | None:
+        """Codes of the towns under ``scope`` (a county) where ``name`` is on, or None when it is
+        on in every one of them (nothing to leave out). One query per county and request."""
+        cache = g.setdefault("_portal_towns_on", {}) if has_request_context() else {}
+        if scope.code not in cache:
+            from portal.extensions import db
+            from portal.grids.models import TOWN, Grid
+            from portal.modules.models import TownModule
+
+            towns: dict[str, set[str]] = {}
+            for code, module in db.session.execute(
+                    db.select(Grid.code, TownModule.name)
+                    .outerjoin(TownModule, db.and_(TownModule.town_id == Grid.id,
+                                                   TownModule.enabled.is_(True)))
+                    .where(Grid.level == TOWN, Grid.code.startswith(scope.code, autoescape=True))):
+                towns.setdefault(code, set()).add(module)
+            cache[scope.code] = towns
+        towns = cache[scope.code]
+        on = frozenset(code for code, names in towns.items() if name in names)
+        return None if len(on) == len(towns) else on
+
     def module_on_at(self, name: str, code: str) -> bool:
         """Whether ``name`` is on for the town that the grid code ``code`` lies in (for a county's
         code: in any of its towns)."""
@@ -237,6 +258,29 @@ class PluginHost:
 
 #: Digits of a town's code: the county's 6-digit region code, then the town's own segment.
 TOWN_CODE_WIDTH = 6 + 3
+
+
+def in_subtree_where_on(name: str, scope, column=None):
+    """SQL condition for every list and count a module shows for the node ``scope``: the grid
+    code ``column`` (``Grid.code`` unless told) lies under ``scope`` and, for a county, in a
+    town where module ``name`` is on. A town that switched a module off keeps the records made
+    while it was on; the county's lists, reports, pickers and cards must leave them out as the
+    guard leaves out the town's pages. For a town or a node below it, just its subtree: the
+    guard already answers 404 there when the module is off."""
+    from sqlalchemy import and_, false, func
+
+    from portal.grids.models import Grid
+
+    column = Grid.code if column is None else column
+    inside = column.startswith(scope.code, autoescape=True)
+    if len(scope.code) >= TOWN_CODE_WIDTH:
+        return inside
+    towns = host().towns_on(name, scope)
+    if towns is None:
+        return inside  # on everywhere: the query stays as it was
+    if not towns:
+        return false()
+    return and_(inside, func.substr(column, 1, TOWN_CODE_WIDTH).in_(sorted(towns)))
 
 
 def serving_plugin() -> str | None:

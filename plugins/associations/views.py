@@ -14,9 +14,9 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import VILLAGE, Grid
-from portal.grids.services import grids_in, in_subtree
+from portal.grids.services import grids_in
 from portal.permissions import can, requires
-from portal.plugins import require_module_at
+from portal.plugins import in_subtree_where_on, require_module_at
 from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.scoping import in_or_above_user_scope, scoped_near
@@ -56,7 +56,8 @@ def this_year() -> int:
 @bp.route("/", methods=["GET", "POST"])
 @requires("associations.view")
 def index():
-    villages = db.session.scalars(grids_in(current_user.scope).where(Grid.level == VILLAGE)).all()
+    villages = db.session.scalars(grids_in(current_user.scope).where(
+        Grid.level == VILLAGE, in_subtree_where_on("associations", current_user.scope))).all()
     form = AssociationForm()
     form.grid.choices = choices([(v.id, v.name) for v in villages])
     status = 200
@@ -83,7 +84,8 @@ def index():
         .group_by(AssociationsMember.association_id)).all())
     rows = db.session.scalars(
         select(AssociationsAssociation).join(Grid, Grid.id == AssociationsAssociation.grid_id)
-        .where(in_subtree(current_user.scope)).options(joinedload(AssociationsAssociation.grid))
+        .where(in_subtree_where_on("associations", current_user.scope))
+        .options(joinedload(AssociationsAssociation.grid))
         .order_by(Grid.code, AssociationsAssociation.name)).all()
     return render("associations/index.html", rows=rows, counts=counts, form=form,
                   villages=villages), status

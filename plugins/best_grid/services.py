@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal import audit
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
-from portal.grids.services import in_subtree
+from portal.plugins import in_subtree_where_on
 from portal.timeutil import utcnow
 
 from . import scoring
@@ -24,7 +24,8 @@ class ContestError(ValueError):
 
 
 def town_grids(town):
-    return db.session.scalars(select(Grid).where(in_subtree(town), Grid.level.in_((GRID, SPECIAL)),
+    return db.session.scalars(select(Grid).where(in_subtree_where_on("best_grid", town),
+                                                 Grid.level.in_((GRID, SPECIAL)),
                                                  Grid.retired_at.is_(None))
                               .order_by(Grid.code)).all()
 
@@ -76,7 +77,7 @@ def create_contest(town, *, title, kind, starts_on: date, ends_on: date, criteri
                              n=sum(w for _k, _l, w in criteria)), field="criteria")
     placements = db.session.scalars(
         select(BestGridPlacement).join(Grid, Grid.id == BestGridPlacement.grid_id)
-        .where(in_subtree(town), Grid.retired_at.is_(None))).all()
+        .where(in_subtree_where_on("best_grid", town), Grid.retired_at.is_(None))).all()
     if not placements:
         raise ContestError(_("请先把网格分到各个类别。"), field="title")
     contest = BestGridContest(town_id=town.id, title=title, kind=kind, starts_on=starts_on,

@@ -10,9 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from portal import audit
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
-from portal.grids.services import in_subtree
 from portal.modules.services import town_of
-from portal.plugins import host
+from portal.plugins import host, in_subtree_where_on
 from portal.settings import get_setting, set_setting
 from portal.timeutil import local_today
 
@@ -188,7 +187,8 @@ def figures_by_child(scope: Grid, since: date) -> tuple[Row, list[Row]]:
     """Groups, households in groups, helps and problems solved since ``since``: for ``scope``
     and for each of its children (village, grid …). Three grouped queries."""
     children = db.session.scalars(select(Grid).where(Grid.parent_id == scope.id,
-                                                     Grid.retired_at.is_(None))
+                                                     Grid.retired_at.is_(None),
+                                                     in_subtree_where_on("mutual_aid", scope))
                                   .order_by(Grid.code)).all()
     rows = {c.code: Row(c.code, c.name, c.id) for c in children}
     total = Row(scope.code, scope.name, scope.id)
@@ -205,7 +205,7 @@ def figures_by_child(scope: Grid, since: date) -> tuple[Row, list[Row]]:
 
     base = (select(child).select_from(MutualAidGroup)
             .join(Grid, Grid.id == MutualAidGroup.grid_id)
-            .where(in_subtree(scope), MutualAidGroup.dissolved_on.is_(None))
+            .where(in_subtree_where_on("mutual_aid", scope), MutualAidGroup.dissolved_on.is_(None))
             .group_by(child))
     add(base.add_columns(func.count(func.distinct(MutualAidGroup.id))), "groups")
     add(base.join(MutualAidMember, MutualAidMember.group_id == MutualAidGroup.id)
@@ -216,7 +216,7 @@ def figures_by_child(scope: Grid, since: date) -> tuple[Row, list[Row]]:
              .select_from(MutualAidHelp)
              .join(MutualAidGroup, MutualAidGroup.id == MutualAidHelp.group_id)
              .join(Grid, Grid.id == MutualAidGroup.grid_id)
-             .where(in_subtree(scope), MutualAidHelp.happened_on >= since)
+             .where(in_subtree_where_on("mutual_aid", scope), MutualAidHelp.happened_on >= since)
              .group_by(child))
     for code, count, solved in db.session.execute(helps):
         total.helps += count

@@ -11,11 +11,12 @@ from portal.cases.services import CaseError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import GRID, SPECIAL, Grid
-from portal.grids.services import grids_in, in_subtree
+from portal.grids.services import grids_in
 from portal.modules.services import town_of
 from portal.people.models import Household, Resident
 from portal.people.search import find_residents, refusal_status
 from portal.permissions import can, requires
+from portal.plugins import in_subtree_where_on
 from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.scoping import scoped
@@ -35,7 +36,8 @@ def scoped_group(group_id) -> MutualAidGroup:
 
 def base_grids():
     return db.session.scalars(grids_in(current_user.scope)
-                              .where(Grid.level.in_((GRID, SPECIAL)))).all()
+                              .where(Grid.level.in_((GRID, SPECIAL)),
+                                     in_subtree_where_on("mutual_aid", current_user.scope))).all()
 
 
 @bp.route("/")
@@ -49,7 +51,7 @@ def index():
     total, children = services.figures_by_child(node, since)
     groups = db.session.scalars(
         select(MutualAidGroup).join(Grid, Grid.id == MutualAidGroup.grid_id)
-        .where(in_subtree(node), MutualAidGroup.dissolved_on.is_(None))
+        .where(in_subtree_where_on("mutual_aid", node), MutualAidGroup.dissolved_on.is_(None))
         .options(joinedload(MutualAidGroup.grid), joinedload(MutualAidGroup.leader),
                  selectinload(MutualAidGroup.members))
         .order_by(Grid.code, MutualAidGroup.name).limit(300)).all()

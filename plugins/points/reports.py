@@ -8,6 +8,7 @@ from sqlalchemy import case, func, or_, select
 from portal.extensions import db
 from portal.grids.models import COUNTY, SEGMENT_WIDTH, TOWN, Grid
 from portal.grids.services import in_subtree
+from portal.plugins import in_subtree_where_on
 from portal.timeutil import LOCAL_OFFSET, months_back, sql_month
 
 from .models import (PointsAccount, PointsEntry, PointsGoods, PointsRedemption,
@@ -37,7 +38,7 @@ def monthly(scope: Grid, until: date, count: int = 12, shop: PointsShop | None =
     # The entries carry their town: (town_id, created_at) is an index, so the months asked for are
     # read by range instead of every entry of the county being joined to its account and grid.
     towns = select(Grid.id).where(Grid.level == TOWN, or_(
-        in_subtree(scope), Grid.code == scope.code[:len(TOWN_CODE_PREFIX)]))
+        in_subtree_where_on("points", scope), Grid.code == scope.code[:len(TOWN_CODE_PREFIX)]))
     query = (select(month,
                     func.sum(case((PointsEntry.kind == "earn", PointsEntry.points), else_=0)),
                     func.sum(case((PointsEntry.kind == "redeem", -PointsEntry.points), else_=0)),
@@ -47,7 +48,8 @@ def monthly(scope: Grid, until: date, count: int = 12, shop: PointsShop | None =
              .group_by(month))
     if scope.level not in (COUNTY, TOWN):  # a village or a grid: only its accounts
         query = (query.join(PointsAccount, PointsAccount.id == PointsEntry.account_id)
-                 .join(Grid, Grid.id == PointsAccount.grid_id).where(in_subtree(scope)))
+                 .join(Grid, Grid.id == PointsAccount.grid_id)
+                 .where(in_subtree_where_on("points", scope)))
     if shop is not None:
         query = query.join(PointsRedemption, PointsRedemption.id == PointsEntry.redemption_id) \
             .where(PointsRedemption.shop_id == shop.id)
@@ -61,7 +63,8 @@ def monthly(scope: Grid, until: date, count: int = 12, shop: PointsShop | None =
 def totals(scope: Grid) -> dict:
     accounts, balance = db.session.execute(
         select(func.count(PointsAccount.id), func.coalesce(func.sum(PointsAccount.balance), 0))
-        .join(Grid, Grid.id == PointsAccount.grid_id).where(in_subtree(scope))).one()
+        .join(Grid, Grid.id == PointsAccount.grid_id)
+        .where(in_subtree_where_on("points", scope))).one()
     return {"accounts": accounts, "balance": int(balance)}
 
 
@@ -74,7 +77,7 @@ def top_goods(scope: Grid, since: datetime, limit: int = 10, shop: PointsShop | 
              .join(PointsGoods, PointsGoods.id == PointsRedemptionLine.goods_id)
              .join(PointsShop, PointsShop.id == PointsRedemption.shop_id)
              .join(Grid, Grid.id == PointsShop.grid_id)
-             .where(in_subtree(scope), PointsRedemption.created_at >= since,
+             .where(in_subtree_where_on("points", scope), PointsRedemption.created_at >= since,
                     PointsRedemption.reversed_at.is_(None))
              .group_by(PointsGoods.id, PointsGoods.name, PointsShop.name)
              .order_by(quantity.desc()).limit(limit))
@@ -88,8 +91,8 @@ def low_stock(scope: Grid):
     return db.session.scalars(
         select(PointsGoods).join(PointsShop, PointsShop.id == PointsGoods.shop_id)
         .join(Grid, Grid.id == PointsShop.grid_id)
-        .where(in_subtree(scope), PointsGoods.active.is_(True), PointsShop.active.is_(True),
-               PointsGoods.stock <= PointsShop.low_stock)
+        .where(in_subtree_where_on("points", scope), PointsGoods.active.is_(True),
+               PointsShop.active.is_(True), PointsGoods.stock <= PointsShop.low_stock)
         .order_by(PointsGoods.stock, PointsGoods.name)).all()
 
 
@@ -121,6 +124,7 @@ def verify(scope: Grid | None = None) -> list[Mismatch]:
              .outerjoin(moves, moves.c.goods_id == PointsGoods.id)
              .where(PointsGoods.stock != counted))
     if scope is not None:
+        # every town's rows, the module on or off: a mismatch is worth knowing either way
         query = query.join(Grid, Grid.id == PointsAccount.grid_id).where(in_subtree(scope))
         goods = (goods.join(PointsShop, PointsShop.id == PointsGoods.shop_id)
                  .join(Grid, Grid.id == PointsShop.grid_id).where(in_subtree(scope)))

@@ -163,10 +163,11 @@ def reverse_redemption(redemption: PointsRedemption, actor=None, reason=None) ->
 
 def shops_in(scope) -> list[PointsShop]:
     from portal.grids.models import Grid
-    from portal.grids.services import in_subtree
+    from portal.plugins import in_subtree_where_on
 
     return db.session.scalars(select(PointsShop).join(Grid, Grid.id == PointsShop.grid_id)
-                              .where(in_subtree(scope)).order_by(Grid.code, PointsShop.id)).all()
+                              .where(in_subtree_where_on("points", scope))
+                              .order_by(Grid.code, PointsShop.id)).all()
 
 
 def account_by_token(token: str, town_id: int) -> PointsAccount | None:

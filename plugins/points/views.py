@@ -12,14 +12,14 @@ from portal.admin.blueprint import chosen_town
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import GRID, SPECIAL, VILLAGE, Grid
-from portal.grids.services import grids_in, in_subtree
+from portal.grids.services import grids_in
 from portal.modules.services import town_of
 from portal.people.models import Household, Resident
 from portal.people.number_search import status_for
 from portal.people.scoping import scoped_grid_arg
 from portal.people.search import SearchRefused
 from portal.permissions import can, requires
-from portal.plugins import require_module_at
+from portal.plugins import in_subtree_where_on, require_module_at
 from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.scoping import in_user_scope, scoped
@@ -90,7 +90,7 @@ def index():
 
 def account_query(scope: Grid, q: str | None, grid: Grid | None):
     query = (select(PointsAccount).join(Grid, Grid.id == PointsAccount.grid_id)
-             .where(in_subtree(grid or scope)))
+             .where(in_subtree_where_on("points", grid or scope)))
     if q:
         from portal.people.search import search_residents
 
@@ -109,7 +109,8 @@ def accounts():
     grid = scoped_grid_arg(request.args.get("grid"))
     page = page_number()
     grids = db.session.scalars(grids_in(current_user.scope)
-                               .where(Grid.level.in_((GRID, SPECIAL)))).all()
+                               .where(Grid.level.in_((GRID, SPECIAL)),
+                                      in_subtree_where_on("points", current_user.scope))).all()
     try:
         query = account_query(current_user.scope, q, grid)
     except SearchRefused as refusal:  # digits a mask hides: told where the accounts would be
@@ -278,7 +279,8 @@ def cards():
     else:
         rows = []
     grids = db.session.scalars(grids_in(current_user.scope)
-                               .where(Grid.level.in_((GRID, SPECIAL)))).all()
+                               .where(Grid.level.in_((GRID, SPECIAL)),
+                                      in_subtree_where_on("points", current_user.scope))).all()
     return render("points/cards.html", rows=rows, grid=grid, grids=grids, qr=export.card_qr)
 
 
@@ -366,7 +368,8 @@ def award():
                     form.target_errors = [str(error)]
         status = 400
     grids = db.session.scalars(grids_in(current_user.scope)
-                               .where(Grid.level.in_((GRID, SPECIAL)))).all()
+                               .where(Grid.level.in_((GRID, SPECIAL)),
+                                      in_subtree_where_on("points", current_user.scope))).all()
     try:
         targets, refusal = _award_targets(grid, q, mode), None
     except SearchRefused as error:
@@ -454,7 +457,8 @@ def rule_edit(rule_id):
 @requires("points.goods")
 def shop_list():
     villages = db.session.scalars(grids_in(current_user.scope)
-                                  .where(Grid.level == VILLAGE)).all()
+                                  .where(Grid.level == VILLAGE,
+                                         in_subtree_where_on("points", current_user.scope))).all()
     form = ShopForm()
     form.grid.choices = choices([(v.id, v.name) for v in villages])
     if form.validate_on_submit():

@@ -371,7 +371,7 @@ class PairingDue:
 
 def pairings_due(scope: Grid, only_overdue=False) -> list[PairingDue]:
     """Active pairings under ``scope`` with their next visit date, most overdue first."""
-    from portal.grids.services import in_subtree
+    from portal.plugins import in_subtree_where_on
     from portal.people.models import Household
 
     last = (select(VolunteersPairVisit.pairing_id, func.max(VolunteersPairVisit.visited_on)
@@ -381,7 +381,7 @@ def pairings_due(scope: Grid, only_overdue=False) -> list[PairingDue]:
         .join(Household, Household.id == VolunteersPairing.household_id)
         .join(Grid, Grid.id == Household.grid_id)
         .outerjoin(last, last.c.pairing_id == VolunteersPairing.id)
-        .where(in_subtree(scope), VolunteersPairing.ended_on.is_(None))
+        .where(in_subtree_where_on("volunteers", scope), VolunteersPairing.ended_on.is_(None))
         .options(joinedload(VolunteersPairing.household), joinedload(VolunteersPairing.volunteer))
     ).all()
     result = []
@@ -395,7 +395,7 @@ def pairings_due(scope: Grid, only_overdue=False) -> list[PairingDue]:
 def count_overdue_pairings(scope: Grid, on: date | None = None) -> int:
     """How many active pairings under ``scope`` are overdue for a visit: one SQL count (the
     home-page card), the same rule as ``pairings_due(..., only_overdue=True)``."""
-    from portal.grids.services import in_subtree
+    from portal.plugins import in_subtree_where_on
     from portal.people.models import Household
 
     on = on or local_today()
@@ -413,7 +413,8 @@ def count_overdue_pairings(scope: Grid, on: date | None = None) -> int:
         .join(Household, Household.id == VolunteersPairing.household_id)
         .join(Grid, Grid.id == Household.grid_id)
         .outerjoin(last, last.c.pairing_id == VolunteersPairing.id)
-        .where(in_subtree(scope), VolunteersPairing.ended_on.is_(None), overdue))
+        .where(in_subtree_where_on("volunteers", scope),
+               VolunteersPairing.ended_on.is_(None), overdue))
 
 
 def record_pair_visit(pairing, visited_on: date, found: str, actor=None):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.grids.models import Grid
-from portal.grids.services import in_subtree
+from portal.plugins import in_subtree_where_on
 from portal.timeutil import LOCAL_OFFSET, local_today, months_back, sql_month, utc_bounds
 
 from .models import (VolunteersActivity, VolunteersClaim, VolunteersProxy, VolunteersSignup,
@@ -53,10 +53,11 @@ def figures(scope: Grid, until: date | None = None, months: int = 12) -> Figures
     result = Figures(months=keys)
     result.volunteers = db.session.scalar(
         select(func.count(VolunteersVolunteer.id)).join(Grid, Grid.id == VolunteersVolunteer.grid_id)
-        .where(in_subtree(scope), VolunteersVolunteer.left_on.is_(None))) or 0
+        .where(in_subtree_where_on("volunteers", scope),
+               VolunteersVolunteer.left_on.is_(None))) or 0
     result.teams = db.session.scalar(select(func.count(VolunteersTeam.id))
                                      .join(Grid, Grid.id == VolunteersTeam.grid_id)
-                                     .where(in_subtree(scope))) or 0
+                                     .where(in_subtree_where_on("volunteers", scope))) or 0
     minutes = defaultdict(int)
     served = sql_month(VolunteersActivity.starts_at)
     for team, month, total in db.session.execute(
@@ -64,7 +65,8 @@ def figures(scope: Grid, until: date | None = None, months: int = 12) -> Figures
             .join(VolunteersActivity, VolunteersActivity.id == VolunteersSignup.activity_id)
             .join(VolunteersTeam, VolunteersTeam.id == VolunteersActivity.team_id)
             .join(Grid, Grid.id == VolunteersTeam.grid_id)
-            .where(in_subtree(scope), VolunteersSignup.confirmed_at.is_not(None),
+            .where(in_subtree_where_on("volunteers", scope),
+                   VolunteersSignup.confirmed_at.is_not(None),
                    VolunteersActivity.starts_at >= since)
             .group_by(VolunteersTeam.name, served)):
         minutes[(team, month)] += int(total or 0)
@@ -73,7 +75,7 @@ def figures(scope: Grid, until: date | None = None, months: int = 12) -> Figures
             select(VolunteersTeam.name, worked, func.sum(VolunteersClaim.minutes))
             .join(VolunteersTeam, VolunteersTeam.id == VolunteersClaim.team_id)
             .join(Grid, Grid.id == VolunteersTeam.grid_id)
-            .where(in_subtree(scope), VolunteersClaim.status == "approved",
+            .where(in_subtree_where_on("volunteers", scope), VolunteersClaim.status == "approved",
                    VolunteersClaim.worked_on >= since.date())
             .group_by(VolunteersTeam.name, worked)):
         minutes[(team, month)] += int(total or 0)
@@ -82,7 +84,8 @@ def figures(scope: Grid, until: date | None = None, months: int = 12) -> Figures
                       func.count(VolunteersProxy.satisfaction),
                       func.sum((VolunteersProxy.satisfaction >= 4).cast(db.Integer)),
                       func.avg(VolunteersProxy.satisfaction))
-               .join(Grid, Grid.id == VolunteersProxy.grid_id).where(in_subtree(scope))
+               .join(Grid, Grid.id == VolunteersProxy.grid_id)
+               .where(in_subtree_where_on("volunteers", scope))
                .group_by(VolunteersProxy.status))
     for status, count, rated, satisfied, average in db.session.execute(proxies):
         if status in ("requested", "accepted"):

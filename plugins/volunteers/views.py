@@ -14,13 +14,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid
-from portal.grids.services import grids_in, in_subtree
+from portal.grids.services import grids_in
 from portal.modules.services import town_of
 from portal.people import number_search
 from portal.people.models import Household, Resident
 from portal.people.search import SearchRefused, find_residents, refusal_status
 from portal.permissions import can, requires
-from portal.plugins import module_on_for_request, require_module_at
+from portal.plugins import in_subtree_where_on, module_on_for_request, require_module_at
 from portal.rendering import render
 from portal.scoping import in_user_scope, scoped
 from portal.timeutil import LOCAL_OFFSET, local_today, utcnow
@@ -41,12 +41,14 @@ def to_utc(local: datetime) -> datetime:
 
 def base_grids():
     return db.session.scalars(grids_in(current_user.scope)
-                              .where(Grid.level.in_((GRID, SPECIAL)))).all()
+                              .where(Grid.level.in_((GRID, SPECIAL)),
+                                     in_subtree_where_on("volunteers", current_user.scope))).all()
 
 
 def team_grids():
     return db.session.scalars(grids_in(current_user.scope)
-                              .where(Grid.level.in_((TOWN, VILLAGE)))).all()
+                              .where(Grid.level.in_((TOWN, VILLAGE)),
+                                     in_subtree_where_on("volunteers", current_user.scope))).all()
 
 
 def own_volunteer() -> VolunteersVolunteer:
@@ -97,7 +99,7 @@ def index():
     scope = current_user.scope
     upcoming = db.session.scalars(
         select(VolunteersActivity).join(VolunteersTeam).join(Grid, Grid.id == VolunteersTeam.grid_id)
-        .where(in_subtree(scope), VolunteersActivity.ends_at >= utcnow(),
+        .where(in_subtree_where_on("volunteers", scope), VolunteersActivity.ends_at >= utcnow(),
                VolunteersActivity.cancelled_at.is_(None))
         .options(joinedload(VolunteersActivity.team))
         .order_by(VolunteersActivity.starts_at).limit(10)).all()
@@ -134,7 +136,8 @@ def settings():
 def people():
     q = request.args.get("q", "").strip()
     query = (select(VolunteersVolunteer).join(Grid, Grid.id == VolunteersVolunteer.grid_id)
-             .where(in_subtree(current_user.scope), VolunteersVolunteer.left_on.is_(None)))
+             .where(in_subtree_where_on("volunteers", current_user.scope),
+                    VolunteersVolunteer.left_on.is_(None)))
     check = None
     if q:
         try:  # phones are masked on these pages: searched by them as the register is
@@ -229,7 +232,7 @@ def certificate(volunteer_id):
 def teams():
     rows = db.session.scalars(
         select(VolunteersTeam).join(Grid, Grid.id == VolunteersTeam.grid_id)
-        .where(in_subtree(current_user.scope)).options(
+        .where(in_subtree_where_on("volunteers", current_user.scope)).options(
             joinedload(VolunteersTeam.grid), selectinload(VolunteersTeam.members))
         .order_by(Grid.code, VolunteersTeam.name)).all()
     form = TeamForm()
@@ -259,7 +262,7 @@ def team_create():
             flash(_("已建立队伍。"), "success")
             return redirect(url_for("volunteers.team", team_id=team.id))
     rows = db.session.scalars(select(VolunteersTeam).join(Grid, Grid.id == VolunteersTeam.grid_id)
-                              .where(in_subtree(current_user.scope))).all()
+                              .where(in_subtree_where_on("volunteers", current_user.scope))).all()
     return render("volunteers/teams.html", rows=rows, form=form), 400
 
 
@@ -299,7 +302,8 @@ def team(team_id):
     if q and can(current_user, "volunteers.manage"):
         candidates = db.session.scalars(
             select(VolunteersVolunteer).join(Grid, Grid.id == VolunteersVolunteer.grid_id)
-            .where(in_subtree(current_user.scope), VolunteersVolunteer.left_on.is_(None),
+            .where(in_subtree_where_on("volunteers", current_user.scope),
+                   VolunteersVolunteer.left_on.is_(None),
                    or_(VolunteersVolunteer.name.contains(q, autoescape=True),
                        VolunteersVolunteer.number.contains(q, autoescape=True)))
             .limit(20)).all()
@@ -334,7 +338,7 @@ def member(member_id):
 @requires("volunteers.activities")
 def activities():
     volunteer = services.volunteer_of(current_user)
-    base = in_subtree(current_user.scope)
+    base = in_subtree_where_on("volunteers", current_user.scope)
     if volunteer is not None and not can(current_user, "volunteers.view"):
         base = Grid.code.startswith(volunteer.town.code, autoescape=True)
     past = request.args.get("past") == "1"
@@ -359,7 +363,7 @@ def _team_choices():
     leaders."""
     if can(current_user, "volunteers.manage"):
         teams_ = db.session.scalars(select(VolunteersTeam).join(Grid, Grid.id == VolunteersTeam.grid_id)
-                                    .where(in_subtree(current_user.scope))
+                                    .where(in_subtree_where_on("volunteers", current_user.scope))
                                     .order_by(VolunteersTeam.name)).all()
     else:
         ids = services.led_team_ids(current_user)
@@ -562,7 +566,7 @@ def claims():
              .where(VolunteersClaim.status == "pending")
              .options(joinedload(VolunteersClaim.volunteer), joinedload(VolunteersClaim.team)))
     if can(current_user, "volunteers.manage"):
-        query = query.where(in_subtree(current_user.scope))
+        query = query.where(in_subtree_where_on("volunteers", current_user.scope))
     else:
         query = query.where(VolunteersTeam.id.in_(services.led_team_ids(current_user)))
     rows = db.session.scalars(query.order_by(VolunteersClaim.id)).all()
@@ -610,7 +614,7 @@ def pairing_new():
     found, search_refusal = find_residents(current_user.scope, q, limit=20)
     volunteers_ = db.session.scalars(
         select(VolunteersVolunteer).join(Grid, Grid.id == VolunteersVolunteer.grid_id)
-        .where(in_subtree(town_of(current_user.scope) or current_user.scope),
+        .where(in_subtree_where_on("volunteers", town_of(current_user.scope) or current_user.scope),
                VolunteersVolunteer.left_on.is_(None)).order_by(VolunteersVolunteer.name)).all()
     if form.validate_on_submit():
         household = scoped(Household, form.household.data, lambda h: h.grid.code)
@@ -671,7 +675,7 @@ def pairing(pairing_id):
 def proxies():
     state = request.args.get("state") or None
     query = (select(VolunteersProxy).join(Grid, Grid.id == VolunteersProxy.grid_id)
-             .where(in_subtree(current_user.scope))
+             .where(in_subtree_where_on("volunteers", current_user.scope))
              .options(joinedload(VolunteersProxy.resident), joinedload(VolunteersProxy.volunteer)))
     if state:
         query = query.filter(VolunteersProxy.status == state)

@@ -53,6 +53,7 @@ def set_module(town: Grid, name: str, enabled: bool, actor=None) -> TownModule:
     if has_request_context():
         g.pop("_portal_enabled", None)
         g.pop("_portal_hooks", None)
+        g.pop("_portal_towns_on", None)
     # Tell the module itself even when it was just switched off, so it can tidy up.
     module = plugins.optional[name]
     caller = plugins.pm.subset_hook_caller("module_switched", remove_plugins=[

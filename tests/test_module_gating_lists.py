@@ -1,0 +1,186 @@
+"""A county's view of a module holds only the towns where the module is on.
+
+tests/test_module_gating.py proves that every page a module serves for one town (a record,
+``?town=``, a form's town) is a 404 where the module is off. This file covers the rest: the
+county-wide pages with no town chosen (lists, reports, overviews, pickers, exports), and the
+cards the modules add to the home page and the command centre. Records made in town A while a
+module was on must vanish from the county's view once town A switches it off (town B keeps it,
+so the county's users still open the module's pages).
+
+Every built-in plugin's own route-test world builds its records in town A; here each record
+that a list shows gets a marker in its name, title or description (and town A's households,
+towns, villages and grids get one in their address or name). Then, as the county admin, as
+department staff (county scope) and as department staff of a deployment that gives them every
+module permission, every route of every plugin without URL arguments (from the URL map) is
+opened: GET as a page and as an htmx partial, POST with an empty form (which re-renders the
+page), .xlsx files read cell by cell with openpyxl; and the home page and the command centre.
+With the modules on in town A, each plugin's marker shows on at least one of its pages (so the
+test proves something); with them off, no marker may show anywhere, and every module card of
+the county equals the same card of town B alone.
+"""
+import io
+import re
+from dataclasses import replace
+
+import pytest
+from openpyxl import load_workbook
+
+from plugins.associations.tests.conftest import assoc  # noqa: F401  (fixtures)
+from plugins.associations.tests.test_routes import world as associations_world  # noqa: F401
+from plugins.best_grid.tests.conftest import contest, contest_world  # noqa: F401
+from plugins.best_grid.tests.test_routes import world as best_grid_world  # noqa: F401
+from plugins.mutual_aid.tests.conftest import aid  # noqa: F401
+from plugins.mutual_aid.tests.test_routes import world as mutual_aid_world  # noqa: F401
+from plugins.points.tests.conftest import points  # noqa: F401
+from plugins.points.tests.test_routes import world as points_world  # noqa: F401
+from plugins.volunteers.tests.conftest import vol  # noqa: F401
+from plugins.volunteers.tests.test_routes import world as volunteers_world  # noqa: F401
+from portal.extensions import db
+from portal.grids.services import grids_in
+from portal.modules.services import set_module
+from portal.plugins import BUILTIN_PLUGINS, host
+from portal.testing import routes_of
+
+#: A marker per plugin, put into the names and titles of its records in town A.
+MARKS = {name: f"Zq{name.replace('_', '')}Mk" for name in
+         ("points", "volunteers", "mutual_aid", "associations", "best_grid")}
+#: Town A's households (addresses) and grid nodes (names): core data that a module's county
+#: pages show in their lists and pickers.
+HOME_MARK, GRID_MARK = "ZqhomeMk", "ZqgridMk"
+
+#: The county-scoped visitors: (username, whether department staff get every module permission).
+VISITORS = [("county_admin", False), ("dept_staff", False), ("dept_staff", True)]
+
+CORE_PAGES = ("/", "/dashboard/", "/dashboard/wall")
+
+
+@pytest.fixture
+def marked(app, points_world, volunteers_world, mutual_aid_world, associations_world,
+           best_grid_world):
+    """Every plugin's route-test world in town A (the modules on in both towns), marked."""
+    tree = points_world.tree
+
+    def mark(plugin, *records, field="name"):
+        for record in records:
+            setattr(record, field, f"{getattr(record, field)}{MARKS[plugin]}")
+
+    mark("points", points_world.rule, points_world.model_rule, points_world.shop,
+         points_world.soap, points_world.oil)
+    mark("volunteers", volunteers_world.team, volunteers_world.leader, volunteers_world.other)
+    mark("volunteers", volunteers_world.activity, volunteers_world.second, field="title")
+    mark("volunteers", volunteers_world.claim, volunteers_world.proxy, field="description")
+    mark("mutual_aid", mutual_aid_world.group)
+    mark("mutual_aid", mutual_aid_world.help, field="description")
+    mark("associations", associations_world.safety, associations_world.patrol,
+         associations_world.absent)
+    mark("best_grid", best_grid_world.model, best_grid_world.rising)
+    mark("best_grid", best_grid_world.contest, field="title")
+    for household in (tree.household_a, tree.household_a2):
+        household.address += HOME_MARK
+    for node in db.session.scalars(grids_in(tree.town_a)):
+        node.name += GRID_MARK
+    db.session.commit()
+    return tree
+
+
+def test_every_built_in_plugin_is_marked(app):
+    built_in = {path.rsplit(".", 1)[-1] for path in BUILTIN_PLUGINS}
+    assert set(MARKS) == built_in & set(host(app).optional), (
+        "a new plugin: add its route-test world to `marked` and a marker to MARKS")
+
+
+def widen(app):
+    """A deployment that gives department staff every module permission and the command
+    centre: then every module page is opened by a county user of a second role."""
+    registry = app.extensions["portal_permissions"]
+    for name, permission in list(registry.items()):
+        if name.split(".")[0] in MARKS or name == "dashboard.view":
+            registry[name] = replace(permission, roles=(*permission.roles, "dept_staff"))
+
+
+def xlsx_text(body: bytes) -> str:
+    book = load_workbook(io.BytesIO(body), read_only=True)
+    return "\n".join(str(value) for sheet in book.worksheets
+                     for row in sheet.iter_rows(values_only=True) for value in row
+                     if value is not None)
+
+
+def page_text(response) -> str:
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        return xlsx_text(response.get_data())
+    return response.get_data(as_text=True)
+
+
+def module_pages(app, client):
+    """(plugin, what was opened, text) of every argument-less route of every plugin."""
+    for plugin in sorted(MARKS):
+        for (endpoint, method), arguments in sorted(routes_of(app, plugin).items()):
+            if arguments or endpoint.endswith(".static"):
+                continue
+            with app.test_request_context():
+                from flask import url_for
+
+                url = url_for(endpoint)
+            if method == "GET":
+                tries = [("GET", client.get(url)), ("GET htmx", client.htmx_get(url))]
+            else:
+                tries = [("POST", client.post(url, data={})),
+                         ("POST htmx", client.htmx_post(url, data={}))]
+            for how, response in tries:
+                yield plugin, f"{how} {url} ({response.status_code})", page_text(response)
+
+
+CARDS = re.compile(r'<section class="cards".*?</section>', re.S)
+
+
+def cards_of(client, url) -> str:
+    found = CARDS.search(client.get(url).get_data(as_text=True))
+    return found.group(0) if found else ""
+
+
+def login(app, username):
+    client = app.test_client()
+    client.login(username)
+    return client
+
+
+def test_a_county_sees_a_module_only_in_the_towns_where_it_is_on(app, marked):
+    tree = marked
+    # -------- on in town A: the markers show, so the walk below can see a leak
+    client = login(app, "county_admin")
+    shown = {plugin for plugin, _what, text in module_pages(app, client)
+             if MARKS[plugin] in text}
+    assert shown == set(MARKS), f"no page shows the records of {set(MARKS) - shown}"
+    town_b_cards = cards_of(client, f"/dashboard/?grid={tree.town_b.id}")
+    assert cards_of(client, "/dashboard/") != town_b_cards, "the county's cards count town A"
+
+    # -------- off in town A, on in town B
+    for plugin in MARKS:
+        set_module(tree.town_a, plugin, False)
+    db.session.commit()
+    failures, opened, compared = [], 0, 0
+    for username, wide in VISITORS:
+        if wide:
+            widen(app)
+        client = login(app, username)
+        for plugin, what, text in module_pages(app, client):
+            opened += 1
+            leaked = [m for m in (*MARKS.values(), HOME_MARK, GRID_MARK) if m in text]
+            if leaked:
+                failures.append(f"{username}{' (wide)' if wide else ''} {what}: {leaked}")
+        town_b_cards = cards_of(client, f"/dashboard/?grid={tree.town_b.id}") \
+            if username == "county_admin" or wide else None
+        for url in CORE_PAGES:
+            response = client.get(url)
+            text = response.get_data(as_text=True)
+            leaked = [m for m in (*MARKS.values(), HOME_MARK) if m in text]
+            if leaked:
+                failures.append(f"{username} GET {url}: {leaked}")
+            found = CARDS.search(text)
+            if town_b_cards is not None and found:  # the wall screen shows no cards
+                compared += 1
+                if found.group(0) != town_b_cards:
+                    failures.append(f"{username}{' (wide)' if wide else ''} GET {url}: the "
+                                    "modules' cards count records of town A")
+    assert opened > 0 and compared >= 4  # home and command centre, county admin and wide staff
+    assert not failures, "\n".join(failures)
