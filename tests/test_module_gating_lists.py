@@ -24,6 +24,7 @@ from dataclasses import replace
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from plugins.associations.tests.conftest import assoc  # noqa: F401  (fixtures)
 from plugins.associations.tests.test_routes import world as associations_world  # noqa: F401
@@ -36,8 +37,10 @@ from plugins.points.tests.test_routes import world as points_world  # noqa: F401
 from plugins.volunteers.tests.conftest import vol  # noqa: F401
 from plugins.volunteers.tests.test_routes import world as volunteers_world  # noqa: F401
 from portal.extensions import db
-from portal.grids.services import grids_in
+from portal.grids.models import Grid
+from portal.grids.services import grids_in, in_subtree
 from portal.modules.services import set_module
+from portal.people.models import Resident
 from portal.plugins import BUILTIN_PLUGINS, host
 from portal.testing import routes_of
 
@@ -47,6 +50,10 @@ MARKS = {name: f"Zq{name.replace('_', '')}Mk" for name in
 #: Town A's households (addresses) and grid nodes (names): core data that a module's county
 #: pages show in their lists and pickers.
 HOME_MARK, GRID_MARK = "ZqhomeMk", "ZqgridMk"
+#: Town A's residents (names), whom a module's pages find by the core's search (``?q=``).
+RESIDENT_MARK = "甲乙丙丁戊"
+#: What is searched for: a part of the mark, so that the search box's echo is no leak.
+RESIDENT_QUERY = RESIDENT_MARK[1:-1]
 
 #: The county-scoped visitors: (username, whether department staff get every module permission).
 VISITORS = [("county_admin", False), ("dept_staff", False), ("dept_staff", True)]
@@ -79,6 +86,9 @@ def marked(app, points_world, volunteers_world, mutual_aid_world, associations_w
         household.address += HOME_MARK
     for node in db.session.scalars(grids_in(tree.town_a)):
         node.name += GRID_MARK
+    for resident in db.session.scalars(select(Resident).join(Grid, Grid.id == Resident.grid_id)
+                                       .where(in_subtree(tree.town_a))):
+        resident.name += RESIDENT_MARK
     db.session.commit()
     return tree
 
@@ -122,12 +132,14 @@ def module_pages(app, client):
 
                 url = url_for(endpoint)
             if method == "GET":
-                tries = [("GET", client.get(url)), ("GET htmx", client.htmx_get(url))]
+                tries = [("GET", client.get(url)), ("GET htmx", client.htmx_get(url)),
+                         ("GET", client.get(f"{url}?q={RESIDENT_QUERY}"))]
             else:
                 tries = [("POST", client.post(url, data={})),
                          ("POST htmx", client.htmx_post(url, data={}))]
             for how, response in tries:
-                yield plugin, f"{how} {url} ({response.status_code})", page_text(response)
+                yield plugin, f"{how} {response.request.full_path} ({response.status_code})", \
+                    page_text(response)
 
 
 CARDS = re.compile(r'<section class="cards".*?</section>', re.S)
@@ -148,9 +160,11 @@ def test_a_county_sees_a_module_only_in_the_towns_where_it_is_on(app, marked):
     tree = marked
     # -------- on in town A: the markers show, so the walk below can see a leak
     client = login(app, "county_admin")
-    shown = {plugin for plugin, _what, text in module_pages(app, client)
-             if MARKS[plugin] in text}
+    pages = list(module_pages(app, client))
+    shown = {plugin for plugin, _what, text in pages if MARKS[plugin] in text}
     assert shown == set(MARKS), f"no page shows the records of {set(MARKS) - shown}"
+    for mark in (HOME_MARK, GRID_MARK, RESIDENT_MARK):
+        assert any(mark in text for _plugin, _what, text in pages), f"{mark} is never shown"
     town_b_cards = cards_of(client, f"/dashboard/?grid={tree.town_b.id}")
     assert cards_of(client, "/dashboard/") != town_b_cards, "the county's cards count town A"
 
@@ -165,7 +179,8 @@ def test_a_county_sees_a_module_only_in_the_towns_where_it_is_on(app, marked):
         client = login(app, username)
         for plugin, what, text in module_pages(app, client):
             opened += 1
-            leaked = [m for m in (*MARKS.values(), HOME_MARK, GRID_MARK) if m in text]
+            leaked = [m for m in (*MARKS.values(), HOME_MARK, GRID_MARK, RESIDENT_MARK)
+                      if m in text]
             if leaked:
                 failures.append(f"{username}{' (wide)' if wide else ''} {what}: {leaked}")
         town_b_cards = cards_of(client, f"/dashboard/?grid={tree.town_b.id}") \

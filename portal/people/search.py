@@ -14,9 +14,10 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.grids.models import Grid
+from portal.grids.models import COUNTY, Grid
 from portal.people import number_search
 from portal.people.models import Household, Resident
+from portal.plugins import in_subtree_where_on, serving_plugin
 from portal.people.number_search import SearchRefused  # noqa: F401  (callers catch it here)
 from portal.validators import typed
 
@@ -49,6 +50,10 @@ def search_residents(scope: Grid, q: str, limit: int = 20, include_left: bool = 
              # in_subtree(scope), written as an indexed range: the scope's grids come first and
              # their residents by ix_residents_grid_id, rather than every resident of the county
              .where(starts_with(Grid.code, scope.code)))
+    module = serving_plugin()
+    if module is not None and scope.level == COUNTY:
+        # on a module's page, a county finds only the residents of the towns that have it on
+        query = query.where(in_subtree_where_on(module, scope))
     if not include_left:
         query = query.where(Resident.left_at.is_(None))
     number = number_search.parse(q)
