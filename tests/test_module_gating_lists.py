@@ -199,3 +199,26 @@ def test_a_county_sees_a_module_only_in_the_towns_where_it_is_on(app, marked):
                                     "modules' cards count records of town A")
     assert opened > 0 and compared >= 4  # home and command centre, county admin and wide staff
     assert not failures, "\n".join(failures)
+
+
+def test_no_plugin_scopes_a_query_by_the_bare_subtree():
+    """The behaviour test above walks the pages and cards that exist; this keeps new ones honest:
+    a plugin narrows by ``in_subtree_where_on`` (the towns where it is on), never by the bare
+    ``in_subtree``, unless a comment on the line above says why every town's rows are meant."""
+    import re
+    from pathlib import Path
+
+    from portal import ROOT
+
+    bare = re.compile(r"(?<![\w.])in_subtree\(")
+    offenders = []
+    for path in Path(ROOT, "plugins").rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, 1):
+            if bare.search(line) and not line.lstrip().startswith(("from ", "import ")):
+                above = lines[number - 2] if number > 1 else ""
+                if "module on or off" not in above:
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, "use portal.plugins.in_subtree_where_on:\n" + "\n".join(offenders)

@@ -125,9 +125,10 @@ def verify(scope: Grid | None = None) -> list[Mismatch]:
              .where(PointsGoods.stock != counted))
     if scope is not None:
         # every town's rows, the module on or off: a mismatch is worth knowing either way
-        query = query.join(Grid, Grid.id == PointsAccount.grid_id).where(in_subtree(scope))
+        everywhere = in_subtree(scope)
+        query = query.join(Grid, Grid.id == PointsAccount.grid_id).where(everywhere)
         goods = (goods.join(PointsShop, PointsShop.id == PointsGoods.shop_id)
-                 .join(Grid, Grid.id == PointsShop.grid_id).where(in_subtree(scope)))
+                 .join(Grid, Grid.id == PointsShop.grid_id).where(everywhere))
     found = [Mismatch("account", i, token, cached, int(total))
              for i, token, cached, total in db.session.execute(query)]
     found += [Mismatch("goods", i, name, cached, int(total))
