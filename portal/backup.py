@@ -10,8 +10,9 @@ A backup is one ``.tar.gz`` file (default ``instance/backups/portal-YYYYmmdd-HHM
 
 The database is copied first and the photos after it: a photo is written before the row that
 names it and only photos no row names are ever deleted (``portal uploads clean``), so every photo
-the copied database refers to is in the archive. Only regular files are archived. The SQLite copy is consistent while the portal serves (the backup API takes a read
-snapshot; WAL lets the workers go on writing). The archive is written to a temporary file in the
+the copied database refers to is in the archive. Only regular files are archived. The SQLite copy
+is consistent while the portal serves (the backup API takes a read snapshot; WAL lets the workers
+go on writing). The archive is written to a temporary file in the
 target folder and renamed into place, so a crash never leaves a half-written backup under the
 final name.
 

@@ -19,6 +19,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal import hookspecs
+from portal.grids.models import COUNTY_CODE_WIDTH, TOWN_CODE_WIDTH
 
 log = logging.getLogger(__name__)
 
@@ -221,11 +222,11 @@ class PluginHost:
             require_module_at(town)
         return None
 
-    def towns_on(self, name: str, scope) -> frozenset[str] | None:
-        """Codes of the towns under ``scope`` (a county) where ``name`` is on, or None when it is
-        on in every one of them (nothing to leave out). One query per county and request."""
+    def _modules_by_town(self, county_code: str) -> dict[str, set[str]]:
+        """Each town of the county ``county_code`` with the modules switched on there: one query
+        per county and request, shared by every gating question of the request."""
         cache = g.setdefault("_portal_towns_on", {}) if has_request_context() else {}
-        if scope.code not in cache:
+        if county_code not in cache:
             from portal.extensions import db
             from portal.grids.models import TOWN, Grid
             from portal.modules.models import TownModule
@@ -235,29 +236,25 @@ class PluginHost:
                     db.select(Grid.code, TownModule.name)
                     .outerjoin(TownModule, db.and_(TownModule.town_id == Grid.id,
                                                    TownModule.enabled.is_(True)))
-                    .where(Grid.level == TOWN, Grid.code.startswith(scope.code, autoescape=True))):
+                    .where(Grid.level == TOWN, Grid.code.startswith(county_code, autoescape=True))):
                 towns.setdefault(code, set()).add(module)
-            cache[scope.code] = towns
-        towns = cache[scope.code]
+            cache[county_code] = towns
+        return cache[county_code]
+
+    def towns_on(self, name: str, scope) -> frozenset[str] | None:
+        """Codes of the towns under ``scope`` (a county) where ``name`` is on, or None when it is
+        on in every one of them (nothing to leave out)."""
+        towns = self._modules_by_town(scope.code[:COUNTY_CODE_WIDTH])
         on = frozenset(code for code, names in towns.items() if name in names)
         return None if len(on) == len(towns) else on
 
     def module_on_at(self, name: str, code: str) -> bool:
         """Whether ``name`` is on for the town that the grid code ``code`` lies in (for a county's
         code: in any of its towns)."""
-        town_code = code[:TOWN_CODE_WIDTH]
-        nodes = g.setdefault("_portal_town_nodes", {}) if has_request_context() else {}
-        if town_code not in nodes:
-            from portal.extensions import db
-            from portal.grids.models import Grid
-
-            nodes[town_code] = db.session.scalar(db.select(Grid).filter_by(code=town_code))
-        node = nodes[town_code]
-        return node is not None and name in self.enabled_names(node)
-
-
-#: Digits of a town's code: the county's 6-digit region code, then the town's own segment.
-TOWN_CODE_WIDTH = 6 + 3
+        towns = self._modules_by_town(code[:COUNTY_CODE_WIDTH])
+        if len(code) < TOWN_CODE_WIDTH:
+            return any(name in names for names in towns.values())
+        return name in towns.get(code[:TOWN_CODE_WIDTH], ())
 
 
 def in_subtree_where_on(name: str, scope, column=None):

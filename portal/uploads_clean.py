@@ -76,24 +76,23 @@ def clean(now: float | None = None, dry_run: bool = False) -> Cleaned:
     keep = referenced("photos")  # read before listing: a file newer than this is in its grace
     photos, imports = list(_entries(uploads_root() / "photos")), \
         list(_entries(uploads_root() / "imports"))  # both checked before anything is removed
-    for entry, info in photos:
-        if stat.S_ISDIR(info.st_mode):
-            continue
-        if not stat.S_ISREG(info.st_mode):
-            done.not_regular.append(entry.name)
+    def sweep(entries, stale, bucket, prefix=""):
+        for entry, info in entries:
+            if stat.S_ISDIR(info.st_mode):
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                done.not_regular.append(prefix + entry.name)
+            elif stale(entry, info):
+                bucket.append(entry.name)
+            else:
+                continue
             _remove(entry, dry_run)
-        elif entry.name not in keep and now - info.st_mtime > cfg["UPLOAD_ORPHAN_GRACE_SECONDS"]:
-            done.photos.append(entry.name)
-            _remove(entry, dry_run)
-    for entry, info in imports:
-        if stat.S_ISDIR(info.st_mode):
-            continue
-        if not stat.S_ISREG(info.st_mode):
-            done.not_regular.append(f"imports/{entry.name}")
-            _remove(entry, dry_run)
-        elif pending_expired(Path(entry.path), now):
-            done.imports.append(entry.name)
-            _remove(entry, dry_run)
+
+    grace = cfg["UPLOAD_ORPHAN_GRACE_SECONDS"]
+    sweep(photos, lambda entry, info: entry.name not in keep and now - info.st_mtime > grace,
+          done.photos)
+    sweep(imports, lambda entry, info: pending_expired(Path(entry.path), now), done.imports,
+          "imports/")
     return done
 
 

@@ -16,6 +16,7 @@ from datetime import date
 
 from stdnum import numdb
 from stdnum.cn import ric
+
 from portal.timeutil import local_today
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
@@ -38,10 +39,6 @@ def typed(value) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
 
 
-def is_ascii_digits(value: str) -> bool:
-    return bool(ASCII_DIGITS.match(value or ""))
-
-
 def normalise_phone(value: str) -> str:
     """A phone number as stored: NFKC, without spaces and brackets (``(0730) 123 4567``)."""
     return re.sub(r"[\s()（）]", "", typed(value))
@@ -57,10 +54,6 @@ def is_phone(value: str, allow_service_number: bool = False) -> bool:
 def normalise_id_number(value: str) -> str:
     """An ID number as stored: NFKC, no spaces, upper-case X."""
     return re.sub(r"\s", "", typed(value)).upper()
-
-
-def normalise_code(value: str) -> str:
-    return typed(value)
 
 
 def is_code(value: str) -> bool:

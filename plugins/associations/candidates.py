@@ -7,7 +7,6 @@ pinyin (never by ID number or phone: digits would make it an oracle for masked n
 answers only what telling two namesakes apart needs: the name, the base grid and the masked ID
 number. No address, phone, household or care category leaves the register this way.
 """
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
@@ -16,10 +15,10 @@ from portal.extensions import db
 from portal.grids.models import Grid
 from portal.people.masking import mask_id
 from portal.people.models import Resident
+from portal.people.search import LATIN, starts_with
 
 from .models import AssociationsMember
 
-LATIN = re.compile(r"^[A-Za-z]{1,30}$")
 #: Longest name fragment searched (a Chinese name is 2-4 characters; 16 leaves room for others).
 MAX_QUERY = 16
 
@@ -53,8 +52,8 @@ def search(association, q: str, limit: int = 20) -> list[Candidate] | None:
     query = _villagers(association)
     if LATIN.match(q):
         key = q.lower()
-        query = query.where(or_(Resident.name_initials.startswith(key, autoescape=True),
-                                Resident.name_pinyin.startswith(key, autoescape=True)))
+        query = query.where(or_(starts_with(Resident.name_initials, key),
+                                starts_with(Resident.name_pinyin, key)))
     else:
         query = query.where(Resident.name.contains(q, autoescape=True))
     rows = db.session.execute(query.order_by(func.lower(Resident.name_pinyin), Resident.id)

@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.modules.services import town_of
-from portal.people.number_search import status_for
-from portal.people.search import SearchRefused, search_residents
+from portal.people.search import find_residents, refusal_status
 from portal.permissions import requires
 from portal.rendering import render
 from portal.scoping import scoped
@@ -71,17 +70,12 @@ def find(shop_id):
         if request.headers.get("HX-Request"):
             return "", 204, {"HX-Redirect": target}
         return redirect(target)
-    results = []
-    if q and not q.upper().startswith("PTS:"):
-        try:
-            found = search_residents(town, q, limit=12)
-        except SearchRefused as refusal:  # e.g. 5 or 6 trailing digits: told on the screen
-            return render("points/kiosk/identify.html", "points/kiosk/_results.html", shop=shop,
-                          q=q, results=[], searched=True, refusal=refusal), status_for(refusal)
-        for resident in found:
-            results.append((resident, ledger.account_for(resident, create=False)))
+    # e.g. 5 or 6 trailing digits of an ID number: refused, and told on the screen
+    found, refusal = find_residents(town, q, limit=12) if not q.upper().startswith("PTS:") \
+        else ([], None)
+    results = [(resident, ledger.account_for(resident, create=False)) for resident in found]
     return render("points/kiosk/identify.html", "points/kiosk/_results.html", shop=shop, q=q,
-                  results=results, searched=bool(q))
+                  results=results, searched=bool(q), refusal=refusal), refusal_status(refusal)
 
 
 def _goods(shop):

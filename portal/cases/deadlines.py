@@ -68,10 +68,10 @@ def _yellow_days(grid) -> int:
     """The town's yellow window, looked up once per town and request."""
     from flask import g, has_request_context
 
-    from portal.grids.models import SEGMENT_WIDTH
+    from portal.grids.models import TOWN_CODE_WIDTH
 
     cache = g.setdefault("_yellow_days", {}) if has_request_context() else {}
-    key = grid.code[:6 + SEGMENT_WIDTH]  # the town's code: county (6 digits) + one segment
+    key = grid.code[:TOWN_CODE_WIDTH]  # the town's code
     if key not in cache:
         cache[key] = rules_for(grid)["yellow_days"]
     return cache[key]

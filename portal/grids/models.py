@@ -25,6 +25,9 @@ ALLOWED_CHILDREN = {
 
 #: Digits each level appends to its parent's code (a county starts from its 6-digit region code).
 SEGMENT_WIDTH = 3
+#: Digits of a county's code, and of a town's (the county's, then the town's own segment).
+COUNTY_CODE_WIDTH = 6
+TOWN_CODE_WIDTH = COUNTY_CODE_WIDTH + SEGMENT_WIDTH
 #: Special grids take sequence numbers from 900 up, so a code shows at a glance that it is special.
 SPECIAL_SEQUENCE_START = 900
 

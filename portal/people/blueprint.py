@@ -18,7 +18,7 @@ from portal.people.masking import mask_id, mask_phone
 from portal.people.models import Household, Resident
 from portal.people.scoping import scoped_grid_arg, scoped_household, scoped_resident
 from portal.people.number_search import status_for
-from portal.people.search import SearchRefused, search_residents
+from portal.people.search import SearchRefused, find_residents, refusal_status
 from portal.permissions import can, requires
 from portal.rendering import render
 from portal.ui import page_number
@@ -49,12 +49,9 @@ def search_refused(refusal):
 def index():
     """Search residents in one's scope, results as one types."""
     q = request.args.get("q", "").strip()
-    try:
-        results = search_residents(current_user.scope, q, limit=30) if q else []
-    except SearchRefused as refusal:
-        return render("people/index.html", "people/_results.html", q=q, results=[],
-                      refusal=refusal), status_for(refusal)
-    return render("people/index.html", "people/_results.html", q=q, results=results)
+    results, refusal = find_residents(current_user.scope, q, limit=30)
+    return render("people/index.html", "people/_results.html", q=q, results=results,
+                  refusal=refusal), refusal_status(refusal)
 
 
 @bp.route("/households")

@@ -10,8 +10,8 @@ from portal.people.models import (CARE_CATEGORIES, COLOURS, LEFT_REASONS, RELATI
                                   House, Household, Resident, ResidentCare)
 from portal.plugins import host
 from portal.timeutil import utcnow
-from portal.validators import (id_number_problem, is_code, is_phone, normalise_code,
-                               normalise_id_number, normalise_phone)
+from portal.validators import (id_number_problem, is_code, is_phone, normalise_id_number,
+                               normalise_phone, typed)
 
 
 class PeopleError(ValueError):
@@ -61,7 +61,7 @@ def add_household(grid: Grid, address: str, *, number=None, colour=None, buildin
 def _clean_number(number) -> str | None:
     """A household number as stored: NFKC ("００１" is "001"), then ASCII letters, digits and "-"
     only, so that the per-grid uniqueness check cannot be got round with look-alike digits."""
-    number = normalise_code(number or "") or None
+    number = typed(number) or None
     if number and not is_code(number):
         raise PeopleError(_("户编号只能由数字0-9、字母和“-”组成。"), "number")
     return number
