@@ -18,7 +18,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -98,6 +98,7 @@ def raw_baseline(report) -> float:
     """Insert the same households and residents with a bare executemany; seconds."""
     from portal.extensions import db
     from portal.people.transfer import _resident_values
+    from portal.timeutil import utcnow
 
     households, numbers = [], {}
     for row in report.good:
@@ -115,7 +116,7 @@ def raw_baseline(report) -> float:
                           values["id_reversed"], values["phone_reversed"]))
     connection = db.engine.raw_connection()
     mark = "?" if db.engine.dialect.name == "sqlite" else "%s"
-    now = datetime.now()
+    now = utcnow()  # stored as naive UTC, like the portal's own rows
     try:
         cursor = connection.cursor()
         started = time.perf_counter()
@@ -178,7 +179,9 @@ def main():
         baseline = raw_baseline(report)
 
     total = t3 - t0
-    print(f"# import of {args.rows:,} residents ({households:,} households), {date.today()}")
+    from portal.timeutil import local_today
+
+    print(f"# import of {args.rows:,} residents ({households:,} households), {local_today()}")
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()},"
           f" database {url.split(':')[0]}")
     print(f"(generating the .xlsx took {generated:.1f} s, not counted)")

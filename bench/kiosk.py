@@ -36,7 +36,6 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -388,7 +387,9 @@ def main():
     found, redemptions, entries = check_ledger(app)
 
     b = results["baseline"]
-    print(f"\n# kiosk redemptions through gunicorn, {date.today()}")
+    from portal.timeutil import local_today
+
+    print(f"\n# kiosk redemptions through gunicorn, {local_today()}")
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, database {url.split(':')[0]}")
     print(f"command: {shown_command()}")

@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +89,7 @@ def pages(app) -> list[Page]:
 
     from portal.cases.blueprint import PAGE_SIZE
     from portal.extensions import db
+    from portal.timeutil import local_today
 
     with app.app_context():
         one = lambda sql, **p: db.session.execute(text(sql), p).first()  # noqa: E731
@@ -117,7 +117,7 @@ def pages(app) -> list[Page]:
             if db.session.execute(text("SELECT 1 FROM users WHERE username = :u"),
                                   {"u": kiosk}).first() is None:
                 kiosk = None
-        today = date.today().isoformat()
+        today = local_today().isoformat()
     admin = f"town{seq:03d}"
     cases = ("SELECT cases.* FROM cases JOIN grids ON grids.id = cases.grid_id "
              "WHERE grids.code >= :lo AND grids.code < :hi {where} ORDER BY cases.created_at DESC, cases.id DESC "
@@ -159,7 +159,7 @@ def pages(app) -> list[Page]:
     dash_sql = ("SELECT count(*), sum(CASE WHEN cases.resolved_at IS NOT NULL THEN 1 ELSE 0 END), "
                 "avg(cases.satisfaction) FROM cases JOIN grids ON grids.id = cases.grid_id "
                 "WHERE grids.code >= :lo AND grids.code < :hi AND cases.created_at >= :since")
-    since = f"{date.today().year}-01-01"
+    since = f"{local_today().year}-01-01"
     for label, code in (("county", "430624"), ("town", town.code), ("village", village.code),
                         ("grid", grid.code)):
         found.append(Page(f"dashboard, {label}", "county", f"/dashboard/?code={code}", dash_sql,
@@ -279,7 +279,9 @@ def main():
     print(f"measuring {len(found)} pages, {args.n} requests each", flush=True)
     timings, skipped = measure(app, found, args.n)
 
-    print(f"\n# page server times on the county-scale demo, {date.today()}")
+    from portal.timeutil import local_today
+
+    print(f"\n# page server times on the county-scale demo, {local_today()}")
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, database {url.split(':')[0]}")
     print(f"command: {shown_command()}")

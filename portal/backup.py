@@ -36,7 +36,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path, PurePosixPath
 
 import click
@@ -44,7 +44,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import inspect, text
 
-from portal.timeutil import local_now
+from portal.timeutil import local_now, utcnow
 
 FORMAT = "gridportal-backup"
 FORMAT_VERSION = 1
@@ -407,7 +407,8 @@ def make_backup(path: Path, check: bool = True) -> dict:
             if uploads.is_dir() else 0
         manifest = {"format": FORMAT, "version": FORMAT_VERSION, "dialect": kind,
                     "database": database.name, "alembic": sorted(revisions),
-                    "uploads": photos, "created_at": datetime.now(timezone.utc).isoformat()}
+                    "uploads": photos,
+                    "created_at": utcnow().replace(tzinfo=timezone.utc).isoformat()}
         (work / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
         partial = work / "archive.tar.gz"
         with tarfile.open(partial, "w:gz") as archive:

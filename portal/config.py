@@ -18,6 +18,8 @@ class Defaults:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
+    #: The portal's one time zone (portal.timeutil): every "today", every time shown, every
+    #: local day a report counts. China Standard Time, UTC+8 all year.
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
@@ -97,6 +99,7 @@ ENV_OVERRIDES = {
     "PORTAL_ENV": "PORTAL_ENV",
     "PORTAL_MAP_TILE_URL": "MAP_TILE_URL",
     "PORTAL_MAP_TILE_ATTRIBUTION": "MAP_TILE_ATTRIBUTION",
+    "PORTAL_TIME_ZONE": "BABEL_DEFAULT_TIMEZONE",
 }
 
 
@@ -110,6 +113,9 @@ def load_config(app, overrides=None):
         app.config["PROXY_COUNT"] = int(os.environ["PORTAL_PROXY_COUNT"])
     if overrides:
         app.config.update(overrides)
+    from portal.timeutil import zone_named
+
+    zone_named(app.config["BABEL_DEFAULT_TIMEZONE"])  # a misspelt zone stops the start
 
     instance = Path(app.instance_path)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:

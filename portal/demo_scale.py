@@ -32,7 +32,7 @@ from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid, GridStaff
 from portal.people.identity import pinyin_keys
 from portal.people.models import House, Household, Resident, ResidentCare, Visit
 from portal.validators import ID_CHECK_CHARS, ID_WEIGHTS
-from portal.timeutil import LOCAL_OFFSET, utcnow
+from portal.timeutil import local_date, utcnow
 
 #: The county at factor 1.0 (the demo's two towns come on top of these).
 COUNTY_SCALE = {"towns": 13, "grids": 1_076, "households": 200_000, "residents": 600_000,
@@ -199,7 +199,7 @@ class Generator:
         self.counts: dict[str, int] = {}
         self.timings: list[tuple[str, float]] = []
         self.now = utcnow().replace(microsecond=0)
-        self.today = (self.now + LOCAL_OFFSET).date()
+        self.today = local_date(self.now)
         self._pinyin: dict[str, tuple[str, str]] = {}
         self._cumulative: dict[int, tuple] = {}
         self._id_prefix: dict[date, tuple[str, int]] = {}
@@ -570,7 +570,7 @@ class Generator:
                 received_on = day
                 if created > self.now:  # today's: before now, and numbered by their own day
                     created = self.now - timedelta(minutes=rng.randint(1, 600))
-                    received_on = (created + timedelta(hours=8)).date()
+                    received_on = local_date(created)
                 base = rng.choice(grids)
                 worker = self.worker_of[base["id"]]
                 category, title, description = rng.choice(CASE_SAMPLES)

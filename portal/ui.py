@@ -1,4 +1,6 @@
 """What every page shares: language choice, navigation, error pages, template helpers."""
+from datetime import datetime
+
 from flask import current_app, has_request_context, render_template, request, session, url_for
 from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
@@ -6,7 +8,9 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
 from portal.extensions import db, login_manager
+from portal.people.masking import mask_phone
 from portal.plugins import MenuLink, host
+from portal.timeutil import to_local
 
 CORE_MENU = (
     ("home.index", _l("首页"), None),
@@ -90,20 +94,12 @@ def init_app(app):
                 "languages": app.config["LANGUAGES"], "get_locale": get_locale, "page_url": page_url}
 
     @app.template_filter("local_time")
-    def local_time(value, fmt="%Y-%m-%d %H:%M"):
-        """Naive-UTC timestamps shown in China's time, which is what everyone here reads."""
-        from datetime import timezone
-        from zoneinfo import ZoneInfo
+    def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """Naive-UTC timestamps shown in the portal's time zone, which is what everyone reads."""
+        return "" if value is None else to_local(value).strftime(fmt)
 
-        if value is None:
-            return ""
-        return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt)
-
-    @app.template_filter("mask_phone")
-    def mask_phone(value):
-        if not value or len(value) < 7:
-            return value or ""
-        return value[:3] + "****" + value[-4:]
+    # The one phone mask: the register's pages, exports and audit entries use the same.
+    app.add_template_filter(mask_phone, "mask_phone")
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error):

@@ -1,7 +1,7 @@
 """`portal demo --scale county`: the county-scale generator, run at a tiny factor."""
 import re
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -17,6 +17,7 @@ from portal.grids.models import Grid, GridStaff
 from portal.people.identity import make_id_number, pinyin_keys
 from portal.people.models import Household, Resident, Visit
 from portal.people.search import search_residents
+from portal.timeutil import utcnow
 from portal.validators import id_number_problem
 
 FACTOR = 0.002  # two base grids, 400 households, 1,200 residents, 960 cases
@@ -76,7 +77,7 @@ def test_residents_have_valid_unique_ids_and_search_keys(scaled):
 
 
 def test_every_case_has_consistent_state_dates_and_timeline(scaled):
-    now = datetime.utcnow() + timedelta(seconds=1)
+    now = utcnow() + timedelta(seconds=1)
     cases = db.session.scalars(db.select(Case).order_by(Case.id)).all()
     last_event = {case_id: (action, to_state) for case_id, action, to_state in db.session.execute(
         db.select(CaseEvent.case_id, CaseEvent.action, CaseEvent.to_state)

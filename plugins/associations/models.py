@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.people.models import Resident
-from portal.timeutil import utcnow
+from portal.timeutil import local_today, utcnow
 
 KINDS = ("safety", "customs", "sanitation", "other")
 
@@ -64,7 +64,7 @@ class AssociationsMember(db.Model):
     association_id: Mapped[int] = mapped_column(ForeignKey("associations_associations.id"),
                                                 index=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
-    joined_on: Mapped[date] = mapped_column(Date, default=date.today)
+    joined_on: Mapped[date] = mapped_column(Date, default=local_today)
     left_on: Mapped[date | None] = mapped_column(Date)
 
     association: Mapped[AssociationsAssociation] = relationship()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.people.models import Household, Resident
-from portal.timeutil import utcnow
+from portal.timeutil import local_today, utcnow
 
 HELP_KINDS = ("production", "daily", "mediation", "security")
 
@@ -49,7 +49,7 @@ class MutualAidMember(db.Model):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     active_household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"),
                                                             unique=True)
-    joined_on: Mapped[date] = mapped_column(Date, default=date.today)
+    joined_on: Mapped[date] = mapped_column(Date, default=local_today)
     left_on: Mapped[date | None] = mapped_column(Date)
 
     group: Mapped[MutualAidGroup] = relationship(back_populates="members")

@@ -1,11 +1,12 @@
 """``portal points verify`` and ``portal points expire``."""
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import click
 from flask.cli import with_appcontext
 
 from portal.extensions import db
 from portal.grids.models import Grid
+from portal.timeutil import to_utc
 
 
 @click.group("points")
@@ -52,7 +53,7 @@ def expire(town_code, earned_before):
     town = _grid(town_code)
     if town.level != "town":
         raise click.BadParameter("请给出镇(街道)编码 / give a town code")
-    before: datetime = earned_before - timedelta(hours=8)  # local midnight in UTC
+    before: datetime = to_utc(earned_before)  # local midnight in UTC
     total = run(town, before)
     db.session.commit()
     click.echo(f"已过期 {total} 分 / {total} points expired")

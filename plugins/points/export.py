@@ -4,7 +4,7 @@ import segno
 from flask_babel import force_locale
 from markupsafe import Markup
 from portal.rendering import ExportWorkbook, xlsx_download
-from portal.timeutil import LOCAL_OFFSET
+from portal.timeutil import to_local
 
 from .forms import KIND_LABELS
 
@@ -44,7 +44,7 @@ def statement(account, entries):
     sheet.append(["编号", "时间", "类型", "积分", "余额", "依据", "经办人"])
     with force_locale("zh_CN"):
         for entry in entries:
-            sheet.append([entry.id, entry.created_at + LOCAL_OFFSET, str(KIND_LABELS[entry.kind]),
+            sheet.append([entry.id, to_local(entry.created_at), str(KIND_LABELS[entry.kind]),
                           entry.points, entry.balance_after, evidence(entry),
                           entry.actor.display_name if entry.actor else ""])
     return _response(workbook, f"积分明细-{account.owner_name}.xlsx")

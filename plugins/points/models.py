@@ -5,7 +5,7 @@ the sum of its entries that ``portal points verify`` checks.
 CHECK constraints keep balances and stock from going below zero even if a bug slipped past the
 services, so the database itself refuses an overdraft.
 """
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.people.models import Household, Resident
-from portal.timeutil import utcnow
+from portal.timeutil import to_local, utcnow
 
 #: Kinds of ledger entries.
 KINDS = ("earn", "redeem", "reverse", "adjust", "expire")
@@ -214,7 +214,7 @@ class PointsRedemption(db.Model):
 
     @property
     def receipt_number(self) -> str:
-        local = self.created_at + timedelta(hours=8)  # the date on the shop's wall calendar
+        local = to_local(self.created_at)  # the date on the shop's wall calendar
         return f"{local:%Y%m%d}-{self.id:06d}"
 
 

@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.grids.models import COUNTY, SEGMENT_WIDTH, TOWN, Grid
 from portal.grids.services import in_subtree
 from portal.plugins import in_subtree_where_on
-from portal.timeutil import LOCAL_OFFSET, months_back, sql_month
+from portal.timeutil import months_back, sql_month, to_utc
 
 from .models import (PointsAccount, PointsEntry, PointsGoods, PointsRedemption,
                      PointsRedemptionLine, PointsShop, PointsStockEntry)
@@ -19,7 +19,7 @@ TOWN_CODE_PREFIX = "x" * (6 + SEGMENT_WIDTH)
 
 
 def month_start(on: date) -> datetime:
-    return datetime(on.year, on.month, 1) - LOCAL_OFFSET
+    return to_utc(datetime(on.year, on.month, 1))
 
 
 @dataclass

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.people.models import Household, Resident
-from portal.timeutil import utcnow
+from portal.timeutil import local_today, utcnow
 
 TEAM_KINDS = ("party", "women", "patrol", "greening", "proxy", "other")
 PAIRING_NEEDS = ("poor", "left_behind_child", "left_behind_elder", "mental_illness", "other")
@@ -36,7 +36,7 @@ class VolunteersVolunteer(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     #: Volunteer number (志愿者编号), also their login name.
     number: Mapped[str] = mapped_column(String(24), unique=True)
-    joined_on: Mapped[date] = mapped_column(Date, default=date.today)
+    joined_on: Mapped[date] = mapped_column(Date, default=local_today)
     left_on: Mapped[date | None] = mapped_column(Date)
 
     town: Mapped[Grid] = relationship(foreign_keys=[town_id])
@@ -71,7 +71,7 @@ class VolunteersMember(db.Model):
     team_id: Mapped[int] = mapped_column(ForeignKey("volunteers_teams.id"), index=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers_volunteers.id"), index=True)
     leader: Mapped[bool] = mapped_column(default=False)
-    joined_on: Mapped[date] = mapped_column(Date, default=date.today)
+    joined_on: Mapped[date] = mapped_column(Date, default=local_today)
     left_on: Mapped[date | None] = mapped_column(Date)
 
     team: Mapped[VolunteersTeam] = relationship(back_populates="members")
@@ -174,7 +174,7 @@ class VolunteersPairing(db.Model):
     need: Mapped[str] = mapped_column(String(24))
     #: A visit is due this many days after the last one (or the start).
     visit_days: Mapped[int] = mapped_column(default=30)
-    started_on: Mapped[date] = mapped_column(Date, default=date.today)
+    started_on: Mapped[date] = mapped_column(Date, default=local_today)
     ended_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
 

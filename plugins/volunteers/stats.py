@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.plugins import in_subtree_where_on
-from portal.timeutil import LOCAL_OFFSET, local_today, months_back, sql_month, utc_bounds
+from portal.timeutil import local_today, months_back, sql_month, to_utc, utc_bounds
 
 from .models import (VolunteersActivity, VolunteersClaim, VolunteersProxy, VolunteersSignup,
                      VolunteersTeam, VolunteersVolunteer)
@@ -49,7 +49,7 @@ class Figures:
 def figures(scope: Grid, until: date | None = None, months: int = 12) -> Figures:
     until = until or local_today()
     keys = months_back(until, months)
-    since = datetime(int(keys[0][:4]), int(keys[0][5:]), 1) - LOCAL_OFFSET
+    since = to_utc(datetime(int(keys[0][:4]), int(keys[0][5:]), 1))
     result = Figures(months=keys)
     result.volunteers = db.session.scalar(
         select(func.count(VolunteersVolunteer.id)).join(Grid, Grid.id == VolunteersVolunteer.grid_id)

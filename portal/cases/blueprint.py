@@ -1,5 +1,5 @@
 """Case pages: the list, reporting, a case with its timeline and the next steps as buttons."""
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -242,6 +242,7 @@ def export():
     from portal.rendering import ExportWorkbook, xlsx_download
 
     from portal.people.masking import mask_phone
+    from portal.timeutil import to_local
     from portal.people.scoping import scoped_grid_arg
 
     args = request.args
@@ -264,7 +265,6 @@ def export():
             sheet.append([case.number, case.title, str(CATEGORY_LABELS[case.category]),
                           str(STATE_LABELS[case.state]), str(LIGHT_LABELS[lt]) if lt else "",
                           case.grid.name, str(LEVEL_LABELS[case.level]),
-                          case.created_at + timedelta(hours=8), case.resolve_due,
-                          case.resolved_at + timedelta(hours=8) if case.resolved_at else None,
+                          to_local(case.created_at), case.resolve_due, to_local(case.resolved_at),
                           case.satisfaction, mask_phone(case.reporter_phone)])
     return xlsx_download(workbook, f"事件-{on:%Y%m%d}.xlsx")

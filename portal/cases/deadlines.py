@@ -6,26 +6,21 @@ is green while in time, yellow when the limit is near (by default on its last wo
 once it has passed. Lights are computed from the dates every time they are shown, so they are
 right whether or not `portal cases sweep` has run.
 """
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from portal.cases.calendar import WorkCalendar, add_months
 from portal.modules.services import town_of
 from portal.settings import get_setting
+# The cases' days are the one clock's (local_date is kept here for the cases' modules).
+from portal.timeutil import local_date as local_date, local_today
 
-CHINA = ZoneInfo("Asia/Shanghai")
 DEFAULT_DEADLINES = {"assign": 1, "feedback": 3, "resolve": 7, "major_months": 1, "yellow_days": 1}
 SETTING = "cases.deadlines"
 GREEN, YELLOW, RED = "green", "yellow", "red"
 
 
-def local_date(moment: datetime) -> date:
-    """The date in China of a naive-UTC timestamp."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(CHINA).date()
-
-
 def today() -> date:
-    return datetime.now(CHINA).date()
+    return local_today()
 
 
 def rules_for(grid) -> dict:

@@ -10,14 +10,13 @@ and of those only category, status, base grid, rounded coordinates and dates (Fi
 model): no title, description, address, notes, department or reporter. A case of a category that
 is not public does not exist for it (404, like an unknown number).
 """
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import force_locale
 from werkzeug.exceptions import HTTPException
 
-from portal.cases import deadlines
 from portal.cases import open311_publication as publication
 from portal.cases.forms import CATEGORY_LABELS, LEVEL_LABELS, STATE_LABELS
 from portal.cases.models import CATEGORIES, Case
@@ -26,6 +25,7 @@ from portal.cases.workflow import OPEN_STATES
 from portal.extensions import csrf, db
 from portal.grids.models import GRID, SPECIAL, TOWN, Grid
 from portal.grids.services import in_subtree
+from portal.timeutil import local_zone, to_local, to_utc, utcnow
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)  # machine clients authenticate with an api_key, not a session
@@ -120,7 +120,7 @@ def _visible_categories(town: Grid, keyed: bool) -> list[str]:
 def _w3c(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.replace(tzinfo=timezone.utc).astimezone(deadlines.CHINA).isoformat(timespec="seconds")
+    return to_local(moment, aware=True).isoformat(timespec="seconds")
 
 
 def _service(code: str) -> dict:
@@ -144,7 +144,7 @@ def _public_row(case: Case) -> dict:
         summary = f"{service_name} · {case.grid.name}"
         agency = f"{case.grid.name} · {LEVEL_LABELS[case.level]}"
         status_notes = str(STATE_LABELS.get(followed.state, ""))
-    due = datetime.combine(case.resolve_due, time(23, 59, 59), deadlines.CHINA)
+    due = datetime.combine(case.resolve_due, time(23, 59, 59), local_zone())
     return {
         "service_request_id": case.number,
         "status": "open" if followed.state in OPEN_STATES else "closed",
@@ -171,7 +171,7 @@ def _full_row(case: Case) -> dict:
     last_note = next((e.note for e in reversed(followed.events) if e.note), None)
     with force_locale("zh_CN"):
         agency = case.department or f"{case.grid.name} · {LEVEL_LABELS[case.level]}"
-    due = datetime.combine(case.resolve_due, time(23, 59, 59), deadlines.CHINA)
+    due = datetime.combine(case.resolve_due, time(23, 59, 59), local_zone())
     return {
         "service_request_id": case.number,
         "status": "open" if followed.state in OPEN_STATES else "closed",
@@ -241,9 +241,7 @@ def _parse_w3c(name):
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ApiError(400, f"{name} must be a W3C datetime, e.g. 2026-01-01T00:00:00Z") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=deadlines.CHINA)
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return to_utc(moment)  # a time without its offset is local time
 
 
 @bp.route("/requests.<fmt>", methods=["GET", "POST"])
@@ -264,7 +262,7 @@ def requests_(fmt):
         if codes:
             query = query.where(Case.category.in_(codes))
         start, end = _parse_w3c("start_date"), _parse_w3c("end_date")
-        end = end or datetime.now(timezone.utc).replace(tzinfo=None)
+        end = end or utcnow()
         start = start or end - timedelta(days=90)
         if end - start > timedelta(days=90):
             raise ApiError(400, "start_date and end_date may not span more than 90 days")

@@ -1,5 +1,5 @@
 """The lists a town official lives in: cases of a scope, filtered, in SQL."""
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import and_, or_, select
 
@@ -9,6 +9,7 @@ from portal.cases.models import Case
 from portal.cases.workflow import OPEN_STATES
 from portal.grids.models import Grid
 from portal.grids.services import in_subtree
+from portal.timeutil import utc_start_of
 
 
 def light_condition(light: str, on: date | None = None, yellow_days: int | None = None):
@@ -43,12 +44,9 @@ def case_query(scope: Grid, *, state=None, light=None, category=None, grid=None,
     if category:
         query = query.where(Case.category == category)
     if since:
-        query = query.where(Case.created_at >= datetime.combine(since, datetime.min.time())
-                            - timedelta(hours=8))
+        query = query.where(Case.created_at >= utc_start_of(since))
     if until:
-        query = query.where(Case.created_at < datetime.combine(until + timedelta(days=1),
-                                                               datetime.min.time())
-                            - timedelta(hours=8))
+        query = query.where(Case.created_at < utc_start_of(until + timedelta(days=1)))
     if assignee is not None:
         query = query.where(Case.assignee_id == assignee.id)
     if q:

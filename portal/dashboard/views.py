@@ -108,11 +108,11 @@ def index():
 def wall():
     """Full screen for the command centre's wall; the panel refreshes itself through htmx."""
     context = _context(chosen_scope())
-    from portal.timeutil import LOCAL_OFFSET, utcnow
+    from portal.timeutil import local_now
 
     return render("dashboard/wall.html", "dashboard/_wall_panel.html", **context,
                   refresh=current_app.config["WALL_REFRESH_SECONDS"],
-                  now_local=utcnow() + LOCAL_OFFSET)
+                  now_local=local_now())
 
 
 @bp.route("/unstaffed")

@@ -1,5 +1,3 @@
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -8,6 +6,7 @@ from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectM
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.forms import IdField, Phone, choices, id_number, strip
+from portal.timeutil import local_today
 
 COLOUR_LABELS = {"red": _l("红色(特别关注)"), "yellow": _l("黄色(重点关注)"),
                  "green": _l("绿色(一般关注)")}
@@ -67,7 +66,7 @@ class LeaveForm(FlaskForm):
 
 
 class VisitForm(FlaskForm):
-    visited_on = DateField(_l("走访日期"), default=date.today,
+    visited_on = DateField(_l("走访日期"), default=local_today,
                            validators=[DataRequired(_l("请填写走访日期。"))])
     found = TextAreaField(_l("走访情况"), filters=[strip],
                           validators=[DataRequired(_l("请填写走访情况。")), Length(max=2000)])

@@ -1,4 +1,12 @@
-"""How identifiers look to people who do not need them in full."""
+"""How identifiers look to people who do not need them in full: the one mask of an ID number and
+the one mask of a phone, used by the register's pages, the template filter, exports and the
+audit log alike."""
+
+#: What stands for the hidden characters: always four, so the mask does not tell their number.
+HIDDEN = "****"
+#: A phone mask never shows more than the first three and the last four characters: a mobile
+#: number 13812345678 reads 138****5678, as every Chinese service shows it.
+PHONE_HEAD, PHONE_TAIL = 3, 4
 
 
 def mask_id(value: str | None) -> str:
@@ -9,6 +17,13 @@ def mask_id(value: str | None) -> str:
 
 
 def mask_phone(value: str | None) -> str:
+    """138****5678; a landline with its area code 073****4567; a short number keeps at most half
+    of its characters, around a hidden middle of at least four: 84561234 → 84****34,
+    8456123 → 8****23, 12345 → ****5. Never a whole number, however short."""
     if not value:
         return ""
-    return value[:3] + "****" + value[-4:] if len(value) >= 7 else "****"
+    hidden = max(len(HIDDEN), len(value) - PHONE_HEAD - PHONE_TAIL)
+    shown = max(0, len(value) - hidden)
+    tail = min(PHONE_TAIL, (shown + 1) // 2)
+    head = shown - tail
+    return value[:head] + HIDDEN + (value[-tail:] if tail else "")
