@@ -5,6 +5,8 @@ import flask_migrate.cli
 from flask import g
 from flask.cli import FlaskGroup, with_appcontext
 
+from portal.errors import DomainError
+
 
 def _create_app():
     from portal import create_app
@@ -59,7 +61,7 @@ def users_group():
 @with_appcontext
 def users_create(username, password, role, scope_code, display_name, phone):
     """Create a user with a role and a scope (a grid code)."""
-    from portal.auth.services import UserError, create_user
+    from portal.auth.services import create_user
     from portal.extensions import db
     from portal.grids.models import Grid
 
@@ -75,7 +77,7 @@ def users_create(username, password, role, scope_code, display_name, phone):
         user = create_user(username=username, password=password, role=role, scope=scope,
                            display_name=display_name, phone=phone)
         db.session.commit()
-    except UserError as error:
+    except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     click.echo(f"created {user.username} ({user.role}) scope {scope.code} {scope.name}")
@@ -124,13 +126,13 @@ def _town(code):
 
 def _switch(name, town_code, enabled):
     from portal.extensions import db
-    from portal.modules.services import ModuleError, set_module
+    from portal.modules.services import set_module
 
     town = _town(town_code)
     try:
         set_module(town, name, enabled)
         db.session.commit()
-    except ModuleError as error:
+    except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     click.echo(f"{name} {'enabled' if enabled else 'disabled'} for {town.code} {town.name}")

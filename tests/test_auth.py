@@ -3,6 +3,7 @@ import pytest
 
 from portal.audit import AuditEntry
 from portal.auth.models import LoginAttempt, LoginLockout, User
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.testing import PASSWORD
 
@@ -32,13 +33,13 @@ def test_login_with_username_phone_or_id_number(client, tree):
 
 
 def test_login_with_email_ignores_case_and_emails_are_unique(client, tree):
-    from portal.auth.services import UserError, create_user, update_user
+    from portal.auth.services import create_user, update_user
 
     update_user(tree.users["grid_worker"], email=" Li.Wang@Example.cn ")
     db.session.commit()
     assert tree.users["grid_worker"].email == "li.wang@example.cn"
     assert _login(client, "LI.WANG@example.cn").status_code == 302
-    with pytest.raises(UserError, match="邮箱已绑定"):
+    with pytest.raises(DomainError, match="邮箱已绑定"):
         create_user(username="other", password="pass12345", role="grid_worker",
                     scope=tree.grid_a2, email="li.wang@example.CN")
 
@@ -366,17 +367,17 @@ def test_the_command_line_applies_the_policy(app, runner, tree):
 
 def test_every_service_that_sets_a_password_applies_the_policy(app, tree):
     """The admin pages, the command line and the volunteers module all go through these."""
-    from portal.auth.services import UserError, create_user, update_user
+    from portal.auth.services import create_user, update_user
 
     worker = tree.users["grid_worker"]
     for password in WEAK:
-        with pytest.raises(UserError) as refused:
+        with pytest.raises(DomainError) as refused:
             create_user(username="newuser", password=password, role="grid_worker",
                         scope=tree.grid_a2)
         assert refused.value.field == "password"
-        with pytest.raises(UserError):
+        with pytest.raises(DomainError):
             update_user(worker, password=password, username="newuser")
-    with pytest.raises(UserError, match="用户名"):
+    with pytest.raises(DomainError, match="用户名"):
         update_user(worker, password="Grid_Worker-9")
     db.session.rollback()
     assert db.session.get(User, worker.id).check_password(PASSWORD)
@@ -384,10 +385,9 @@ def test_every_service_that_sets_a_password_applies_the_policy(app, tree):
 
 def test_the_volunteers_registration_applies_the_policy(app, tree):
     from plugins.volunteers import services as volunteers
-    from plugins.volunteers.services import VolunteerError
 
     for password in WEAK[:5]:
-        with pytest.raises(VolunteerError) as refused:
+        with pytest.raises(DomainError) as refused:
             volunteers.register(grid=tree.grid_a1, name="刘志愿", password=password)
         assert refused.value.field == "password"
     db.session.rollback()

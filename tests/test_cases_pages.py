@@ -7,6 +7,7 @@ from PIL import Image
 
 from portal.cases.models import Case, SupervisionNotice
 from portal.cases.services import act, report, sweep
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.timeutil import local_today
 
@@ -256,11 +257,10 @@ def test_a_town_sets_its_deadlines_categories_and_replies(client, tree):
 
     received = local_date(case.created_at)
     assert case.assign_due == WorkCalendar.around(received).add_working_days(received, 2)
-    from portal.cases.services import CaseError
 
     import pytest
 
-    with pytest.raises(CaseError):
+    with pytest.raises(DomainError):
         _case(tree, category="hazard")
     act(case, tree.users["village_admin"], "assign", assignee=tree.users["grid_worker"])
     db.session.commit()

@@ -5,8 +5,9 @@ import pytest
 
 from portal.cases import deadlines
 from portal.cases.calendar import CalendarYear, WorkCalendar, add_months, set_year
-from portal.cases.services import CaseError, act, report, sweep
+from portal.cases.services import act, report, sweep
 from portal.cases.workflow import ACTIONS, STATES, available, may
+from portal.errors import DomainError
 from portal.extensions import db
 
 
@@ -162,7 +163,7 @@ def test_transition(tree, action, state, who, allowed):
     user = tree.users[who]
     assert may(user, case, action) is allowed
     if not allowed:
-        with pytest.raises(CaseError):
+        with pytest.raises(DomainError):
             act(case, user, action, "说明")
         assert case.state == state
 
@@ -201,7 +202,7 @@ def test_the_whole_loop_with_timeline_and_events(tree):
     act(case, tree.users["grid_worker"], "feedback", "已联系电工，明天修")
     act(case, tree.users["grid_worker"], "resolve", "路灯已修好")
     act(case, tree.users["village_admin"], "close", "已电话告知报告人")
-    with pytest.raises(CaseError):
+    with pytest.raises(DomainError):
         act(case, tree.users["resident"], "evaluate", "好")  # no score
     act(case, tree.users["resident"], "evaluate", "很快", satisfaction=5)
     assert case.state == "evaluated" and case.satisfaction == 5
@@ -220,7 +221,7 @@ def test_handled_on_the_spot_in_one_step(tree):
     case = _case(tree, handled_on_the_spot="当场劝解，双方和好")
     assert case.state == "resolved" and case.resolved_at is not None
     assert [e.action for e in case.events] == ["report", "resolve"]
-    with pytest.raises(CaseError):
+    with pytest.raises(DomainError):
         _case(tree, kind="coordination", handled_on_the_spot="x")
 
 
@@ -233,19 +234,19 @@ def test_duplicates_follow_the_original(tree):
     act(second, tree.users["town_admin"], "duplicate", "同一件事", duplicate_of=first)
     act(third, tree.users["town_admin"], "duplicate", "同一件事", duplicate_of=second)
     assert third.duplicate_of_id == first.id and third.state == "duplicate"
-    with pytest.raises(CaseError):
+    with pytest.raises(DomainError):
         act(first, tree.users["town_admin"], "duplicate", "自己", duplicate_of=first)
 
 
 def test_report_validation(tree):
-    with pytest.raises(CaseError) as error:
+    with pytest.raises(DomainError) as error:
         report(tree.village_a1, category="dispute", title="x", description="y", source="patrol",
                reporter=tree.users["grid_worker"])
     assert error.value.field == "grid"
-    with pytest.raises(CaseError) as error:
+    with pytest.raises(DomainError) as error:
         report(tree.grid_a1, category="dispute", title="x", description="y", source="public")
     assert error.value.field == "reporter_phone"
-    with pytest.raises(CaseError) as error:
+    with pytest.raises(DomainError) as error:
         _case(tree, category="nonsense")
     assert error.value.field == "category"
 

@@ -14,6 +14,7 @@ from sqlalchemy import event, func, select
 
 from plugins.points.tests.conftest import points  # noqa: F401  (fixture)
 from plugins.volunteers.tests.conftest import vol  # noqa: F401  (fixture)
+from portal.errors import DomainError
 from portal.extensions import db
 
 
@@ -93,7 +94,7 @@ def test_cancelling_one_signup_twice_at_once_frees_one_place(app, vol):
     db.session.commit()
     signup_id = signup.id  # read here: the threads must not touch this session's objects
     accepted = race(app, lambda: db.session.get(VolunteersSignup, signup_id), services.cancel,
-                    services.VolunteerError)
+                    DomainError)
     assert accepted == 1
     assert signed_matches_rows(vol.activity.id) == 1
 
@@ -110,7 +111,7 @@ def test_signing_up_again_twice_at_once_takes_one_place(app, vol):
         return (db.session.get(VolunteersActivity, ids[0]),
                 db.session.get(VolunteersVolunteer, ids[1]))
 
-    accepted = race(app, load, lambda pair: services.sign_up(*pair), services.VolunteerError)
+    accepted = race(app, load, lambda pair: services.sign_up(*pair), DomainError)
     assert accepted == 1
     assert signed_matches_rows(vol.activity.id) == 1
 
@@ -125,7 +126,7 @@ def test_signing_up_for_the_first_time_twice_at_once_takes_one_place(app, vol):
         return (db.session.get(VolunteersActivity, ids[0]),
                 db.session.get(VolunteersVolunteer, ids[1]))
 
-    accepted = race(app, load, lambda pair: services.sign_up(*pair), services.VolunteerError)
+    accepted = race(app, load, lambda pair: services.sign_up(*pair), DomainError)
     assert accepted == 1
     assert signed_matches_rows(vol.activity.id) == 1
 
@@ -139,7 +140,7 @@ def test_a_cancel_and_a_check_in_at_once_leave_one_of_them(app, vol):
     signup_id = signup.id
     actions = iter([services.cancel, services.check_in])
     accepted = race(app, lambda: db.session.get(VolunteersSignup, signup_id),
-                    lambda row: next(actions)(row), services.VolunteerError)
+                    lambda row: next(actions)(row), DomainError)
     assert accepted == 1
     row = db.session.get(VolunteersSignup, signup.id)
     assert (row.cancelled_at is None) != (row.checked_in_at is None)
@@ -165,13 +166,12 @@ def stock_and_balance_match_ledgers(world):
 
 def test_returning_one_basket_twice_at_once_puts_the_goods_back_once(app, points):
     from plugins.points import shop as shops
-    from plugins.points.ledger import PointsError
     from plugins.points.models import PointsGoods, PointsRedemption
 
     redemption, _ = shops.redeem(points.shop, points.account_a, {points.soap.id: 3}, "race-1")
     redemption_id = redemption.id
     accepted = race(app, lambda: db.session.get(PointsRedemption, redemption_id),
-                    lambda r: shops.reverse_redemption(r, reason="退货"), PointsError)
+                    lambda r: shops.reverse_redemption(r, reason="退货"), DomainError)
     assert accepted == 1
     assert db.session.get(PointsGoods, points.soap.id).stock == 20
     stock_and_balance_match_ledgers(points)
@@ -185,7 +185,7 @@ def test_reversing_one_entry_twice_at_once_reverses_it_once(app, points):
     db.session.commit()
     entry_id = entry.id
     accepted = race(app, lambda: db.session.get(PointsEntry, entry_id),
-                    lambda e: ledger.reverse(e, reason="记错"), ledger.PointsError)
+                    lambda e: ledger.reverse(e, reason="记错"), DomainError)
     assert accepted == 1
     assert db.session.scalar(select(func.count(PointsEntry.id)).filter_by(
         reverses_id=entry.id)) == 1
@@ -201,7 +201,7 @@ def test_one_award_asked_twice_at_once_pays_once(app, points):
     resident_id = points.tree.resident_a.id
     accepted = race(app, lambda: db.session.get(Resident, resident_id),
                     lambda r: ledger.award_from_module(r, 9, "志愿服务", "race:award"),
-                    ledger.PointsError)
+                    DomainError)
     assert accepted == 2  # both asks answer with the one entry
     assert db.session.scalar(select(func.count(PointsEntry.id)).filter_by(
         source="race:award")) == 1
@@ -213,7 +213,6 @@ def test_one_award_asked_twice_at_once_pays_once(app, points):
 def test_two_baskets_for_the_last_goods_at_once_take_what_is_there(app, points, quantity):
     """The kiosk's own guard (already conditional): the stock never goes below zero."""
     from plugins.points import shop as shops
-    from plugins.points.ledger import PointsError
     from plugins.points.models import PointsAccount, PointsShop
 
     keys = iter(["race-oil-1", "race-oil-2"])
@@ -223,7 +222,7 @@ def test_two_baskets_for_the_last_goods_at_once_take_what_is_there(app, points, 
         return db.session.get(PointsShop, shop_id), db.session.get(PointsAccount, account_id)
 
     accepted = race(app, load, lambda pair: shops.redeem(pair[0], pair[1], {oil_id: quantity},
-                                                         next(keys)), PointsError)
+                                                         next(keys)), DomainError)
     assert accepted == (1 if quantity == 1 else 0)
     stock_and_balance_match_ledgers(points)
 
@@ -237,7 +236,7 @@ def test_the_race_helper_sees_the_old_double_cancel(app, vol, monkeypatch):
 
     def old_cancel(signup):
         if signup.cancelled_at is not None:
-            raise services.VolunteerError("已经取消过了。")
+            raise DomainError("已经取消过了。")
         signup.cancelled_at = signup.signed_at + timedelta(minutes=1)
         db.session.execute(update(VolunteersActivity)
                            .where(VolunteersActivity.id == signup.activity_id)
@@ -248,7 +247,7 @@ def test_the_race_helper_sees_the_old_double_cancel(app, vol, monkeypatch):
     db.session.commit()
     signup_id = signup.id
     accepted = race(app, lambda: db.session.get(VolunteersSignup, signup_id), old_cancel,
-                    services.VolunteerError)
+                    DomainError)
     assert accepted == 2
     with pytest.raises(AssertionError):
         signed_matches_rows(vol.activity.id)

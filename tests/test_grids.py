@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 
 from portal.audit import AuditEntry
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids import services
 from portal.grids.models import Grid, GridStaff
@@ -29,7 +30,7 @@ def test_codes_are_never_reused_after_retirement(tree):
 
 
 def test_names_are_unique_among_siblings_only(tree):
-    with pytest.raises(services.GridError) as error:
+    with pytest.raises(DomainError) as error:
         services.create_grid(tree.village_a1, "grid", "第一网格")
     assert error.value.field == "name"
     # the same name under another village is fine
@@ -37,11 +38,11 @@ def test_names_are_unique_among_siblings_only(tree):
 
 
 def test_levels_only_go_where_they_belong(tree):
-    with pytest.raises(services.GridError):
+    with pytest.raises(DomainError):
         services.create_grid(tree.grid_a1, "grid", "不能")
-    with pytest.raises(services.GridError):
+    with pytest.raises(DomainError):
         services.create_grid(tree.county, "village", "不能")
-    with pytest.raises(services.GridError):
+    with pytest.raises(DomainError):
         services.create_grid(tree.town_a, "special", "没有类型")  # special needs a kind
     town_special = services.create_grid(tree.town_a, "special", "镇农贸市场", special_kind="market")
     assert town_special.code == "430624001900"
@@ -64,19 +65,19 @@ def test_move_recodes_the_whole_subtree_and_keeps_history(tree):
 
 
 def test_move_refuses_loops_wrong_levels_and_name_clashes(tree):
-    with pytest.raises(services.GridError):
+    with pytest.raises(DomainError):
         services.move_grid(tree.town_a, tree.village_a1)  # under itself
-    with pytest.raises(services.GridError):
+    with pytest.raises(DomainError):
         services.move_grid(tree.grid_a1, tree.town_b)  # a base grid belongs under a village
     services.create_grid(tree.village_a2, "grid", "第一网格")
-    with pytest.raises(services.GridError):
+    with pytest.raises(DomainError):
         services.move_grid(tree.grid_a1, tree.village_a2)
 
 
 def test_retire_refuses_nodes_with_live_children_users_or_households(tree):
-    with pytest.raises(services.GridError):
+    with pytest.raises(DomainError):
         services.retire_grid(tree.village_a1)  # live grids under it
-    with pytest.raises(services.GridError):
+    with pytest.raises(DomainError):
         services.retire_grid(tree.grid_a1)  # users are scoped to it and households live there
     services.retire_grid(tree.grid_a2)
     assert not tree.grid_a2.active

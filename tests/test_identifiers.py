@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from portal.auth.models import User
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ID_PROBLEMS
 from portal.people import services
@@ -120,7 +121,7 @@ def test_resident_form_stores_ascii_or_refuses(client, tree, field, number, kind
 @pytest.mark.parametrize("kind", ["full-width", "all-full-width", "superscript"])
 def test_a_look_alike_duplicate_of_an_id_number_is_a_duplicate(client, tree, kind):
     typed = variants(ZHANG_ID)[kind]
-    with pytest.raises(services.PeopleError, match="已登记在其他居民名下"):
+    with pytest.raises(DomainError, match="已登记在其他居民名下"):
         services.add_resident(tree.household_a2, "冒名", id_number=typed)
     db.session.rollback()
     client.login("grid_worker")

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from portal.audit import AuditEntry
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.people import services
 from portal.people.identity import from_id_number, make_id_number, pinyin_keys
@@ -46,22 +47,22 @@ def test_resident_fields_are_derived_and_checked(tree):
     resident = tree.resident_a
     assert resident.sex == "M" and resident.birth_date == date(1950, 1, 1)
     assert resident.name_initials == "zsf" and resident.id_reversed == "310010100591426034"
-    with pytest.raises(services.PeopleError) as error:
+    with pytest.raises(DomainError) as error:
         services.add_resident(tree.household_a2, "重复", id_number="430624195001010013")
     assert error.value.field == "id_number"
-    with pytest.raises(services.PeopleError) as error:
+    with pytest.raises(DomainError) as error:
         services.add_resident(tree.household_a2, "坏号", id_number="430624195001010014")
     assert "校验位" in str(error.value)
-    with pytest.raises(services.PeopleError) as error:
+    with pytest.raises(DomainError) as error:
         services.add_resident(tree.household_a2, "坏电话", phone="12345")
     assert error.value.field == "phone"
 
 
 def test_households_only_in_live_base_or_special_grids(tree):
-    with pytest.raises(services.PeopleError):
+    with pytest.raises(DomainError):
         services.add_household(tree.village_a1, "村委会")
     assert services.add_household(tree.special_a, "工业园宿舍1栋").grid_id == tree.special_a.id
-    with pytest.raises(services.PeopleError):
+    with pytest.raises(DomainError):
         services.add_household(tree.grid_a1, "城西路9号", number="001")  # number taken
 
 
@@ -82,7 +83,7 @@ def test_leaving_and_moving_residents_never_deletes(tree):
     db.session.commit()
     resident = db.session.get(Resident, tree.resident_a.id)
     assert resident.left_at is not None and resident.left_reason == "deceased"
-    with pytest.raises(services.PeopleError):
+    with pytest.raises(DomainError):
         services.move_resident(resident, tree.household_a2, "head")
     other = tree.household_a.members[1]
     services.move_resident(other, tree.household_a2, "spouse")

@@ -6,9 +6,10 @@ import pytest
 
 from portal import hookspecs
 from portal.audit import AuditEntry
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import Grid
-from portal.modules.services import ModuleError, set_module
+from portal.modules.services import set_module
 from portal.plugins import BUILTIN_PLUGINS, host
 from tests.fixture_plugins import example
 from tests.fixture_plugins.example.models import ExampleNote
@@ -251,9 +252,9 @@ def test_county_admin_chooses_the_town(client, tree):
 
 
 def test_only_towns_switch_modules(app, tree):
-    with pytest.raises(ModuleError):
+    with pytest.raises(DomainError):
         set_module(tree.village_a1, "example", True)
-    with pytest.raises(ModuleError):
+    with pytest.raises(DomainError):
         set_module(tree.town_a, "nonexistent", True)
 
 

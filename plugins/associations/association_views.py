@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import VILLAGE, Grid
@@ -27,7 +28,6 @@ from .models import (
     AssociationsMember,
     AssociationsScore,
 )
-from .services import AssociationError
 
 
 @requires("associations.view")
@@ -51,7 +51,7 @@ def index():
                 db.session.commit()
                 flash(_("已建立协会。"), "success")
                 return redirect(url_for("associations.show", association_id=item.id))
-            except AssociationError as error:
+            except DomainError as error:
                 refuse(form, error)
         status = 400
     counts = dict(db.session.execute(
@@ -131,7 +131,7 @@ def show(association_id):
             db.session.commit()
             flash(_("%(name)s 已入会。", name=resident.name), "success")
             return redirect(url_for("associations.show", association_id=association.id))
-        except AssociationError as error:
+        except DomainError as error:
             refuse(form, error)
     return _show(association, member_form=form, status=400)
 
@@ -149,7 +149,7 @@ def officers(association_id):
             db.session.commit()
             flash(_("已登记负责人。"), "success")
             return redirect(url_for("associations.show", association_id=association.id))
-        except AssociationError as error:
+        except DomainError as error:
             refuse(form, error)
     return _show(association, officer_form=form, status=400)
 
@@ -207,6 +207,6 @@ def score(association_id):
             db.session.commit()
             flash(_("已为 %(name)s 记分。", name=member.resident.name), "success")
             return redirect(url_for("associations.show", association_id=association.id))
-        except AssociationError as error:
+        except DomainError as error:
             refuse(form, error)
     return _show(association, score_form=form, status=400)

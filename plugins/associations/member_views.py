@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import refuse
 from portal.permissions import can, requires
@@ -17,7 +18,6 @@ from . import services
 from .forms import AppealForm, DecideForm
 from .loading import running, this_year
 from .models import AssociationsAppeal, AssociationsMember, AssociationsScore
-from .services import AssociationError
 
 
 def own_member(member) -> bool:
@@ -55,7 +55,7 @@ def member(member_id):
                 db.session.commit()
                 flash(_("已提交申诉，协会负责人处理后会有结果。"), "success")
                 return redirect(url_for("associations.member", member_id=member_.id))
-            except AssociationError as error:
+            except DomainError as error:
                 refuse(form, error)
         status = 400
     scores = db.session.scalars(
@@ -82,7 +82,7 @@ def decide(appeal_id):
                             actor=current_user)
             db.session.commit()
             flash(_("已处理申诉。"), "success")
-        except AssociationError as error:
+        except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
     else:

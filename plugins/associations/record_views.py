@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.permissions import can, requires
@@ -19,7 +20,6 @@ from . import export, services
 from .forms import DuesForm, ReportForm
 from .loading import running, scoped_association, this_year
 from .models import AssociationsDues, AssociationsReport
-from .services import AssociationError
 
 
 # ---------------------------------------------------------------- roster and exports
@@ -95,7 +95,7 @@ def dues(association_id, year):
                 db.session.commit()
                 flash(_("已登记会费，收据号 %(n)s。", n=receipt.receipt_number), "success")
                 return redirect(url_for("associations.receipt", dues_id=receipt.id))
-            except AssociationError as error:
+            except DomainError as error:
                 refuse(form, error)
         status = 400
     return render("associations/dues.html", association=association, members=members,

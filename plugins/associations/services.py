@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal import audit
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import VILLAGE
 from portal.people.models import Household, Resident
@@ -18,20 +19,14 @@ from .models import (KINDS, AssociationsAppeal, AssociationsAssociation, Associa
                      AssociationsScore)
 
 
-class AssociationError(ValueError):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
-
-
 def create(village, *, name, kind, charter=None, base_score=100, dues_fen=None, actor=None):
     if village.level != VILLAGE:
-        raise AssociationError(_("协会属于一个村(社区)。"), field="grid")
+        raise DomainError(_("协会属于一个村(社区)。"), field="grid")
     if kind not in KINDS:
-        raise AssociationError(_("请选择协会类型。"), field="kind")
+        raise DomainError(_("请选择协会类型。"), field="kind")
     if db.session.scalar(select(AssociationsAssociation.id).filter_by(grid_id=village.id,
                                                                       name=name)):
-        raise AssociationError(_("本村已有同名协会。"), field="name")
+        raise DomainError(_("本村已有同名协会。"), field="name")
     association = AssociationsAssociation(grid_id=village.id, name=name, kind=kind,
                                           charter=charter, base_score=base_score,
                                           dues_fen=dues_fen)
@@ -50,9 +45,9 @@ def is_officer(user, association) -> bool:
 def add_officer(association, user, title, actor=None):
     if not user.scope.code.startswith(association.grid.code) and \
             not association.grid.code.startswith(user.scope.code):
-        raise AssociationError(_("负责人须是本村的账号。"), field="user")
+        raise DomainError(_("负责人须是本村的账号。"), field="user")
     if is_officer(user, association):
-        raise AssociationError(_("已是本协会负责人。"), field="user")
+        raise DomainError(_("已是本协会负责人。"), field="user")
     officer = AssociationsOfficer(association_id=association.id, user_id=user.id, title=title)
     db.session.add(officer)
     db.session.flush()
@@ -63,11 +58,11 @@ def add_officer(association, user, title, actor=None):
 
 def add_member(association, resident, actor=None, on: date | None = None):
     if not resident.grid.code.startswith(association.grid.code):
-        raise AssociationError(_("会员须是本村居民。"), field="resident")
+        raise DomainError(_("会员须是本村居民。"), field="resident")
     member = db.session.scalar(select(AssociationsMember).filter_by(
         association_id=association.id, resident_id=resident.id))
     if member is not None and member.left_on is None:
-        raise AssociationError(_("已是本协会会员。"), field="resident")
+        raise DomainError(_("已是本协会会员。"), field="resident")
     if member is None:
         member = AssociationsMember(association=association, resident=resident)
         db.session.add(member)
@@ -80,7 +75,7 @@ def add_member(association, resident, actor=None, on: date | None = None):
 
 def leave(member, actor=None, on: date | None = None):
     if member.left_on is not None:
-        raise AssociationError(_("已退会。"))
+        raise DomainError(_("已退会。"))
     member.left_on = on or local_today()
     audit.record("associations.leave", member.association, scope_code=member.scope_code,
                  user=actor, resident=member.resident.name)
@@ -88,13 +83,13 @@ def leave(member, actor=None, on: date | None = None):
 
 def record_score(member, item, *, reason, happened_on, actor=None) -> AssociationsScore:
     if item.association_id != member.association_id or not item.active:
-        raise AssociationError(_("请从本协会的加减分项目中选择。"), field="item")
+        raise DomainError(_("请从本协会的加减分项目中选择。"), field="item")
     if not reason:
-        raise AssociationError(_("请写明加减分的事由。"), field="reason")
+        raise DomainError(_("请写明加减分的事由。"), field="reason")
     if happened_on > local_today():
-        raise AssociationError(_("日期不能晚于今天。"), field="happened_on")
+        raise DomainError(_("日期不能晚于今天。"), field="happened_on")
     if happened_on < member.joined_on or (member.left_on and happened_on > member.left_on):
-        raise AssociationError(_("这一天不是会员。"), field="happened_on")
+        raise DomainError(_("这一天不是会员。"), field="happened_on")
     score = AssociationsScore(association_id=member.association_id, member_id=member.id,
                               item_id=item.id, points=item.points, reason=reason,
                               happened_on=happened_on, year=happened_on.year,
@@ -108,11 +103,11 @@ def record_score(member, item, *, reason, happened_on, actor=None) -> Associatio
 
 def appeal(score, reason, actor=None) -> AssociationsAppeal:
     if not reason:
-        raise AssociationError(_("请写明申诉理由。"), field="reason")
+        raise DomainError(_("请写明申诉理由。"), field="reason")
     if score.appeal is not None:
-        raise AssociationError(_("这一项已经申诉过。"))
+        raise DomainError(_("这一项已经申诉过。"))
     if score.voided_at is not None:
-        raise AssociationError(_("这一项已作废。"))
+        raise DomainError(_("这一项已作废。"))
     item = AssociationsAppeal(score=score, reason=reason, filed_by_id=getattr(actor, "id", None))
     db.session.add(item)
     db.session.flush()
@@ -123,9 +118,9 @@ def appeal(score, reason, actor=None) -> AssociationsAppeal:
 
 def decide(appeal_: AssociationsAppeal, uphold: bool, note, actor=None) -> None:
     if appeal_.decision is not None:
-        raise AssociationError(_("这份申诉已经处理。"))
+        raise DomainError(_("这份申诉已经处理。"))
     if not note:
-        raise AssociationError(_("请写明处理意见。"), field="note")
+        raise DomainError(_("请写明处理意见。"), field="note")
     appeal_.decision = "upheld" if uphold else "rejected"
     appeal_.decision_note, appeal_.decided_at = note, utcnow()
     appeal_.decided_by_id = getattr(actor, "id", None)
@@ -193,7 +188,7 @@ def roster(association, year: int) -> list[RosterRow]:
 
 def submit_report(association, period, content, actor=None):
     if not period or not content:
-        raise AssociationError(_("请填写报告期间和内容。"), field="content")
+        raise DomainError(_("请填写报告期间和内容。"), field="content")
     report = AssociationsReport(association_id=association.id, period=period, content=content,
                                 submitted_by_id=getattr(actor, "id", None))
     db.session.add(report)
@@ -206,9 +201,9 @@ def submit_report(association, period, content, actor=None):
 def pay_dues(member, year: int, paid_on: date, actor=None) -> AssociationsDues:
     association = member.association
     if association.dues_fen is None:
-        raise AssociationError(_("本协会不收会费。"))
+        raise DomainError(_("本协会不收会费。"))
     if db.session.scalar(select(AssociationsDues.id).filter_by(member_id=member.id, year=year)):
-        raise AssociationError(_("%(y)d年的会费已经交过。", y=year), field="member")
+        raise DomainError(_("%(y)d年的会费已经交过。", y=year), field="member")
     count = db.session.scalar(select(func.count(AssociationsDues.id)).filter_by(
         association_id=association.id, year=year)) or 0
     dues = AssociationsDues(association_id=association.id, member_id=member.id, year=year,

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import audit
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.plugins import in_subtree_where_on
@@ -17,12 +18,6 @@ from .models import (CONTEST_KINDS, BestGridAdjustment, BestGridClass, BestGridC
                      BestGridPlacement, BestGridWorkerAward)
 
 
-class ContestError(ValueError):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
-
-
 def town_grids(town):
     return db.session.scalars(select(Grid).where(in_subtree_where_on("best_grid", town),
                                                  Grid.level.in_((GRID, SPECIAL)),
@@ -32,7 +27,7 @@ def town_grids(town):
 
 def create_class(town, name, actor=None) -> BestGridClass:
     if db.session.scalar(select(BestGridClass.id).filter_by(town_id=town.id, name=name)):
-        raise ContestError(_("已有同名类别。"), field="name")
+        raise DomainError(_("已有同名类别。"), field="name")
     count = db.session.scalar(select(BestGridClass.id).filter_by(town_id=town.id)
                               .order_by(BestGridClass.position.desc()).limit(1))
     klass = BestGridClass(town_id=town.id, name=name, position=(count or 0) + 1)
@@ -61,25 +56,25 @@ def create_contest(town, *, title, kind, starts_on: date, ends_on: date, criteri
     """``criteria``: [(key, label, weight)], measured keys from scoring.available_measures or
     "judged:<n>"; the weights add up to 100."""
     if kind not in CONTEST_KINDS:
-        raise ContestError(_("请选择评比类型。"), field="kind")
+        raise DomainError(_("请选择评比类型。"), field="kind")
     if ends_on < starts_on:
-        raise ContestError(_("结束日期不能早于开始日期。"), field="ends_on")
+        raise DomainError(_("结束日期不能早于开始日期。"), field="ends_on")
     available = scoring.available_measures(town)
     if not criteria:
-        raise ContestError(_("请至少选择一项评分指标。"), field="criteria")
+        raise DomainError(_("请至少选择一项评分指标。"), field="criteria")
     for key, _label, weight in criteria:
         if not key.startswith("judged:") and key not in available:
-            raise ContestError(_("指标“%(k)s”在本镇不可用。", k=key), field="criteria")
+            raise DomainError(_("指标“%(k)s”在本镇不可用。", k=key), field="criteria")
         if weight <= 0:
-            raise ContestError(_("每项权重须大于0。"), field="criteria")
+            raise DomainError(_("每项权重须大于0。"), field="criteria")
     if sum(w for _k, _l, w in criteria) != 100:
-        raise ContestError(_("各项权重之和须为100，现在是 %(n)d。",
+        raise DomainError(_("各项权重之和须为100，现在是 %(n)d。",
                              n=sum(w for _k, _l, w in criteria)), field="criteria")
     placements = db.session.scalars(
         select(BestGridPlacement).join(Grid, Grid.id == BestGridPlacement.grid_id)
         .where(in_subtree_where_on("best_grid", town), Grid.retired_at.is_(None))).all()
     if not placements:
-        raise ContestError(_("请先把网格分到各个类别。"), field="title")
+        raise DomainError(_("请先把网格分到各个类别。"), field="title")
     contest = BestGridContest(town_id=town.id, title=title, kind=kind, starts_on=starts_on,
                               ends_on=ends_on, prizes=prizes or {})
     db.session.add(contest)
@@ -98,15 +93,15 @@ def create_contest(town, *, title, kind, starts_on: date, ends_on: date, criteri
 
 def _open(contest):
     if contest.published_at is not None:
-        raise ContestError(_("评比结果已发布，不能再修改。"))
+        raise DomainError(_("评比结果已发布，不能再修改。"))
 
 
 def judge(contest, criterion, grid, judge_user, value: float) -> None:
     _open(contest)
     if not criterion.judged or criterion.contest_id != contest.id:
-        raise ContestError(_("这一项不是评审打分项。"))
+        raise DomainError(_("这一项不是评审打分项。"))
     if not 0 <= value <= 100:
-        raise ContestError(_("评分应在0到100之间。"), field=f"s{criterion.id}_{grid.id}")
+        raise DomainError(_("评分应在0到100之间。"), field=f"s{criterion.id}_{grid.id}")
     row = db.session.scalar(select(BestGridJudgement).filter_by(
         criterion_id=criterion.id, grid_id=grid.id, judge_id=judge_user.id))
     if row is None:
@@ -120,9 +115,9 @@ def judge(contest, criterion, grid, judge_user, value: float) -> None:
 def adjust(contest, grid, points: float, reason: str, actor=None) -> BestGridAdjustment:
     _open(contest)
     if not reason:
-        raise ContestError(_("调整须写明理由。"), field="reason")
+        raise DomainError(_("调整须写明理由。"), field="reason")
     if points == 0 or abs(points) > 20:
-        raise ContestError(_("调整分应在-20到20之间且不为0。"), field="points")
+        raise DomainError(_("调整分应在-20到20之间且不为0。"), field="points")
     item = BestGridAdjustment(contest_id=contest.id, grid_id=grid.id, points=points,
                               reason=reason, user_id=getattr(actor, "id", None))
     db.session.add(item)
@@ -154,9 +149,9 @@ def publish(contest, actor=None) -> None:
 
 def award_worker(contest, staff, prize: int, citation=None, actor=None) -> BestGridWorkerAward:
     if staff.grid_id not in {e.grid_id for e in contest.entries}:
-        raise ContestError(_("只能评选参赛网格的网格员。"), field="staff")
+        raise DomainError(_("只能评选参赛网格的网格员。"), field="staff")
     if prize < 0:
-        raise ContestError(_("奖金不能为负数。"), field="prize")
+        raise DomainError(_("奖金不能为负数。"), field="prize")
     award = BestGridWorkerAward(contest_id=contest.id, staff_id=staff.id, grid_id=staff.grid_id,
                                 name=staff.name, prize=prize, citation=citation)
     db.session.add(award)

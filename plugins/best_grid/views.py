@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.admin.blueprint import chosen_town
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import TOWN, Grid, GridStaff
@@ -19,7 +20,6 @@ from . import scoring, services
 from .forms import AdjustForm, AwardForm, ClassForm, ContestForm
 from .models import (BestGridAdjustment, BestGridClass, BestGridContest, BestGridFlag,
                      BestGridJudgement, BestGridPlacement, BestGridWorkerAward)
-from .services import ContestError
 
 bp = Blueprint("best_grid", __name__, url_prefix="/best-grid", template_folder="templates",
                static_folder="static")
@@ -81,7 +81,7 @@ def classes():
                 db.session.commit()
                 flash(_("已添加类别。"), "success")
                 return redirect(url_for("best_grid.classes", town=town.code))
-            except ContestError as error:
+            except DomainError as error:
                 refuse(form, error)
         status = 400
     placed = dict(db.session.execute(select(BestGridPlacement.grid_id, BestGridPlacement.class_id)
@@ -102,7 +102,7 @@ def _criteria_from(form_data, available):
         weight = form_data.get(f"jw-{n}", "").strip()
         if label or weight:
             if not label:
-                raise ContestError(_("请填写评审打分项的名称。"), field="criteria")
+                raise DomainError(_("请填写评审打分项的名称。"), field="criteria")
             criteria.append((f"judged:{n}", label, _int(weight or "0")))
     return criteria
 
@@ -111,7 +111,7 @@ def _int(text):
     try:
         return int(text)
     except ValueError:
-        raise ContestError(_("权重须是整数。"), field="criteria") from None
+        raise DomainError(_("权重须是整数。"), field="criteria") from None
 
 
 @bp.route("/contests/new", methods=["GET", "POST"])
@@ -133,7 +133,7 @@ def contest_new():
             db.session.commit()
             flash(_("已建立评比。"), "success")
             return redirect(url_for("best_grid.contest", contest_id=contest.id))
-        except ContestError as error:
+        except DomainError as error:
             db.session.rollback()
             if error.field == "criteria":
                 criteria_errors.append(str(error))
@@ -208,15 +208,15 @@ def judge(contest_id):
                         continue
                     try:
                         services.judge(item, criterion, entry.grid, current_user, value)
-                    except ContestError as error:
+                    except DomainError as error:
                         errors[name] = str(error)
             if errors:
-                raise ContestError(_("有 %(n)d 个分数不对，请看标红处；其余分数都没有保存。",
+                raise DomainError(_("有 %(n)d 个分数不对，请看标红处；其余分数都没有保存。",
                                      n=len(errors)))
             db.session.commit()
             flash(_("评分已保存。"), "success")
             return redirect(url_for("best_grid.judge", contest_id=item.id))
-        except ContestError as error:
+        except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
     mine = {(j.criterion_id, j.grid_id): j.score for j in db.session.scalars(
@@ -241,7 +241,7 @@ def act(contest_id, action):
             form = AdjustForm()
             form.grid.choices = choices([(e.grid_id, e.grid.name) for e in item.entries])
             if not form.validate_on_submit():
-                raise ContestError("；".join(str(e) for errs in form.errors.values() for e in errs))
+                raise DomainError("；".join(str(e) for errs in form.errors.values() for e in errs))
             grid = next(e.grid for e in item.entries if e.grid_id == form.grid.data)
             services.adjust(item, grid, form.points.data, form.reason.data, actor=current_user)
             message = _("已调整。")
@@ -251,14 +251,14 @@ def act(contest_id, action):
                 GridStaff.grid_id.in_([e.grid_id for e in item.entries])))}
             form.staff.choices = choices([(i, s.name) for i, s in staff.items()])
             if not form.validate_on_submit():
-                raise ContestError("；".join(str(e) for errs in form.errors.values() for e in errs))
+                raise DomainError("；".join(str(e) for errs in form.errors.values() for e in errs))
             services.award_worker(item, staff[form.staff.data], form.prize.data,
                                   form.citation.data or None, actor=current_user)
             message = _("已评选最美网格员。")
         db.session.commit()
         flash(message, "success")
         return redirect(url_for("best_grid.contest", contest_id=item.id))
-    except ContestError as error:
+    except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("best_grid.contest", contest_id=item.id)), 303

@@ -8,6 +8,7 @@ from sqlalchemy import case as sql_case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.modules.services import town_of
@@ -22,21 +23,15 @@ SETTING = "mutual_aid.rules"
 DEFAULT_RULES = {"min_households": 5, "max_households": 15, "points_per_help": 0}
 
 
-class MutualAidError(ValueError):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
-
-
 def rules(town) -> dict:
     return get_setting(town, SETTING, DEFAULT_RULES)
 
 
 def set_rules(town, *, min_households: int, max_households: int, points_per_help: int, actor=None):
     if min_households < 1 or max_households < min_households:
-        raise MutualAidError(_("户数下限须至少为1，且不大于上限。"), field="max_households")
+        raise DomainError(_("户数下限须至少为1，且不大于上限。"), field="max_households")
     if not 0 <= points_per_help <= 100:
-        raise MutualAidError(_("每次帮扶积分应在0到100之间。"), field="points_per_help")
+        raise DomainError(_("每次帮扶积分应在0到100之间。"), field="points_per_help")
     value = {"min_households": min_households, "max_households": max_households,
              "points_per_help": points_per_help}
     set_setting(town, SETTING, value)
@@ -56,9 +51,9 @@ def size_warning(group: MutualAidGroup, town_rules: dict | None = None) -> str |
 
 def create_group(grid: Grid, name: str, actor=None) -> MutualAidGroup:
     if grid.level not in (GRID, SPECIAL):
-        raise MutualAidError(_("互助组须建在网格里。"), field="grid")
+        raise DomainError(_("互助组须建在网格里。"), field="grid")
     if db.session.scalar(select(MutualAidGroup.id).filter_by(grid_id=grid.id, name=name)):
-        raise MutualAidError(_("本网格已有同名互助组。"), field="name")
+        raise DomainError(_("本网格已有同名互助组。"), field="name")
     group = MutualAidGroup(grid_id=grid.id, name=name)
     db.session.add(group)
     db.session.flush()
@@ -68,13 +63,13 @@ def create_group(grid: Grid, name: str, actor=None) -> MutualAidGroup:
 
 def add_household(group: MutualAidGroup, household, actor=None) -> MutualAidMember:
     if household.grid_id != group.grid_id:
-        raise MutualAidError(_("只能加入本网格的住户。"), field="household")
+        raise DomainError(_("只能加入本网格的住户。"), field="household")
     if household.moved_out_at is not None:
-        raise MutualAidError(_("该户已迁出。"), field="household")
+        raise DomainError(_("该户已迁出。"), field="household")
     current = db.session.scalar(select(MutualAidMember).filter_by(
         active_household_id=household.id))
     if current is not None:
-        raise MutualAidError(_("该户已在“%(name)s”互助组，一户只能加入一个互助组。",
+        raise DomainError(_("该户已在“%(name)s”互助组，一户只能加入一个互助组。",
                                name=current.group.name), field="household")
     member = MutualAidMember(group=group, household=household, active_household_id=household.id)
     db.session.add(member)
@@ -82,7 +77,7 @@ def add_household(group: MutualAidGroup, household, actor=None) -> MutualAidMemb
         with db.session.begin_nested():  # two clerks adding the same household at once
             db.session.flush()
     except IntegrityError:
-        raise MutualAidError(_("该户已加入其他互助组，一户只能加入一个互助组。"),
+        raise DomainError(_("该户已加入其他互助组，一户只能加入一个互助组。"),
                              field="household") from None
     audit.record("mutual_aid.join", group, scope_code=group.grid.code, user=actor,
                  household=household.address)
@@ -91,7 +86,7 @@ def add_household(group: MutualAidGroup, household, actor=None) -> MutualAidMemb
 
 def remove_household(member: MutualAidMember, actor=None) -> None:
     if member.left_on is not None:
-        raise MutualAidError(_("该户已退出。"))
+        raise DomainError(_("该户已退出。"))
     member.left_on, member.active_household_id = local_today(), None
     group = member.group
     if group.leader is not None and group.leader.household_id == member.household_id:
@@ -106,7 +101,7 @@ def member_residents(group: MutualAidGroup):
 
 def elect_leader(group: MutualAidGroup, resident, actor=None, on: date | None = None) -> None:
     if resident not in member_residents(group):
-        raise MutualAidError(_("组长须是本组住户的成员。"), field="leader")
+        raise DomainError(_("组长须是本组住户的成员。"), field="leader")
     group.leader_id, group.elected_on = resident.id, on or local_today()
     audit.record("mutual_aid.elect", group, scope_code=group.grid.code, user=actor,
                  leader=resident.name)
@@ -115,14 +110,14 @@ def elect_leader(group: MutualAidGroup, resident, actor=None, on: date | None = 
 def record_help(group: MutualAidGroup, *, kind, happened_on, description, asked_by=None,
                 helpers=(), outcome=None, solved=False, actor=None) -> MutualAidHelp:
     if kind not in HELP_KINDS:
-        raise MutualAidError(_("请选择互助类型。"), field="kind")
+        raise DomainError(_("请选择互助类型。"), field="kind")
     if happened_on > local_today():
-        raise MutualAidError(_("日期不能晚于今天。"), field="happened_on")
+        raise DomainError(_("日期不能晚于今天。"), field="happened_on")
     residents = member_residents(group)
     if asked_by is not None and asked_by not in residents:
-        raise MutualAidError(_("求助人须是本组住户的成员。"), field="asked_by")
+        raise DomainError(_("求助人须是本组住户的成员。"), field="asked_by")
     if any(h not in residents for h in helpers):
-        raise MutualAidError(_("帮助人须是本组住户的成员。"), field="helpers")
+        raise DomainError(_("帮助人须是本组住户的成员。"), field="helpers")
     help_ = MutualAidHelp(group_id=group.id, kind=kind, happened_on=happened_on,
                           description=description, outcome=outcome, solved=solved,
                           asked_by_id=asked_by.id if asked_by else None,
@@ -150,9 +145,9 @@ def escalate(help_: MutualAidHelp, actor) -> object:
     from portal.cases.services import report
 
     if help_.case_id is not None:
-        raise MutualAidError(_("已经上报为事件。"))
+        raise DomainError(_("已经上报为事件。"))
     if help_.solved:
-        raise MutualAidError(_("已解决的事项不用上报。"))
+        raise DomainError(_("已解决的事项不用上报。"))
     category = "dispute" if help_.kind == "mediation" else (
         "safety_hazard" if help_.kind == "security" else "need")
     asked = help_.asked_by

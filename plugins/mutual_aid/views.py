@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.cases.services import CaseError
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import GRID, SPECIAL, Grid
@@ -25,7 +25,6 @@ from portal.timeutil import local_today
 from . import services
 from .forms import GroupForm, HelpForm, HouseholdForm, LeaderForm, RulesForm
 from .models import MutualAidGroup, MutualAidHelp, MutualAidMember
-from .services import MutualAidError
 
 bp = Blueprint("mutual_aid", __name__, url_prefix="/mutual-aid", template_folder="templates")
 
@@ -75,7 +74,7 @@ def group_create():
             db.session.commit()
             flash(_("已建立互助组，请加入住户并推选组长。"), "success")
             return redirect(url_for("mutual_aid.group", group_id=group.id))
-        except MutualAidError as error:
+        except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
     else:
@@ -127,7 +126,7 @@ def group(group_id):
             flash(_("已加入 %(a)s。", a=household.address) + (f" {warning}" if warning else ""),
                   "success")
             return redirect(url_for("mutual_aid.group", group_id=group_.id))
-        except MutualAidError as error:
+        except DomainError as error:
             refuse(form, error)
     return _group_page(group_, household_form=form, status=400)
 
@@ -140,7 +139,7 @@ def member_leave(member_id):
         services.remove_household(member, actor=current_user)
         db.session.commit()
         flash(_("已退出互助组。"), "success")
-    except MutualAidError as error:
+    except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
     return redirect(url_for("mutual_aid.group", group_id=member.group_id))
@@ -159,7 +158,7 @@ def leader(group_id):
             db.session.commit()
             flash(_("已登记组长。"), "success")
             return redirect(url_for("mutual_aid.group", group_id=group_.id))
-        except MutualAidError as error:
+        except DomainError as error:
             refuse(form, error)
     return _group_page(group_, leader_form=form, status=400)
 
@@ -176,7 +175,7 @@ def help_new(group_id):
         by_id = {r.id: r for r in residents}
         try:
             if any(i not in by_id for i in chosen):
-                raise MutualAidError(_("帮助人须是本组住户的成员。"), field="helpers")
+                raise DomainError(_("帮助人须是本组住户的成员。"), field="helpers")
             item = services.record_help(
                 group_, kind=form.kind.data, happened_on=form.happened_on.data,
                 description=form.description.data, asked_by=by_id.get(form.asked_by.data),
@@ -185,7 +184,7 @@ def help_new(group_id):
             db.session.commit()
             flash(_("已记录。"), "success")
             return redirect(url_for("mutual_aid.help_page", help_id=item.id))
-        except MutualAidError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("mutual_aid/help_form.html", form=form, group=group_, residents=residents,
                   chosen=chosen, scope=group_.grid), 400 if form.errors or form.form_errors else 200
@@ -202,7 +201,7 @@ def help_page(help_id):
             case = services.escalate(item, current_user)
             db.session.commit()
             flash(_("已上报为事件 %(n)s。", n=case.number), "success")
-        except (MutualAidError, CaseError) as error:
+        except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
             return render("mutual_aid/help.html", help=item, scope=item.group.grid), 400
@@ -227,7 +226,7 @@ def rules():
             db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("mutual_aid.rules", town=town.code))
-        except MutualAidError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("mutual_aid/rules.html", form=form, town=town,
                   towns=towns), 400 if form.errors else 200

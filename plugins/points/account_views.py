@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import refuse
 from portal.grids.models import GRID, SPECIAL, Grid
@@ -26,7 +27,6 @@ from portal.timeutil import local_today
 from . import export, ledger, reports
 from . import shop as shops
 from .forms import AdjustForm, CategoryForm, ReasonForm
-from .ledger import PointsError
 from .loading import scoped_account
 from .models import PointsAccount, PointsEntry, PointsRedemption
 
@@ -124,7 +124,7 @@ def adjust(account_id):
             db.session.commit()
             flash(_("已调整 %(p)+d 分。", p=form.points.data), "success")
             return redirect(url_for("points.statement", account_id=account.id))
-        except PointsError as error:
+        except DomainError as error:
             refuse(form, error)
     return _statement(account, adjust_form=form, status=400)
 
@@ -164,7 +164,7 @@ def reverse_entry(entry_id):
             db.session.commit()
             flash(_("已冲正。"), "success")
             return redirect(url_for("points.statement", account_id=entry.account_id))
-        except PointsError as error:
+        except DomainError as error:
             refuse(form, error)
     return _statement(entry.account, reason_form=form, status=400)
 
@@ -186,7 +186,7 @@ def reverse_redemption(redemption_id):
             db.session.commit()
             flash(_("已退货，积分已退回。"), "success")
             return redirect(url_for("points.redemption", redemption_id=item.id))
-        except PointsError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("points/redemption.html", redemption=item, form=form,
                   scope=item.account.grid), 400

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.admin.blueprint import chosen_town
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import GRID, SPECIAL, Grid
@@ -23,7 +24,6 @@ from portal.scoping import in_user_scope, scoped
 
 from . import ledger
 from .forms import AwardForm, OwnerForm, RuleForm
-from .ledger import PointsError
 from .models import PointsAccount, PointsRule
 
 
@@ -103,7 +103,7 @@ def award():
                 flash(_("已为 %(n)d 个账户发放积分“%(rule)s”。", n=len(entries), rule=rule.name),
                       "success")
                 return redirect(url_for("points.award", grid=grid.id if grid else None))
-            except PointsError as error:
+            except DomainError as error:
                 refuse(form, error)
                 if error.field == "residents":
                     form.form_errors.pop()
@@ -141,7 +141,7 @@ def rules():
                     db.session.commit()
                     flash(_("已保存积分归属。"), "success")
                     return redirect(url_for("points.rules", town=town.code))
-                except PointsError as error:
+                except DomainError as error:
                     refuse(owner_form, error)
         elif form.validate_on_submit():
             if _rule_name_taken(town, form.name.data):

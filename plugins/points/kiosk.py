@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.modules.services import town_of
 from portal.people.search import find_residents, refusal_status
@@ -20,7 +21,6 @@ from portal.scoping import scoped
 
 from . import ledger
 from . import shop as shops
-from .ledger import PointsError
 from .models import PointsAccount, PointsEntry, PointsGoods, PointsRedemption, PointsShop
 
 
@@ -96,19 +96,19 @@ def review(shop_id, account_id):
     try:
         chosen = shops.parse_basket(request.form)
         if not chosen:
-            raise PointsError(_("请先选择要兑换的商品。"))
+            raise DomainError(_("请先选择要兑换的商品。"))
         goods = {g.id: g for g in _goods(shop)}
         if any(goods_id not in goods for goods_id in chosen):
-            raise PointsError(_("所选商品已下架，请重新选择。"))
+            raise DomainError(_("所选商品已下架，请重新选择。"))
         lines = [(goods[i], n) for i, n in sorted(chosen.items())]
         for item, quantity in lines:
             if item.stock < quantity:
-                raise PointsError(_("“%(name)s”库存不足，只剩 %(n)d。", name=item.name, n=item.stock))
+                raise DomainError(_("“%(name)s”库存不足，只剩 %(n)d。", name=item.name, n=item.stock))
         total = sum(item.price * quantity for item, quantity in lines)
         if total > account.balance:
-            raise PointsError(_("积分不足：当前余额 %(b)d 分，需要 %(n)d 分。",
+            raise DomainError(_("积分不足：当前余额 %(b)d 分，需要 %(n)d 分。",
                                 b=account.balance, n=total))
-    except PointsError as error:
+    except DomainError as error:
         return render("points/kiosk/basket.html", shop=shop, account=account, goods=_goods(shop),
                       key=key, chosen=_safe_quantities(request.form), error=str(error)), 400
     return render("points/kiosk/review.html", shop=shop, account=account, lines=lines,
@@ -118,7 +118,7 @@ def review(shop_id, account_id):
 def _safe_quantities(form) -> dict[int, int]:
     try:
         return shops.parse_basket(form)
-    except PointsError:
+    except DomainError:
         return {}
 
 
@@ -132,7 +132,7 @@ def redeem(shop_id, account_id):
         expected = request.form.get("total", type=int)
         redemption, _made = shops.redeem(shop, account, basket, key, actor=current_user,
                                          expected_total=expected)
-    except PointsError as error:
+    except DomainError as error:
         db.session.rollback()
         return render("points/kiosk/basket.html", shop=shop, account=account, goods=_goods(shop),
                       key=uuid.uuid4().hex, chosen=_safe_quantities(request.form),
@@ -146,7 +146,6 @@ def receipt(redemption_id):
     debit = db.session.scalar(select(PointsEntry).filter_by(redemption_id=item.id, kind="redeem"))
     return render("points/kiosk/receipt.html", redemption=item, shop=item.shop,
                   balance_after=debit.balance_after)
-
 
 
 def __getattr__(name: str):

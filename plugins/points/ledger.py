@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.modules.services import town_of
 from portal.people.models import Household, Resident
@@ -22,14 +23,6 @@ from portal.settings import get_setting, set_setting
 from .models import OWNERS, PointsAccount, PointsEntry, PointsRule
 
 OWNER_SETTING = "points.owner"
-
-
-class PointsError(ValueError):
-    """A refused ledger operation; ``field`` names the form field the message belongs next to."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
 
 
 # ---------------------------------------------------------------- accounts
@@ -43,11 +36,11 @@ def owner_mode(town) -> str:
 def set_owner_mode(town, mode: str, actor=None) -> None:
     """Only before the first account: afterwards the points already belong to someone."""
     if mode not in OWNERS:
-        raise PointsError(_("积分归属只能是户或个人。"), field="owner")
+        raise DomainError(_("积分归属只能是户或个人。"), field="owner")
     if mode == owner_mode(town):
         return
     if db.session.scalar(select(PointsAccount.id).filter_by(town_id=town.id).limit(1)):
-        raise PointsError(_("本镇已有积分账户，不能再改变积分归属。"), field="owner")
+        raise DomainError(_("本镇已有积分账户，不能再改变积分归属。"), field="owner")
     set_setting(town, OWNER_SETTING, mode)
     audit.record("points.owner_mode", town, scope_code=town.code, user=actor, mode=mode)
 
@@ -70,7 +63,7 @@ def account_for(resident: Resident | None = None, household: Household | None = 
         if resident is None:
             resident = home.head
             if resident is None:
-                raise PointsError(_("该户没有户主，无法确定积分账户。"))
+                raise DomainError(_("该户没有户主，无法确定积分账户。"))
         found = db.session.scalar(select(PointsAccount).filter_by(resident_id=resident.id))
         owner = {"resident_id": resident.id}
         party = resident.party_member
@@ -97,7 +90,7 @@ def post(account: PointsAccount, kind: str, points: int, *, actor=None, rule=Non
          source=None, source_label=None, redemption_id=None, reverses=None) -> PointsEntry:
     """Add ``points`` (signed) to the account and write the entry; refuse to go below zero."""
     if points == 0:
-        raise PointsError(_("积分不能为0。"), field="points")
+        raise DomainError(_("积分不能为0。"), field="points")
     db.session.flush()
     balance = db.session.execute(
         update(PointsAccount)
@@ -106,7 +99,7 @@ def post(account: PointsAccount, kind: str, points: int, *, actor=None, rule=Non
         .returning(PointsAccount.balance)).scalar_one_or_none()
     if balance is None:
         current = db.session.scalar(select(PointsAccount.balance).filter_by(id=account.id))
-        raise PointsError(_("积分不足：当前余额 %(b)d 分，需要 %(n)d 分。", b=current, n=-points),
+        raise DomainError(_("积分不足：当前余额 %(b)d 分，需要 %(n)d 分。", b=current, n=-points),
                           field="points")
     set_committed_value(account, "balance", balance)
     entry = PointsEntry(account_id=account.id, town_id=account.town_id, kind=kind, points=points,
@@ -125,14 +118,14 @@ def post(account: PointsAccount, kind: str, points: int, *, actor=None, rule=Non
 def award(rule: PointsRule, accounts: list[PointsAccount], actor=None, note=None) -> list[PointsEntry]:
     """Award a rule to several accounts at once, each at its category's value; all or nothing."""
     if not rule.active:
-        raise PointsError(_("该积分规则已停用。"), field="rule")
+        raise DomainError(_("该积分规则已停用。"), field="rule")
     unique = {a.id: a for a in accounts}
     if not unique:
-        raise PointsError(_("请至少选择一位居民。"), field="residents")
+        raise DomainError(_("请至少选择一位居民。"), field="residents")
     entries = []
     for account in unique.values():
         if account.town_id != rule.town_id:
-            raise PointsError(_("积分规则属于另一个镇。"), field="rule")
+            raise DomainError(_("积分规则属于另一个镇。"), field="rule")
         value = rule.value_for(account.category)
         if value <= 0:
             continue  # a category the rule deliberately gives nothing
@@ -168,23 +161,23 @@ def award_from_module(resident: Resident, points: int, reason: str, source: str,
 def reverse(entry: PointsEntry, actor=None, reason: str | None = None) -> PointsEntry:
     """Undo an entry with its opposite; the original stays as it was."""
     if not reason:
-        raise PointsError(_("请说明冲正原因。"), field="reason")
+        raise DomainError(_("请说明冲正原因。"), field="reason")
     if entry.kind == "reverse":
-        raise PointsError(_("冲正记录不能再冲正。"))
+        raise DomainError(_("冲正记录不能再冲正。"))
     if entry.redemption_id is not None:
-        raise PointsError(_("兑换记录请在兑换单上退货冲正。"))
+        raise DomainError(_("兑换记录请在兑换单上退货冲正。"))
     if db.session.scalar(select(PointsEntry.id).filter_by(reverses_id=entry.id)):
-        raise PointsError(_("这条记录已经冲正过。"))
+        raise DomainError(_("这条记录已经冲正过。"))
     account = entry.account  # loaded before the savepoint: its first statement is the write
     try:
         with db.session.begin_nested():  # the unique reverses_id lets one reversal through
             reversal = post(account, "reverse", -entry.points, actor=actor, reverses=entry,
                             note=reason)
-    except PointsError:
-        raise PointsError(_("余额不足，无法冲正：这些积分已被使用。"), field="reason") from None
+    except DomainError:
+        raise DomainError(_("余额不足，无法冲正：这些积分已被使用。"), field="reason") from None
     except IntegrityError:
         db.session.expire(account, ["balance"])
-        raise PointsError(_("这条记录已经冲正过。")) from None
+        raise DomainError(_("这条记录已经冲正过。")) from None
     audit.record("points.reverse", entry, scope_code=entry.account.grid.code, user=actor,
                  points=entry.points, reason=reason)
     return reversal
@@ -192,7 +185,7 @@ def reverse(entry: PointsEntry, actor=None, reason: str | None = None) -> Points
 
 def adjust(account: PointsAccount, points: int, actor=None, reason: str | None = None):
     if not reason:
-        raise PointsError(_("请说明调整原因。"), field="reason")
+        raise DomainError(_("请说明调整原因。"), field="reason")
     entry = post(account, "adjust", points, actor=actor, note=reason)
     audit.record("points.adjust", account, scope_code=account.grid.code, user=actor,
                  points=points, reason=reason)

@@ -11,10 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.timeutil import utcnow
 
-from .ledger import PointsError, post
+from .ledger import post
 from .models import (PointsAccount, PointsEntry, PointsGoods, PointsRedemption,
                      PointsRedemptionLine, PointsShop, PointsStockEntry)
 
@@ -25,14 +26,14 @@ def move_stock(goods: PointsGoods, kind: str, quantity: int, *, actor=None, note
                redemption_id=None) -> PointsStockEntry:
     """The one writer of stock: change it by ``quantity`` (signed), never below zero."""
     if quantity == 0:
-        raise PointsError(_("数量不能为0。"), field="quantity")
+        raise DomainError(_("数量不能为0。"), field="quantity")
     db.session.flush()
     stock = db.session.execute(
         update(PointsGoods).where(PointsGoods.id == goods.id, PointsGoods.stock + quantity >= 0)
         .values(stock=PointsGoods.stock + quantity).returning(PointsGoods.stock)
     ).scalar_one_or_none()
     if stock is None:
-        raise PointsError(_("“%(name)s”库存不足。", name=goods.name), field="quantity")
+        raise DomainError(_("“%(name)s”库存不足。", name=goods.name), field="quantity")
     set_committed_value(goods, "stock", stock)
     entry = PointsStockEntry(goods_id=goods.id, kind=kind, quantity=quantity, stock_after=stock,
                              redemption_id=redemption_id, note=note,
@@ -43,7 +44,7 @@ def move_stock(goods: PointsGoods, kind: str, quantity: int, *, actor=None, note
 
 def restock(goods: PointsGoods, quantity: int, actor=None, note=None) -> PointsStockEntry:
     if quantity <= 0:
-        raise PointsError(_("入库数量必须大于0。"), field="quantity")
+        raise DomainError(_("入库数量必须大于0。"), field="quantity")
     entry = move_stock(goods, "restock", quantity, actor=actor, note=note)
     audit.record("points.restock", goods, scope_code=goods.shop.grid.code, user=actor,
                  quantity=quantity)
@@ -59,9 +60,9 @@ def parse_basket(form) -> dict[int, int]:
         try:
             goods_id, quantity = int(key[4:]), int(value or 0)
         except ValueError:
-            raise PointsError(_("数量必须是整数。")) from None
+            raise DomainError(_("数量必须是整数。")) from None
         if quantity < 0 or quantity > MAX_QUANTITY:
-            raise PointsError(_("每样商品数量应在0到%(n)d之间。", n=MAX_QUANTITY))
+            raise DomainError(_("每样商品数量应在0到%(n)d之间。", n=MAX_QUANTITY))
         if quantity:
             basket[goods_id] = quantity
     return basket
@@ -77,14 +78,14 @@ def redeem(shop: PointsShop, account: PointsAccount, basket: dict[int, int], key
     it made, so a double tap or a retry never redeems twice. Commits or rolls back itself, because
     the idempotency check needs the first attempt's outcome."""
     if not key or len(key) > 64:
-        raise PointsError(_("兑换单无效，请重新选择商品。"))
+        raise DomainError(_("兑换单无效，请重新选择商品。"))
     done = find_redemption(key)
     if done is not None:
         return _same_basket(done, account), False
     if not basket:
-        raise PointsError(_("请先选择要兑换的商品。"))
+        raise DomainError(_("请先选择要兑换的商品。"))
     if account.town_id != shop.grid.ancestor_at("town").id:
-        raise PointsError(_("该积分卡不属于本镇。"))
+        raise DomainError(_("该积分卡不属于本镇。"))
     try:
         redemption = fill_basket(shop, account, basket, key, actor=actor,
                                  expected_total=expected_total)
@@ -97,7 +98,7 @@ def redeem(shop: PointsShop, account: PointsAccount, basket: dict[int, int], key
         if done is None:
             raise
         return _same_basket(done, account), False
-    except PointsError:
+    except DomainError:
         db.session.rollback()
         raise
 
@@ -114,14 +115,14 @@ def fill_basket(shop: PointsShop, account: PointsAccount, basket: dict[int, int]
         quantity = basket[goods_id]
         goods = db.session.get(PointsGoods, goods_id)
         if goods is None or goods.shop_id != shop.id or not goods.active:
-            raise PointsError(_("所选商品已下架，请重新选择。"))
+            raise DomainError(_("所选商品已下架，请重新选择。"))
         move_stock(goods, "redeem", -quantity, actor=actor, redemption_id=redemption.id)
         db.session.add(PointsRedemptionLine(redemption_id=redemption.id, goods_id=goods.id,
                                             name=goods.name, price=goods.price,
                                             quantity=quantity))
         total += goods.price * quantity
     if expected_total is not None and total != expected_total:
-        raise PointsError(_("商品积分价格已变动，请核对后重新确认。"))
+        raise DomainError(_("商品积分价格已变动，请核对后重新确认。"))
     redemption.total = total
     post(account, "redeem", -total, actor=actor, redemption_id=redemption.id,
          note=_("兑换单 %(n)s", n=redemption.receipt_number))
@@ -130,16 +131,16 @@ def fill_basket(shop: PointsShop, account: PointsAccount, basket: dict[int, int]
 
 def _same_basket(redemption: PointsRedemption, account: PointsAccount) -> PointsRedemption:
     if redemption.account_id != account.id:
-        raise PointsError(_("兑换单无效，请重新选择商品。"))
+        raise DomainError(_("兑换单无效，请重新选择商品。"))
     return redemption
 
 
 def reverse_redemption(redemption: PointsRedemption, actor=None, reason=None) -> None:
     """Goods brought back: stock returns and points are refunded, both as new entries."""
     if not reason:
-        raise PointsError(_("请说明退货原因。"), field="reason")
+        raise DomainError(_("请说明退货原因。"), field="reason")
     if redemption.reversed_at is not None:
-        raise PointsError(_("这张兑换单已经退过。"))
+        raise DomainError(_("这张兑换单已经退过。"))
     # Only the request that marks the basket returned puts its goods back: two clicks at once
     # would otherwise return the stock twice.
     at = utcnow()
@@ -148,7 +149,7 @@ def reverse_redemption(redemption: PointsRedemption, actor=None, reason=None) ->
         .where(PointsRedemption.id == redemption.id, PointsRedemption.reversed_at.is_(None))
         .values(reversed_at=at).execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        raise PointsError(_("这张兑换单已经退过。"))
+        raise DomainError(_("这张兑换单已经退过。"))
     set_committed_value(redemption, "reversed_at", at)
     for line in redemption.lines:
         move_stock(line.goods, "return", line.quantity, actor=actor, redemption_id=redemption.id,

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import VILLAGE, Grid
@@ -16,7 +17,6 @@ from portal.uploads import UploadError, prepare_optional, send_photo, stored
 
 from . import shop as shops
 from .forms import GoodsForm, RestockForm, ShopForm
-from .ledger import PointsError
 from .loading import scoped_goods, scoped_shop
 from .models import PointsGoods, PointsShop, PointsStockEntry
 
@@ -114,7 +114,7 @@ def restock(goods_id):
             db.session.commit()
             flash(_("已入库 %(n)d。", n=form.quantity.data), "success")
             return redirect(url_for("points.goods_edit", goods_id=goods.id))
-        except PointsError as error:
+        except DomainError as error:
             refuse(form, error)
     return _goods_page(goods, GoodsForm(obj=goods), form, 400)
 

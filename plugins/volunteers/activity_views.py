@@ -8,6 +8,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import Grid
@@ -19,7 +20,6 @@ from portal.timeutil import to_utc, utcnow
 from . import services
 from .forms import ActivityForm, ConfirmForm
 from .models import VolunteersActivity, VolunteersSignup, VolunteersTeam
-from .services import VolunteerError
 from .visibility import led, own_volunteer, town_visible, visible_activity
 
 
@@ -75,7 +75,7 @@ def activity_new():
             db.session.commit()
             flash(_("已发布活动。"), "success")
             return redirect(url_for("volunteers.activity", activity_id=activity.id))
-        except VolunteerError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("volunteers/activity_form.html", form=form,
                   teams=teams_), 400 if form.errors else 200
@@ -128,7 +128,7 @@ def signup(activity_id):
         db.session.commit()
         flash(message, "success")
         return redirect(url_for("volunteers.activity", activity_id=item.id))
-    except VolunteerError as error:
+    except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("volunteers.activity", activity_id=item.id)), 303
@@ -147,7 +147,7 @@ def scan(activity_id, token):
     if request.method == "POST":
         try:
             if mine is None:
-                raise VolunteerError(_("您没有报名这个活动。"))
+                raise DomainError(_("您没有报名这个活动。"))
             if mine.checked_in_at is None:
                 services.check_in(mine)
                 flash(_("签到成功。"), "success")
@@ -156,7 +156,7 @@ def scan(activity_id, token):
                 flash(_("签退成功，服务时长待队长确认。"), "success")
             db.session.commit()
             return redirect(url_for("volunteers.activity", activity_id=item.id))
-        except VolunteerError as refused:
+        except DomainError as refused:
             db.session.rollback()
             error = str(refused)
     return render("volunteers/scan.html", activity=item, mine=mine, error=error,
@@ -172,7 +172,7 @@ def activity_cancel(activity_id):
         services.cancel_activity(item, actor=current_user)
         db.session.commit()
         flash(_("活动已取消，已报名的志愿者会在活动页看到。"), "success")
-    except VolunteerError as error:
+    except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
     return redirect(url_for("volunteers.activity", activity_id=item.id))
@@ -194,9 +194,9 @@ def signup_act(signup_id, action):
         elif form.validate_on_submit():
             services.confirm(item, actor=current_user, minutes=form.minutes.data)
         else:
-            raise VolunteerError("；".join(str(e) for errors in form.errors.values() for e in errors))
+            raise DomainError("；".join(str(e) for errors in form.errors.values() for e in errors))
         db.session.commit()
-    except VolunteerError as error:
+    except DomainError as error:
         db.session.rollback()
         flash(f"{item.volunteer.name}：{error}", "error")
     return redirect(url_for("volunteers.activity", activity_id=item.activity_id))

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import Grid
@@ -16,7 +17,6 @@ from portal.rendering import render
 from . import services, stats
 from .forms import ClaimForm, DecideForm
 from .models import VolunteersClaim, VolunteersSignup, VolunteersTeam
-from .services import VolunteerError
 from .visibility import led, town_visible
 
 
@@ -38,7 +38,7 @@ def me():
                 db.session.commit()
                 flash(_("已提交，队长审核后计入服务时长。"), "success")
                 return redirect(url_for("volunteers.me"))
-            except VolunteerError as error:
+            except DomainError as error:
                 refuse(form, error)
         status = 400
     signups, claims, minutes = [], [], 0
@@ -82,7 +82,7 @@ def claim_decide(claim_id):
                                   reason=form.reason.data or None)
             db.session.commit()
             flash(_("已审核。"), "success")
-        except VolunteerError as error:
+        except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
     else:

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import refuse
 from portal.grids.models import Grid
@@ -20,7 +21,6 @@ from portal.timeutil import local_today
 from . import services
 from .forms import PairingForm, PairVisitForm
 from .models import VolunteersPairing, VolunteersVolunteer
-from .services import VolunteerError
 
 
 @requires("volunteers.pairing")
@@ -80,7 +80,7 @@ def pairing(pairing_id):
             db.session.commit()
             flash(_("已记录走访。"), "success")
             return redirect(url_for("volunteers.pairing", pairing_id=item.id))
-        except VolunteerError as error:
+        except DomainError as error:
             refuse(form, error)
     due = next((d for d in services.pairings_due(item.household.grid) if d.pairing.id == item.id),
                None)

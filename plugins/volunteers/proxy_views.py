@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import refuse
 from portal.grids.models import Grid
@@ -18,7 +19,6 @@ from portal.scoping import in_user_scope, scoped
 from . import services
 from .forms import ProxyForm, ProxyMoveForm
 from .models import VolunteersProxy, VolunteersVolunteer
-from .services import VolunteerError
 
 
 @requires("volunteers.proxy")
@@ -85,7 +85,7 @@ def proxy(proxy_id):
                 db.session.commit()
                 flash(_("已更新代办事项。"), "success")
                 return redirect(url_for("volunteers.proxy", proxy_id=item.id))
-            except VolunteerError as error:
+            except DomainError as error:
                 refuse(form, error)
         status = 400
     volunteers_ = db.session.scalars(

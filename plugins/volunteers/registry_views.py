@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import Grid
@@ -28,7 +29,6 @@ from .models import (
     VolunteersTeam,
     VolunteersVolunteer,
 )
-from .services import VolunteerError
 from .visibility import base_grids
 
 
@@ -62,7 +62,7 @@ def settings():
             db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("volunteers.settings", town=town.code))
-        except VolunteerError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("volunteers/settings.html", form=form, town=town,
                   towns=towns), 400 if form.errors else 200
@@ -110,7 +110,7 @@ def register():
         grid = next((g for g in base_grids() if g.id == form.grid.data), None)
         try:
             if resident is None and grid is None:
-                raise VolunteerError(_("请选择所属网格。"), field="grid")
+                raise DomainError(_("请选择所属网格。"), field="grid")
             volunteer = services.register(grid=grid, resident=resident, name=form.name.data,
                                           phone=form.phone.data or None,
                                           email=form.email.data or None,
@@ -119,7 +119,7 @@ def register():
             flash(_("已登记志愿者 %(name)s，编号 %(n)s。", name=volunteer.name, n=volunteer.number),
                   "success")
             return redirect(url_for("volunteers.person", volunteer_id=volunteer.id))
-        except VolunteerError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("volunteers/register.html", form=form, q=q, found=found,
                   search_refusal=search_refusal), \

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.modules.services import town_of
@@ -27,12 +28,6 @@ POINTS_SETTING = "volunteers.points_per_hour"
 MAX_MINUTES = 24 * 60
 
 
-class VolunteerError(ValueError):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
-
-
 # ---------------------------------------------------------------- volunteers and teams
 
 
@@ -42,7 +37,7 @@ def points_per_hour(town) -> int:
 
 def set_points_per_hour(town, value: int, actor=None):
     if value < 0 or value > 100:
-        raise VolunteerError(_("每小时积分应在0到100之间。"), field="points_per_hour")
+        raise DomainError(_("每小时积分应在0到100之间。"), field="points_per_hour")
     set_setting(town, POINTS_SETTING, value)
     audit.record("volunteers.points_per_hour", town, scope_code=town.code, user=actor, value=value)
 
@@ -61,29 +56,29 @@ def register(*, grid: Grid, resident=None, name=None, phone=None, email=None, pa
              actor=None) -> VolunteersVolunteer:
     """A resident becomes a volunteer, or an outsider is registered with a login of their own.
     A password gives the volunteer a login: their number, e-mail or phone, and that password."""
-    from portal.auth.services import UserError, create_user
+    from portal.auth.services import create_user
 
     if resident is not None:
         if db.session.scalar(select(VolunteersVolunteer.id).filter_by(resident_id=resident.id)):
-            raise VolunteerError(_("该居民已是志愿者。"), field="resident")
+            raise DomainError(_("该居民已是志愿者。"), field="resident")
         grid, name, phone = resident.grid, resident.name, phone or resident.phone
     if not name:
-        raise VolunteerError(_("请填写姓名。"), field="name")
+        raise DomainError(_("请填写姓名。"), field="name")
     if resident is None and not password:
-        raise VolunteerError(_("外来志愿者需要设置登录密码。"), field="password")
+        raise DomainError(_("外来志愿者需要设置登录密码。"), field="password")
     town = town_of(grid)
     volunteer = VolunteersVolunteer(town_id=town.id, grid_id=grid.id, name=name, phone=phone,
                                     resident_id=resident.id if resident else None,
                                     number=next_number(town))
     if password:
         if grid.level not in (GRID, SPECIAL):
-            raise VolunteerError(_("有登录账号的志愿者须属于一个网格。"), field="grid")
+            raise DomainError(_("有登录账号的志愿者须属于一个网格。"), field="grid")
         try:
             user = create_user(username=volunteer.number, password=password, role="resident",
                                scope=grid, display_name=name, phone=phone, email=email,
                                id_number=resident.id_number if resident else None, actor=actor)
-        except UserError as error:
-            raise VolunteerError(str(error), field=error.field) from None
+        except DomainError as error:
+            raise DomainError(str(error), field=error.field) from None
         volunteer.user_id = user.id
     db.session.add(volunteer)
     db.session.flush()
@@ -108,11 +103,11 @@ def volunteer_of(user) -> VolunteersVolunteer | None:
 
 def add_member(team: VolunteersTeam, volunteer: VolunteersVolunteer, leader=False, actor=None):
     if volunteer.town_id != town_of(team.grid).id:
-        raise VolunteerError(_("志愿者和队伍不在同一个镇。"), field="volunteer")
+        raise DomainError(_("志愿者和队伍不在同一个镇。"), field="volunteer")
     member = db.session.scalar(select(VolunteersMember).filter_by(team_id=team.id,
                                                                   volunteer_id=volunteer.id))
     if member is not None and member.left_on is None:
-        raise VolunteerError(_("已在这支队伍中。"), field="volunteer")
+        raise DomainError(_("已在这支队伍中。"), field="volunteer")
     if member is None:
         member = VolunteersMember(team_id=team.id, volunteer_id=volunteer.id)
         db.session.add(member)
@@ -144,9 +139,9 @@ def led_team_ids(user) -> list[int]:
 def create_activity(team, *, title, place, starts_at, ends_at, capacity, points=None,
                     description=None, actor=None) -> VolunteersActivity:
     if ends_at <= starts_at:
-        raise VolunteerError(_("结束时间须晚于开始时间。"), field="ends_at")
+        raise DomainError(_("结束时间须晚于开始时间。"), field="ends_at")
     if capacity < 1:
-        raise VolunteerError(_("人数上限至少为1。"), field="capacity")
+        raise DomainError(_("人数上限至少为1。"), field="capacity")
     activity = VolunteersActivity(
         team_id=team.id, title=title, place=place, starts_at=starts_at, ends_at=ends_at,
         capacity=capacity, description=description, signed=0,
@@ -162,9 +157,9 @@ def create_activity(team, *, title, place, starts_at, ends_at, capacity, points=
 def cancel_activity(activity: VolunteersActivity, actor=None) -> None:
     """Called off before it happened; sign-ups stay on record, no hours can be confirmed."""
     if activity.cancelled_at is not None:
-        raise VolunteerError(_("活动已取消。"))
+        raise DomainError(_("活动已取消。"))
     if activity.starts_at <= utcnow():
-        raise VolunteerError(_("活动已开始，不能取消。"))
+        raise DomainError(_("活动已开始，不能取消。"))
     activity.cancelled_at = utcnow()
     audit.record("volunteers.activity_cancel", activity, scope_code=activity.scope_code,
                  user=actor, title=activity.title)
@@ -177,15 +172,15 @@ def sign_up(activity: VolunteersActivity, volunteer: VolunteersVolunteer,
     takes one place: ``signed`` moves only with the sign-up row's own change (a new row, or a
     cancelled one brought back), both in one savepoint."""
     if activity.cancelled_at is not None:
-        raise VolunteerError(_("活动已取消。"))
+        raise DomainError(_("活动已取消。"))
     if activity.ends_at <= (now or utcnow()):
-        raise VolunteerError(_("活动已结束，不能再报名。"))
+        raise DomainError(_("活动已结束，不能再报名。"))
     if volunteer.town_id != town_of(activity.team.grid).id:
-        raise VolunteerError(_("只能报名本镇的活动。"))
+        raise DomainError(_("只能报名本镇的活动。"))
     signup = db.session.scalar(select(VolunteersSignup).filter_by(activity_id=activity.id,
                                                                   volunteer_id=volunteer.id))
     if signup is not None and signup.cancelled_at is None:
-        raise VolunteerError(_("您已报名这个活动。"))
+        raise DomainError(_("您已报名这个活动。"))
     try:
         with db.session.begin_nested():  # a refusal below undoes the row change and the count
             if signup is None:
@@ -201,7 +196,7 @@ def sign_up(activity: VolunteersActivity, volunteer: VolunteersVolunteer,
                     .values(cancelled_at=None, signed_at=at)
                     .execution_options(synchronize_session=False))
                 if back.rowcount != 1:
-                    raise VolunteerError(_("您已报名这个活动。"))
+                    raise DomainError(_("您已报名这个活动。"))
                 set_committed_value(signup, "cancelled_at", None)
                 set_committed_value(signup, "signed_at", at)
             taken = db.session.execute(
@@ -211,9 +206,9 @@ def sign_up(activity: VolunteersActivity, volunteer: VolunteersVolunteer,
                 .values(signed=VolunteersActivity.signed + 1)
                 .returning(VolunteersActivity.signed)).scalar_one_or_none()
             if taken is None:
-                raise VolunteerError(_("名额已满。"))
+                raise DomainError(_("名额已满。"))
     except IntegrityError:
-        raise VolunteerError(_("您已报名这个活动。")) from None
+        raise DomainError(_("您已报名这个活动。")) from None
     set_committed_value(activity, "signed", taken)
     return signup
 
@@ -223,9 +218,9 @@ def cancel(signup: VolunteersSignup) -> None:
     sign-up from signed-up to cancelled: two cancels at once (a double tap, two tabs) would
     otherwise free two places for one and overbook the activity."""
     if signup.cancelled_at is not None:
-        raise VolunteerError(_("已经取消过了。"))
+        raise DomainError(_("已经取消过了。"))
     if signup.checked_in_at is not None:
-        raise VolunteerError(_("已签到，不能取消报名。"))
+        raise DomainError(_("已签到，不能取消报名。"))
     at = utcnow()
     done = db.session.execute(
         update(VolunteersSignup)
@@ -235,8 +230,8 @@ def cancel(signup: VolunteersSignup) -> None:
     if done.rowcount != 1:
         db.session.refresh(signup)
         if signup.checked_in_at is not None and signup.cancelled_at is None:
-            raise VolunteerError(_("已签到，不能取消报名。"))
-        raise VolunteerError(_("已经取消过了。"))
+            raise DomainError(_("已签到，不能取消报名。"))
+        raise DomainError(_("已经取消过了。"))
     set_committed_value(signup, "cancelled_at", at)
     db.session.execute(update(VolunteersActivity).where(VolunteersActivity.id == signup.activity_id)
                        .values(signed=VolunteersActivity.signed - 1))
@@ -247,9 +242,9 @@ def check_in(signup: VolunteersSignup, at: datetime | None = None) -> None:
     """Checked in only while still signed up: a cancel at the same moment either wins (no
     check-in) or loses (the sign-up can no longer be cancelled), never both."""
     if signup.cancelled_at is not None:
-        raise VolunteerError(_("报名已取消。"))
+        raise DomainError(_("报名已取消。"))
     if signup.checked_in_at is not None:
-        raise VolunteerError(_("已经签到。"))
+        raise DomainError(_("已经签到。"))
     at = at or utcnow()
     done = db.session.execute(
         update(VolunteersSignup)
@@ -258,19 +253,19 @@ def check_in(signup: VolunteersSignup, at: datetime | None = None) -> None:
         .values(checked_in_at=at).execution_options(synchronize_session=False))
     if done.rowcount != 1:
         db.session.refresh(signup)
-        raise VolunteerError(_("报名已取消。") if signup.cancelled_at is not None
+        raise DomainError(_("报名已取消。") if signup.cancelled_at is not None
                              else _("已经签到。"))
     set_committed_value(signup, "checked_in_at", at)
 
 
 def check_out(signup: VolunteersSignup, at: datetime | None = None) -> None:
     if signup.checked_in_at is None:
-        raise VolunteerError(_("还没有签到。"))
+        raise DomainError(_("还没有签到。"))
     if signup.checked_out_at is not None:
-        raise VolunteerError(_("已经签退。"))
+        raise DomainError(_("已经签退。"))
     at = at or utcnow()
     if at <= signup.checked_in_at:
-        raise VolunteerError(_("签退时间须晚于签到时间。"))
+        raise DomainError(_("签退时间须晚于签到时间。"))
     signup.checked_out_at = at
 
 
@@ -283,15 +278,15 @@ def confirm(signup: VolunteersSignup, actor=None, minutes: int | None = None) ->
     """The leader confirms the hours (those checked in and out, or a number they give); points
     are awarded once, through the points module where it is on."""
     if signup.confirmed_at is not None:
-        raise VolunteerError(_("时长已经确认过。"))
+        raise DomainError(_("时长已经确认过。"))
     if signup.activity.cancelled_at is not None:
-        raise VolunteerError(_("活动已取消。"))
+        raise DomainError(_("活动已取消。"))
     if minutes is None:
         if signup.checked_out_at is None:
-            raise VolunteerError(_("没有签到签退记录，请填写服务时长。"), field="minutes")
+            raise DomainError(_("没有签到签退记录，请填写服务时长。"), field="minutes")
         minutes = served_minutes(signup.checked_in_at, signup.checked_out_at)
     if minutes <= 0 or minutes > MAX_MINUTES:
-        raise VolunteerError(_("服务时长应在1分钟到24小时之间。"), field="minutes")
+        raise DomainError(_("服务时长应在1分钟到24小时之间。"), field="minutes")
     signup.minutes, signup.confirmed_at = minutes, utcnow()
     signup.confirmed_by_id = getattr(actor, "id", None)
     activity = signup.activity
@@ -326,11 +321,11 @@ def award_points(volunteer, minutes, per_hour, reason, source, actor) -> int | N
 
 def submit_claim(volunteer, team, worked_on: date, minutes: int, description: str):
     if not any(m.team_id == team.id and m.left_on is None for m in volunteer.memberships):
-        raise VolunteerError(_("只能为自己所在的队伍填报时长。"), field="team")
+        raise DomainError(_("只能为自己所在的队伍填报时长。"), field="team")
     if worked_on > local_today():
-        raise VolunteerError(_("服务日期不能晚于今天。"), field="worked_on")
+        raise DomainError(_("服务日期不能晚于今天。"), field="worked_on")
     if minutes <= 0 or minutes > MAX_MINUTES:
-        raise VolunteerError(_("服务时长应在1分钟到24小时之间。"), field="minutes")
+        raise DomainError(_("服务时长应在1分钟到24小时之间。"), field="minutes")
     claim = VolunteersClaim(volunteer_id=volunteer.id, team_id=team.id, worked_on=worked_on,
                             minutes=minutes, description=description)
     db.session.add(claim)
@@ -340,9 +335,9 @@ def submit_claim(volunteer, team, worked_on: date, minutes: int, description: st
 
 def decide_claim(claim: VolunteersClaim, approve: bool, actor=None, reason=None):
     if claim.status != "pending":
-        raise VolunteerError(_("这条填报已经审核过。"))
+        raise DomainError(_("这条填报已经审核过。"))
     if not approve and not reason:
-        raise VolunteerError(_("不通过时请说明原因。"), field="reason")
+        raise DomainError(_("不通过时请说明原因。"), field="reason")
     claim.status = "approved" if approve else "rejected"
     claim.decided_by_id, claim.decided_at, claim.reason = getattr(actor, "id", None), utcnow(), reason
     if approve:
@@ -419,9 +414,9 @@ def count_overdue_pairings(scope: Grid, on: date | None = None) -> int:
 
 def record_pair_visit(pairing, visited_on: date, found: str, actor=None):
     if visited_on > local_today():
-        raise VolunteerError(_("走访日期不能晚于今天。"), field="visited_on")
+        raise DomainError(_("走访日期不能晚于今天。"), field="visited_on")
     if visited_on < pairing.started_on:
-        raise VolunteerError(_("走访日期不能早于结对日期。"), field="visited_on")
+        raise DomainError(_("走访日期不能早于结对日期。"), field="visited_on")
     visit = VolunteersPairVisit(pairing_id=pairing.id, visited_on=visited_on, found=found,
                                 user_id=getattr(actor, "id", None))
     db.session.add(visit)
@@ -452,18 +447,18 @@ PROXY_MOVES = {"requested": ("accepted", "cancelled"), "accepted": ("done", "can
 def move_proxy(proxy: VolunteersProxy, to: str, actor=None, volunteer=None, result=None,
                satisfaction=None) -> VolunteersProxy:
     if to not in PROXY_MOVES[proxy.status]:
-        raise VolunteerError(_("代办事项当前状态不能这样办理。"))
+        raise DomainError(_("代办事项当前状态不能这样办理。"))
     if to == "accepted":
         if volunteer is None:
-            raise VolunteerError(_("请选择代办志愿者。"), field="volunteer")
+            raise DomainError(_("请选择代办志愿者。"), field="volunteer")
         if volunteer.town_id != proxy.town_id:
-            raise VolunteerError(_("志愿者不在本镇。"), field="volunteer")
+            raise DomainError(_("志愿者不在本镇。"), field="volunteer")
         proxy.volunteer_id, proxy.accepted_at = volunteer.id, utcnow()
     if to == "done":
         if not result:
-            raise VolunteerError(_("请填写办理结果。"), field="result")
+            raise DomainError(_("请填写办理结果。"), field="result")
         if satisfaction is not None and satisfaction not in range(1, 6):
-            raise VolunteerError(_("满意度为1到5。"), field="satisfaction")
+            raise DomainError(_("满意度为1到5。"), field="satisfaction")
         proxy.done_at, proxy.result, proxy.satisfaction = utcnow(), result, satisfaction
     proxy.status = to
     audit.record("volunteers.proxy_" + to, proxy, scope_code=proxy.grid.code, user=actor)

@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import Grid
@@ -17,7 +18,6 @@ from portal.timeutil import local_today
 from . import services
 from .forms import MemberForm, TeamForm
 from .models import VolunteersActivity, VolunteersMember, VolunteersTeam, VolunteersVolunteer
-from .services import VolunteerError
 from .visibility import led, team_grids, town_visible
 
 
@@ -80,7 +80,7 @@ def team(team_id):
                 db.session.commit()
                 flash(_("已加入队伍。"), "success")
                 return redirect(url_for("volunteers.team", team_id=team_.id))
-            except VolunteerError as error:
+            except DomainError as error:
                 refuse(form, error)
         status = 400
     members = db.session.scalars(select(VolunteersMember).filter_by(team_id=team_.id, left_on=None)

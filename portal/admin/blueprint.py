@@ -10,6 +10,7 @@ from portal.audit import AuditEntry
 from portal.auth import services as users
 from portal.auth import sessions, throttle
 from portal.auth.models import User
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import COUNTY, TOWN, Grid
@@ -81,7 +82,7 @@ def user_new():
             db.session.commit()
             flash(_("已创建用户 %(name)s。", name=user.username), "success")
             return redirect(url_for("admin.users_list"))
-        except users.UserError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
 
@@ -120,7 +121,7 @@ def user_edit(user_id):
                     sessions.reissue(user)  # one's own other sessions end; this one goes on
                 flash(_("已保存用户 %(name)s。", name=user.username), "success")
                 return redirect(url_for("admin.users_list"))
-            except users.UserError as error:
+            except DomainError as error:
                 refuse(form, error)
     return render("admin/user_form.html", form=form, user=user, locks=throttle.locks_of(user),
                   address_of=throttle.address_of), 400 if form.errors else 200

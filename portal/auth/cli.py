@@ -3,6 +3,8 @@ log in (the county admin's forgotten password, or a lock at the only address the
 import click
 from flask.cli import with_appcontext
 
+from portal.errors import DomainError
+
 
 def _user(username):
     from portal.auth.blueprint import find_user
@@ -20,14 +22,14 @@ def _user(username):
 @with_appcontext
 def users_password(username, password):
     """Set a user's password (the web forms' policy applies); every session of the user ends."""
-    from portal.auth.services import UserError, update_user
+    from portal.auth.services import update_user
     from portal.extensions import db
 
     user = _user(username)
     try:
         update_user(user, password=password)
         db.session.commit()
-    except UserError as error:
+    except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     click.echo(f"password of {user.username} changed; every session of the user has ended")

@@ -4,16 +4,11 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.auth.models import User
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.forms import LEVEL_LABELS
 from portal.grids.models import Grid
 from portal.permissions import ROLE_SCOPE_LEVELS, ROLES
-
-
-class UserError(ValueError):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
 
 
 def _check_unique(user: User | None, **values):
@@ -25,15 +20,15 @@ def _check_unique(user: User | None, **values):
             continue
         other = db.session.scalar(select(User.id).where(getattr(User, field) == value))
         if other and (user is None or other != user.id):
-            raise UserError(messages[field], field)
+            raise DomainError(messages[field], field)
 
 
 def check_role_scope(role: str, scope: Grid):
     if role not in ROLES:
-        raise UserError(_("没有这个角色。"), "role")
+        raise DomainError(_("没有这个角色。"), "role")
     if scope.level not in ROLE_SCOPE_LEVELS[role]:
         levels = "、".join(str(LEVEL_LABELS[lvl]) for lvl in ROLE_SCOPE_LEVELS[role])
-        raise UserError(_("%(role)s的管理范围应是%(levels)s。", role=ROLES[role], levels=levels),
+        raise DomainError(_("%(role)s的管理范围应是%(levels)s。", role=ROLES[role], levels=levels),
                         "scope")
 
 
@@ -42,7 +37,7 @@ def check_password_policy(password: str | None, username: str | None = None) -> 
 
     problem = password_problem(password, username)
     if problem:
-        raise UserError(problem, "password")
+        raise DomainError(problem, "password")
 
 
 #: Changes that end every session of the user: a session must not outlive the password it was
@@ -53,7 +48,7 @@ ENDS_SESSIONS = ("password", "is_active_flag", "role", "scope")
 def create_user(*, username, password, role, scope: Grid, display_name=None, phone=None,
                 id_number=None, email=None, actor=None) -> User:
     if not password:
-        raise UserError(_("请设置密码。"), "password")
+        raise DomainError(_("请设置密码。"), "password")
     check_password_policy(password, username)
     check_role_scope(role, scope)
     email = (email or "").strip().lower() or None

@@ -13,6 +13,7 @@ from portal.cases.calendar import WorkCalendar
 from portal.cases.models import Case, CasePhoto, SupervisionNotice
 from portal.cases.queries import case_query
 from portal.cases.workflow import ACTIONS, available
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import GRID, SPECIAL, Grid
@@ -107,7 +108,7 @@ def new():
                 household = db.session.scalar(db.select(Household).filter_by(
                     grid_id=grid.id, number=form.household.data))
                 if household is None:
-                    raise services.CaseError(_("该网格没有户编号为 %(n)s 的住户。",
+                    raise DomainError(_("该网格没有户编号为 %(n)s 的住户。",
                                                n=form.household.data), "household")
             photos = prepare_photos(form.photos.data)  # checked in memory, written at commit
             case = services.report(
@@ -124,7 +125,7 @@ def new():
             return redirect(url_for("cases.show", case_id=case.id))
         except UploadError as error:
             form.photos.errors = [*form.photos.errors, str(error)]
-        except services.CaseError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("cases/form.html", form=form), 400 if form.errors else 200
 
@@ -167,7 +168,7 @@ def act(case_id, action):
             if action == "assign" and form.get("assignee"):
                 assignee = next((u for u in _assignees(case) if str(u.id) == form["assignee"]), None)
                 if assignee is None:
-                    raise services.CaseError(_("承办人不负责这个网格。"), "assignee")
+                    raise DomainError(_("承办人不负责这个网格。"), "assignee")
             department = form.get("department")
             if action == "duplicate":
                 duplicate = db.session.scalar(db.select(Case).join(Grid).where(
@@ -184,7 +185,7 @@ def act(case_id, action):
                 # the whole page changes (state, buttons, timeline): let htmx load it whole
                 return "", 204, {"HX-Redirect": target}
             return redirect(target)
-        except services.CaseError as exc:
+        except DomainError as exc:
             db.session.rollback()
             error, field = str(exc), exc.field
     from portal.cases.settings_views import town_templates

@@ -22,6 +22,7 @@ from portal.cases.forms import CATEGORY_LABELS, LEVEL_LABELS, STATE_LABELS
 from portal.cases.models import CATEGORIES, Case
 from portal.cases.open311_keys import town_for_key
 from portal.cases.workflow import OPEN_STATES
+from portal.errors import DomainError
 from portal.extensions import csrf, db
 from portal.grids.models import GRID, SPECIAL, TOWN, Grid
 from portal.grids.services import in_subtree
@@ -279,7 +280,7 @@ def requests_(fmt):
 
 
 def _post_request(fmt, town):
-    from portal.cases.services import CaseError, report
+    from portal.cases.services import report
 
     if town_for_key(request.form.get("api_key")) != town:
         raise ApiError(403, "a valid api_key for this jurisdiction is required")
@@ -303,7 +304,7 @@ def _post_request(fmt, town):
         case = report(grid, category=code, title=description[:40] or code, description=description,
                       source="open311", address=form.get("address_string"), latitude=lat,
                       longitude=lon, reporter_name=name or None, reporter_phone=form.get("phone"))
-    except CaseError as error:
+    except DomainError as error:
         db.session.rollback()
         raise ApiError(400, f"{error.field or 'request'}: {error}") from None
     db.session.commit()

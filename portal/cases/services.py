@@ -10,17 +10,12 @@ from portal.cases import deadlines
 from portal.cases.calendar import WorkCalendar
 from portal.cases.models import CATEGORIES, KINDS, SOURCES, Case, CaseEvent, CasePhoto
 from portal.cases.workflow import ACTIONS, LEVEL_ORDER, may
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.plugins import host
 from portal.timeutil import utcnow
 from portal.validators import is_phone, normalise_phone
-
-
-class CaseError(ValueError):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
 
 
 def _event(case, user, action, old, new, note=None):
@@ -35,32 +30,32 @@ def report(grid: Grid, *, category: str, title: str, description: str, source: s
     """Receive a case (收). A general case handled on the spot by the grid worker is recorded as
     resolved in the same step."""
     if grid.level not in (GRID, SPECIAL) or not grid.active:
-        raise CaseError(_("请选择事件发生的网格。"), "grid")
+        raise DomainError(_("请选择事件发生的网格。"), "grid")
     from portal.cases.settings_views import town_categories
     from portal.modules.services import town_of
 
     if category not in CATEGORIES or category not in town_categories(town_of(grid)):
-        raise CaseError(_("请选择事件类别。"), "category")
+        raise DomainError(_("请选择事件类别。"), "category")
     if kind not in KINDS:
-        raise CaseError(_("请选择事件性质。"), "kind")
+        raise DomainError(_("请选择事件性质。"), "kind")
     if source not in SOURCES:
-        raise CaseError(_("未知的事件来源。"), "source")
+        raise DomainError(_("未知的事件来源。"), "source")
     title, description = (title or "").strip(), (description or "").strip()
     if not title or len(title) > 100:
-        raise CaseError(_("请填写标题(不超过100个字)。"), "title")
+        raise DomainError(_("请填写标题(不超过100个字)。"), "title")
     if not description:
-        raise CaseError(_("请描述事件经过。"), "description")
+        raise DomainError(_("请描述事件经过。"), "description")
     phone = normalise_phone(reporter_phone or "") or None
     if reporter is None and not phone:
-        raise CaseError(_("请留下联系电话，以便把办理结果告诉您。"), "reporter_phone")
+        raise DomainError(_("请留下联系电话，以便把办理结果告诉您。"), "reporter_phone")
     if phone and not is_phone(phone):
-        raise CaseError(_("请输入有效的手机号(11位)或座机号(如 0730-1234567)。"), "reporter_phone")
+        raise DomainError(_("请输入有效的手机号(11位)或座机号(如 0730-1234567)。"), "reporter_phone")
     for value, low, high, field in ((latitude, -90, 90, "latitude"),
                                     (longitude, -180, 180, "longitude")):
         if value is not None and not low <= value <= high:
-            raise CaseError(_("坐标超出范围。"), field)
+            raise DomainError(_("坐标超出范围。"), field)
     if handled_on_the_spot is not None and kind != "general":
-        raise CaseError(_("只有一般性事件可以当场办结。"), "kind")
+        raise DomainError(_("只有一般性事件可以当场办结。"), "kind")
 
     case = Case(number=uuid.uuid4().hex[:20], grid_id=grid.id, grid=grid, category=category,
                 kind=kind, major=bool(major), title=title, description=description,
@@ -81,7 +76,7 @@ def report(grid: Grid, *, category: str, title: str, description: str, source: s
     host().notify(grid, "case_created", case=case, actor=reporter)
     if handled_on_the_spot is not None:
         if not (handled_on_the_spot or "").strip():
-            raise CaseError(_("请写明当场是怎么处理的。"), "handled_on_the_spot")
+            raise DomainError(_("请写明当场是怎么处理的。"), "handled_on_the_spot")
         case.assignee_id = getattr(reporter, "id", None)
         case.assigned_at = case.resolved_at = case.feedback_at = utcnow()
         case.state = "resolved"
@@ -93,20 +88,20 @@ def report(grid: Grid, *, category: str, title: str, description: str, source: s
 
 def act(case: Case, user, action_name: str, note: str | None = None, *, assignee=None,
         department=None, satisfaction=None, duplicate_of: Case | None = None) -> Case:
-    """Take one step of the loop; raises CaseError when it is not allowed or incomplete."""
+    """Take one step of the loop; raises DomainError when it is not allowed or incomplete."""
     action = ACTIONS.get(action_name)
     if action is None or not may(user, case, action_name):
-        raise CaseError(_("当前状态下不能执行这个操作，或您没有这个权限。"))
+        raise DomainError(_("当前状态下不能执行这个操作，或您没有这个权限。"))
     note = (note or "").strip()
     if action.needs_note and not note:
-        raise CaseError(_("请填写说明。"), "note")
+        raise DomainError(_("请填写说明。"), "note")
     old = case.state
     now = utcnow()
     if action_name == "assign":
         if assignee is None and not (department or "").strip():
-            raise CaseError(_("请选择承办人或填写承办部门。"), "assignee")
+            raise DomainError(_("请选择承办人或填写承办部门。"), "assignee")
         if assignee is not None and not case.grid.code.startswith(assignee.scope.code):
-            raise CaseError(_("承办人不负责这个网格。"), "assignee")
+            raise DomainError(_("承办人不负责这个网格。"), "assignee")
         case.assignee_id = getattr(assignee, "id", None)
         case.department = (department or "").strip() or None
         case.assigned_at = now
@@ -122,7 +117,7 @@ def act(case: Case, user, action_name: str, note: str | None = None, *, assignee
         case.closed_at = now
     elif action_name == "evaluate":
         if satisfaction not in (1, 2, 3, 4, 5):
-            raise CaseError(_("请选择1到5分的满意度。"), "satisfaction")
+            raise DomainError(_("请选择1到5分的满意度。"), "satisfaction")
         case.satisfaction, case.evaluation = satisfaction, note or None
     elif action_name == "reopen":
         case.resolved_at = case.closed_at = None
@@ -130,7 +125,7 @@ def act(case: Case, user, action_name: str, note: str | None = None, *, assignee
         deadlines.set_deadlines(case, deadlines.today())
     elif action_name == "duplicate":
         if duplicate_of is None or duplicate_of.id == case.id:
-            raise CaseError(_("请填写重复的原事件编号。"), "duplicate_of")
+            raise DomainError(_("请填写重复的原事件编号。"), "duplicate_of")
         if duplicate_of.duplicate_of_id:
             duplicate_of = duplicate_of.duplicate_of  # follow the chain to the original
         case.duplicate_of_id = duplicate_of.id

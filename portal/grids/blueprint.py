@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids import services
@@ -77,7 +78,7 @@ def create(grid_id, level):
             db.session.commit()
             flash(_("已新建“%(name)s”，编码 %(code)s。", name=grid.name, code=grid.code), "success")
             return redirect(url_for("grids.show", grid_id=grid.id))
-        except services.GridError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("grids/form.html", form=form, parent=parent, level=level, grid=None), \
         400 if form.errors else 200
@@ -98,7 +99,7 @@ def edit(grid_id):
             db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("grids.show", grid_id=grid.id))
-        except services.GridError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("grids/form.html", form=form, parent=grid.parent, level=grid.level,
                   grid=grid), 400 if form.errors else 200
@@ -115,7 +116,7 @@ def inline_name(grid_id):
             services.update_grid(grid, actor=current_user, name=request.form.get("name", ""))
             db.session.commit()
             return render("grids/_name.html", grid=grid)
-        except services.GridError as exc:
+        except DomainError as exc:
             db.session.rollback()
             error = str(exc)
         return render("grids/_name_form.html", grid=grid, error=error,
@@ -149,7 +150,7 @@ def move(grid_id):
             db.session.commit()
             flash(_("已移动，编码由 %(old)s 改为 %(new)s。", old=old_code, new=grid.code), "success")
             return redirect(url_for("grids.show", grid_id=grid.id))
-        except services.GridError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("grids/move.html", form=form, grid=grid), 400 if form.errors else 200
 
@@ -176,7 +177,7 @@ def _retire_or_restore(grid_id, operation, done_message):
         operation(grid, actor=current_user)
         db.session.commit()
         flash(done_message(grid.name), "success")
-    except services.GridError as error:
+    except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
     return redirect(url_for("grids.show", grid_id=grid.id))

@@ -4,6 +4,7 @@ import segno
 from flask import Blueprint, abort, current_app, request, url_for
 from markupsafe import Markup
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid, GridStaff
 from portal.rendering import render
@@ -67,7 +68,7 @@ def report_case(grid_code):
 
     from portal.auth import throttle
     from portal.cases.forms import CATEGORY_LABELS, PublicReportForm
-    from portal.cases.services import CaseError, report
+    from portal.cases.services import report
     from portal.cases.settings_views import town_categories
     from portal.forms import choices, refuse
     from portal.modules.services import town_of
@@ -98,7 +99,7 @@ def report_case(grid_code):
             return render("public/reported.html", grid=grid, case=case, scope=grid)
         except UploadError as error:
             form.photos.errors = [*form.photos.errors, str(error)]
-        except CaseError as error:
+        except DomainError as error:
             db.session.rollback()
             refuse(form, error)
     return _report_page(grid, form), 400

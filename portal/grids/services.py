@@ -6,20 +6,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 
 from portal import audit
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import (ALLOWED_CHILDREN, COUNTY, SEGMENT_WIDTH, SPECIAL,
                                  SPECIAL_SEQUENCE_START, Grid)
 from portal.people.models import Household, Resident
 from portal.plugins import host
 from portal.timeutil import utcnow
-
-
-class GridError(ValueError):
-    """A refused grid operation; ``field`` names the form field the message belongs next to."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
 
 
 def in_subtree(node: Grid):
@@ -30,16 +23,16 @@ def in_subtree(node: Grid):
 def _check_name(parent: Grid | None, name: str, exclude: Grid | None = None) -> str:
     name = (name or "").strip()
     if not name:
-        raise GridError(_("请填写名称。"), "name")
+        raise DomainError(_("请填写名称。"), "name")
     if len(name) > 64:
-        raise GridError(_("名称不能超过64个字。"), "name")
+        raise DomainError(_("名称不能超过64个字。"), "name")
     if parent is not None:
         clash = db.session.scalar(
             db.select(Grid.id).where(Grid.parent_id == parent.id, Grid.name == name,
                                      Grid.retired_at.is_(None),
                                      Grid.id != (exclude.id if exclude else -1)))
         if clash:
-            raise GridError(_("同一上级下已有名为“%(name)s”的网格。", name=name), "name")
+            raise DomainError(_("同一上级下已有名为“%(name)s”的网格。", name=name), "name")
     return name
 
 
@@ -54,15 +47,15 @@ def _next_code(parent: Grid, level: str) -> str:
     in_range = [s for s in used if start <= s <= stop]
     seq = max(in_range) + 1 if in_range else start
     if seq > stop:
-        raise GridError(_("该上级下的编号已用完。"))
+        raise DomainError(_("该上级下的编号已用完。"))
     return f"{parent.code}{seq:0{SEGMENT_WIDTH}d}"
 
 
 def create_county(code: str, name: str) -> Grid:
     if not (code.isdigit() and len(code) == 6):
-        raise GridError(_("县级编码应为6位行政区划代码。"), "code")
+        raise DomainError(_("县级编码应为6位行政区划代码。"), "code")
     if db.session.scalar(db.select(Grid.id).filter_by(code=code)):
-        raise GridError(_("编码 %(code)s 已存在。", code=code), "code")
+        raise DomainError(_("编码 %(code)s 已存在。", code=code), "code")
     county = Grid(level=COUNTY, code=code, name=_check_name(None, name))
     db.session.add(county)
     db.session.flush()
@@ -72,13 +65,13 @@ def create_county(code: str, name: str) -> Grid:
 
 def create_grid(parent: Grid, level: str, name: str, actor=None, **fields) -> Grid:
     if not parent.active:
-        raise GridError(_("不能在已撤销的网格下新建。"))
+        raise DomainError(_("不能在已撤销的网格下新建。"))
     if level not in ALLOWED_CHILDREN[parent.level]:
-        raise GridError(_("此处不能新建这一级网格。"), "level")
+        raise DomainError(_("此处不能新建这一级网格。"), "level")
     name, code = _check_name(parent, name), _next_code(parent, level)
     grid = Grid(parent_id=parent.id, level=level, name=name, code=code, **fields)
     if level == SPECIAL and not grid.special_kind:
-        raise GridError(_("请选择专属网格类型。"), "special_kind")
+        raise DomainError(_("请选择专属网格类型。"), "special_kind")
     db.session.add(grid)
     db.session.flush()
     audit.record("grid.create", grid, scope_code=grid.code, user=actor, name=grid.name,
@@ -105,15 +98,15 @@ def move_grid(grid: Grid, new_parent: Grid, actor=None) -> Grid:
     """Move a node (and everything under it) to a new parent; codes are re-issued along the new
     path, the old ones stay in the audit log."""
     if grid.level == COUNTY:
-        raise GridError(_("县级节点不能移动。"))
+        raise DomainError(_("县级节点不能移动。"))
     if new_parent.id == grid.parent_id:
-        raise GridError(_("已经在该上级之下。"), "parent")
+        raise DomainError(_("已经在该上级之下。"), "parent")
     if grid.contains(new_parent):
-        raise GridError(_("不能移动到自己的下级之下。"), "parent")
+        raise DomainError(_("不能移动到自己的下级之下。"), "parent")
     if not new_parent.active:
-        raise GridError(_("不能移动到已撤销的网格之下。"), "parent")
+        raise DomainError(_("不能移动到已撤销的网格之下。"), "parent")
     if grid.level not in ALLOWED_CHILDREN[new_parent.level]:
-        raise GridError(_("这一级网格不能放在所选上级之下。"), "parent")
+        raise DomainError(_("这一级网格不能放在所选上级之下。"), "parent")
     _check_name(new_parent, grid.name)
     old_code = grid.code
     new_code = _next_code(new_parent, grid.level)
@@ -132,20 +125,20 @@ def retire_grid(grid: Grid, actor=None) -> Grid:
     from portal.auth.models import User
 
     if grid.level == COUNTY:
-        raise GridError(_("县级节点不能撤销。"))
+        raise DomainError(_("县级节点不能撤销。"))
     if not grid.active:
-        raise GridError(_("该网格已撤销。"))
+        raise DomainError(_("该网格已撤销。"))
     if db.session.scalar(db.select(func.count()).where(Grid.parent_id == grid.id,
                                                        Grid.retired_at.is_(None))):
-        raise GridError(_("请先撤销或移走其下级网格。"))
+        raise DomainError(_("请先撤销或移走其下级网格。"))
     users = db.session.scalar(db.select(func.count()).select_from(User).where(
         User.scope_id == grid.id, User.is_active_flag.is_(True)))
     if users:
-        raise GridError(_("还有%(n)d个用户的管理范围在此网格，请先调整。", n=users))
+        raise DomainError(_("还有%(n)d个用户的管理范围在此网格，请先调整。", n=users))
     households = db.session.scalar(db.select(func.count()).select_from(Household).where(
         Household.grid_id == grid.id, Household.moved_out_at.is_(None)))
     if households:
-        raise GridError(_("网格内还有%(n)d户，请先把住户划到其他网格。", n=households))
+        raise DomainError(_("网格内还有%(n)d户，请先把住户划到其他网格。", n=households))
     grid.retired_at = utcnow()
     audit.record("grid.retire", grid, scope_code=grid.code, user=actor)
     host().notify(grid, "grid_changed", grid=grid, change="retire", actor=actor)
@@ -154,9 +147,9 @@ def retire_grid(grid: Grid, actor=None) -> Grid:
 
 def restore_grid(grid: Grid, actor=None) -> Grid:
     if grid.active:
-        raise GridError(_("该网格未撤销。"))
+        raise DomainError(_("该网格未撤销。"))
     if grid.parent is not None and not grid.parent.active:
-        raise GridError(_("上级网格已撤销，请先恢复上级。"))
+        raise DomainError(_("上级网格已撤销，请先恢复上级。"))
     _check_name(grid.parent, grid.name, exclude=grid)
     grid.retired_at = None
     audit.record("grid.restore", grid, scope_code=grid.code, user=actor)

@@ -1,14 +1,11 @@
 from flask import current_app, g, has_request_context
 
 from portal import audit
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import COUNTY, TOWN, Grid
 from portal.modules.models import TownModule
 from portal.timeutil import utcnow
-
-
-class ModuleError(ValueError):
-    pass
 
 
 def town_of(node: Grid) -> Grid | None:
@@ -35,9 +32,9 @@ def set_module(town: Grid, name: str, enabled: bool, actor=None) -> TownModule:
 
     plugins = host()
     if town.level != TOWN:
-        raise ModuleError("模块只能按镇(街道)开关 / modules are switched per town")
+        raise DomainError("模块只能按镇(街道)开关 / modules are switched per town")
     if name not in plugins.optional:
-        raise ModuleError(f"没有名为 {name} 的可用模块 / no loaded module named {name}")
+        raise DomainError(f"没有名为 {name} 的可用模块 / no loaded module named {name}")
     row = db.session.scalar(db.select(TownModule).filter_by(town_id=town.id, name=name))
     if row is None:
         row = TownModule(town_id=town.id, name=name, enabled=False)

@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal import audit
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, refuse
 from portal.grids.models import GRID, SPECIAL, Grid
@@ -112,7 +113,7 @@ def household_new():
             db.session.commit()
             flash(_("已登记住户 %(address)s。", address=household.address), "success")
             return redirect(url_for("people.household", household_id=household.id))
-        except services.PeopleError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("people/household_form.html", form=form, grid=grid, household=None), \
         400 if form.errors else 200
@@ -142,7 +143,7 @@ def household_edit(household_id):
             db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("people.household", household_id=household.id))
-        except services.PeopleError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("people/household_form.html", form=form, grid=household.grid,
                   household=household), 400 if form.errors else 200
@@ -165,7 +166,7 @@ def household_move(household_id):
             db.session.commit()
             flash(_("已将该户迁到%(grid)s。", grid=target.name), "success")
             return redirect(url_for("people.household", household_id=household.id))
-        except services.PeopleError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("people/move.html", form=form, title=_("迁移住户"), subject=household.address,
                   back=url_for("people.household", household_id=household.id)), \
@@ -180,7 +181,7 @@ def household_move_out(household_id):
         services.move_out_household(household, actor=current_user)
         db.session.commit()
         flash(_("该户已迁出，记录保留。"), "success")
-    except services.PeopleError as error:
+    except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
     return redirect(url_for("people.household", household_id=household.id))
@@ -207,7 +208,7 @@ def resident_new(household_id):
             db.session.commit()
             flash(_("已登记%(name)s。", name=resident.name), "success")
             return redirect(url_for("people.household", household_id=household.id))
-        except services.PeopleError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("people/resident_form.html", form=form, household=household, resident=None), \
         400 if form.errors else 200
@@ -260,7 +261,7 @@ def resident_edit(resident_id):
             db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("people.resident", resident_id=resident.id))
-        except services.PeopleError as error:
+        except DomainError as error:
             refuse(form, error)
     identity_form.mask_stored(form, resident)  # also when the form comes back with an error
     return render("people/resident_form.html", form=form, household=resident.household,
@@ -279,7 +280,7 @@ def resident_move(resident_id):
             db.session.commit()
             flash(_("已迁入%(address)s。", address=target.address), "success")
             return redirect(url_for("people.resident", resident_id=resident.id))
-        except services.PeopleError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("people/move.html", form=form, title=_("迁移居民"), subject=resident.name,
                   back=url_for("people.resident", resident_id=resident.id)), \
@@ -296,7 +297,7 @@ def resident_leave(resident_id):
             services.mark_left(resident, form.reason.data, actor=current_user)
             db.session.commit()
             flash(_("已注销%(name)s，记录保留。", name=resident.name), "success")
-        except services.PeopleError as error:
+        except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
     else:

@@ -3,6 +3,7 @@ and tells the modules; the caller commits, so a refused change leaves nothing be
 from flask_babel import gettext as _
 
 from portal import audit
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.people.identity import from_id_number, pinyin_keys, reversed_digits
@@ -14,15 +15,9 @@ from portal.validators import (id_number_problem, is_code, is_phone, normalise_i
                                normalise_phone, typed)
 
 
-class PeopleError(ValueError):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
-
-
 def _check_grid(grid: Grid):
     if grid.level not in (GRID, SPECIAL) or not grid.active:
-        raise PeopleError(_("住户只能登记在未撤销的基础网格或专属网格中。"), "grid")
+        raise DomainError(_("住户只能登记在未撤销的基础网格或专属网格中。"), "grid")
 
 
 def house_for(grid: Grid, address: str, building: str | None = None) -> House:
@@ -42,13 +37,13 @@ def add_household(grid: Grid, address: str, *, number=None, colour=None, buildin
     _check_grid(grid)
     address = (address or "").strip()
     if not address:
-        raise PeopleError(_("请填写住址。"), "address")
+        raise DomainError(_("请填写住址。"), "address")
     if colour not in (None, *COLOURS):
-        raise PeopleError(_("关注颜色只能是红、黄、绿或不设。"), "colour")
+        raise DomainError(_("关注颜色只能是红、黄、绿或不设。"), "colour")
     number = _clean_number(number)
     if number and db.session.scalar(db.select(Household.id).filter_by(grid_id=grid.id,
                                                                        number=number)):
-        raise PeopleError(_("本网格已有户编号 %(number)s。", number=number), "number")
+        raise DomainError(_("本网格已有户编号 %(number)s。", number=number), "number")
     household = Household(grid_id=grid.id, address=address, number=number or _next_number(grid),
                           colour=colour, house_id=house_for(grid, address, building).id)
     db.session.add(household)
@@ -63,7 +58,7 @@ def _clean_number(number) -> str | None:
     only, so that the per-grid uniqueness check cannot be got round with look-alike digits."""
     number = typed(number) or None
     if number and not is_code(number):
-        raise PeopleError(_("户编号只能由数字0-9、字母和“-”组成。"), "number")
+        raise DomainError(_("户编号只能由数字0-9、字母和“-”组成。"), "number")
     return number
 
 
@@ -90,14 +85,14 @@ def _clean_identity(resident: Resident | None, id_number, phone):
         if problem:
             from portal.forms import ID_PROBLEMS
 
-            raise PeopleError(str(ID_PROBLEMS[problem]), "id_number")
+            raise DomainError(str(ID_PROBLEMS[problem]), "id_number")
         other = db.session.scalar(db.select(Resident.id).filter_by(id_number=id_number))
         if other and (resident is None or other != resident.id):
-            raise PeopleError(_("身份证号 %(id)s 已登记在其他居民名下。", id=id_number),
+            raise DomainError(_("身份证号 %(id)s 已登记在其他居民名下。", id=id_number),
                               "id_number")
     phone = normalise_phone(phone or "") or None
     if phone and not is_phone(phone):
-        raise PeopleError(_("请输入有效的手机号(11位)或座机号(如 0730-1234567)。"), "phone")
+        raise DomainError(_("请输入有效的手机号(11位)或座机号(如 0730-1234567)。"), "phone")
     return id_number, phone
 
 
@@ -105,14 +100,14 @@ def _apply(resident: Resident, *, name, relation, id_number, phone, residence, p
            care):
     name = (name or "").strip()
     if not name or len(name) > 32:
-        raise PeopleError(_("请填写姓名(不超过32个字)。"), "name")
+        raise DomainError(_("请填写姓名(不超过32个字)。"), "name")
     if relation not in RELATIONS:
-        raise PeopleError(_("请选择与户主的关系。"), "relation")
+        raise DomainError(_("请选择与户主的关系。"), "relation")
     if residence not in RESIDENCE:
-        raise PeopleError(_("请选择户籍情况。"), "residence")
+        raise DomainError(_("请选择户籍情况。"), "residence")
     unknown = set(care or ()) - set(CARE_CATEGORIES)
     if unknown:
-        raise PeopleError(_("未知的关爱类别：%(c)s", c="、".join(sorted(unknown))), "care")
+        raise DomainError(_("未知的关爱类别：%(c)s", c="、".join(sorted(unknown))), "care")
     id_number, phone = _clean_identity(resident if resident.id else None, id_number, phone)
     resident.name, resident.relation, resident.residence = name, relation, residence
     resident.id_number, resident.phone, resident.party_member = id_number, phone, bool(party_member)
@@ -182,7 +177,7 @@ def update_household(household: Household, actor=None, *, address=None, colour="
             changes["building"] = [old_building, kept or None]
     if colour != "keep" and colour != household.colour:
         if colour not in (None, *COLOURS):
-            raise PeopleError(_("关注颜色只能是红、黄、绿或不设。"), "colour")
+            raise DomainError(_("关注颜色只能是红、黄、绿或不设。"), "colour")
         changes["colour"] = [household.colour, colour]
         household.colour = colour
     if number != "keep":
@@ -191,7 +186,7 @@ def update_household(household: Household, actor=None, *, address=None, colour="
         if number and db.session.scalar(db.select(Household.id).where(
                 Household.grid_id == household.grid_id, Household.number == number,
                 Household.id != household.id)):
-            raise PeopleError(_("本网格已有户编号 %(number)s。", number=number), "number")
+            raise DomainError(_("本网格已有户编号 %(number)s。", number=number), "number")
         changes["number"] = [household.number, number or None]
         household.number = number or None
     if changes:
@@ -205,7 +200,7 @@ def move_household(household: Household, grid: Grid, actor=None) -> Household:
     audit log."""
     _check_grid(grid)
     if grid.id == household.grid_id:
-        raise PeopleError(_("该户已在这个网格。"), "grid")
+        raise DomainError(_("该户已在这个网格。"), "grid")
     old, old_number = household.grid, household.number
     if household.number and db.session.scalar(db.select(Household.id).filter_by(
             grid_id=grid.id, number=household.number)):
@@ -226,13 +221,13 @@ def move_household(household: Household, grid: Grid, actor=None) -> Household:
 
 def move_resident(resident: Resident, household: Household, relation: str, actor=None):
     if resident.left_at is not None:
-        raise PeopleError(_("该居民已注销，不能迁移。"))
+        raise DomainError(_("该居民已注销，不能迁移。"))
     if household.id == resident.household_id:
-        raise PeopleError(_("该居民已在这一户。"), "household")
+        raise DomainError(_("该居民已在这一户。"), "household")
     if household.moved_out_at is not None:
-        raise PeopleError(_("目标户已迁出。"), "household")
+        raise DomainError(_("目标户已迁出。"), "household")
     if relation not in RELATIONS:
-        raise PeopleError(_("请选择与户主的关系。"), "relation")
+        raise DomainError(_("请选择与户主的关系。"), "relation")
     old = resident.household
     resident.household = household
     resident.grid_id = household.grid_id
@@ -246,9 +241,9 @@ def move_resident(resident: Resident, household: Household, relation: str, actor
 
 def mark_left(resident: Resident, reason: str, actor=None) -> Resident:
     if reason not in LEFT_REASONS:
-        raise PeopleError(_("请选择注销原因。"), "reason")
+        raise DomainError(_("请选择注销原因。"), "reason")
     if resident.left_at is not None:
-        raise PeopleError(_("该居民已注销。"))
+        raise DomainError(_("该居民已注销。"))
     resident.left_at = utcnow()
     resident.left_reason = reason
     audit.record("resident.leave", resident, scope_code=resident.grid.code, user=actor,
@@ -258,7 +253,7 @@ def mark_left(resident: Resident, reason: str, actor=None) -> Resident:
 
 def move_out_household(household: Household, actor=None) -> Household:
     if household.moved_out_at is not None:
-        raise PeopleError(_("该户已迁出。"))
+        raise DomainError(_("该户已迁出。"))
     now = utcnow()
     household.moved_out_at = now
     for member in household.active_members:

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import refuse
 
@@ -56,7 +57,7 @@ def new(household_id):
             if request.args.get("next") == "due":
                 return redirect(url_for("visits.due"))
             return redirect(url_for("people.household", household_id=household.id))
-        except services.PeopleError as error:
+        except DomainError as error:
             refuse(form, error)
     return render("people/visit_form.html", form=form, household=household), \
         400 if form.errors else 200

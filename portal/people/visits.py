@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
 
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.grids.services import in_subtree
@@ -91,12 +92,11 @@ def record_visit(household: Household, user, visited_on: date, found: str, follo
     from flask_babel import gettext as _
 
     from portal import audit
-    from portal.people.services import PeopleError
 
     if visited_on > local_today():
-        raise PeopleError(_("走访日期不能晚于今天。"), "visited_on")
+        raise DomainError(_("走访日期不能晚于今天。"), "visited_on")
     if not (found or "").strip():
-        raise PeopleError(_("请填写走访情况。"), "found")
+        raise DomainError(_("请填写走访情况。"), "found")
     visit = Visit(household_id=household.id, grid_id=household.grid_id, user_id=user.id,
                   visited_on=visited_on, found=found.strip(),
                   follow_up=(follow_up or "").strip() or None)

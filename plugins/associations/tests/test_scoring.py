@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from plugins.associations import services
-from plugins.associations.services import AssociationError
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.timeutil import local_today
 
@@ -33,14 +33,14 @@ def test_an_upheld_appeal_voids_the_item_and_both_are_recorded(assoc):
     item = services.record_score(assoc.zhang, assoc.absent, reason="缺席", happened_on=local_today())
     assert services.member_score(assoc.zhang, year) == 97
     appeal = services.appeal(item, "那天在外地务工")
-    with pytest.raises(AssociationError, match="已经申诉"):
+    with pytest.raises(DomainError, match="已经申诉"):
         services.appeal(item, "again")
-    with pytest.raises(AssociationError, match="处理意见"):
+    with pytest.raises(DomainError, match="处理意见"):
         services.decide(appeal, True, "")
     services.decide(appeal, True, "核实属实", actor=assoc.tree.users["assoc_officer"])
     assert item.voided_at is not None and appeal.decision == "upheld"
     assert services.member_score(assoc.zhang, year) == 100
-    with pytest.raises(AssociationError, match="已经处理"):
+    with pytest.raises(DomainError, match="已经处理"):
         services.decide(appeal, False, "x")
 
 
@@ -58,11 +58,11 @@ def test_items_are_checked(assoc):
     foreign = AssociationsItem(association_id=other.id, name="乱堆乱放", points=-3)
     db.session.add(foreign)
     db.session.flush()
-    with pytest.raises(AssociationError, match="本协会"):
+    with pytest.raises(DomainError, match="本协会"):
         services.record_score(assoc.zhang, foreign, reason="x", happened_on=local_today())
-    with pytest.raises(AssociationError, match="事由"):
+    with pytest.raises(DomainError, match="事由"):
         services.record_score(assoc.zhang, assoc.patrol, reason="", happened_on=local_today())
-    with pytest.raises(AssociationError, match="不是会员"):
+    with pytest.raises(DomainError, match="不是会员"):
         services.record_score(assoc.zhang, assoc.patrol, reason="x", happened_on=date(2000, 1, 1))
 
 
@@ -93,9 +93,9 @@ def test_dues_once_a_year_with_numbered_receipts(assoc):
     second = services.pay_dues(assoc.li, year, local_today())
     assert (first.amount_fen, first.receipt_number) == (2000, f"HF{assoc.safety.id:04d}-{year}-0001")
     assert second.receipt_number.endswith("-0002")
-    with pytest.raises(AssociationError, match="已经交过"):
+    with pytest.raises(DomainError, match="已经交过"):
         services.pay_dues(assoc.zhang, year, local_today())
     free = services.create(assoc.tree.village_a1, name="环境卫生协会", kind="sanitation")
     member = services.add_member(free, assoc.tree.resident_a)
-    with pytest.raises(AssociationError, match="不收会费"):
+    with pytest.raises(DomainError, match="不收会费"):
         services.pay_dues(member, year, local_today())

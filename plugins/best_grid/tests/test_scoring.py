@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from plugins.best_grid import scoring, services
 from plugins.best_grid.models import BestGridFlag
-from plugins.best_grid.services import ContestError
+from portal.errors import DomainError
 from portal.extensions import db
 
 from .conftest import PERIOD, resolved_case
@@ -41,7 +41,7 @@ def test_judged_scores_are_the_judges_average(contest):
     services.judge(contest.contest, inspection, tree.grid_a2, tree.users["town_admin"], 90)
     services.judge(contest.contest, inspection, tree.grid_a2, tree.users["county_admin"], 70)
     services.judge(contest.contest, inspection, tree.grid_a2, tree.users["town_admin"], 80)
-    with pytest.raises(ContestError, match="0到100"):
+    with pytest.raises(DomainError, match="0到100"):
         services.judge(contest.contest, inspection, tree.grid_a2, tree.users["town_admin"], 101)
     row = by_grid(scoring.score(contest.contest))["第二网格"]
     assert row.scores["judged:1"] == 75.0  # (80 + 70) / 2: a judge's second score replaces the first
@@ -49,10 +49,10 @@ def test_judged_scores_are_the_judges_average(contest):
 
 def test_weights_must_add_up_to_100_and_measures_must_exist(contest_world):
     town = contest_world.tree.town_a
-    with pytest.raises(ContestError, match="之和须为100，现在是 90"):
+    with pytest.raises(DomainError, match="之和须为100，现在是 90"):
         services.create_contest(town, title="x", kind="quarterly", starts_on=PERIOD[0],
                                 ends_on=PERIOD[1], criteria=[("cases.on_time", "a", 90)])
-    with pytest.raises(ContestError, match="不可用"):
+    with pytest.raises(DomainError, match="不可用"):
         services.create_contest(town, title="x", kind="quarterly", starts_on=PERIOD[0],
                                 ends_on=PERIOD[1], criteria=[("volunteers.hours", "a", 100)])
 
@@ -100,9 +100,9 @@ def test_grids_equal_on_everything_share_the_rank(contest_world):
 
 
 def test_adjustments_need_a_reason_and_a_sensible_size(contest):
-    with pytest.raises(ContestError, match="理由"):
+    with pytest.raises(DomainError, match="理由"):
         services.adjust(contest.contest, contest.tree.grid_a1, 5, "")
-    with pytest.raises(ContestError, match="-20到20"):
+    with pytest.raises(DomainError, match="-20到20"):
         services.adjust(contest.contest, contest.tree.grid_a1, 50, "太多")
 
 
@@ -118,9 +118,9 @@ def test_publish_freezes_results_and_moves_the_red_flag(contest):
     db.session.commit()
     assert a1.total == 67.43
     assert by_grid(scoring.score(contest.contest))["第一网格"].total < 67.43  # what it would be now
-    with pytest.raises(ContestError, match="已发布"):
+    with pytest.raises(DomainError, match="已发布"):
         services.adjust(contest.contest, tree.grid_a1, 1, "迟到的加分")
-    with pytest.raises(ContestError, match="已发布"):
+    with pytest.raises(DomainError, match="已发布"):
         services.publish(contest.contest)
     flags = services.current_flags(tree.town_a)
     assert flags[contest.model.id].grid_id == tree.grid_a1.id
@@ -152,5 +152,5 @@ def test_best_grid_worker_award_only_from_the_contests_grids(contest):
     db.session.flush()
     award = services.award_worker(contest.contest, inside, 1000, "走访全覆盖")
     assert (award.name, award.prize) == ("刘网格", 1000)
-    with pytest.raises(ContestError, match="参赛网格"):
+    with pytest.raises(DomainError, match="参赛网格"):
         services.award_worker(contest.contest, outside, 1000)

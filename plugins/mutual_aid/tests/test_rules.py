@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from plugins.mutual_aid import services
 from plugins.mutual_aid.models import MutualAidMember
-from plugins.mutual_aid.services import MutualAidError
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.people.services import add_household, add_resident
@@ -34,13 +34,13 @@ def test_the_size_warning_follows_the_towns_range(aid):
     assert "超过 15 户" in services.size_warning(aid.group)  # 16: warned, not refused
     services.set_rules(aid.tree.town_a, min_households=3, max_households=20, points_per_help=0)
     assert services.size_warning(aid.group) is None
-    with pytest.raises(MutualAidError):
+    with pytest.raises(DomainError):
         services.set_rules(aid.tree.town_a, min_households=9, max_households=8, points_per_help=0)
 
 
 def test_a_household_is_in_at_most_one_group(aid):
     other = services.create_group(aid.tree.grid_a1, "城西二组")
-    with pytest.raises(MutualAidError, match="一户只能加入一个互助组"):
+    with pytest.raises(DomainError, match="一户只能加入一个互助组"):
         services.add_household(other, aid.tree.household_a)
     member = db.session.scalar(select(MutualAidMember).filter_by(
         household_id=aid.tree.household_a.id))
@@ -61,7 +61,7 @@ def test_the_database_refuses_a_second_active_membership(aid):
 
 def test_only_the_grids_households_join(aid):
     far = households(aid.tree.grid_a3, 1)[0]
-    with pytest.raises(MutualAidError, match="本网格"):
+    with pytest.raises(DomainError, match="本网格"):
         services.add_household(aid.group, far)
 
 
@@ -91,10 +91,10 @@ def test_no_points_where_the_points_module_is_off(aid):
 
 
 def test_helpers_and_askers_must_belong_to_the_group(aid):
-    with pytest.raises(MutualAidError, match="帮助人"):
+    with pytest.raises(DomainError, match="帮助人"):
         services.record_help(aid.group, kind="daily", happened_on=local_today(), description="x",
                              helpers=[aid.tree.resident_b])
-    with pytest.raises(MutualAidError, match="晚于今天"):
+    with pytest.raises(DomainError, match="晚于今天"):
         services.record_help(aid.group, kind="daily", description="x",
                              happened_on=local_today() + timedelta(days=1))
 
@@ -106,7 +106,7 @@ def test_an_unsolved_request_escalates_to_a_case_once(aid):
     db.session.commit()
     assert (case.category, case.grid_id, item.case_id) == ("dispute", aid.tree.grid_a1.id, case.id)
     assert case.reporter_name == "张三丰"
-    with pytest.raises(MutualAidError, match="已经上报"):
+    with pytest.raises(DomainError, match="已经上报"):
         services.escalate(item, aid.tree.users["grid_worker"])
 
 

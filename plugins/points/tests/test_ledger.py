@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select, text
 
 from plugins.points import ledger, shop as shops
-from plugins.points.ledger import PointsError
 from plugins.points.models import PointsAccount, PointsEntry
 from plugins.points.reports import verify
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -30,7 +30,7 @@ def test_balance_is_the_sum_of_the_entries_and_each_entry_records_it(points):
 
 def test_a_debit_beyond_the_balance_is_refused_and_writes_nothing(points):
     account = points.account_a
-    with pytest.raises(PointsError, match="积分不足"):
+    with pytest.raises(DomainError, match="积分不足"):
         ledger.post(account, "redeem", -61)
     db.session.rollback()
     assert len(entries(account)) == 1
@@ -67,7 +67,7 @@ def test_resident_mode_gives_each_resident_an_account(app, tree):
 
 
 def test_owner_mode_cannot_change_once_accounts_exist(points):
-    with pytest.raises(PointsError, match="不能再改变"):
+    with pytest.raises(DomainError, match="不能再改变"):
         ledger.set_owner_mode(points.tree.town_a, "resident")
 
 
@@ -82,11 +82,11 @@ def test_award_uses_the_value_of_each_accounts_category(points):
 
 def test_award_refuses_an_inactive_rule_and_another_towns_account(points):
     points.rule.active = False
-    with pytest.raises(PointsError, match="停用"):
+    with pytest.raises(DomainError, match="停用"):
         ledger.award(points.rule, [points.account_a])
     points.rule.active = True
     other = ledger.account_for(points.tree.resident_b)  # town B
-    with pytest.raises(PointsError, match="另一个镇"):
+    with pytest.raises(DomainError, match="另一个镇"):
         ledger.award(points.rule, [points.account_a, other])
 
 
@@ -121,23 +121,23 @@ def test_a_reversal_is_a_new_entry_pointing_at_the_original(points):
     assert (reversal.kind, reversal.points, reversal.reverses_id) == ("reverse", -60, original.id)
     assert original.points == 60  # untouched
     assert points.account_a.balance == 0
-    with pytest.raises(PointsError, match="已经冲正"):
+    with pytest.raises(DomainError, match="已经冲正"):
         ledger.reverse(original, reason="again")
-    with pytest.raises(PointsError, match="不能再冲正"):
+    with pytest.raises(DomainError, match="不能再冲正"):
         ledger.reverse(reversal, reason="undo")
 
 
 def test_a_reversal_of_spent_points_is_refused(points):
     original = entries(points.account_a)[0]
     ledger.post(points.account_a, "redeem", -30)
-    with pytest.raises(PointsError, match="已被使用"):
+    with pytest.raises(DomainError, match="已被使用"):
         ledger.reverse(original, reason="错发")
 
 
 def test_corrections_need_a_reason(points):
-    with pytest.raises(PointsError):
+    with pytest.raises(DomainError):
         ledger.adjust(points.account_a, 5, reason="")
-    with pytest.raises(PointsError):
+    with pytest.raises(DomainError):
         ledger.reverse(entries(points.account_a)[0], reason=None)
 
 
@@ -190,7 +190,7 @@ def test_expire_command(points, runner):
 
 
 def test_stock_never_goes_below_zero(points):
-    with pytest.raises(PointsError, match="库存不足"):
+    with pytest.raises(DomainError, match="库存不足"):
         shops.move_stock(points.oil, "adjust", -2)
-    with pytest.raises(PointsError):
+    with pytest.raises(DomainError):
         shops.restock(points.oil, 0)

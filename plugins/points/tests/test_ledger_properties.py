@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
 from plugins.points import ledger, shop as shops
-from plugins.points.ledger import PointsError
 from plugins.points.models import PointsAccount, PointsEntry, PointsGoods, PointsStockEntry
 from plugins.points.reports import verify
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.people.services import add_household, add_resident
 
@@ -70,7 +70,7 @@ def test_any_sequence_keeps_every_balance_equal_to_its_ledger(points, operations
         try:
             apply(op, accounts, goods, points)
             db.session.commit()
-        except PointsError:
+        except DomainError:
             db.session.rollback()
             assert snapshot(accounts, goods) == before, f"{op} was refused but left a trace"
         balances, stock, _, _ = snapshot(accounts, goods)

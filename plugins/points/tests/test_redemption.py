@@ -9,10 +9,10 @@ import requests
 from sqlalchemy import func, select
 
 from plugins.points import shop as shops
-from plugins.points.ledger import PointsError
 from plugins.points.models import (PointsAccount, PointsEntry, PointsGoods, PointsRedemption,
                                    PointsStockEntry)
 from plugins.points.reports import verify
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.testing import PASSWORD
 
@@ -36,7 +36,7 @@ def test_a_basket_is_redeemed_and_explained(points):
 
 
 def test_not_enough_points_leaves_nothing_behind(points):
-    with pytest.raises(PointsError, match="积分不足"):
+    with pytest.raises(DomainError, match="积分不足"):
         shops.redeem(points.shop, points.account_a, {points.soap.id: 8}, "k1")  # 64 > 60
     db.session.expire_all()
     assert count(PointsRedemption) == 0
@@ -46,7 +46,7 @@ def test_not_enough_points_leaves_nothing_behind(points):
 
 
 def test_not_enough_stock_leaves_nothing_behind(points):
-    with pytest.raises(PointsError, match="食用油.*库存不足"):
+    with pytest.raises(DomainError, match="食用油.*库存不足"):
         shops.redeem(points.shop, points.account_a, {points.soap.id: 1, points.oil.id: 2}, "k1")
     db.session.expire_all()
     assert count(PointsRedemption) == 0
@@ -58,12 +58,12 @@ def test_the_same_key_redeems_once_and_returns_the_same_redemption(points):
     again, made_again = shops.redeem(points.shop, points.account_a, {points.soap.id: 1}, "same")
     assert made and not made_again and first.id == again.id
     assert count(PointsRedemption) == 1
-    with pytest.raises(PointsError, match="无效"):  # a key is never reused for another account
+    with pytest.raises(DomainError, match="无效"):  # a key is never reused for another account
         shops.redeem(points.shop, points.account_a2, {points.soap.id: 1}, "same")
 
 
 def test_a_price_change_between_check_and_confirm_is_refused(points):
-    with pytest.raises(PointsError, match="价格已变动"):
+    with pytest.raises(DomainError, match="价格已变动"):
         shops.redeem(points.shop, points.account_a, {points.soap.id: 1}, "k1", expected_total=5)
     assert count(PointsRedemption) == 0
 
@@ -71,7 +71,7 @@ def test_a_price_change_between_check_and_confirm_is_refused(points):
 def test_inactive_or_foreign_goods_are_refused(points):
     points.soap.active = False
     db.session.commit()
-    with pytest.raises(PointsError, match="下架"):
+    with pytest.raises(DomainError, match="下架"):
         shops.redeem(points.shop, points.account_a, {points.soap.id: 1}, "k1")
 
 
@@ -81,7 +81,7 @@ def test_a_card_of_another_town_is_refused(points):
     other = ledger.account_for(points.tree.resident_b)
     ledger.post(other, "earn", 100)
     db.session.commit()
-    with pytest.raises(PointsError, match="不属于本镇"):
+    with pytest.raises(DomainError, match="不属于本镇"):
         shops.redeem(points.shop, other, {points.soap.id: 1}, "k1")
 
 
@@ -92,7 +92,7 @@ def test_goods_brought_back_return_stock_and_points(points):
     db.session.expire_all()
     assert db.session.get(PointsAccount, points.account_a.id).balance == 60
     assert db.session.get(PointsGoods, points.oil.id).stock == 1
-    with pytest.raises(PointsError, match="已经退过"):
+    with pytest.raises(DomainError, match="已经退过"):
         shops.reverse_redemption(redemption, reason="again")
     assert verify() == []
 

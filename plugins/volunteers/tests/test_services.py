@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from plugins.volunteers import services, stats
-from plugins.volunteers.services import VolunteerError
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.timeutil import local_today
@@ -24,9 +24,9 @@ def test_capacity_is_kept_and_a_cancelled_place_frees_up(vol):
     third = services.register(grid=vol.tree.grid_a1, resident=vol.tree.household_a.members[1])
     first = services.sign_up(vol.activity, vol.leader)
     services.sign_up(vol.activity, vol.other)
-    with pytest.raises(VolunteerError, match="名额已满"):
+    with pytest.raises(DomainError, match="名额已满"):
         services.sign_up(vol.activity, third)
-    with pytest.raises(VolunteerError, match="已报名"):
+    with pytest.raises(DomainError, match="已报名"):
         services.sign_up(vol.activity, vol.leader)
     services.cancel(first)
     services.sign_up(vol.activity, third)
@@ -45,12 +45,12 @@ def test_hours_across_midnight_are_counted_on():
 def test_check_in_out_and_confirm_across_midnight(vol):
     signup = services.sign_up(vol.activity, vol.other)
     services.check_in(signup, datetime(2026, 11, 20, 14, 0))
-    with pytest.raises(VolunteerError, match="晚于签到"):
+    with pytest.raises(DomainError, match="晚于签到"):
         services.check_out(signup, datetime(2026, 11, 20, 13, 0))
     services.check_out(signup, datetime(2026, 11, 20, 17, 30))
     services.confirm(signup)
     assert signup.minutes == 210
-    with pytest.raises(VolunteerError, match="已经确认"):
+    with pytest.raises(DomainError, match="已经确认"):
         services.confirm(signup)
 
 
@@ -81,21 +81,21 @@ def test_reported_hours_count_only_once_a_leader_approves(vol):
     services.set_points_per_hour(vol.tree.town_a, 3)
     claim = services.submit_claim(vol.other, vol.team, local_today(), 120, "帮五保户挑水")
     assert stats.volunteer_minutes(vol.other.id) == 0
-    with pytest.raises(VolunteerError, match="说明原因"):
+    with pytest.raises(DomainError, match="说明原因"):
         services.decide_claim(claim, approve=False)
     services.decide_claim(claim, approve=True)
     assert stats.volunteer_minutes(vol.other.id) == 120
     assert claim.points == 6
-    with pytest.raises(VolunteerError, match="已经审核"):
+    with pytest.raises(DomainError, match="已经审核"):
         services.decide_claim(claim, approve=True)
-    with pytest.raises(VolunteerError, match="晚于今天"):
+    with pytest.raises(DomainError, match="晚于今天"):
         services.submit_claim(vol.other, vol.team, local_today() + timedelta(days=1), 60, "x")
-    with pytest.raises(VolunteerError, match="24小时"):
+    with pytest.raises(DomainError, match="24小时"):
         services.submit_claim(vol.other, vol.team, local_today(), 2000, "x")
 
 
 def test_an_outsider_volunteer_gets_a_login_by_number_email_or_phone(client, vol):
-    with pytest.raises(VolunteerError, match="密码"):
+    with pytest.raises(DomainError, match="密码"):
         services.register(grid=vol.tree.grid_a1, name="外来志愿者")
     outsider = services.register(grid=vol.tree.grid_a1, name="刘志愿", phone="13700001111",
                                  email="liu@example.cn", password="volunteer1")
@@ -124,12 +124,12 @@ def test_pairings_show_when_a_visit_is_overdue(vol):
 
 def test_a_proxy_service_goes_from_request_to_done(vol):
     proxy = services.request_proxy(vol.tree.resident_a, "certificate", "办低保证明")
-    with pytest.raises(VolunteerError, match="不能这样办理"):
+    with pytest.raises(DomainError, match="不能这样办理"):
         services.move_proxy(proxy, "done", result="x")
-    with pytest.raises(VolunteerError, match="选择代办志愿者"):
+    with pytest.raises(DomainError, match="选择代办志愿者"):
         services.move_proxy(proxy, "accepted")
     services.move_proxy(proxy, "accepted", volunteer=vol.other)
-    with pytest.raises(VolunteerError, match="办理结果"):
+    with pytest.raises(DomainError, match="办理结果"):
         services.move_proxy(proxy, "done")
     services.move_proxy(proxy, "done", result="已送达", satisfaction=5)
     db.session.commit()
@@ -156,11 +156,11 @@ def test_figures_count_hours_by_team_and_month(vol):
 def test_a_cancelled_activity_takes_no_sign_ups_and_no_hours(vol):
     signup = services.sign_up(vol.activity, vol.other)
     services.cancel_activity(vol.activity)
-    with pytest.raises(VolunteerError, match="活动已取消"):
+    with pytest.raises(DomainError, match="活动已取消"):
         services.sign_up(vol.activity, vol.leader)
-    with pytest.raises(VolunteerError, match="活动已取消"):
+    with pytest.raises(DomainError, match="活动已取消"):
         services.confirm(signup, minutes=60)
-    with pytest.raises(VolunteerError, match="活动已取消"):
+    with pytest.raises(DomainError, match="活动已取消"):
         services.cancel_activity(vol.activity)
 
 
