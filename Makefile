@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test translations messages bench clean
+.PHONY: run test lint install install-test translations messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,14 @@ run: install
 	$(BIN)/portal demo --if-empty
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
-## The whole suite: unit, request and browser tests.
-test: install-test
+## The whole suite: the lint first (seconds), then unit, request and browser tests.
+test: install-test lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## ruff (pycodestyle, pyflakes, bugbear, the one-clock ban) over the tree; mypy over portal/.
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy portal
 
 ## Extract the strings to translate and merge them into the catalogues.
 messages: $(VENV)/.installed

@@ -386,8 +386,8 @@ def make_backup(path: Path, check: bool = True) -> dict:
     keeps whatever there is)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     kind = dialect()
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".backup-") as work:
-        work = Path(work)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".backup-") as work_dir:
+        work = Path(work_dir)
         if kind == "sqlite":
             source = sqlite_file()
             if not source.exists():

@@ -37,7 +37,7 @@ SPECIAL_GRIDS = [  # (town, village or None, name, kind)
 ]
 SUPERVISION_PHONE = "0730-12345"
 
-SURNAMES = "王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+SURNAMES = "王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"  # noqa: E501
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉梅建国红云飞鹏志辉春秀海燕亮林宇欣怡浩然子涵"
 
 POSTS = [("leader", "负责网格全面工作，组织开展走访和矛盾调处"),
@@ -259,7 +259,7 @@ def load_demo(if_empty: bool = False):
             display_name=_name(rng))
 
     counter = [0]
-    for key, grid in nodes.items():
+    for grid in nodes.values():
         if grid.level in (GRID, SPECIAL):
             _staff(grid, rng, user=users["gridworker"] if grid is first_grid else None)
             if grid.level == GRID:

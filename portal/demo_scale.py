@@ -15,11 +15,13 @@ of a fixed pool, the deadlines once per day with one WorkCalendar. ``factor`` sc
 """
 import json
 from bisect import bisect_right
+from collections.abc import Callable
 import random
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from operator import itemgetter
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, insert, select, text
@@ -124,7 +126,7 @@ class Ids:
         return first
 
 
-def _sqlite_converters(table) -> list[tuple[int, object]]:
+def _sqlite_converters(table) -> list[tuple[int, Callable[[Any], Any]]]:
     """(column index, converter) for the columns whose Python values SQLite would not store the
     way SQLAlchemy's types do: datetimes with microseconds, dates as ISO text, JSON as text."""
     found = []
@@ -523,7 +525,7 @@ class Generator:
 
     # ------------------------------------------------------------ cases
 
-    def _deadlines(self, first: date, last: date) -> dict:
+    def _deadlines(self, first: date, last: date) -> tuple[dict, str | None]:
         """Due dates per day received (13710 with the default rules), one WorkCalendar for all."""
         from portal.cases.calendar import WorkCalendar, add_months
         from portal.cases.deadlines import DEFAULT_DEADLINES as rules
@@ -622,6 +624,7 @@ class Generator:
         for oldest, pairs in STATES_BY_AGE:
             if age > oldest:
                 return self.weighted(pairs)
+        raise AssertionError("STATES_BY_AGE's last age is below every case's")
 
     def _handle(self, row: dict, steps: list, worker, recent_ids: list) -> None:
         """Fill the dates and the timeline of a case for its final state, never past now."""

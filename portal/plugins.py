@@ -187,7 +187,7 @@ class PluginHost:
 
     def collect(self, scope, name, /, **kwargs) -> list:
         """Call a list-returning UI hook for ``scope`` and flatten the results, sorted."""
-        items = []
+        items: list = []
         for result in self.hook(scope, name)(**kwargs):
             items.extend(result if isinstance(result, (list, tuple)) else [result])
         return sorted(items, key=lambda item: getattr(item, "order", 0))

@@ -251,7 +251,7 @@ def routes_of(app, plugin: str | None) -> dict[tuple[str, str], tuple]:
     from portal.plugins import host
 
     owners = host(app).blueprint_owner
-    found = {}
+    found: dict = {}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
@@ -339,7 +339,7 @@ def url_builder(app, values: dict, overrides: dict | None = None):
 
 
 def _all_routes(app) -> dict:
-    found = {}
+    found: dict = {}
     for rule in app.url_map.iter_rules():
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             found.setdefault((rule.endpoint, method), rule.arguments)

@@ -95,10 +95,10 @@ def prepare_photo(storage, max_side: int = 800) -> PreparedPhoto:
                         w=width, h=height, mp=cfg["PHOTO_MAX_PIXELS"] // 1_000_000))
                 if any(issubclass(w.category, Image.DecompressionBombWarning) for w in caught):
                     raise Image.DecompressionBombError("over Pillow's MAX_IMAGE_PIXELS")
-                image = image.convert("RGB")
-                image.thumbnail((max_side, max_side))
+                rgb = image.convert("RGB")
+                rgb.thumbnail((max_side, max_side))
                 out = BytesIO()
-                image.save(out, "JPEG", quality=85)
+                rgb.save(out, "JPEG", quality=85)
     except UploadError:
         raise
     except Image.DecompressionBombError:

@@ -38,7 +38,7 @@ def upload_columns(kind: str = "photos") -> list:
 
 
 def referenced(kind: str = "photos") -> set[str]:
-    names = set()
+    names: set[str] = set()
     for column in upload_columns(kind):
         names.update(db.session.scalars(select(column).where(column.is_not(None)).distinct()))
     return names

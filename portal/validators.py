@@ -12,7 +12,6 @@ The GB 11643 rule (check digit, birth date, region) is python-stdnum's ``stdnum.
 """
 import re
 import unicodedata
-from datetime import date
 
 from stdnum import numdb
 from stdnum.cn import ric

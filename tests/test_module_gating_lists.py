@@ -177,7 +177,7 @@ def test_a_county_sees_a_module_only_in_the_towns_where_it_is_on(app, marked):
         if wide:
             widen(app)
         client = login(app, username)
-        for plugin, what, text in module_pages(app, client):
+        for _plugin, what, text in module_pages(app, client):
             opened += 1
             leaked = [m for m in (*MARKS.values(), HOME_MARK, GRID_MARK, RESIDENT_MARK)
                       if m in text]

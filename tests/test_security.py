@@ -6,7 +6,7 @@ The route lists are not written out here: they come from the app's URL map with 
 loaded and switched on, so a new route is checked the day it is added. A route that legitimately
 answers town B for a URL naming town A's record must be listed in NOT_SCOPED with its reason.
 """
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select

@@ -1,7 +1,7 @@
 """Demo groups for one town: one group in each of the first two grids of every village, eight
 households each with an elected leader, and a few months of help (mostly solved). Idempotent."""
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 

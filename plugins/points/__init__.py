@@ -92,8 +92,6 @@ def menu_links(user, town):
 def dashboard_cards(scope, user):
     if not can(user, "points.view"):
         return []
-    from datetime import date
-
     from flask import render_template
 
     from . import reports

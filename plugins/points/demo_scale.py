@@ -102,7 +102,7 @@ def load(g) -> None:
                                "note": note, "actor_id": None, "created_at": at})
             s_index += 1
 
-    for when, kind, account, what, amount, shop_goods in events:
+    for when, kind, account, what, amount, _shop_goods in events:
         stock_until(when)
         if kind == "earn":
             account["balance"] += amount

@@ -3,7 +3,7 @@ past activities with confirmed hours, coming ones with sign-ups, pairings (one o
 services in every state. The demo's `resident` login volunteers and leads the first village's
 party-member team. Idempotent: a town with teams already is left as it is."""
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 

@@ -1,4 +1,6 @@
 """Creating and changing user accounts, shared by the admin pages and the command line."""
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -11,7 +13,7 @@ from portal.grids.models import Grid
 from portal.permissions import ROLE_SCOPE_LEVELS, ROLES
 
 
-def _check_unique(user: User | None, **values):
+def _check_unique(user: User | None, **values: str | None) -> None:
     messages = {"username": _("用户名已被使用。"), "phone": _("该手机号已绑定其他账号。"),
                 "id_number": _("该身份证号已绑定其他账号。"),
                 "email": _("该邮箱已绑定其他账号。")}
@@ -23,7 +25,7 @@ def _check_unique(user: User | None, **values):
             raise DomainError(messages[field], field)
 
 
-def check_role_scope(role: str, scope: Grid):
+def check_role_scope(role: str, scope: Grid) -> None:
     if role not in ROLES:
         raise DomainError(_("没有这个角色。"), "role")
     if scope.level not in ROLE_SCOPE_LEVELS[role]:
@@ -45,8 +47,10 @@ def check_password_policy(password: str | None, username: str | None = None) -> 
 ENDS_SESSIONS = ("password", "is_active_flag", "role", "scope")
 
 
-def create_user(*, username, password, role, scope: Grid, display_name=None, phone=None,
-                id_number=None, email=None, actor=None) -> User:
+def create_user(*, username: str, password: str, role: str, scope: Grid,
+                display_name: str | None = None, phone: str | None = None,
+                id_number: str | None = None, email: str | None = None,
+                actor: User | None = None) -> User:
     if not password:
         raise DomainError(_("请设置密码。"), "password")
     check_password_policy(password, username)
@@ -63,7 +67,8 @@ def create_user(*, username, password, role, scope: Grid, display_name=None, pho
     return user
 
 
-def update_user(user: User, *, actor=None, password=None, **values) -> User:
+def update_user(user: User, *, actor: User | None = None, password: str | None = None,
+                **values: Any) -> User:
     """Change ``values`` (and the password, when given). A new password, disabling, or a new
     role or scope ends every session of the user; the caller re-issues its own session when
     ``user`` is the one logged in (see portal.auth.sessions.reissue)."""
@@ -74,7 +79,7 @@ def update_user(user: User, *, actor=None, password=None, **values) -> User:
         values["email"] = (values["email"] or "").strip().lower() or None
     _check_unique(user, **{k: values[k] for k in ("username", "phone", "id_number", "email")
                            if k in values})
-    changes = {}
+    changes: dict[str, list | str] = {}
     for key, value in values.items():
         old = getattr(user, key)
         if key in ("phone", "id_number", "email"):

@@ -44,7 +44,8 @@ class CaseForm(FlaskForm):
     address = StringField(_l("地点"), filters=[strip], validators=[Optional(), Length(max=200)])
     latitude = FloatField(_l("纬度"), validators=[Optional(), NumberRange(-90, 90, _l("坐标超出范围。"))])
     longitude = FloatField(_l("经度"), validators=[Optional(), NumberRange(-180, 180, _l("坐标超出范围。"))])
-    photos = MultipleFileField(_l("照片"), validators=[FileAllowed(PHOTO_TYPES, _l("照片只能是 JPG、PNG 或 WebP 图片。"))])
+    photos = MultipleFileField(_l("照片"), validators=[
+        FileAllowed(PHOTO_TYPES, _l("照片只能是 JPG、PNG 或 WebP 图片。"))])
     on_the_spot = TextAreaField(_l("已当场处置(一般性事件可直接办结，写明处理情况)"), filters=[strip],
                                 validators=[Optional(), Length(max=2000)])
 
@@ -60,4 +61,5 @@ class PublicReportForm(FlaskForm):
     reporter_phone = StringField(_l("联系电话"), filters=[strip],
                                  validators=[DataRequired(_l("请留下联系电话，以便把办理结果告诉您。")),
                                              Phone()])
-    photos = MultipleFileField(_l("照片"), validators=[FileAllowed(PHOTO_TYPES, _l("照片只能是 JPG、PNG 或 WebP 图片。"))])
+    photos = MultipleFileField(_l("照片"), validators=[
+        FileAllowed(PHOTO_TYPES, _l("照片只能是 JPG、PNG 或 WebP 图片。"))])

@@ -1,7 +1,12 @@
 """Reporting cases and moving them through the loop. Every change goes through ``act`` (or
 ``report``), which checks the workflow table, writes the timeline and tells the modules; the caller
 commits."""
+from __future__ import annotations
+
 import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
@@ -17,16 +22,23 @@ from portal.plugins import host
 from portal.timeutil import utcnow
 from portal.validators import is_phone, normalise_phone
 
+if TYPE_CHECKING:
+    from portal.auth.models import User
+    from portal.people.models import Household
 
-def _event(case, user, action, old, new, note=None):
+
+def _event(case: Case, user: User | None, action: str, old: str | None, new: str,
+           note: str | None = None) -> None:
     db.session.add(CaseEvent(case=case, user_id=getattr(user, "id", None), action=action,
                              from_state=old, to_state=new, note=note or None))
 
 
 def report(grid: Grid, *, category: str, title: str, description: str, source: str,
-           kind: str = "general", reporter=None, reporter_name=None, reporter_phone=None,
-           household=None, address=None, latitude=None, longitude=None, major=False,
-           photos=(), handled_on_the_spot: str | None = None) -> Case:
+           kind: str = "general", reporter: User | None = None, reporter_name: str | None = None,
+           reporter_phone: str | None = None, household: Household | None = None,
+           address: str | None = None, latitude: float | None = None,
+           longitude: float | None = None, major: bool = False, photos: Iterable[str] = (),
+           handled_on_the_spot: str | None = None) -> Case:
     """Receive a case (收). A general case handled on the spot by the grid worker is recorded as
     resolved in the same step."""
     if grid.level not in (GRID, SPECIAL) or not grid.active:
@@ -86,8 +98,9 @@ def report(grid: Grid, *, category: str, title: str, description: str, source: s
     return case
 
 
-def act(case: Case, user, action_name: str, note: str | None = None, *, assignee=None,
-        department=None, satisfaction=None, duplicate_of: Case | None = None) -> Case:
+def act(case: Case, user: User, action_name: str, note: str | None = None, *,
+        assignee: User | None = None, department: str | None = None,
+        satisfaction: int | None = None, duplicate_of: Case | None = None) -> Case:
     """Take one step of the loop; raises DomainError when it is not allowed or incomplete."""
     action = ACTIONS.get(action_name)
     if action is None or not may(user, case, action_name):
@@ -126,9 +139,8 @@ def act(case: Case, user, action_name: str, note: str | None = None, *, assignee
     elif action_name == "duplicate":
         if duplicate_of is None or duplicate_of.id == case.id:
             raise DomainError(_("请填写重复的原事件编号。"), "duplicate_of")
-        if duplicate_of.duplicate_of_id:
-            duplicate_of = duplicate_of.duplicate_of  # follow the chain to the original
-        case.duplicate_of_id = duplicate_of.id
+        original = duplicate_of.duplicate_of or duplicate_of  # follow the chain to the original
+        case.duplicate_of_id = original.id
     if action.target:
         case.state = action.target
     _event(case, user, action_name, old, case.state, note)
@@ -139,7 +151,7 @@ def act(case: Case, user, action_name: str, note: str | None = None, *, assignee
     return case
 
 
-def sweep(on=None) -> dict:
+def sweep(on: date | None = None) -> dict[str, int]:
     """For cron: raise a supervision notice for every open case that has gone red, and settle the
     notices of cases that are no longer open. Idempotent."""
     from portal.cases.models import SupervisionNotice

@@ -46,8 +46,8 @@ def town_categories(town) -> list[str]:
 def town_templates(town) -> list[ResponseTemplate]:
     if town is None:
         return []
-    return db.session.scalars(db.select(ResponseTemplate).filter_by(town_id=town.id)
-                              .order_by(ResponseTemplate.title)).all()
+    return list(db.session.scalars(db.select(ResponseTemplate).filter_by(town_id=town.id)
+                                   .order_by(ResponseTemplate.title)))
 
 
 DAYS = NumberRange(1, 60, _l("应在1到60之间。"))

@@ -127,7 +127,7 @@ def build(scope: Grid, since: date, until: date, today: date, trend_months: int 
             grouped.put(prefix, visits_overdue=late, visits_soon=near)
 
     # Cases are counted per grid id and summed per child here: ≤ one row per grid.
-    prefix_of = dict(db.session.execute(select(Grid.id, child).where(under)).all())
+    prefix_of: dict[int, str] = dict(db.session.execute(select(Grid.id, child).where(under)).all())
 
     gid = Case.grid_id + 0  # see cases_in(): grouping by the bare column would pick that index
 

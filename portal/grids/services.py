@@ -1,6 +1,9 @@
 """Operations on the grid tree. Each checks its rule, writes an audit entry and tells the plugins;
 the caller commits, so a refused operation leaves nothing behind."""
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func
@@ -14,8 +17,13 @@ from portal.people.models import Household, Resident
 from portal.plugins import host
 from portal.timeutil import utcnow
 
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement, Select
 
-def in_subtree(node: Grid):
+    from portal.auth.models import User
+
+
+def in_subtree(node: Grid) -> ColumnElement[bool]:
     """SQL condition: the grid is ``node`` or lies under it."""
     return Grid.code.startswith(node.code, autoescape=True)
 
@@ -63,7 +71,8 @@ def create_county(code: str, name: str) -> Grid:
     return county
 
 
-def create_grid(parent: Grid, level: str, name: str, actor=None, **fields) -> Grid:
+def create_grid(parent: Grid, level: str, name: str, actor: User | None = None,
+                **fields: Any) -> Grid:
     if not parent.active:
         raise DomainError(_("不能在已撤销的网格下新建。"))
     if level not in ALLOWED_CHILDREN[parent.level]:
@@ -80,7 +89,8 @@ def create_grid(parent: Grid, level: str, name: str, actor=None, **fields) -> Gr
     return grid
 
 
-def update_grid(grid: Grid, actor=None, name=None, **fields) -> Grid:
+def update_grid(grid: Grid, actor: User | None = None, name: str | None = None,
+                **fields: Any) -> Grid:
     old = {"name": grid.name, **{k: getattr(grid, k) for k in fields}}
     if name is not None and name.strip() != grid.name:
         grid.name = _check_name(grid.parent, name, exclude=grid)
@@ -94,7 +104,7 @@ def update_grid(grid: Grid, actor=None, name=None, **fields) -> Grid:
     return grid
 
 
-def move_grid(grid: Grid, new_parent: Grid, actor=None) -> Grid:
+def move_grid(grid: Grid, new_parent: Grid, actor: User | None = None) -> Grid:
     """Move a node (and everything under it) to a new parent; codes are re-issued along the new
     path, the old ones stay in the audit log."""
     if grid.level == COUNTY:
@@ -121,7 +131,7 @@ def move_grid(grid: Grid, new_parent: Grid, actor=None) -> Grid:
     return grid
 
 
-def retire_grid(grid: Grid, actor=None) -> Grid:
+def retire_grid(grid: Grid, actor: User | None = None) -> Grid:
     from portal.auth.models import User
 
     if grid.level == COUNTY:
@@ -145,7 +155,7 @@ def retire_grid(grid: Grid, actor=None) -> Grid:
     return grid
 
 
-def restore_grid(grid: Grid, actor=None) -> Grid:
+def restore_grid(grid: Grid, actor: User | None = None) -> Grid:
     if grid.active:
         raise DomainError(_("该网格未撤销。"))
     if grid.parent is not None and not grid.parent.active:
@@ -163,7 +173,7 @@ class Counts:
     residents: int = 0
 
 
-def _counts_by_prefix(width: int, node: Grid, model, active_col) -> dict[str, int]:
+def _counts_by_prefix(width: int, node: Grid, model: Any, active_col: Any) -> dict[str, int]:
     # Counted per grid first (an index-only GROUP BY on (grid_id, active column)), then the few
     # hundred per-grid counts are summed by code prefix: no per-row join at county scale.
     per_grid = (db.select(model.grid_id.label("grid_id"), func.count().label("n"))
@@ -196,14 +206,14 @@ def child_counts(node: Grid) -> dict[str, Counts]:
     return {code: Counts(hh.get(code, 0), rs.get(code, 0)) for code in {*hh, *rs}}
 
 
-def grids_in(node: Grid, include_retired=False):
+def grids_in(node: Grid, include_retired: bool = False) -> Select[tuple[Grid]]:
     query = db.select(Grid).where(in_subtree(node)).order_by(Grid.code)
     if not include_retired:
         query = query.where(Grid.retired_at.is_(None))
     return query
 
 
-def get_scoped_grid(user, grid_id: int) -> Grid:
+def get_scoped_grid(user: User, grid_id: int) -> Grid:
     """The grid with this id if it lies in the user's scope; 404 otherwise (it does not exist for
     them)."""
     from flask import abort

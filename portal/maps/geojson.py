@@ -71,10 +71,10 @@ def _position(value, where: str) -> tuple[float, float]:
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise GeometryError(_("%(where)s 的坐标不是有限的数。", where=where))
     if abs(lat) > 90 and abs(lon) <= 90:
-        raise GeometryError(_("%(where)s 的纬度 %(lat)s 超出范围：经度和纬度可能写反了，GeoJSON 的顺序是 [经度, 纬度]。",
+        raise GeometryError(_("%(where)s 的纬度 %(lat)s 超出范围：经度和纬度可能写反了，GeoJSON 的顺序是 [经度, 纬度]。",  # noqa: E501 (one message, one line)
                               where=where, lat=value[1]))
     if abs(lon) > 180 or abs(lat) > 90:
-        raise GeometryError(_("%(where)s 的坐标 (%(lon)s, %(lat)s) 超出经纬度范围：文件应使用 WGS84 经纬度（不是投影坐标）。",
+        raise GeometryError(_("%(where)s 的坐标 (%(lon)s, %(lat)s) 超出经纬度范围：文件应使用 WGS84 经纬度（不是投影坐标）。",  # noqa: E501 (one message, one line)
                               where=where, lon=value[0], lat=value[1]))
     return round(lon, 6), round(lat, 6)
 

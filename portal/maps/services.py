@@ -1,6 +1,9 @@
 """Storing boundaries and drawing a scope's map: the features with the chosen measure."""
+from __future__ import annotations
+
 import json
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -13,6 +16,9 @@ from portal.cases.workflow import OPEN_STATES
 from portal.extensions import db
 from portal.grids.models import COUNTY, GRID, SPECIAL, TOWN, Grid
 from portal.grids.services import in_subtree
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
 from portal.maps.geojson import Checked, check_geometry
 from portal.maps.models import GridBoundary
 from portal.dashboard.figures import cases_in
@@ -26,7 +32,8 @@ MEASURES = {
 }
 
 
-def _store(grid: Grid, geometry: dict, bbox, source: str, user) -> GridBoundary:
+def _store(grid: Grid, geometry: dict, bbox: tuple[float, float, float, float], source: str,
+           user: User) -> GridBoundary:
     boundary = db.session.scalar(select(GridBoundary).filter_by(grid_id=grid.id))
     if boundary is None:
         boundary = GridBoundary(grid_id=grid.id)
@@ -38,7 +45,7 @@ def _store(grid: Grid, geometry: dict, bbox, source: str, user) -> GridBoundary:
     return boundary
 
 
-def save_imported(features: list[Checked], grids_by_code: dict[str, Grid], user) -> int:
+def save_imported(features: list[Checked], grids_by_code: dict[str, Grid], user: User) -> int:
     """Store checked features (the caller commits; the check has passed for all of them)."""
     for feature in features:
         _store(grids_by_code[feature.code], feature.geometry, feature.bbox, "import", user)
@@ -48,7 +55,7 @@ def save_imported(features: list[Checked], grids_by_code: dict[str, Grid], user)
     return len(features)
 
 
-def save_drawn(grid: Grid, geometry_json: str, user) -> GridBoundary:
+def save_drawn(grid: Grid, geometry_json: str, user: User) -> GridBoundary:
     """A boundary drawn on the map; raises GeometryError with the reason when it is not valid."""
     from flask_babel import gettext as _
 
@@ -67,7 +74,7 @@ def save_drawn(grid: Grid, geometry_json: str, user) -> GridBoundary:
     return boundary
 
 
-def remove(grid: Grid, user) -> bool:
+def remove(grid: Grid, user: User) -> bool:
     boundary = db.session.scalar(select(GridBoundary).filter_by(grid_id=grid.id))
     if boundary is None:
         return False
@@ -87,7 +94,7 @@ def leaf_measure(scope: Grid, measure: str, today: date) -> dict[int, int]:
     if measure == "overdue":
         parts = ([t for t in scope.children if t.level == TOWN and t.active]
                  if scope.level == COUNTY else [scope])
-        values = {}
+        values: dict[int, int | None] = {}
         for part in parts:
             facts = household_facts(part)
             overdue, _soon = due_conditions(facts, visit_days(part), today)
@@ -126,7 +133,7 @@ def feature_collection(scope: Grid, measure: str, today: date) -> dict:
 
 def missing_boundaries(scope: Grid) -> int:
     """Base grids under ``scope`` without a boundary yet."""
-    return db.session.scalar(
+    return db.session.scalar(  # type: ignore[return-value]  # a count is never NULL
         select(func.count()).select_from(Grid)
         .outerjoin(GridBoundary, GridBoundary.grid_id == Grid.id)
         .where(in_subtree(scope), Grid.retired_at.is_(None), Grid.level.in_((GRID, SPECIAL)),

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from flask import current_app, g, has_request_context
 
 from portal import audit
@@ -6,6 +10,9 @@ from portal.extensions import db
 from portal.grids.models import COUNTY, TOWN, Grid
 from portal.modules.models import TownModule
 from portal.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
 
 
 def town_of(node: Grid) -> Grid | None:
@@ -26,7 +33,7 @@ def enabled_modules(scope: Grid) -> set[str]:
     return set(db.session.scalars(query))
 
 
-def set_module(town: Grid, name: str, enabled: bool, actor=None) -> TownModule:
+def set_module(town: Grid, name: str, enabled: bool, actor: User | None = None) -> TownModule:
     """Switch a module for a town, audited; the caller commits."""
     from portal.plugins import host
 

@@ -1,5 +1,10 @@
 """Changes to the register. Each checks its rule, writes the audit entry (the register's history)
 and tells the modules; the caller commits, so a refused change leaves nothing behind."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from flask_babel import gettext as _
 
 from portal import audit
@@ -14,8 +19,11 @@ from portal.timeutil import utcnow
 from portal.validators import (id_number_problem, is_code, is_phone, normalise_id_number,
                                normalise_phone, typed)
 
+if TYPE_CHECKING:
+    from portal.auth.models import User
 
-def _check_grid(grid: Grid):
+
+def _check_grid(grid: Grid) -> None:
     if grid.level not in (GRID, SPECIAL) or not grid.active:
         raise DomainError(_("住户只能登记在未撤销的基础网格或专属网格中。"), "grid")
 
@@ -32,8 +40,9 @@ def house_for(grid: Grid, address: str, building: str | None = None) -> House:
     return house
 
 
-def add_household(grid: Grid, address: str, *, number=None, colour=None, building=None,
-                  actor=None) -> Household:
+def add_household(grid: Grid, address: str, *, number: str | None = None,
+                  colour: str | None = None, building: str | None = None,
+                  actor: User | None = None) -> Household:
     _check_grid(grid)
     address = (address or "").strip()
     if not address:
@@ -53,7 +62,7 @@ def add_household(grid: Grid, address: str, *, number=None, colour=None, buildin
     return household
 
 
-def _clean_number(number) -> str | None:
+def _clean_number(number: str | None) -> str | None:
     """A household number as stored: NFKC ("００１" is "001"), then ASCII letters, digits and "-"
     only, so that the per-grid uniqueness check cannot be got round with look-alike digits."""
     number = typed(number) or None
@@ -77,7 +86,8 @@ def set_search_keys(resident: Resident) -> None:
     resident.phone_reversed = reversed_digits(resident.phone)
 
 
-def _clean_identity(resident: Resident | None, id_number, phone):
+def _clean_identity(resident: Resident | None, id_number: str | None,
+                    phone: str | None) -> tuple[str | None, str | None]:
     # normalised before the uniqueness check, so that 43０６２４… is the same number as 430624…
     id_number = normalise_id_number(id_number or "") or None
     if id_number:
@@ -96,8 +106,9 @@ def _clean_identity(resident: Resident | None, id_number, phone):
     return id_number, phone
 
 
-def _apply(resident: Resident, *, name, relation, id_number, phone, residence, party_member,
-           care):
+def _apply(resident: Resident, *, name: str, relation: str, id_number: str | None,
+           phone: str | None, residence: str, party_member: bool,
+           care: Iterable[str]) -> None:
     name = (name or "").strip()
     if not name or len(name) > 32:
         raise DomainError(_("请填写姓名(不超过32个字)。"), "name")
@@ -119,9 +130,10 @@ def _apply(resident: Resident, *, name, relation, id_number, phone, residence, p
     set_search_keys(resident)
 
 
-def add_resident(household: Household, name: str, relation: str = "head", actor=None, *,
-                 id_number=None, phone=None, residence="local", party_member=False,
-                 care=()) -> Resident:
+def add_resident(household: Household, name: str, relation: str = "head",
+                 actor: User | None = None, *, id_number: str | None = None,
+                 phone: str | None = None, residence: str = "local",
+                 party_member: bool = False, care: Iterable[str] = ()) -> Resident:
     """Register a resident and tell the modules switched on for their town."""
     resident = Resident(household_id=household.id, grid_id=household.grid_id)
     with db.session.no_autoflush:
@@ -135,7 +147,7 @@ def add_resident(household: Household, name: str, relation: str = "head", actor=
     return resident
 
 
-def update_resident(resident: Resident, actor=None, **values) -> Resident:
+def update_resident(resident: Resident, actor: User | None = None, **values: Any) -> Resident:
     before = _snapshot(resident)
     with db.session.no_autoflush:
         _apply(resident, **{**_editable(resident), **values})
@@ -147,14 +159,14 @@ def update_resident(resident: Resident, actor=None, **values) -> Resident:
     return resident
 
 
-def _editable(resident: Resident) -> dict:
+def _editable(resident: Resident) -> dict[str, Any]:
     return {"name": resident.name, "relation": resident.relation,
             "id_number": resident.id_number, "phone": resident.phone,
             "residence": resident.residence, "party_member": resident.party_member,
             "care": resident.care_categories}
 
 
-def _snapshot(resident: Resident) -> dict:
+def _snapshot(resident: Resident) -> dict[str, Any]:
     data = _editable(resident)
     # the audit keeps that an identifier changed, not the identifier itself
     for key in ("id_number", "phone"):
@@ -162,9 +174,10 @@ def _snapshot(resident: Resident) -> dict:
     return data
 
 
-def update_household(household: Household, actor=None, *, address=None, colour="keep",
-                     number="keep", building="keep") -> Household:
-    changes = {}
+def update_household(household: Household, actor: User | None = None, *,
+                     address: str | None = None, colour: str | None = "keep",
+                     number: str | None = "keep", building: str | None = "keep") -> Household:
+    changes: dict[str, list[str | None]] = {}
     if address is not None and address.strip() and address.strip() != household.address:
         changes["address"] = [household.address, address.strip()]
         household.address = address.strip()
@@ -195,7 +208,7 @@ def update_household(household: Household, actor=None, *, address=None, colour="
     return household
 
 
-def move_household(household: Household, grid: Grid, actor=None) -> Household:
+def move_household(household: Household, grid: Grid, actor: User | None = None) -> Household:
     """Move a household (and its current members) to another grid; the old grid stays in the
     audit log."""
     _check_grid(grid)
@@ -211,7 +224,7 @@ def move_household(household: Household, grid: Grid, actor=None) -> Household:
         member.grid_id = grid.id
     db.session.flush()
     db.session.expire(household, ["grid"])
-    moved = {"old_grid": old.code, "new_grid": grid.code}
+    moved: dict[str, str | None] = {"old_grid": old.code, "new_grid": grid.code}
     if household.number != old_number:
         moved.update(old_number=old_number, new_number=household.number)
     audit.record("household.move", household, scope_code=grid.code, user=actor, **moved)
@@ -219,7 +232,8 @@ def move_household(household: Household, grid: Grid, actor=None) -> Household:
     return household
 
 
-def move_resident(resident: Resident, household: Household, relation: str, actor=None):
+def move_resident(resident: Resident, household: Household, relation: str,
+                  actor: User | None = None) -> Resident:
     if resident.left_at is not None:
         raise DomainError(_("该居民已注销，不能迁移。"))
     if household.id == resident.household_id:
@@ -239,7 +253,7 @@ def move_resident(resident: Resident, household: Household, relation: str, actor
     return resident
 
 
-def mark_left(resident: Resident, reason: str, actor=None) -> Resident:
+def mark_left(resident: Resident, reason: str, actor: User | None = None) -> Resident:
     if reason not in LEFT_REASONS:
         raise DomainError(_("请选择注销原因。"), "reason")
     if resident.left_at is not None:
@@ -251,7 +265,7 @@ def mark_left(resident: Resident, reason: str, actor=None) -> Resident:
     return resident
 
 
-def move_out_household(household: Household, actor=None) -> Household:
+def move_out_household(household: Household, actor: User | None = None) -> Household:
     if household.moved_out_at is not None:
         raise DomainError(_("该户已迁出。"))
     now = utcnow()

@@ -137,23 +137,23 @@ def validate(rows, scope: Grid) -> Report:
         for grid in db.session.scalars(select(Grid).where(Grid.code.in_(chunk))):
             grids[grid.code] = grid
     ids = {r["id_number"].upper() for _, r in rows if r.get("id_number")}
-    owner_grid = {}  # id number → grid id of the resident who has it now
+    owner_grid: dict[str, int] = {}  # id number → grid id of the resident who has it now
     for chunk in _chunks(sorted(ids)):
         # no join here: the unique index on id_number answers each chunk directly
         owner_grid.update(db.session.execute(
             select(Resident.id_number, Resident.grid_id).where(Resident.id_number.in_(chunk))).all())
-    grid_codes = {}
+    grid_codes: dict[int, str] = {}
     for chunk in _chunks(sorted(set(owner_grid.values()))):
         grid_codes.update(db.session.execute(select(Grid.id, Grid.code).where(Grid.id.in_(chunk))).all())
     owners = {id_number: grid_codes[grid_id] for id_number, grid_id in owner_grid.items()}
-    seen_ids = {}
+    seen_ids: dict[str, int] = {}
     for number, row in rows:
         errors = []
 
         def fail(key, message):
-            errors.append(RowError(number, LABEL_OF[key], message))
+            errors.append(RowError(number, LABEL_OF[key], message))  # noqa: B023 (called in this turn)
 
-        for key, header, required in COLUMNS:
+        for key, _header, required in COLUMNS:
             if required and not row.get(key):
                 fail(key, _("必填。"))
         grid = grids.get(row.get("grid_code", ""))
@@ -220,7 +220,7 @@ def apply(report: Report, scope: Grid, actor=None) -> Report:
     """Write the good rows of a validated report in bulk. The caller commits (or rolls back)."""
     rows = report.good
     households = _upsert_households(rows, report)
-    existing = {}
+    existing: dict[str, int] = {}
     ids = sorted({r["id_number"] for r in rows if r["id_number"]})
     for chunk in _chunks(ids):
         existing.update(db.session.execute(

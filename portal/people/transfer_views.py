@@ -2,7 +2,6 @@
 import re
 import secrets
 import time
-from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for

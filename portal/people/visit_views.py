@@ -6,9 +6,6 @@ from flask_login import current_user
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import refuse
-
-
-from portal.people import services
 from portal.people.forms import VisitForm, VisitRulesForm
 from portal.people.scoping import scoped_grid_arg, scoped_household
 from portal.people.visits import DEFAULT_VISIT_DAYS, SETTING, due_list, record_visit, visit_days

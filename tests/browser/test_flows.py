@@ -87,7 +87,7 @@ def test_grid_worker_finds_a_resident_by_pinyin_on_a_phone(phone, live_server, t
 
 
 def test_visits_due_on_a_phone(phone, live_server, tree, tmp_path):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from portal.people.visits import record_visit
 

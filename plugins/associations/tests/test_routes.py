@@ -1,6 +1,5 @@
 """Every route of the associations module, for every role (on in both towns). The
 `assoc_officer` login runs the safety association; the `resident` login is one of its members."""
-from datetime import date
 
 import pytest
 

@@ -1,6 +1,5 @@
 """Mutual-aid pages through the test client: adding households with the warning and the
 one-group rule shown, the leader recording help, escalating, the drill-down, the card."""
-from datetime import date
 
 from sqlalchemy import select
 

@@ -1,7 +1,6 @@
 """Every route of the mutual-aid module, for every role (on in both towns). The `resident`
 login is the group's elected leader: the plugin's permission hook lets them see and record their
 group's help."""
-from datetime import date
 
 import pytest
 

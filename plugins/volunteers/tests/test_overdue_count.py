@@ -1,5 +1,5 @@
 """The home-page card counts overdue pairings in one SQL statement, by the same rule as the list."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from plugins.volunteers import services
 from portal.extensions import db

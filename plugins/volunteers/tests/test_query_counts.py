@@ -1,5 +1,5 @@
 """The volunteer list pages must not run more SQL as they show more rows (no N+1)."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 

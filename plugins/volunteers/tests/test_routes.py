@@ -1,7 +1,7 @@
 """Every route of the volunteer service, for every role (the module on in both towns, so town
 B's admin proves that town A's records are a 404 for them). The `resident` login is a
 registered volunteer who leads a team: the plugin's permission hook lets them lead."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 

@@ -1,6 +1,6 @@
 """The volunteer service's rules: capacity, hours (across midnight too), points exactly once and
 only where the points module is on, self-reported hours, pairing visits due, proxy services."""
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
