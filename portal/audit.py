@@ -3,8 +3,11 @@
 Entries are written in the same transaction as the change they describe, so a rolled-back change
 leaves no audit entry behind and a committed one always has its entry.
 """
+from __future__ import annotations
+
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -13,6 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
 
 
 class AuditEntry(db.Model):
@@ -39,7 +45,8 @@ class AuditEntry(db.Model):
         return json.loads(self.detail) if self.detail else {}
 
 
-def record(action: str, obj=None, *, scope_code: str | None = None, user=None, **detail) -> AuditEntry:
+def record(action: str, obj: Any = None, *, scope_code: str | None = None,
+           user: User | None = None, **detail: Any) -> AuditEntry:
     """Add an audit entry to the current session (the caller commits)."""
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user

@@ -5,8 +5,12 @@ explicit mapping wins over both.
 """
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+from flask import Flask
 
 
 class Defaults:
@@ -103,7 +107,7 @@ ENV_OVERRIDES = {
 }
 
 
-def load_config(app, overrides=None):
+def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
     for env_name, key in ENV_OVERRIDES.items():

@@ -1,4 +1,4 @@
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 
 from portal.extensions import db
@@ -7,7 +7,7 @@ bp = Blueprint("health", __name__)
 
 
 @bp.route("/healthz")
-def healthz():
+def healthz() -> Response | tuple[Response, int]:
     """For load balancers and monitors: 200 when the portal can reach its database, else 503."""
     try:
         db.session.execute(text("SELECT 1"))

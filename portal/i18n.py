@@ -7,7 +7,8 @@ from babel.messages.pofile import read_po
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 
-def compile_catalogues(directories=(TRANSLATIONS,), force=False) -> list[Path]:
+def compile_catalogues(directories: tuple[Path, ...] = (TRANSLATIONS,),
+                      force: bool = False) -> list[Path]:
     """Compile every messages.po under ``directories`` whose .mo is missing or older."""
     written = []
     for directory in directories:

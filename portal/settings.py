@@ -1,11 +1,17 @@
 """Per-town settings: rules a town may tune (visit intervals, later case deadlines), with the
 defaults in code. Stored as JSON so a new setting needs no migration."""
+from __future__ import annotations
+
 import json
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.grids.models import Grid
 
 
 class TownSetting(db.Model):
@@ -19,7 +25,7 @@ class TownSetting(db.Model):
     value: Mapped[str] = mapped_column(Text)
 
 
-def get_setting(town, key: str, default):
+def get_setting(town: Grid | None, key: str, default: Any) -> Any:
     """The town's value merged over ``default`` (for dicts), or ``default`` when unset."""
     if town is None:
         return default
@@ -30,7 +36,7 @@ def get_setting(town, key: str, default):
     return {**default, **value} if isinstance(default, dict) else value
 
 
-def set_setting(town, key: str, value) -> None:
+def set_setting(town: Grid, key: str, value: Any) -> None:
     row = db.session.scalar(db.select(TownSetting).filter_by(town_id=town.id, key=key))
     if row is None:
         row = TownSetting(town_id=town.id, key=key, value="")

@@ -32,7 +32,7 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 
 
-def typed(value) -> str:
+def typed(value: str | None) -> str:
     """What a person typed, in the form identifiers are compared in: NFKC (full-width → ASCII),
     surrounding space removed."""
     return unicodedata.normalize("NFKC", value or "").strip()

@@ -6,7 +6,10 @@ is green while in time, yellow when the limit is near (by default on its last wo
 once it has passed. Lights are computed from the dates every time they are shown, so they are
 right whether or not `portal cases sweep` has run.
 """
+from __future__ import annotations
+
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from portal.cases.calendar import WorkCalendar, add_months
 from portal.modules.services import town_of
@@ -18,16 +21,20 @@ DEFAULT_DEADLINES = {"assign": 1, "feedback": 3, "resolve": 7, "major_months": 1
 SETTING = "cases.deadlines"
 GREEN, YELLOW, RED = "green", "yellow", "red"
 
+if TYPE_CHECKING:
+    from portal.cases.models import Case
+    from portal.grids.models import Grid
+
 
 def today() -> date:
     return local_today()
 
 
-def rules_for(grid) -> dict:
+def rules_for(grid: Grid) -> dict:
     return get_setting(town_of(grid), SETTING, DEFAULT_DEADLINES)
 
 
-def set_deadlines(case, start: date, calendar: WorkCalendar | None = None) -> None:
+def set_deadlines(case: Case, start: date, calendar: WorkCalendar | None = None) -> None:
     """Fill the case's due dates counted from ``start`` (the day it was received or reopened)."""
     rules = rules_for(case.grid)
     calendar = calendar or WorkCalendar.around(start)
@@ -43,7 +50,7 @@ def set_deadlines(case, start: date, calendar: WorkCalendar | None = None) -> No
         "missing:" + ",".join(str(y) for y in sorted(calendar.missing)) if calendar.missing else None)
 
 
-def light(case, on: date | None = None, calendar: WorkCalendar | None = None,
+def light(case: Case, on: date | None = None, calendar: WorkCalendar | None = None,
           yellow_days: int | None = None) -> str | None:
     """green / yellow / red for a case, as of ``on`` (today in China by default)."""
     if case.state == "duplicate":
@@ -59,7 +66,7 @@ def light(case, on: date | None = None, calendar: WorkCalendar | None = None,
     return YELLOW if calendar.working_days_between(on, due) < near else GREEN
 
 
-def _yellow_days(grid) -> int:
+def _yellow_days(grid: Grid) -> int:
     """The town's yellow window, looked up once per town and request."""
     from flask import g, has_request_context
 

@@ -4,7 +4,10 @@ and what it needs. Views, buttons and tests all read this table.
 收 report → 交 assign → 办 start / resolve → 督 (escalate, supervision) → 结 close → 评 evaluate,
 with reopen (a reporter whose problem came back must be heard) and duplicate.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 STATES = ("received", "assigned", "in_progress", "escalated", "resolved", "closed", "evaluated",
           "duplicate")
@@ -15,6 +18,10 @@ DONE_STATES = ("resolved", "closed", "evaluated")
 USER_LEVEL = {"grid": "grid", "special": "grid", "village": "village", "town": "town",
               "county": "county"}
 LEVEL_ORDER = ("grid", "village", "town", "county")
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
+    from portal.cases.models import Case
 
 
 @dataclass(frozen=True)
@@ -50,11 +57,11 @@ def level_index(level: str) -> int:
     return LEVEL_ORDER.index(level)
 
 
-def user_level(user) -> str:
+def user_level(user: User) -> str:
     return USER_LEVEL[user.scope.level]
 
 
-def may(user, case, action_name: str) -> bool:
+def may(user: User, case: Case, action_name: str) -> bool:
     """Whether ``user`` may take ``action_name`` on ``case`` now (state, role, scope, level)."""
     from portal.permissions import can
 
@@ -74,5 +81,5 @@ def may(user, case, action_name: str) -> bool:
     return True
 
 
-def available(user, case) -> list[str]:
+def available(user: User, case: Case) -> list[str]:
     return [name for name in ACTIONS if may(user, case, name)]
