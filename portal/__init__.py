@@ -46,7 +46,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     cli.register(app)
     plugins.setup(app.cli)
-    app.before_request(plugins.guard_blueprints)
+    from portal.tenancy import guard_module_pages
+
+    app.before_request(guard_module_pages)
     return app
 
 

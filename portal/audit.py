@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_log"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "scope_code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

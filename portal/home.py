@@ -5,16 +5,17 @@ from sqlalchemy import func
 
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid, GridStaff
-from portal.grids.services import counts_under, in_subtree
+from portal.grids.services import counts_under
 from portal.plugins import host
 from portal.rendering import render
+from portal.tenancy import in_subtree
 
 bp = Blueprint("home", __name__)
 
 
 def level_counts(scope: Grid) -> dict[str, int]:
     rows = db.session.execute(
-        db.select(Grid.level, func.count()).where(in_subtree(scope), Grid.retired_at.is_(None))
+        db.select(Grid.level, func.count()).where(in_subtree(Grid.code, scope), Grid.retired_at.is_(None))
         .group_by(Grid.level))
     return dict(rows.all())
 
@@ -25,7 +26,7 @@ def grids_without_worker(scope: Grid) -> int:
                                                  GridStaff.ended_at.is_(None))
     return db.session.scalar(
         db.select(func.count()).select_from(Grid).where(
-            in_subtree(scope), Grid.retired_at.is_(None), Grid.level.in_((GRID, SPECIAL)),
+            in_subtree(Grid.code, scope), Grid.retired_at.is_(None), Grid.level.in_((GRID, SPECIAL)),
             Grid.id.not_in(staffed)))
 
 

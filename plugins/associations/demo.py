@@ -10,6 +10,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.grids.models import VILLAGE, Grid
 from portal.people.models import Resident
+from portal.tenancy import in_subtree
 from portal.timeutil import local_today
 
 from . import services
@@ -37,14 +38,15 @@ def load(town: Grid) -> None:
     for village in villages:
         residents = db.session.scalars(
             select(Resident).join(Grid, Grid.id == Resident.grid_id)
-            .where(Grid.code.startswith(village.code), Resident.left_at.is_(None))
+            # module on or off: demo data, written for a town that has it on
+            .where(in_subtree(Grid.code, village), Resident.left_at.is_(None))
             .order_by(Resident.id).limit(30)).all()
         for name, kind, dues in ASSOCIATIONS:
             association = services.create(
                 village, name=name, kind=kind, dues_fen=dues,
                 charter=f"{village.name}{name}章程：在村党支部领导下开展工作，会员实行百分制管理。")
             if kind == "safety" and officer is not None and \
-                    officer.scope.code.startswith(village.code):
+                    in_subtree(officer.scope.code, village):
                 services.add_officer(association, officer, "会长")
             items = []
             for item_name, points in ITEMS[kind]:

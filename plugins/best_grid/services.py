@@ -9,7 +9,7 @@ from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
-from portal.plugins import in_subtree_where_on
+from portal.tenancy import in_subtree_where_on
 from portal.timeutil import utcnow
 
 from . import scoring

@@ -16,6 +16,8 @@ HELP_KINDS = ("production", "daily", "mediation", "security")
 
 class MutualAidGroup(db.Model):
     __tablename__ = "mutual_aid_groups"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
     __table_args__ = (UniqueConstraint("grid_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +45,8 @@ class MutualAidMember(db.Model):
     most one group at a time (NULLs never clash, on SQLite and PostgreSQL alike)."""
 
     __tablename__ = "mutual_aid_members"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "group.grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("mutual_aid_groups.id"), index=True)
@@ -60,6 +64,8 @@ class MutualAidHelp(db.Model):
     """One request for help or joint activity of a group: who asked, who helped, the outcome."""
 
     __tablename__ = "mutual_aid_helps"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "group.grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("mutual_aid_groups.id"), index=True)
@@ -89,6 +95,8 @@ class MutualAidHelp(db.Model):
 
 class MutualAidHelper(db.Model):
     __tablename__ = "mutual_aid_helpers"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "help.group.grid.code"
     __table_args__ = (UniqueConstraint("help_id", "resident_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,9 +11,9 @@ from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
-from portal.modules.services import town_of
-from portal.plugins import host, in_subtree_where_on
+from portal.plugins import host
 from portal.settings import get_setting, set_setting
+from portal.tenancy import in_subtree_where_on, town_of
 from portal.timeutil import local_today
 
 from .models import HELP_KINDS, MutualAidGroup, MutualAidHelp, MutualAidHelper, MutualAidMember

@@ -29,6 +29,8 @@ class PointsRule(db.Model):
     """A reason to earn points in a town, with its value (and values per category)."""
 
     __tablename__ = "points_rules"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "town.code"
     __table_args__ = (UniqueConstraint("town_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +53,8 @@ class PointsAccount(db.Model):
     """Points of one household or one resident (as the town chose)."""
 
     __tablename__ = "points_accounts"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
     __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +92,8 @@ class PointsEntry(db.Model):
     """One change of an account's points. Never edited, never deleted."""
 
     __tablename__ = "points_entries"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "account.grid.code"
     __table_args__ = (
         Index("ix_points_entries_account", "account_id", "id"),
         Index("ix_points_entries_town_time", "town_id", "created_at"),
@@ -128,6 +134,8 @@ class PointsShop(db.Model):
     """A village points supermarket (积分超市)."""
 
     __tablename__ = "points_shops"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
     __table_args__ = (UniqueConstraint("grid_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,6 +152,8 @@ class PointsShop(db.Model):
 
 class PointsGoods(db.Model):
     __tablename__ = "points_goods"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "shop.grid.code"
     __table_args__ = (CheckConstraint("stock >= 0", name="stock_not_negative"),
                       CheckConstraint("price > 0", name="price_positive"))
 
@@ -169,6 +179,8 @@ class PointsGoods(db.Model):
 
 class PointsStockEntry(db.Model):
     __tablename__ = "points_stock_entries"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "goods.shop.grid.code"
     __table_args__ = (Index("ix_points_stock_entries_goods", "goods_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,6 +204,8 @@ class PointsRedemption(db.Model):
     """One basket redeemed at a kiosk: its points entry and stock entries share its id."""
 
     __tablename__ = "points_redemptions"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "account.grid.code"
     __table_args__ = (Index("ix_points_redemptions_shop_time", "shop_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -220,6 +234,8 @@ class PointsRedemption(db.Model):
 
 class PointsRedemptionLine(db.Model):
     __tablename__ = "points_redemption_lines"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "redemption.account.grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     redemption_id: Mapped[int] = mapped_column(ForeignKey("points_redemptions.id"), index=True)

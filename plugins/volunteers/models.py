@@ -23,6 +23,8 @@ CLAIM_STATES = ("pending", "approved", "rejected")
 
 class VolunteersVolunteer(db.Model):
     __tablename__ = "volunteers_volunteers"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
@@ -48,6 +50,8 @@ class VolunteersVolunteer(db.Model):
 
 class VolunteersTeam(db.Model):
     __tablename__ = "volunteers_teams"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
     __table_args__ = (UniqueConstraint("grid_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +69,8 @@ class VolunteersTeam(db.Model):
 
 class VolunteersMember(db.Model):
     __tablename__ = "volunteers_members"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "team.grid.code"
     __table_args__ = (UniqueConstraint("team_id", "volunteer_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +86,8 @@ class VolunteersMember(db.Model):
 
 class VolunteersActivity(db.Model):
     __tablename__ = "volunteers_activities"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "team.grid.code"
     __table_args__ = (CheckConstraint("signed <= capacity", name="within_capacity"),
                       CheckConstraint("ends_at > starts_at", name="ends_after_start"),
                       Index("ix_volunteers_activities_team_start", "team_id", "starts_at"))
@@ -113,6 +121,8 @@ class VolunteersActivity(db.Model):
 
 class VolunteersSignup(db.Model):
     __tablename__ = "volunteers_signups"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "activity.team.grid.code"
     __table_args__ = (UniqueConstraint("activity_id", "volunteer_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +148,8 @@ class VolunteersClaim(db.Model):
     """Hours a volunteer reports themselves; they count only once a team leader approves."""
 
     __tablename__ = "volunteers_claims"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "team.grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers_volunteers.id"), index=True)
@@ -166,6 +178,8 @@ class VolunteersPairing(db.Model):
     """A cadre or volunteer paired with a household in need (结对帮助)."""
 
     __tablename__ = "volunteers_pairings"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "household.grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers_volunteers.id"), index=True)
@@ -190,6 +204,8 @@ class VolunteersPairing(db.Model):
 
 class VolunteersPairVisit(db.Model):
     __tablename__ = "volunteers_pair_visits"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "pairing.household.grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pairing_id: Mapped[int] = mapped_column(ForeignKey("volunteers_pairings.id"), index=True)
@@ -206,6 +222,8 @@ class VolunteersProxy(db.Model):
     """An errand a volunteer runs for a resident (代办): from request to done, with satisfaction."""
 
     __tablename__ = "volunteers_proxies"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
     __table_args__ = (Index("ix_volunteers_proxies_town_state", "town_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.grids.models import Grid
-from portal.plugins import in_subtree_where_on
+from portal.tenancy import in_subtree_where_on
 from portal.timeutil import local_today, months_back, sql_month, to_utc, utc_bounds
 
 from .models import (VolunteersActivity, VolunteersClaim, VolunteersProxy, VolunteersSignup,

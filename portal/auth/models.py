@@ -18,6 +18,8 @@ def new_session_token() -> str:
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "scope.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from portal.cases.calendar import WorkCalendar, add_months
-from portal.modules.services import town_of
 from portal.settings import get_setting
+from portal.tenancy import town_code, town_of
 # The cases' days are the one clock's (local_date is kept here for the cases' modules).
 from portal.timeutil import local_date as local_date, local_today
 
@@ -70,10 +70,8 @@ def _yellow_days(grid: Grid) -> int:
     """The town's yellow window, looked up once per town and request."""
     from flask import g, has_request_context
 
-    from portal.grids.models import TOWN_CODE_WIDTH
-
     cache = g.setdefault("_yellow_days", {}) if has_request_context() else {}
-    key = grid.code[:TOWN_CODE_WIDTH]  # the town's code
+    key = town_code(grid.code)  # a county's own grids have none: they all take the defaults
     if key not in cache:
         cache[key] = rules_for(grid)["yellow_days"]
     return cache[key]

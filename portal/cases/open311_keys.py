@@ -14,6 +14,8 @@ from portal.timeutil import utcnow
 
 class ApiKey(db.Model):
     __tablename__ = "open311_keys"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "town.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)

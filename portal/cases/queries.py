@@ -8,7 +8,7 @@ from portal.cases.deadlines import DEFAULT_DEADLINES, today
 from portal.cases.models import Case
 from portal.cases.workflow import OPEN_STATES
 from portal.grids.models import Grid
-from portal.grids.services import in_subtree
+from portal.tenancy import in_subtree
 from portal.timeutil import utc_start_of
 
 
@@ -32,7 +32,7 @@ def light_condition(light: str, on: date | None = None, yellow_days: int | None 
 
 def case_query(scope: Grid, *, state=None, light=None, category=None, grid=None, since=None,
                until=None, assignee=None, q=None):
-    query = select(Case).join(Grid, Grid.id == Case.grid_id).where(in_subtree(grid or scope))
+    query = select(Case).join(Grid, Grid.id == Case.grid_id).where(in_subtree(Grid.code, grid or scope))
     if state == "open":
         query = query.where(Case.state.in_(OPEN_STATES))
     elif state == "counted":  # what the statistics count: every case but merged duplicates

@@ -19,6 +19,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.plugins import host
+from portal.tenancy import in_subtree, town_of
 from portal.timeutil import utcnow
 from portal.validators import is_phone, normalise_phone
 
@@ -44,7 +45,6 @@ def report(grid: Grid, *, category: str, title: str, description: str, source: s
     if grid.level not in (GRID, SPECIAL) or not grid.active:
         raise DomainError(_("请选择事件发生的网格。"), "grid")
     from portal.cases.settings_views import town_categories
-    from portal.modules.services import town_of
 
     if category not in CATEGORIES or category not in town_categories(town_of(grid)):
         raise DomainError(_("请选择事件类别。"), "category")
@@ -113,7 +113,7 @@ def act(case: Case, user: User, action_name: str, note: str | None = None, *,
     if action_name == "assign":
         if assignee is None and not (department or "").strip():
             raise DomainError(_("请选择承办人或填写承办部门。"), "assignee")
-        if assignee is not None and not case.grid.code.startswith(assignee.scope.code):
+        if assignee is not None and not in_subtree(case.grid.code, assignee.scope):
             raise DomainError(_("承办人不负责这个网格。"), "assignee")
         case.assignee_id = getattr(assignee, "id", None)
         case.department = (department or "").strip() or None

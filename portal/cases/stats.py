@@ -12,7 +12,7 @@ from portal.cases.deadlines import local_date
 from portal.cases.models import Case
 from portal.extensions import db
 from portal.grids.models import SEGMENT_WIDTH, Grid
-from portal.grids.services import in_subtree
+from portal.tenancy import in_subtree
 from portal.timeutil import utc_bounds
 
 
@@ -56,7 +56,7 @@ def figures(scope: Grid, since: date, until: date) -> Report:
     width = len(scope.code) + SEGMENT_WIDTH
     child = func.substr(Grid.code, 1, width)
     base = select().select_from(Case).join(Grid, Grid.id == Case.grid_id).where(
-        in_subtree(scope), Case.state != "duplicate")
+        in_subtree(Grid.code, scope), Case.state != "duplicate")
     for category, prefix, count in db.session.execute(
             base.add_columns(Case.category, child, func.count())
             .where(Case.created_at >= start, Case.created_at < end)

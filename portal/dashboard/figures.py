@@ -16,9 +16,9 @@ from portal.cases.stats import Figures as CaseFigures
 from portal.cases.workflow import OPEN_STATES
 from portal.extensions import db
 from portal.grids.models import COUNTY, GRID, SEGMENT_WIDTH, SPECIAL, TOWN, Grid, GridStaff
-from portal.grids.services import in_subtree
 from portal.people.models import Household, Resident
 from portal.people.visits import due_conditions, household_facts, visit_days
+from portal.tenancy import in_subtree
 from portal.timeutil import months_back, sql_local_date, sql_month, utc_bounds
 
 #: The figures of one node, in the order the tables show them.
@@ -91,7 +91,7 @@ def build(scope: Grid, since: date, until: date, today: date, trend_months: int 
     width = len(scope.code) + SEGMENT_WIDTH
     child = func.substr(Grid.code, 1, width)  # one object: PostgreSQL wants GROUP BY to match
     grouped = _Grouped()
-    under = in_subtree(scope)
+    under = in_subtree(Grid.code, scope)
 
     base = (Grid.level.in_((GRID, SPECIAL)), Grid.retired_at.is_(None))
     staffed = select(GridStaff.grid_id).where(GridStaff.post == "worker",
@@ -169,7 +169,7 @@ def cases_in(scope: Grid):
     or resolved_at) instead. A village or a grid has a handful of grids and few cases: there the
     walk grid by grid is the short way, and a literal list of their ids is what makes the planner
     see it."""
-    grids = select(Grid.id).where(in_subtree(scope))
+    grids = select(Grid.id).where(in_subtree(Grid.code, scope))
     if scope.level in (COUNTY, TOWN):
         return (Case.grid_id + 0).in_(grids)
     return Case.grid_id.in_(db.session.scalars(grids).all())

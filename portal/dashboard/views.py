@@ -9,10 +9,10 @@ from portal.cases import deadlines
 from portal.dashboard.figures import build
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid, GridStaff
-from portal.grids.services import get_scoped_grid, in_subtree
 from portal.permissions import requires
 from portal.plugins import host
 from portal.rendering import ExportWorkbook, render, xlsx_download
+from portal.tenancy import in_subtree, load_scoped
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -46,12 +46,12 @@ def chosen_scope() -> Grid:
     value, code = request.args.get("grid"), request.args.get("code")
     if value:
         try:
-            return get_scoped_grid(current_user, int(value))
+            return load_scoped(Grid, int(value))
         except ValueError:
             abort(404)
     if code:
         grid = db.session.scalar(select(Grid).filter_by(code=code))
-        if grid is None or not grid.code.startswith(current_user.scope.code):
+        if grid is None or not in_subtree(grid.code, current_user.scope):
             abort(404)
         return grid
     return current_user.scope
@@ -91,7 +91,7 @@ def _context(scope: Grid, trend_months=12):
     today = deadlines.today()
     period, since, until = chosen_period(today)
     board = build(scope, since, until, today, trend_months=trend_months)
-    breadcrumb = [a for a in scope.ancestors() if a.code.startswith(current_user.scope.code)]
+    breadcrumb = [a for a in scope.ancestors() if in_subtree(a.code, current_user.scope)]
     cards = host().collect(scope, "dashboard_cards", scope=scope, user=current_user)
     return dict(board=board, scope=scope, period=period, periods=PERIODS, today=today,
                 breadcrumb=breadcrumb, cards=cards, links=links)
@@ -123,7 +123,7 @@ def unstaffed():
     staffed = select(GridStaff.grid_id).where(GridStaff.post == "worker",
                                               GridStaff.ended_at.is_(None))
     grids = db.session.scalars(
-        select(Grid).where(in_subtree(scope), Grid.retired_at.is_(None),
+        select(Grid).where(in_subtree(Grid.code, scope), Grid.retired_at.is_(None),
                            Grid.level.in_((GRID, SPECIAL)), Grid.id.not_in(staffed))
         .order_by(Grid.code)).all()
     parents = {g.id: g for g in db.session.scalars(

@@ -15,6 +15,8 @@ class GridBoundary(db.Model):
     stored so a map can be framed without parsing every polygon."""
 
     __tablename__ = "grid_boundaries"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), unique=True)

@@ -34,6 +34,8 @@ class House(db.Model):
     """A dwelling (房屋) in a building (楼栋) or at a hamlet address."""
 
     __tablename__ = "houses"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
     __table_args__ = (UniqueConstraint("grid_id", "address"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +50,8 @@ class House(db.Model):
 
 class Household(db.Model):
     __tablename__ = "households"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
     __table_args__ = (
         UniqueConstraint("grid_id", "number"),
         #: Counting a scope's current households reads this index alone (county scale).
@@ -85,6 +89,8 @@ class Household(db.Model):
 
 class Resident(db.Model):
     __tablename__ = "residents"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
     __table_args__ = (
         Index("ix_residents_name_initials", "name_initials"),
         Index("ix_residents_name_pinyin", "name_pinyin"),
@@ -145,6 +151,8 @@ class ResidentCare(db.Model):
     """One care category of a resident (elderly living alone, disabled, left-behind child ...)."""
 
     __tablename__ = "resident_care"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "resident.grid.code"
     __table_args__ = (UniqueConstraint("resident_id", "category"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,6 +167,8 @@ class Visit(db.Model):
     """A grid worker's visit to a household (走访)."""
 
     __tablename__ = "visits"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
     __table_args__ = (Index("ix_visits_household_date", "household_id", "visited_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -183,6 +193,8 @@ class KeyPerson(db.Model):
     view audited."""
 
     __tablename__ = "key_persons"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "resident.grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)

@@ -17,8 +17,8 @@ from portal.extensions import db
 from portal.grids.models import COUNTY, Grid
 from portal.people import number_search
 from portal.people.models import Household, Resident
-from portal.plugins import in_subtree_where_on, serving_plugin
 from portal.people.number_search import SearchRefused  # noqa: F401  (callers catch it here)
+from portal.tenancy import in_subtree_where_on, serving_plugin
 from portal.validators import typed
 
 LATIN = re.compile(r"^[A-Za-z]{1,30}$")

@@ -19,12 +19,12 @@ from sqlalchemy import delete, insert, select, text, update
 from portal import audit
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
-from portal.grids.services import in_subtree
 from portal.people.forms import CARE_LABELS, COLOUR_SHORT, RELATION_LABELS, RESIDENCE_LABELS
 from portal.people.identity import from_id_number, pinyin_keys
 from portal.people.import_limits import ImportFileError, capped_rows, open_sheet
 from portal.people.masking import mask_id, mask_phone
 from portal.people.models import House, Household, Resident, ResidentCare
+from portal.tenancy import in_subtree
 from portal.validators import id_number_problem, is_code, is_phone, normalise_phone
 
 #: (key, Chinese header, required)
@@ -159,7 +159,7 @@ def validate(rows, scope: Grid) -> Report:
         grid = grids.get(row.get("grid_code", ""))
         if row.get("grid_code") and grid is None:
             fail("grid_code", _("没有编码为 %(code)s 的网格。", code=row["grid_code"]))
-        elif grid is not None and not grid.code.startswith(scope.code):
+        elif grid is not None and not in_subtree(grid.code, scope):
             fail("grid_code", _("网格 %(code)s 不在您的管理范围内。", code=grid.code))
         elif grid is not None and (grid.level not in (GRID, SPECIAL) or not grid.active):
             fail("grid_code", _("住户只能登记在未撤销的基础网格或专属网格中。"))
@@ -197,7 +197,7 @@ def validate(rows, scope: Grid) -> Report:
                 fail("id_number", str(ID_PROBLEMS[problem]))
             elif id_number in seen_ids:
                 fail("id_number", _("与第%(n)d行的身份证号重复。", n=seen_ids[id_number]))
-            elif id_number in owners and not owners[id_number].startswith(scope.code):
+            elif id_number in owners and not in_subtree(owners[id_number], scope):
                 fail("id_number", _("该身份证号已登记在您管理范围以外的居民名下。"))
             seen_ids.setdefault(id_number, number)
         phone = normalise_phone(row.get("phone", ""))
@@ -436,7 +436,7 @@ def residents_xlsx(scope: Grid, masked: bool) -> bytes:
                     Resident.residence, Resident.party_member, Resident.id)
              .join(Household, Household.id == Resident.household_id)
              .join(Grid, Grid.id == Resident.grid_id)
-             .where(in_subtree(scope), Resident.left_at.is_(None))
+             .where(in_subtree(Grid.code, scope), Resident.left_at.is_(None))
              .order_by(Grid.code, Household.number, Resident.id))
     rows = db.session.execute(query).all()
     care = defaultdict(list)
@@ -470,7 +470,7 @@ def households_xlsx(scope: Grid) -> bytes:
                func.coalesce(members.c.n, 0))
         .join(Grid, Grid.id == Household.grid_id)
         .outerjoin(members, members.c.household_id == Household.id)
-        .where(in_subtree(scope), Household.moved_out_at.is_(None))
+        .where(in_subtree(Grid.code, scope), Household.moved_out_at.is_(None))
         .order_by(Grid.code, Household.number)).all()
     with _chinese():
         for code, name, number, address, colour, count in rows:
