@@ -34,7 +34,7 @@ from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid, GridStaff
 from portal.people.identity import pinyin_keys
 from portal.people.models import House, Household, Resident, ResidentCare, Visit
 from portal.validators import ID_CHECK_CHARS, ID_WEIGHTS
-from portal.timeutil import local_date, utcnow
+from portal.timeutil import local_date, to_utc, utcnow
 
 #: The county at factor 1.0 (the demo's two towns come on top of these).
 COUNTY_SCALE = {"towns": 13, "grids": 1_076, "households": 200_000, "residents": 600_000,
@@ -566,9 +566,10 @@ class Generator:
             n_today, carry = int(carry), carry - int(carry)
             age = (self.today - day).days
             moments = sorted(rng.randint(0, 11 * 3600) for _ in range(n_today))
+            opening = to_utc(datetime(day.year, day.month, day.day, 8))  # 08:00 local
             for seconds in moments:
                 # received between 08:00 and 19:00 local time, stored as naive UTC
-                created = datetime(day.year, day.month, day.day) + timedelta(seconds=seconds)
+                created = opening + timedelta(seconds=seconds)
                 received_on = day
                 if created > self.now:  # today's: before now, and numbered by their own day
                     created = self.now - timedelta(minutes=rng.randint(1, 600))
