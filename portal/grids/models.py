@@ -37,6 +37,8 @@ STAFF_POSTS = ("leader", "worker", "info_officer", "instructor", "liaison", "rep
 
 class Grid(db.Model):
     __tablename__ = "grids"
+    #: tenancy: a grid lies at its own code (portal.tenancy.records)
+    scope_path = "code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Parent node; NULL only for a county, the root of its tree.
@@ -95,6 +97,8 @@ class GridStaff(db.Model):
     """A responsible person on a grid's notice board ("一长三员" plus resident representatives)."""
 
     __tablename__ = "grid_staff"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
