@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-PYTEST_ARGS ?=
+# One pytest-xdist worker per core; the tests sharing a heavy snapshot (the demo) stay together.
+PYTEST_ARGS ?= -n auto --dist loadgroup
 
 .PHONY: run test lint install install-test translations messages bench clean
 

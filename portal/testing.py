@@ -1,10 +1,10 @@
 """Shared pytest fixtures for the core's and the plugins' tests.
 
-Each test gets a fresh database: a new SQLite file, or, when PORTAL_TEST_DATABASE_URL names a
-PostgreSQL database, that database emptied and rebuilt. Load with
-``pytest_plugins = ["portal.testing"]``.
+Each test gets a fresh database of its own: a SQLite file, or, when PORTAL_TEST_DATABASE_URL names
+a PostgreSQL database, that database (one per pytest-xdist worker) created anew. The schema, the
+test tree and the demo are built once per worker and copied in (portal.database_snapshots).
+Loaded by pytest's addopts (``-p portal.testing``).
 """
-import os
 import secrets
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.browser_testing import browser, kiosk_screen, page, phone  # noqa: F401  (fixtures)
+from portal.database_snapshots import Snapshots, schema_key, worker_database_url
 from portal.extensions import db
 
 PASSWORD = "secret123"
@@ -68,10 +69,63 @@ def pytest_configure(config):
     from portal.i18n import compile_catalogues
 
     compile_catalogues()
+    _share_url_builders()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``--dist loadgroup``), the tests on the demo run on one worker: each
+    worker would otherwise build the demo's snapshot (half a minute) for itself."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if "demo" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo"))
+
+
+def _share_url_builders() -> None:
+    """Each test builds its own app, and Werkzeug compiles two Python functions for each of the
+    app's ~350 URL rules: most of create_app's time. The functions depend only on the rule's
+    parts and defaults (the rule itself is an argument), so apps may share them."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or getattr(compile_builder, "shared", False):
+        return  # another Werkzeug: compile as it does
+    compiled: dict = {}
+
+    def shared(self, append_unknown: bool = True):
+        defaults = self.defaults or {}
+        key = (append_unknown, self.rule, tuple(self._trace), tuple(map(str, defaults)),
+               tuple((name, self._converters[name].to_url(value))
+                     for name, value in defaults.items() if name in self._converters))
+        if key not in compiled:
+            compiled[key] = compile_builder(self, append_unknown)
+        return compiled[key]
+
+    shared.shared = True  # type: ignore[attr-defined]  # a mark on the function
+    Rule._compile_builder = shared  # type: ignore[method-assign]  # the point of it
 
 
 def test_database_url(tmp_path) -> str:
-    return os.environ.get("PORTAL_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+    """This worker's PostgreSQL database when PORTAL_TEST_DATABASE_URL is set, else a SQLite file
+    of the test's own."""
+    return worker_database_url() or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def snapshots(tmp_path_factory):
+    """The database snapshots of this worker (schema, tree, demo), built when first needed."""
+    saved = Snapshots(tmp_path_factory.mktemp("snapshots"))
+    yield saved
+    saved.drop()
+
+
+def loaded_plugins(app) -> tuple:
+    """What a snapshot of data depends on besides the tables: the plugins and roles loaded."""
+    from portal.permissions import role_registry
+    from portal.plugins import host
+
+    return tuple(sorted(host(app).optional)), tuple(sorted(role_registry()))
 
 
 def reset_database():
@@ -102,16 +156,19 @@ def app_config(tmp_path, plugins_extra):
 
 
 @pytest.fixture
-def make_app(tmp_path, monkeypatch):
+def make_app(tmp_path, monkeypatch, snapshots):
     """Build an app on its own instance folder; the database starts empty (no tables)."""
     monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "instance"))
     apps = []
 
-    def build(config):
+    def build(config, *, schema=False):
         app = create_app(config)
         app.test_client_class = PortalClient
         with app.app_context():
-            reset_database()
+            if schema:  # the tables and the calendar, as db.create_all and the migration leave them
+                snapshots.fresh(schema_key("schema"), _create_schema)
+            else:
+                snapshots.empty()
         apps.append(app)
         return app
 
@@ -122,15 +179,17 @@ def make_app(tmp_path, monkeypatch):
             db.engine.dispose()
 
 
+def _create_schema() -> None:
+    from portal.cases.calendar import seed_from_library
+
+    db.create_all()  # tests only; real databases are built by migrations
+    seed_from_library()  # what the migration seeds
+
+
 @pytest.fixture
 def app(make_app, app_config):
-    app = make_app(app_config)
+    app = make_app(app_config, schema=True)
     with app.app_context():
-        db.create_all()  # tests only; real databases are built by migrations
-        from portal.cases.calendar import seed_from_library
-
-        seed_from_library()  # what the migration seeds
-        db.session.commit()
         yield app
         db.session.remove()
 
@@ -212,8 +271,17 @@ def live_server(app):
 
 
 @pytest.fixture
-def tree(app):
-    return build_tree()
+def tree(app, snapshots):
+    return snapshots.restore(schema_key("tree", loaded_plugins(app)), build_tree)
+
+
+@pytest.fixture
+def demo(app, snapshots):
+    """The demo county as ``portal demo`` loads it (built once per worker: it takes a while);
+    returns the logins load_demo() returned."""
+    from portal.demo import load_demo
+
+    return snapshots.restore(schema_key("demo", loaded_plugins(app)), load_demo)
 
 
 # ---------------------------------------------------------------- the route-by-role matrix

@@ -280,11 +280,9 @@ def test_every_state_for_every_action(tree, action):
         assert may(user, case, action) is expected, (action, state)
 
 
-def test_demo_shows_a_yellow_light_on_working_days(app):
+def test_demo_shows_a_yellow_light_on_working_days(demo):
     from portal.cases.models import Case
-    from portal.demo import load_demo
 
-    load_demo()
     today = deadlines.today()
     lights = {deadlines.light(c) for c in db.session.scalars(db.select(Case))}
     if WorkCalendar.around(today).is_working_day(today):

@@ -12,8 +12,8 @@ def _counts():
             for model in (Grid, GridStaff, User, Household, Resident)}
 
 
-def test_demo_has_the_promised_shape(app):
-    logins = load_demo()
+def test_demo_has_the_promised_shape(app, demo):
+    logins = demo
     levels = dict(db.session.execute(
         db.select(Grid.level, db.func.count()).group_by(Grid.level)).all())
     assert levels["county"] == 1 and levels["town"] == 2
@@ -26,8 +26,7 @@ def test_demo_has_the_promised_shape(app):
     assert _counts()["Resident"] > 500
 
 
-def test_demo_is_idempotent(app):
-    load_demo()
+def test_demo_is_idempotent(demo):
     before = _counts()
     load_demo()
     assert _counts() == before
@@ -38,8 +37,7 @@ def test_if_empty_leaves_an_existing_database_alone(app, tree):
     assert db.session.scalar(db.select(User).filter_by(username="county")) is None
 
 
-def test_every_demo_login_works(app, client):
-    load_demo()
+def test_every_demo_login_works(demo, client):
     for username in ("county", "wenxing", "gridworker", "kiosk", "resident"):
         response = client.post("/login", data={"login": username, "password": DEMO_PASSWORD})
         assert response.status_code == 302, username
@@ -47,11 +45,10 @@ def test_every_demo_login_works(app, client):
         client.logout()
 
 
-def test_demo_register_has_valid_ids_colours_and_overdue_visits(app):
+def test_demo_register_has_valid_ids_colours_and_overdue_visits(demo):
     from portal.people.visits import due_list
     from portal.validators import id_number_problem
 
-    load_demo()
     ids = db.session.scalars(db.select(Resident.id_number)).all()
     assert ids and all(i and id_number_problem(i) is None for i in ids)
     colours = set(db.session.scalars(db.select(Household.colour).distinct()))
@@ -60,12 +57,11 @@ def test_demo_register_has_valid_ids_colours_and_overdue_visits(app):
     assert any(row.status == "overdue" for row in due_list(county))
 
 
-def test_demo_cases_in_every_state_and_light(app):
+def test_demo_cases_in_every_state_and_light(demo):
     from portal.cases.deadlines import light
     from portal.cases.models import Case
     from portal.cases.workflow import STATES
 
-    load_demo()
     cases = db.session.scalars(db.select(Case)).all()
     assert {c.state for c in cases} == set(STATES)
     assert {light(c) for c in cases if c.state in ("received", "assigned", "in_progress")} \

@@ -23,6 +23,7 @@ import pytest
 
 from portal import create_app
 from portal.extensions import db
+from portal.database_snapshots import worker_database_url
 from portal.testing import PASSWORD, build_tree, reset_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +57,8 @@ def deployed(tmp_path):
     tree; yields (base URL, tree ids). gunicorn is stopped whatever happens."""
     pytest.importorskip("gunicorn",
                         reason="gunicorn is in the test extras: pip install -e '.[test]'")
-    env = {**os.environ, "PORTAL_DATABASE_URL": DATABASE_URL, "PORTAL_SECRET_KEY": SECRET,
+    database_url = worker_database_url()  # the database of this pytest-xdist worker
+    env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_SECRET_KEY": SECRET,
            "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"), "PORTAL_PROXY_COUNT": "1"}
     env.pop("PORTAL_ENV", None)  # development: the cookies must travel over plain http here
     # a low ceiling for one address's failures, so that the test reaches it quickly
@@ -64,7 +66,7 @@ def deployed(tmp_path):
     (tmp_path / "instance" / "config.py").write_text(
         f"LOGIN_ADDRESS_MAX_FAILURES = {ADDRESS_MAX}\n")
 
-    config = {"SQLALCHEMY_DATABASE_URI": DATABASE_URL, "SECRET_KEY": SECRET,
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET,
               "PLUGINS_ENTRY_POINTS": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
     old_instance = os.environ.get("PORTAL_INSTANCE_PATH")
     os.environ["PORTAL_INSTANCE_PATH"] = env["PORTAL_INSTANCE_PATH"]

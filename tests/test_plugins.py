@@ -84,11 +84,10 @@ def test_hook_register_scale_demo_data_writes_in_bulk_where_marked(app):
     assert "example" in enabled_modules(db.session.get(Grid, marked[0]["id"]))
 
 
-def test_hook_register_demo_data_only_for_towns_with_the_module(app):
+def test_hook_register_demo_data_only_for_towns_with_the_module(demo):
     from portal.demo import load_demo
     from portal.grids.models import Grid
 
-    load_demo()
     town = db.session.scalar(db.select(Grid).filter_by(name="文星镇"))
     set_module(town, "example", True)
     db.session.commit()

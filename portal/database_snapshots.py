@@ -1,0 +1,217 @@
+"""Snapshots of a test database, so that each test starts from a ready database in milliseconds.
+
+Building the schema (61 tables), seeding the holiday calendar, the shared test tree and the demo
+county costs from half a second to half a minute each, and almost every test wants one of them.
+They are built once per test process (per pytest-xdist worker) and saved: a SQLite database as a
+file copied next to the test's own file, a PostgreSQL database as a template database that
+``CREATE DATABASE ... TEMPLATE`` clones. Restoring one gives the test a real, fresh database of
+its own (not a transaction rolled back at the end), so code that commits, live servers in
+threads, racing connections and backups behave exactly as on a database built from scratch.
+
+A snapshot is known by a name and everything its content depends on (the tables the loaded
+models declare, the plugins loaded), and is taken only from a database nobody has written to
+since the previous restore; otherwise the builder simply runs in place.
+"""
+import functools
+import os
+import shutil
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import NullPool
+
+from portal.extensions import db
+
+#: Statements that leave a database as it was: anything else marks it as written to.
+_READ_ONLY = ("SELECT", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SHOW",
+              "SET", "WITH")
+
+
+def worker_name() -> str:
+    """The pytest-xdist worker running this process (gw0, gw1, ...), "main" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@functools.cache
+def worker_database_url(base: str | None = None) -> str | None:
+    """The PostgreSQL database of this worker: PORTAL_TEST_DATABASE_URL itself without xdist, its
+    name plus ``_gw0`` under xdist (created when missing), so that workers never share one."""
+    base = base or os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if not base:
+        return None
+    url = make_url(base)
+    if worker_name() == "main":
+        return base
+    url = url.set(database=f"{url.database}_{worker_name()}")
+    with _server(url) as server:
+        exists = server.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                {"name": url.database}).scalar()
+        if not exists:
+            server.execute(text(f'CREATE DATABASE "{url.database}"'))
+    return url.render_as_string(hide_password=False)
+
+
+class _server:
+    """An autocommit connection to the maintenance database of ``url``'s server (CREATE and DROP
+    DATABASE cannot run inside a transaction, nor while connected to the database concerned)."""
+
+    def __init__(self, url: URL):
+        self.engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                                    poolclass=NullPool)
+
+    def __enter__(self):
+        self.connection = self.engine.connect()
+        return self.connection
+
+    def __exit__(self, *exc):
+        self.connection.close()
+        self.engine.dispose()
+
+
+def _clone_postgresql(url: URL, source: str, target: str) -> None:
+    with _server(url) as server:
+        server.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+        server.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{source}"'))
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+
+
+class Snapshots:
+    """The snapshots of one test process; ``folder`` holds the SQLite ones."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        #: (key, the snapshot it was built on) -> (file or database, recipe of the result)
+        self.saved: dict[Hashable, tuple[str, Any]] = {}
+        #: engine -> the snapshot its database holds untouched, None once written to
+        self.state: dict[Engine, Hashable | None] = {}
+        self.templates: list[tuple[URL, str]] = []
+
+    def _release(self) -> None:
+        """Let go of every connection, so that the database can be replaced or copied."""
+        db.session.remove()
+        db.engine.dispose()
+
+    def _now_holds(self, snapshot: Hashable) -> None:
+        engine = db.engine
+        if engine not in self.state:
+            def note_write(conn, cursor, statement, parameters, context, executemany):
+                if not statement.lstrip().upper().startswith(_READ_ONLY):
+                    self.state[engine] = None
+
+            event.listen(engine, "before_cursor_execute", note_write)
+        self.state[engine] = snapshot
+
+    def empty(self) -> None:
+        """Make the app's database empty (no tables); on PostgreSQL a new database is faster
+        than dropping a schema of 61 tables."""
+        self._release()
+        url = db.engine.url
+        if url.get_backend_name() == "postgresql":
+            with _server(url) as server:
+                server.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+                server.execute(text(f'CREATE DATABASE "{url.database}"'))
+        elif url.database:
+            _copy_sqlite(self._blank_sqlite(), Path(url.database))
+        self._now_holds("empty")
+
+    def _blank_sqlite(self) -> Path:
+        blank = self.folder / "blank.db"
+        blank.touch()
+        return blank
+
+    def fresh(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """Like ``restore``, from an empty database whatever the app's database holds now."""
+        if (key, "empty") in self.saved:
+            self._now_holds("empty")  # replaced whole by the snapshot at once
+        else:
+            self.empty()
+        return self.restore(key, build)
+
+    def restore(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """Apply ``build`` to the app's database, or put in its place the snapshot of what
+        ``build`` made of the same starting point before; return what ``build`` returned, its
+        records loaded again from the database."""
+        base = self.state.get(db.engine)
+        if base is not None and (key, base) in self.saved:
+            source, recipe = self.saved[(key, base)]
+            self._release()
+            self._put(source)
+            self._now_holds((key, base))
+            return _recall(recipe)
+        result = build()
+        db.session.commit()
+        recipe = _remember(result)
+        if base is not None:  # nothing but ``build`` wrote since the last snapshot: keep it
+            self._release()
+            self.saved[(key, base)] = (self._take(len(self.saved)), recipe)
+            self._now_holds((key, base))
+        return _recall(recipe)
+
+    def _put(self, source: str) -> None:
+        url = db.engine.url
+        if url.get_backend_name() == "postgresql":
+            _clone_postgresql(url, source, url.database)
+        else:
+            _copy_sqlite(Path(source), Path(url.database))
+
+    def _take(self, number: int) -> str:
+        url = db.engine.url
+        if url.get_backend_name() == "postgresql":
+            name = f"{url.database}_snapshot{number}"
+            _clone_postgresql(url, url.database, name)
+            self.templates.append((url, name))
+            return name
+        copy = self.folder / f"snapshot{number}.db"
+        _copy_sqlite(Path(url.database), copy)
+        return str(copy)
+
+    def drop(self) -> None:
+        """Drop the PostgreSQL templates at the end of the session."""
+        for url, name in self.templates:
+            with _server(url) as server:
+                server.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def schema_key(name: str, *extra: Hashable) -> tuple:
+    """A snapshot's key: its name, the tables of every model imported so far (a plugin imported
+    later adds its own) and whatever else its content depends on."""
+    return (name, frozenset(db.metadata.tables), *extra)
+
+
+# ---------------------------------------------------------------- what a builder returned
+
+def _remember(value: Any) -> Any:
+    """A picture of ``value`` with each record replaced by its class and primary key."""
+    if isinstance(value, SimpleNamespace):
+        return ("namespace", {k: _remember(v) for k, v in vars(value).items()})
+    if isinstance(value, dict):
+        return ("dict", {k: _remember(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_remember(v) for v in value])
+    if isinstance(value, db.Model):
+        return ("record", type(value), inspect(value).identity)
+    return ("value", value)
+
+
+def _recall(recipe: Any) -> Any:
+    kind, *rest = recipe
+    if kind == "namespace":
+        return SimpleNamespace(**{k: _recall(v) for k, v in rest[0].items()})
+    if kind == "dict":
+        return {k: _recall(v) for k, v in rest[0].items()}
+    if kind in ("list", "tuple"):
+        items = [_recall(v) for v in rest[0]]
+        return items if kind == "list" else tuple(items)
+    if kind == "record":
+        model, identity = rest
+        return db.session.get(model, identity)
+    return rest[0]
