@@ -1,5 +1,5 @@
 """The `portal` command line: `portal run`, `portal db upgrade`, `portal users create`,
-`portal plugins list|enable|disable`, `portal demo`."""
+`portal plugins list|enable|disable|remove`, `portal demo`."""
 import click
 import flask_migrate.cli
 from flask import g
@@ -154,6 +154,28 @@ def plugins_enable(name, town_code):
 def plugins_disable(name, town_code):
     """Switch a module off for a town."""
     _switch(name, town_code, False)
+
+
+@plugins_group.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def plugins_remove(name, yes):
+    """Take a module out of the database before deleting its folder: roll back its migration
+    branch (its tables and data are dropped) and delete every town's switch for it."""
+    from portal.plugin_removal import RemovalRefused, remove_plugin
+
+    if not yes:
+        click.confirm(f"删除模块 {name} 的全部数据？ / drop every table and record of {name}?",
+                      abort=True)
+    try:
+        removal = remove_plugin(name)
+    except RemovalRefused as error:
+        raise click.ClickException(str(error)) from None
+    what = "migration branch downgraded to base" if removal.downgraded else (
+        f"tables dropped: {', '.join(removal.dropped_tables) or 'none'}")
+    click.echo(f"{name} removed: {what}; {removal.switches_deleted} town switches deleted. "
+               f"Now delete its folder and its line in the plugin list, then `portal db upgrade`.")
 
 
 @click.command("demo")

@@ -251,6 +251,10 @@ def load_demo(if_empty: bool = False):
         ("kiosk", "kiosk_operator", nodes["城西社区"]),
         ("resident", "resident", first_grid),
     ]
+    from portal.permissions import role_registry
+
+    known = role_registry()  # the kiosk and association logins only with their plugins
+    logins = [login for login in logins if login[1] in known]
     users = {}
     for username, role, scope in logins:
         user = db.session.scalar(db.select(User).filter_by(username=username))

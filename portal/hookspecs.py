@@ -1,11 +1,31 @@
-"""Every extension point of the portal: the table of contents of what a plugin can do.
+"""The extension points the core calls: the table of contents of what a plugin can do for it.
 
 Hooks are called with keyword arguments, so an implementation may accept any subset of them and
 specs can grow new arguments without breaking plugins. A plugin implements hooks with
 ``@portal.hookimpl`` in its package's ``__init__.py``.
 
-Per-town switching: set-up hooks run for every registered plugin at start-up. UI and event hooks
-are called only for plugins switched on for the town concerned (see portal.plugins.PluginHost).
+What a plugin owns, and where it lives (the host, portal.plugins.PluginHost, derives it from the
+package by convention, as datasette does; a set-up hook below overrides the convention):
+
+- its blueprints: every ``flask.Blueprint`` at module level of ``<package>.blueprint`` (its route
+  table), else ``bp`` of ``<package>.views``; ``register_blueprints`` overrides;
+- its Alembic branch (labelled with the plugin's name): ``<package>/migrations/versions``;
+  ``register_migrations`` overrides. ``portal plugins remove NAME`` downgrades it to base;
+- its models (``<package>.models``, imported when present), templates and static files (the
+  ``templates`` and ``static`` folders beside its blueprint);
+- its roles (``register_roles``) and permissions (``register_permissions``);
+- the hooks it offers other plugins: their specs live in ``<package>.hookspecs`` (added to the
+  plugin manager when the plugin loads, like pytest's ``pytest_addhooks``; ``add_hookspecs``
+  overrides), e.g. ``points_award_requested`` in ``plugins.points.hookspecs`` and
+  ``grid_measures`` in ``plugins.best_grid.hookspecs``. A plugin implementing a hook whose
+  declaring plugin may be absent marks it ``@hookimpl(optionalhook=True)``; calling such a hook
+  through ``host().hook(scope, name)`` while its declarer is absent answers None (``collect``: []);
+- its part of the core's test machinery (``testing_records``, ``testing_routes``), written in
+  ``<package>/testing.py`` and imported only when the tests ask.
+
+This module lists only what the core itself calls. Per-town switching: set-up hooks run for every
+registered plugin at start-up. UI and event hooks are called only for plugins switched on for the
+town concerned (see portal.plugins.PluginHost).
 """
 import pluggy
 
@@ -21,14 +41,29 @@ def configure_app(app):
 
 
 @hookspec
+def add_hookspecs(pluginmanager):
+    """Add the hook specifications this plugin declares for other plugins
+    (``pluginmanager.add_hookspecs(module)``). Default: the plugin's ``hookspecs`` module, if any."""
+
+
+@hookspec
+def register_roles():
+    """Return a list of portal.permissions.Role only this plugin needs (named freely, e.g.
+    ``kiosk_operator``); give them permissions in ``register_permissions``. Users holding a role
+    whose plugin is gone keep their row, show the raw role name and hold no permission."""
+
+
+@hookspec
 def register_blueprints():
-    """Return a list of Flask blueprints; each answers 404 in towns where the plugin is off."""
+    """Return a list of Flask blueprints; each answers 404 in towns where the plugin is off.
+    Default: every Blueprint at module level of ``<package>.blueprint``, else
+    ``<package>.views.bp``."""
 
 
 @hookspec
 def register_migrations():
     """Return the path of the plugin's Alembic versions folder (its own branch, labelled with
-    the plugin's name)."""
+    the plugin's name). Default: ``<package>/migrations/versions`` when it exists."""
 
 
 @hookspec
@@ -93,23 +128,6 @@ def check_permission(user, action, obj):
     leave it to the next implementation. The core's default runs last."""
 
 
-@hookspec(firstresult=True)
-def points_award_requested(resident, points, reason, source, actor):
-    """Ask the points module to award ``points`` to ``resident`` (to their household's account
-    where the town keeps points per household). ``reason`` is what the resident's statement shows
-    ("志愿服务 3 小时：清扫村道"); ``source`` is a unique key of the evidence
-    ("volunteers.activity:12"): the same source pays an account once, however often it is asked.
-    Returns the ledger entry, or None where no points module is on. Call it through
-    ``host().hook(resident.grid, "points_award_requested")`` so a town without points is skipped."""
-
-
-@hookspec
-def grid_measures(town, grids, since, until):
-    """Return a list of portal.plugins.Measure: a figure per base grid over the local dates
-    ``since``..``until`` that a contest may score (volunteer hours, mutual-aid problems solved …).
-    Called only for the plugins on in ``town``; ``grids`` are the grids asked about."""
-
-
 # ---------------------------------------------------------------- events (notify only)
 
 
@@ -142,3 +160,29 @@ def case_state_changed(case, old, new, action, actor):
 def module_switched(town, name, enabled, actor):
     """A module was switched on or off for a town (called for the module itself even when it
     has just been switched off, so it can tidy up)."""
+
+
+# ---------------------------------------------------------------- the core's test machinery
+# Called by the core's security, fuzz, gating and masking tests for every loaded plugin, so that
+# those tests name no plugin and a plugin's folder can be deleted. Implement them in
+# ``<package>/testing.py`` and import it inside the hook: production never loads test code.
+
+
+@hookspec
+def testing_fixtures():
+    """Return the dotted name of the module whose pytest fixtures (the plugin's records in the
+    two-town tree) every test may use; portal.plugin_testing registers it with pytest."""
+
+
+@hookspec
+def testing_records(tree):
+    """Build a record of every kind the plugin keeps in town A of ``tree`` (portal.testing's
+    two-town tree; the plugin is switched on in both towns beforehand) and return a
+    portal.plugin_testing.PluginRecords: the URL values of its routes and what town B must never
+    see."""
+
+
+@hookspec
+def testing_routes():
+    """Return a portal.plugin_testing.PluginRoutes: the plugin's route-by-role table, the function
+    that builds its world in the two-town tree and the one that fills its URLs from it."""

@@ -10,11 +10,11 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from portal.grids.forms import LEVEL_LABELS
-from portal.permissions import CORE_PERMISSIONS, ROLE_SCOPE_LEVELS, ROLES, permission_registry
+from portal.permissions import CORE_PERMISSIONS, permission_registry, role_registry
 
-#: What each role is for, in the words of the domain (shared/DOMAIN.md), and what it is
-#: deliberately not given. A role without an entry here fails the command: every role published
-#: must say why it holds what it holds.
+#: What each core role is for, in the words of the domain (shared/DOMAIN.md), and what it is
+#: deliberately not given; a plugin's role says it in its ``Role.job``. A role without either
+#: fails the command: every role published must say why it holds what it holds.
 ROLE_JOBS = {
     "county_admin": (
         "The county command centre (县社会治理指挥中心): sees the whole county, dispatches cases "
@@ -41,15 +41,6 @@ ROLE_JOBS = {
         "handles and reports cases, and judges the best-grid contest when invited. It holds no "
         "grid tree, population register or command centre: a case's page says what the "
         "department needs to act on it."),
-    "assoc_officer": (
-        "An association's officer (协会负责人): runs only the associations they are appointed to "
-        "(members, 100-point scores, appeals, reports to the party branch, dues) and reads the "
-        "village's associations. A new member is picked through the association's own name "
-        "search (the village's current residents, name and masked ID number only). No population "
-        "register, grid tree or case list."),
-    "kiosk_operator": (
-        "The operator of a village points-supermarket kiosk (积分超市): identifies a resident and "
-        "redeems their points for goods. Nothing else."),
     "resident": (
         "A villager (居民): reports cases, sees their own points and association scores (matched "
         "to the register by ID number) and, where they volunteer, signs up for activities. A "
@@ -99,10 +90,12 @@ def _chinese(text) -> str:
 
 
 def markdown(app) -> str:
-    missing = set(ROLES) - set(ROLE_JOBS)
+    registry = role_registry(app)
+    jobs = {name: ROLE_JOBS.get(name) or role.job for name, role in registry.items()}
+    missing = {name for name, job in jobs.items() if not job}
     if missing:
         raise click.ClickException(f"roles without a published job: {', '.join(sorted(missing))}")
-    roles = list(ROLES)
+    roles = list(registry)
     lines = [
         "# Permissions by role (权限矩阵)",
         "",
@@ -120,9 +113,10 @@ def markdown(app) -> str:
     ]
     for role in roles:
         levels = ", ".join(f"{_english(LEVEL_LABELS[level])} ({_chinese(LEVEL_LABELS[level])})"
-                           for level in ROLE_SCOPE_LEVELS[role])
-        lines += [f"### {_chinese(ROLES[role])} · {_english(ROLES[role])} (`{role}`)", "",
-                  f"Scope: {levels}. {ROLE_JOBS[role]}", ""]
+                           for level in registry[role].scope_levels)
+        label = registry[role].label
+        lines += [f"### {_chinese(label)} · {_english(label)} (`{role}`)", "",
+                  f"Scope: {levels}. {jobs[role]}", ""]
     header = ["Permission", "权限", "English", *[f"`{r}`" for r in roles]]
     lines += ["## Matrix", "",
               "Columns are roles (see above); ✓ means the role holds the permission.", "",

@@ -6,12 +6,14 @@ and their blueprints answer 404 for it. A plugin that fails to import or to set 
 ``failed`` with its error and left out; the portal and every other plugin go on.
 """
 import importlib
+import importlib.util
 import logging
 import os
 import re
 import traceback
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pluggy
 from flask import abort, g, has_request_context, request
@@ -82,10 +84,17 @@ class PluginHost:
         self.failed: dict[str, str] = {}
         #: blueprint name -> plugin name, for the 404 guard.
         self.blueprint_owner: dict[str, str] = {}
-        self.migration_dirs: list[str] = []
+        #: plugin name -> its Alembic versions folder (a branch labelled with the plugin's name).
+        self.migrations: dict[str, str] = {}
+        #: role name -> the plugin that declared it (the core's roles are not listed).
+        self.role_owner: dict[str, str] = {}
         if os.environ.get("PORTAL_TRACE_HOOKS") == "1":
             self.pm.trace.root.setwriter(print)
             self.pm.enable_tracing()
+
+    @property
+    def migration_dirs(self) -> list[str]:
+        return list(self.migrations.values())
 
     # ------------------------------------------------------------ discovery
 
@@ -105,11 +114,23 @@ class PluginHost:
             if not PLUGIN_NAME.match(name):
                 raise PluginSetupError(f"plugin name {name!r} must be lower-case letters, digits, _")
             module = importer()
+            import_submodule(module, "models")  # its tables, before create_all / migrations
             self.pm.register(module, name=name)
             self.optional[name] = module
+            self._add_hookspecs(module)
             check_table_prefixes(name, module)
         except Exception as exc:  # a broken plugin must never take the portal down
             self._fail(name, exc)
+
+    def _add_hookspecs(self, module):
+        """The hooks a plugin offers other plugins: its ``add_hookspecs`` hook, else its
+        ``hookspecs`` module (as pytest's ``pytest_addhooks``)."""
+        if getattr(module, "add_hookspecs", None) is not None:
+            self._call_one(module, "add_hookspecs", pluginmanager=self.pm)
+            return
+        specs = import_submodule(module, "hookspecs")
+        if specs is not None:
+            self.pm.add_hookspecs(specs)
 
     def _fail(self, name, exc):
         self.failed[name] = f"{type(exc).__name__}: {exc}"
@@ -121,15 +142,19 @@ class PluginHost:
     # ------------------------------------------------------------ set-up hooks, one plugin at a time
 
     def setup(self, cli):
-        from portal.permissions import CORE_PERMISSIONS
+        from portal.permissions import CORE_PERMISSIONS, CORE_ROLES
 
         permissions = {p.name: p for p in CORE_PERMISSIONS}
+        roles = {r.name: r for r in CORE_ROLES}
         for name, module in list(self.optional.items()):
             try:
-                self._setup_one(name, module, cli, permissions)
+                self._setup_one(name, module, cli, permissions, roles)
             except Exception as exc:
                 self._fail(name, exc)
         self.app.extensions["portal_permissions"] = permissions
+        # highest rank first: the order of the user forms and of docs/permissions.md
+        self.app.extensions["portal_roles"] = dict(sorted(roles.items(),
+                                                          key=lambda item: -item[1].rank))
 
     def _call_one(self, module, hook, **kwargs):
         impl = getattr(module, hook, None)
@@ -140,21 +165,69 @@ class PluginHost:
         results = caller(**kwargs)
         return results[0] if results else None
 
-    def _setup_one(self, name, module, cli, permissions):
+    def _setup_one(self, name, module, cli, permissions, roles):
+        # roles and permissions are checked before anything is kept: a plugin refused here
+        # leaves no half of itself in the registries
+        own_roles = {}
+        for role in self._call_one(module, "register_roles") or []:
+            if role.name in roles or role.name in own_roles:
+                raise PluginSetupError(f"role {role.name!r} is already declared")
+            own_roles[role.name] = role
+        own_permissions = {}
+        for perm in self._call_one(module, "register_permissions") or []:
+            if not perm.name.startswith(name + "."):
+                raise PluginSetupError(f"permission {perm.name!r} must start with {name}.")
+            own_permissions[perm.name] = perm
         self._call_one(module, "configure_app", app=self.app)
-        for bp in self._call_one(module, "register_blueprints") or []:
+        for bp in self._blueprints(name, module):
             if bp.name != name and not bp.name.startswith(name + "_"):
                 raise PluginSetupError(f"blueprint {bp.name!r} must be named after the plugin")
             self.app.register_blueprint(bp)
             self.blueprint_owner[bp.name] = name
-        versions = self._call_one(module, "register_migrations")
+        versions = self._migrations(module)
         if versions:
-            self.migration_dirs.append(str(versions))
-        for perm in self._call_one(module, "register_permissions") or []:
-            if not perm.name.startswith(name + "."):
-                raise PluginSetupError(f"permission {perm.name!r} must start with {name}.")
-            permissions[perm.name] = perm
+            self.migrations[name] = str(versions)
+        roles.update(own_roles)
+        self.role_owner.update(dict.fromkeys(own_roles, name))
+        permissions.update(own_permissions)
         self._call_one(module, "register_commands", cli=cli)
+
+    # ------------------------------------------------------------ what the package says by convention
+
+    def _blueprints(self, name, module) -> list:
+        """``register_blueprints`` if the plugin has it; else every Blueprint at module level of
+        its ``blueprint`` module (its route table), else ``bp`` of its ``views`` module. The
+        plugin's own blueprint gets the package's ``templates`` and ``static`` folders when it
+        names none."""
+        from flask import Blueprint
+
+        if getattr(module, "register_blueprints", None) is not None:
+            return list(self._call_one(module, "register_blueprints") or [])
+        table = import_submodule(module, "blueprint")
+        if table is not None:
+            found = list({id(v): v for v in vars(table).values()
+                          if isinstance(v, Blueprint)}.values())
+        else:
+            views = import_submodule(module, "views")
+            found = [views.bp] if views is not None and hasattr(views, "bp") else []
+        folder = package_dir(module)
+        for bp in found:
+            if bp.name != name:
+                continue
+            if bp.template_folder is None and (folder / "templates").is_dir():
+                bp.template_folder = str(folder / "templates")
+            if bp.static_folder is None and (folder / "static").is_dir():
+                bp.static_folder = str(folder / "static")
+        return found
+
+    def _migrations(self, module) -> str | None:
+        """``register_migrations`` if the plugin has it, else ``migrations/versions`` of its
+        package when that folder exists."""
+        if getattr(module, "register_migrations", None) is not None:
+            found = self._call_one(module, "register_migrations")
+            return str(found) if found else None
+        versions = package_dir(module) / "migrations" / "versions"
+        return str(versions) if versions.is_dir() else None
 
     # ------------------------------------------------------------ per-town switching
 
@@ -179,6 +252,10 @@ class PluginHost:
         """The hook ``name`` restricted to the plugins on for ``scope`` (built once a request)."""
         cache = g.setdefault("_portal_hooks", {}) if has_request_context() else {}
         key = (scope.code if scope is not None else None, name)
+        if key not in cache and not hasattr(self.pm.hook, name):
+            # a hook declared by a plugin that is not loaded (points_award_requested without
+            # points): nobody answers
+            cache[key] = _nobody_answers
         if key not in cache:
             enabled = self.enabled_names(scope)
             off = [m for n, m in self.optional.items() if n not in enabled]
@@ -188,7 +265,7 @@ class PluginHost:
     def collect(self, scope, name, /, **kwargs) -> list:
         """Call a list-returning UI hook for ``scope`` and flatten the results, sorted."""
         items: list = []
-        for result in self.hook(scope, name)(**kwargs):
+        for result in self.hook(scope, name)(**kwargs) or []:
             items.extend(result if isinstance(result, (list, tuple)) else [result])
         return sorted(items, key=lambda item: getattr(item, "order", 0))
 
@@ -319,6 +396,25 @@ def request_scope():
     if current_user.is_authenticated:
         return current_user.scope
     return None
+
+
+def _nobody_answers(**kwargs) -> None:
+    return None
+
+
+def package_dir(module) -> Path:
+    return Path(module.__file__).resolve().parent
+
+
+def import_submodule(module, name: str):
+    """``<package>.<name>`` if the plugin's package has it, else None (an error inside it is
+    raised: a broken module must fail the plugin, not vanish)."""
+    if not hasattr(module, "__path__"):
+        return None  # a single-module plugin has no submodules
+    full = f"{module.__name__}.{name}"
+    if importlib.util.find_spec(full) is None:
+        return None
+    return importlib.import_module(full)
 
 
 def check_table_prefixes(name, module):

@@ -87,10 +87,10 @@ def init_app(app):
 
     @app.context_processor
     def navigation():
-        from portal.permissions import ROLES, can
+        from portal.permissions import can, role_labels
 
         menu = menu_for(current_user) if current_user.is_authenticated else []
-        return {"main_menu": menu, "can": can, "ROLES": ROLES, "template_slot": template_slot,
+        return {"main_menu": menu, "can": can, "ROLES": role_labels(), "template_slot": template_slot,
                 "languages": app.config["LANGUAGES"], "get_locale": get_locale, "page_url": page_url}
 
     @app.template_filter("local_time")

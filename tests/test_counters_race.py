@@ -12,10 +12,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from plugins.points.tests.conftest import points  # noqa: F401  (fixture)
-from plugins.volunteers.tests.conftest import vol  # noqa: F401  (fixture)
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.plugin_testing import needs_plugin  # the plugins' fixtures come with them
 
 
 def race(app, load, act, refused):
@@ -85,6 +84,7 @@ def signed_matches_rows(activity_id):
     return signed
 
 
+@needs_plugin("volunteers")
 def test_cancelling_one_signup_twice_at_once_frees_one_place(app, vol):
     from plugins.volunteers import services
     from plugins.volunteers.models import VolunteersSignup
@@ -99,6 +99,7 @@ def test_cancelling_one_signup_twice_at_once_frees_one_place(app, vol):
     assert signed_matches_rows(vol.activity.id) == 1
 
 
+@needs_plugin("volunteers")
 def test_signing_up_again_twice_at_once_takes_one_place(app, vol):
     from plugins.volunteers import services
     from plugins.volunteers.models import VolunteersActivity, VolunteersVolunteer
@@ -116,6 +117,7 @@ def test_signing_up_again_twice_at_once_takes_one_place(app, vol):
     assert signed_matches_rows(vol.activity.id) == 1
 
 
+@needs_plugin("volunteers")
 def test_signing_up_for_the_first_time_twice_at_once_takes_one_place(app, vol):
     from plugins.volunteers import services
     from plugins.volunteers.models import VolunteersActivity, VolunteersVolunteer
@@ -131,6 +133,7 @@ def test_signing_up_for_the_first_time_twice_at_once_takes_one_place(app, vol):
     assert signed_matches_rows(vol.activity.id) == 1
 
 
+@needs_plugin("volunteers")
 def test_a_cancel_and_a_check_in_at_once_leave_one_of_them(app, vol):
     from plugins.volunteers import services
     from plugins.volunteers.models import VolunteersSignup
@@ -164,6 +167,7 @@ def stock_and_balance_match_ledgers(world):
         assert balance == balance_from_ledger(account.id)
 
 
+@needs_plugin("points")
 def test_returning_one_basket_twice_at_once_puts_the_goods_back_once(app, points):
     from plugins.points import shop as shops
     from plugins.points.models import PointsGoods, PointsRedemption
@@ -177,6 +181,7 @@ def test_returning_one_basket_twice_at_once_puts_the_goods_back_once(app, points
     stock_and_balance_match_ledgers(points)
 
 
+@needs_plugin("points")
 def test_reversing_one_entry_twice_at_once_reverses_it_once(app, points):
     from plugins.points import ledger
     from plugins.points.models import PointsEntry
@@ -192,6 +197,7 @@ def test_reversing_one_entry_twice_at_once_reverses_it_once(app, points):
     stock_and_balance_match_ledgers(points)
 
 
+@needs_plugin("points")
 def test_one_award_asked_twice_at_once_pays_once(app, points):
     from plugins.points import ledger
     from plugins.points.models import PointsEntry
@@ -209,6 +215,7 @@ def test_one_award_asked_twice_at_once_pays_once(app, points):
     stock_and_balance_match_ledgers(points)
 
 
+@needs_plugin("points")
 @pytest.mark.parametrize("quantity", [1, 2])
 def test_two_baskets_for_the_last_goods_at_once_take_what_is_there(app, points, quantity):
     """The kiosk's own guard (already conditional): the stock never goes below zero."""
@@ -227,6 +234,7 @@ def test_two_baskets_for_the_last_goods_at_once_take_what_is_there(app, points, 
     stock_and_balance_match_ledgers(points)
 
 
+@needs_plugin("volunteers")
 def test_the_race_helper_sees_the_old_double_cancel(app, vol, monkeypatch):
     """The harness itself: a cancel written as check-then-write (the old code) is caught."""
     from sqlalchemy import update

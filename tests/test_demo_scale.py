@@ -19,6 +19,7 @@ from portal.people.models import Household, Resident, Visit
 from portal.people.search import search_residents
 from portal.timeutil import utcnow
 from portal.validators import id_number_problem
+from portal.plugin_testing import needs_plugin  # the plugins' fixtures come with them
 
 FACTOR = 0.002  # two base grids, 400 households, 1,200 residents, 960 cases
 
@@ -113,6 +114,7 @@ def test_every_case_has_consistent_state_dates_and_timeline(scaled):
     assert len(years) >= 3
 
 
+@needs_plugin("points")
 def test_points_ledgers_verify(scaled, runner):
     from plugins.points.models import PointsAccount, PointsEntry, PointsRedemption
 

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from portal.plugin_testing import needs_plugin  # the plugins' fixtures come with them
+
 ROOT = Path(__file__).resolve().parent.parent
 KILLS = 3
 SECRET = "fault-test-secret"
@@ -228,6 +230,7 @@ def case_client(base, data, log, stop, seed):
             log.cases[case_id] = title
 
 
+@needs_plugin("points")
 def test_kill_the_server_under_load_and_lose_nothing_acknowledged(make_app, app_config,
                                                                    tmp_path):
     from sqlalchemy import func, select

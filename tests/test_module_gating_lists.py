@@ -26,27 +26,17 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from plugins.associations.tests.conftest import assoc  # noqa: F401  (fixtures)
-from plugins.associations.tests.test_routes import world as associations_world  # noqa: F401
-from plugins.best_grid.tests.conftest import contest, contest_world  # noqa: F401
-from plugins.best_grid.tests.test_routes import world as best_grid_world  # noqa: F401
-from plugins.mutual_aid.tests.conftest import aid  # noqa: F401
-from plugins.mutual_aid.tests.test_routes import world as mutual_aid_world  # noqa: F401
-from plugins.points.tests.conftest import points  # noqa: F401
-from plugins.points.tests.test_routes import world as points_world  # noqa: F401
-from plugins.volunteers.tests.conftest import vol  # noqa: F401
-from plugins.volunteers.tests.test_routes import world as volunteers_world  # noqa: F401
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.grids.services import grids_in, in_subtree
 from portal.modules.services import set_module
 from portal.people.models import Resident
+from portal.plugin_testing import installed_names, plugin_routes
 from portal.plugins import BUILTIN_PLUGINS, host
 from portal.testing import routes_of
 
 #: A marker per plugin, put into the names and titles of its records in town A.
-MARKS = {name: f"Zq{name.replace('_', '')}Mk" for name in
-         ("points", "volunteers", "mutual_aid", "associations", "best_grid")}
+MARKS = {name: f"Zq{name.replace('_', '')}Mk" for name in sorted(installed_names())}
 #: Town A's households (addresses) and grid nodes (names): core data that a module's county
 #: pages show in their lists and pickers.
 HOME_MARK, GRID_MARK = "ZqhomeMk", "ZqgridMk"
@@ -62,26 +52,13 @@ CORE_PAGES = ("/", "/dashboard/", "/dashboard/wall")
 
 
 @pytest.fixture
-def marked(app, points_world, volunteers_world, mutual_aid_world, associations_world,
-           best_grid_world):
-    """Every plugin's route-test world in town A (the modules on in both towns), marked."""
-    tree = points_world.tree
-
-    def mark(plugin, *records, field="name"):
-        for record in records:
-            setattr(record, field, f"{getattr(record, field)}{MARKS[plugin]}")
-
-    mark("points", points_world.rule, points_world.model_rule, points_world.shop,
-         points_world.soap, points_world.oil)
-    mark("volunteers", volunteers_world.team, volunteers_world.leader, volunteers_world.other)
-    mark("volunteers", volunteers_world.activity, volunteers_world.second, field="title")
-    mark("volunteers", volunteers_world.claim, volunteers_world.proxy, field="description")
-    mark("mutual_aid", mutual_aid_world.group)
-    mark("mutual_aid", mutual_aid_world.help, field="description")
-    mark("associations", associations_world.safety, associations_world.patrol,
-         associations_world.absent)
-    mark("best_grid", best_grid_world.model, best_grid_world.rising)
-    mark("best_grid", best_grid_world.contest, field="title")
+def marked(app, tree):
+    """Every plugin's route-test world in town A (the modules on in both towns; each plugin
+    builds it through its ``testing_routes`` hook), its listed records marked."""
+    for name, routes in plugin_routes(app).items():
+        world = routes.world(tree)
+        for record, field in routes.listed(world):
+            setattr(record, field, f"{getattr(record, field)}{MARKS[name]}")
     for household in (tree.household_a, tree.household_a2):
         household.address += HOME_MARK
     for node in db.session.scalars(grids_in(tree.town_a)):
@@ -96,7 +73,7 @@ def marked(app, points_world, volunteers_world, mutual_aid_world, associations_w
 def test_every_built_in_plugin_is_marked(app):
     built_in = {path.rsplit(".", 1)[-1] for path in BUILTIN_PLUGINS}
     assert set(MARKS) == built_in & set(host(app).optional), (
-        "a new plugin: add its route-test world to `marked` and a marker to MARKS")
+        "a new plugin: answer the testing_routes hook with its world and listed records")
 
 
 def widen(app):

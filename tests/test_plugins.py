@@ -319,15 +319,6 @@ def test_hook_tracing_switch(make_app, app_config, monkeypatch, capsys):
     assert "plugin_info" in capsys.readouterr().out
 
 
-def test_core_never_imports_a_plugin():
-    import pathlib
-
-    core = pathlib.Path(sys.modules["portal"].__file__).parent
-    for path in core.rglob("*.py"):
-        source = path.read_text(encoding="utf-8")
-        assert "import plugins" not in source and "from plugins" not in source, path
-
-
 def test_hook_case_created_and_test_hook_case_state_changed_only_where_on(example_on):
     from portal.cases.services import act, report
 
@@ -339,3 +330,162 @@ def test_hook_case_created_and_test_hook_case_state_changed_only_where_on(exampl
     assert [e["number"] for e in _events("case_created")] == [case_a.number]
     assert _events("case_state_changed") == [{"number": case_a.number, "old": "received",
                                               "new": "assigned", "action": "assign"}]
+
+
+# ---------------------------------------------------------------- what a plugin owns
+
+
+def test_hook_add_hookspecs_and_plugin_hooks_live_in_their_plugin(app):
+    pm = host(app).pm
+    assert pm.hook.example_ping(text="hi") == ["example: hi"]  # the example's own spec
+    # hooks used only between plugins are declared by the plugin that answers them
+    assert not hasattr(hookspecs, "points_award_requested")
+    assert not hasattr(hookspecs, "grid_measures")
+    assert pm.hook.points_award_requested.spec.namespace.__name__ == "plugins.points.hookspecs"
+    assert pm.hook.grid_measures.spec.namespace.__name__ == "plugins.best_grid.hookspecs"
+    assert pm.hook.points_award_requested.spec.opts["firstresult"]
+
+
+def test_a_hook_of_an_absent_plugin_answers_nothing(make_app, app_config):
+    app = make_app({**app_config, "PLUGINS_EXTRA": []})  # nobody declares example_ping
+    with app.app_context():
+        db.create_all()
+        town = Grid(code="430624001", name="镇", level="town")
+        assert host(app).hook(town, "example_ping")(text="hi") is None
+        assert host(app).collect(town, "example_ping", text="hi") == []
+
+
+def test_hook_register_roles(client, example_on):
+    from portal.auth.services import create_user
+    from portal.permissions import can, role_label, role_registry
+    from portal.testing import PASSWORD
+
+    assert role_registry()["example_reader"].scope_levels == ("village", "grid")
+    assert host().role_owner == {"example_reader": "example", "kiosk_operator": "points",
+                                 "assoc_officer": "associations"}
+    reader = create_user(username="reader", password=PASSWORD, role="example_reader",
+                         scope=example_on.village_a1)
+    db.session.commit()
+    assert role_label("example_reader") == "示例读者" and can(reader, "example.view")
+    client.login("reader")
+    assert client.get("/example/").status_code == 200
+    client.logout()
+    client.login("town_admin")
+    page = client.get("/admin/users/new").get_data(as_text=True)
+    assert 'value="example_reader"' in page  # a town admin may give the plugin's role
+
+
+def test_a_user_whose_role_plugin_is_gone_holds_nothing_and_breaks_nothing(make_app, app_config,
+                                                                            tree):
+    from portal import create_app
+    from portal.auth.services import create_user
+    from portal.testing import PASSWORD, PortalClient
+
+    create_user(username="reader", password=PASSWORD, role="example_reader",
+                scope=tree.village_a1)
+    db.session.commit()
+    bare = create_app({**app_config, "PLUGINS_EXTRA": []})  # the same database, no example
+    bare.test_client_class = PortalClient
+    try:
+        with bare.app_context():
+            from portal.auth.models import User
+            from portal.permissions import assignable_roles, can, role_label
+
+            user = db.session.scalar(db.select(User).filter_by(username="reader"))
+            assert role_label("example_reader") == "example_reader"
+            assert not can(user, "grids.view") and assignable_roles(user) == []
+        client = bare.test_client()
+        client.login("reader")
+        page = client.get("/")
+        assert page.status_code == 200 and "example_reader" in page.get_data(as_text=True)
+        client.logout()
+        client.login("county_admin")
+        assert "example_reader" in client.get("/admin/users?q=reader").get_data(as_text=True)
+    finally:
+        with bare.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_registration_by_convention(app):
+    """The built-in plugins name no blueprint, migration folder or models: the host finds them."""
+    from pathlib import Path
+
+    plugins = host(app)
+    for name in BUILTIN_NAMES:
+        module = plugins.optional[name]
+        assert not hasattr(module, "register_blueprints") and not hasattr(
+            module, "register_migrations"), f"{name} repeats what the convention says"
+        assert Path(plugins.migrations[name]) == Path(module.__file__).parent / "migrations" / \
+            "versions"
+        assert plugins.blueprint_owner[name] == name
+    assert plugins.blueprint_owner["points_kiosk"] == "points"  # every Blueprint of blueprint.py
+    assert "points_ledger" in db.metadata.tables or any(
+        t.startswith("points_") for t in db.metadata.tables)  # models imported by the host
+    assert app.blueprints["mutual_aid"].jinja_loader is not None
+    assert "/points/static/<path:filename>" in {r.rule for r in app.url_map.iter_rules()}
+    # an explicit hook still wins: the example registers its blueprint and branch itself
+    assert plugins.migrations["example"].endswith("example/migrations/versions")
+
+
+def test_hook_testing_fixtures_and_test_hook_testing_records_and_test_hook_testing_routes(
+        app, tree):
+    from portal.plugin_testing import installed_names, plugin_records, plugin_routes
+
+    assert installed_names() == BUILTIN_NAMES
+    assert host(app).pm.hook.testing_fixtures().count("plugins.points.testing") == 1
+    for name in host(app).optional:
+        set_module(tree.town_a, name, True)
+        set_module(tree.town_b, name, True)
+    records = plugin_records(app, tree)
+    assert set(records) == BUILTIN_NAMES | {"example"}
+    assert records["example"].url_values["town_code"] == tree.town_a.code
+    assert "城西积分超市" in records["points"].markers
+    assert set(plugin_routes(app)) == BUILTIN_NAMES
+
+
+# ---------------------------------------------------------------- the core never imports a plugin
+
+
+def _imports(path) -> set[str]:
+    """Every module a source file imports: import statements anywhere (inside functions too)
+    and importlib.import_module / __import__ calls with a literal name."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("import_module", "__import__"):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_core_never_imports_a_plugin():
+    """Walk every module of portal/ and fail on any import naming the plugins package or one
+    plugin (the built-in list holds names, and is the only place that does)."""
+    import pathlib
+
+    core = pathlib.Path(sys.modules["portal"].__file__).parent
+    plugin_packages = {path.rsplit(".", 1)[-1] for path in BUILTIN_PLUGINS}
+    offenders = []
+    for path in sorted(core.rglob("*.py")):
+        for name in _imports(path):
+            top = name.split(".")[0]
+            if top == "plugins" or top in plugin_packages or top == "tests":
+                offenders.append(f"{path.relative_to(core.parent)}: {name}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_import_check_sees_imports_inside_functions(tmp_path):
+    source = tmp_path / "mod.py"
+    source.write_text("def f():\n    from plugins.points import ledger\n"
+                      "    importlib.import_module('plugins.best_grid')\n", encoding="utf-8")
+    assert {"plugins.points", "plugins.best_grid"} <= _imports(source)

@@ -11,23 +11,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from plugins.associations.tests.conftest import assoc  # noqa: F401  (fixtures)
-from plugins.best_grid.tests.conftest import contest, contest_world  # noqa: F401
-from plugins.mutual_aid.tests.conftest import aid  # noqa: F401
-from plugins.points.tests.conftest import points  # noqa: F401
-from plugins.volunteers.tests.conftest import vol  # noqa: F401
 from portal.auth.models import LoginAttempt, User
 from portal.extensions import db
 from portal.modules.services import set_module
+from portal.permissions import role_registry
+from portal.plugin_testing import plugin_records
 from portal.plugins import host
 from portal.testing import PASSWORD
 from tests.test_routes import case, key_person, staff  # noqa: F401  (fixtures)
 from tests.test_routes import url_values as core_url_values
-from portal.timeutil import local_today
 
-MODULES = ("points", "volunteers", "associations", "mutual_aid", "best_grid", "example")
-
-#: Routes with URL arguments that town B may open with town A's values, and why.
+#: Routes with URL arguments that town B may open with town A's values, and why (each plugin
+#: adds its own through its ``testing_records`` hook).
 NOT_SCOPED = {
     "static": "the app's static files",
     "public.notice": "the public notice board of any grid",
@@ -39,8 +34,6 @@ NOT_SCOPED = {
     "open311.service_definition": "the Open311 API",
     "open311.requests_": "the Open311 API",
     "open311.request_one": "the Open311 API",
-    "best_grid.public": "the public results screen of a town",
-    "example.public": "the example plugin's public page",
     "transfer.export": "the argument is a kind of export; the rows are the user's own scope",
     "transfer.import_good_rows": "an unguessable token of an upload; rows are checked against "
                                  "the importing user's scope",
@@ -51,80 +44,40 @@ NOT_SCOPED = {
 B_ROLES = {"village_admin": "village_b1", "info_officer": "village_b1",
            "assoc_officer": "village_b1", "kiosk_operator": "village_b1", "resident": "grid_b1"}
 
-#: Strings that only town A's records contain.
-TOWN_A_MARKERS = ("张三丰", "城西路1号", "路灯不亮", "城西积分超市", "城西志愿服务队甲", "城西平安协会甲",
-                  "城西一组", "2026年第3季度")
+#: Strings that only town A's records contain (each plugin adds those of its records).
+TOWN_A_MARKERS = ("张三丰", "城西路1号", "路灯不亮")
 
 
 # ------------------------------------------------------------------------------- the world
 
 @pytest.fixture
-def world(app, tree, staff, case, key_person, points, vol, assoc, aid, contest):  # noqa: F811
-    """One tree with a record of every kind in town A, every module on in both towns, and a
-    town-B user of every role."""
-    from plugins.associations import services as associations
-    from plugins.mutual_aid import services as mutual_aid
-    from plugins.points import shop as shops
-    from plugins.points.models import PointsEntry
-    from plugins.volunteers import services as volunteers
-    from plugins.volunteers.models import VolunteersPairing
+def world(app, tree, staff, case, key_person):  # noqa: F811
+    """One tree with a record of every kind in town A (each loaded plugin builds its own through
+    the ``testing_records`` hook), every module on in both towns, and a town-B user of every
+    role."""
     from portal.auth.services import create_user
 
     for town in (tree.town_a, tree.town_b):
-        for module in MODULES:
+        for module in host(app).optional:
             set_module(town, module, True)
     for role, scope in B_ROLES.items():
-        tree.users[f"b_{role}"] = create_user(username=f"b_{role}", password=PASSWORD, role=role,
-                                              scope=getattr(tree, scope))
+        if role in role_registry():  # a plugin's role only while the plugin is loaded
+            tree.users[f"b_{role}"] = create_user(username=f"b_{role}", password=PASSWORD,
+                                                  role=role, scope=getattr(tree, scope))
     tree.users["resident"].id_number = tree.resident_a.id_number
-    # names no town-B page could show but by leaking them (the fixtures' names are also labels)
-    assoc.safety.name, vol.team.name = "城西平安协会甲", "城西志愿服务队甲"
-
-    redemption, _ = shops.redeem(points.shop, points.account_a, {points.soap.id: 1}, "sec-test")
-    earn = db.session.scalars(select(PointsEntry).filter_by(account_id=points.account_a.id,
-                                                            kind="earn")).first()
-    volunteers.sign_up(vol.activity, vol.leader)
-    other_signup = volunteers.sign_up(vol.activity, vol.other)
-    start = vol.activity.starts_at + timedelta(days=2)
-    second = volunteers.create_activity(vol.team, title="义务巡逻", place="村委", capacity=5,
-                                        starts_at=start, ends_at=start + timedelta(hours=2))
-    claim = volunteers.submit_claim(vol.other, vol.team, local_today(), 60, "帮邻居收稻谷")
-    pairing = VolunteersPairing(volunteer_id=vol.other.id, household_id=tree.household_a.id,
-                                need="poor", visit_days=30)
-    db.session.add(pairing)
-    proxy = volunteers.request_proxy(tree.resident_a, "certificate", "办证明")
-    score = associations.record_score(assoc.zhang, assoc.absent, reason="缺席",
-                                      happened_on=local_today())
-    appeal = associations.appeal(score, "不在村里")
-    dues = associations.pay_dues(assoc.li, local_today().year, local_today())
-    help_ = mutual_aid.record_help(aid.group, kind="mediation", happened_on=local_today(),
-                                   description="排水沟纠纷")
     db.session.commit()
-
-    values = {
-        None: core_url_values(tree, staff, key_person, case),
-        "points": {"account_id": points.account_a.id, "entry_id": earn.id,
-                   "redemption_id": redemption.id, "rule_id": points.rule.id,
-                   "shop_id": points.shop.id, "goods_id": points.soap.id,
-                   "filename": "points.css"},
-        "volunteers": {"volunteer_id": vol.leader.id, "team_id": vol.team.id,
-                       "member_id": vol.team.members[0].id, "activity_id": second.id,
-                       "token": vol.activity.checkin_token, "signup_id": other_signup.id,
-                       "action": "checkin", "claim_id": claim.id, "pairing_id": pairing.id,
-                       "proxy_id": proxy.id, "filename": "volunteers.css"},
-        "associations": {"association_id": assoc.safety.id, "member_id": assoc.zhang.id,
-                         "appeal_id": appeal.id, "year": local_today().year, "kind": "members",
-                         "dues_id": dues.id},
-        "mutual_aid": {"group_id": aid.group.id, "help_id": help_.id,
-                       "member_id": aid.group.members[1].id},
-        "best_grid": {"contest_id": contest.contest.id, "action": "adjust",
-                      "town_code": tree.town_a.code, "filename": "results.js"},
-        "example": {"town_code": tree.town_a.code, "filename": "example.css"},
-    }
-    # the scan URL carries the activity's own token
-    tree.url_overrides = {"volunteers.scan": {"activity_id": vol.activity.id},
-                          "grids.create": {"grid_id": tree.village_a1.id, "level": "grid"}}
-    tree.url_values = values
+    plugins = plugin_records(app, tree)
+    db.session.commit()
+    tree.url_values = {None: core_url_values(tree, staff, key_person, case),
+                       **{name: records.url_values for name, records in plugins.items()}}
+    tree.url_overrides = {"grids.create": {"grid_id": tree.village_a1.id, "level": "grid"}}
+    for records in plugins.values():
+        tree.url_overrides.update(records.url_overrides)
+    tree.not_scoped = {**NOT_SCOPED, **{endpoint: why for records in plugins.values()
+                                        for endpoint, why in records.not_scoped.items()}}
+    tree.markers = TOWN_A_MARKERS + tuple(m for records in plugins.values()
+                                          for m in records.markers)
+    tree.plugin_records = plugins
     return tree
 
 
@@ -271,7 +224,7 @@ def test_every_state_changing_route_refuses_a_post_without_csrf_token(app, world
     it, plain and through htmx, without a token: 400 and not one row changed."""
     posts = [(e, args, owner) for e, method, args, owner in all_routes(app) if method == "POST"]
     owners = {owner for _, _, owner in posts}
-    assert set(MODULES) - {"example"} <= owners, "a module's routes are missing"
+    assert set(host(app).optional) - {"example"} <= owners, "a module's routes are missing"
     exempt = {e for e, _, _ in posts if _csrf_exempt(app, e)}
     assert exempt == {e for e, _, _ in posts if e in CSRF_EXEMPT}, \
         "a view is exempt from CSRF: list it in CSRF_EXEMPT with the reason"
@@ -423,7 +376,7 @@ def isolation_failures(app, world, clients, routes) -> list[str]:
     refused the page everywhere (the kiosk, a volunteer's own actions)."""
     failures = []
     for endpoint, method, arguments, owner in routes:
-        if endpoint in NOT_SCOPED or endpoint.endswith(".static"):
+        if endpoint in world.not_scoped or endpoint.endswith(".static"):
             continue
         url = build_url(app, world, endpoint, arguments, owner)
         answers = {}
@@ -444,7 +397,7 @@ def test_every_route_naming_a_record_of_town_a_is_a_404_for_town_b(app, world):
     nothing."""
     routes = [(e, m, a, o) for e, m, a, o in all_routes(app) if a]
     assert len(routes) > 80
-    unknown = {e for e in NOT_SCOPED if e not in app.view_functions}
+    unknown = {e for e in world.not_scoped if e not in app.view_functions}
     assert not unknown, f"NOT_SCOPED names routes that no longer exist: {unknown}"
     clients = _b_clients(app, world)
     before = snapshot()
@@ -459,7 +412,7 @@ def test_every_list_page_hides_town_a_from_town_b(app, world):
     clients = _b_clients(app, world)
     failures = []
     for endpoint, method, arguments, owner in all_routes(app):
-        if method != "GET" or arguments or endpoint in NOT_SCOPED:
+        if method != "GET" or arguments or endpoint in world.not_scoped:
             continue
         url = build_url(app, world, endpoint, arguments, owner)
         for username, client in clients.items():
@@ -469,7 +422,7 @@ def test_every_list_page_hides_town_a_from_town_b(app, world):
             if response.mimetype != "text/html":
                 continue
             text = response.get_data(as_text=True)
-            leaked = [marker for marker in TOWN_A_MARKERS if marker in text]
+            leaked = [marker for marker in world.markers if marker in text]
             if leaked:
                 failures.append(f"{username} GET {url}: shows {leaked}")
     assert not failures, "\n".join(failures)
@@ -484,7 +437,7 @@ def test_a_new_unscoped_route_fails_the_isolation_check(app, world):
         return db.session.get(Grid, grid_id).name
 
     routes = [r for r in all_routes(app) if r[0] == "leaky"]
-    assert routes and "leaky" not in NOT_SCOPED
+    assert routes and "leaky" not in world.not_scoped
     clients = {"b_town_admin": _b_clients(app, world)["b_town_admin"]}
     failures = isolation_failures(app, world, clients, routes)
     assert failures == [f"GET /_leaky/{world.grid_a1.id} (leaky): {{'b_town_admin': 200}}, "

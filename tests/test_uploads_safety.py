@@ -19,6 +19,7 @@ from portal.cases.models import Case
 from portal.extensions import db
 from portal.grids.models import GridStaff
 from portal.modules.services import set_module
+from portal.plugin_testing import needs_plugin  # the plugins' fixtures come with them
 from portal.uploads import photo_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,6 +113,7 @@ def _get(app, url, who):
     return client.get(url)
 
 
+@needs_plugin("points")
 def test_the_fixture_covers_every_photo_route(app, photos_everywhere):
     # a new route serving photos must be added here (and go through portal.uploads.send_photo)
     assert _photo_rules(app) == set(photos_everywhere)
@@ -136,6 +138,7 @@ def _plant(kind, path: Path, secret: Path):
 
 @pytest.mark.parametrize("kind", ["symlink", "relative_symlink", "hard_link", "fifo",
                                   "directory"])
+@needs_plugin("points")
 def test_anything_but_our_own_regular_file_is_a_404_on_every_photo_route(
         app, photos_everywhere, kind):
     secret = Path(app.instance_path) / "config.py"
@@ -147,6 +150,7 @@ def test_anything_but_our_own_regular_file_is_a_404_on_every_photo_route(
         assert b"do-not-serve-me" not in response.data
 
 
+@needs_plugin("points")
 def test_a_photo_folder_that_is_a_link_out_of_the_uploads_is_not_served(app, photos_everywhere,
                                                                         tmp_path):
     elsewhere = tmp_path / "elsewhere"
@@ -251,7 +255,7 @@ def test_a_request_that_fails_at_the_commit_leaves_no_photo(client, tree, form, 
 def test_a_good_photo_then_a_bad_one_writes_neither(client, tree, form):
     response = FORMS[form](client, tree, [(io.BytesIO(_png()), "good.png"),
                                           (io.BytesIO(b"<script>x</script>"), "bad.png")])
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "无法识别的图片文件" in response.get_data(as_text=True)
     assert _files() == set()
     assert db.session.scalar(db.select(db.func.count()).select_from(Case)) == 0
@@ -261,14 +265,14 @@ def test_a_case_refused_after_its_photos_were_read_writes_none(client, tree):
     # the service refuses "handled on the spot" for an emergency after the photos were checked
     response = _case_form(client, tree, [(io.BytesIO(_png()), "a.png")], kind="emergency",
                           on_the_spot="已处理")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert _files() == set()
 
 
 def test_too_many_photos_are_refused_next_to_the_field(client, tree, app):
     app.config["PHOTO_MAX_COUNT"] = 2
     response = _public_form(client, tree, [(io.BytesIO(_png()), f"{n}.png") for n in range(3)])
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "最多上传2张照片" in response.get_data(as_text=True)
     assert _files() == set()
 
@@ -280,7 +284,7 @@ def test_too_many_photos_are_refused_next_to_the_field(client, tree, app):
 def test_a_13000_pixel_png_is_refused_from_its_header_on_every_form(client, tree, form):
     response = FORMS[form](client, tree, [(io.BytesIO(_png_bomb()), "bomb.png")])
     page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "图片尺寸太大" in page and "13000×13000" in page
     assert _files() == set()
 
@@ -289,7 +293,7 @@ def test_the_pixel_limit_is_configurable_and_a_jpeg_counts_at_its_decoding_scale
                                                                                  app):
     app.config["PHOTO_MAX_PIXELS"] = 1_000_000
     refused = _public_form(client, tree, [(io.BytesIO(_png((1600, 1000))), "big.png")])
-    assert refused.status_code == 400 and "百万像素" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "百万像素" in refused.get_data(as_text=True)
     # a 1.6 MP JPEG is decoded at half scale for an 800-pixel photo: 0.4 MP
     accepted = _public_form(client, tree, [(io.BytesIO(_jpeg((1600, 1000))), "big.jpg")])
     assert accepted.status_code == 200
@@ -329,7 +333,7 @@ def test_every_public_report_attempt_counts_and_a_locked_address_reads_no_photo(
     limit = app.config["LOGIN_MAX_FAILURES"]
     for _ in range(limit):  # refused attempts: no title
         response = _public_form(client, tree, [(io.BytesIO(_png()), "a.png")], title="")
-        assert response.status_code == 400
+        assert response.status_code == 422
     import portal.uploads
 
     def no_decoding(*args, **kwargs):
@@ -364,6 +368,7 @@ def _age(path: Path, seconds: float):
     os.utime(path, (then, then), follow_symlinks=False)
 
 
+@needs_plugin("points")
 def test_clean_removes_old_orphans_stale_imports_and_links_only(app, photos_everywhere, runner):
     day = app.config["UPLOAD_ORPHAN_GRACE_SECONDS"]
     referenced = {name for _url, name, _who in photos_everywhere.values()}

@@ -1,15 +1,12 @@
 """协会 · village associations with 100-point member scoring, appeals, reports to the party
 branch and dues. Hook implementations only."""
-from pathlib import Path
-
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from portal import hookimpl
-from portal.permissions import ADMINS, Permission, can
+from portal.grids.models import VILLAGE
+from portal.permissions import ADMINS, Permission, Role, can
 from portal.plugins import MenuLink
-
-from . import models  # noqa: F401  (the tables must be known before create_all / migrations)
 
 VIEW = (*ADMINS, "grid_worker", "info_officer", "assoc_officer")
 
@@ -29,15 +26,13 @@ def configure_app(app):
 
 
 @hookimpl
-def register_blueprints():
-    from .views import bp
-
-    return [bp]
-
-
-@hookimpl
-def register_migrations():
-    return Path(__file__).parent / "migrations" / "versions"
+def register_roles():
+    return [Role("assoc_officer", _l("协会负责人"), 30, (VILLAGE,), job=(
+        "An association's officer (协会负责人): runs only the associations they are appointed to "
+        "(members, 100-point scores, appeals, reports to the party branch, dues) and reads the "
+        "village's associations. A new member is picked through the association's own name "
+        "search (the village's current residents, name and masked ID number only). No population "
+        "register, grid tree or case list."))]
 
 
 @hookimpl
@@ -91,3 +86,25 @@ def menu_links(user, town):
             return [MenuLink(330, str(_l("我的协会")),
                              url_for("associations.member", member_id=member_id))]
     return []
+
+
+# ---------------------------------------------------------------- the core's test machinery
+
+
+@hookimpl
+def testing_fixtures():
+    return "plugins.associations.testing"
+
+
+@hookimpl
+def testing_records(tree):
+    from .testing import testing_records
+
+    return testing_records(tree)
+
+
+@hookimpl
+def testing_routes():
+    from .testing import testing_routes
+
+    return testing_routes()

@@ -1,16 +1,12 @@
 """最美网格 擂台赛 · the best-grid contest: quarterly arena and yearly safe-grid rating, grids ranked
 within the town's classes on weighted measured and judged criteria, the rolling red flag and the
 best grid worker. Hook implementations only."""
-from pathlib import Path
-
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from portal import hookimpl
 from portal.permissions import ADMINS, Permission, can
 from portal.plugins import MenuLink
-
-from . import models  # noqa: F401  (the tables must be known before create_all / migrations)
 
 
 @hookimpl
@@ -24,18 +20,6 @@ def configure_app(app):
     from .forms import KIND_LABELS
 
     app.jinja_env.globals.update(BEST_GRID_KINDS=KIND_LABELS)
-
-
-@hookimpl
-def register_blueprints():
-    from .views import bp
-
-    return [bp]
-
-
-@hookimpl
-def register_migrations():
-    return Path(__file__).parent / "migrations" / "versions"
 
 
 @hookimpl
@@ -86,3 +70,25 @@ def template_slot(name, context):
     klass = db.session.get(BestGridClass, flag.class_id)
     return Markup('<p class="flag">★ {}</p>').format(
         escape(_l("流动红旗：%(k)s第一名", k=klass.name)))
+
+
+# ---------------------------------------------------------------- the core's test machinery
+
+
+@hookimpl
+def testing_fixtures():
+    return "plugins.best_grid.testing"
+
+
+@hookimpl
+def testing_records(tree):
+    from .testing import testing_records
+
+    return testing_records(tree)
+
+
+@hookimpl
+def testing_routes():
+    from .testing import testing_routes
+
+    return testing_routes()

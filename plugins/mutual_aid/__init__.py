@@ -1,8 +1,6 @@
 """邻里互助组 · neighbourhood mutual-aid groups: about ten households with an elected leader
 helping each other; help earns points where the points module is on, and what a group cannot
 solve becomes a case. Hook implementations only."""
-from pathlib import Path
-
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -11,8 +9,6 @@ from portal import hookimpl
 from portal.permissions import ADMINS, Permission, can, role_has
 from portal.plugins import Card, MenuLink
 from portal.timeutil import local_today
-
-from . import models  # noqa: F401  (the tables must be known before create_all / migrations)
 
 
 @hookimpl
@@ -26,18 +22,6 @@ def configure_app(app):
     from .forms import KIND_LABELS
 
     app.jinja_env.globals.update(MUTUAL_AID_KINDS=KIND_LABELS)
-
-
-@hookimpl
-def register_blueprints():
-    from .views import bp
-
-    return [bp]
-
-
-@hookimpl
-def register_migrations():
-    return Path(__file__).parent / "migrations" / "versions"
 
 
 @hookimpl
@@ -105,7 +89,7 @@ def dashboard_cards(scope, user):
     return [Card(320, str(_l("邻里互助组")), body, url_for("mutual_aid.index"))]
 
 
-@hookimpl
+@hookimpl(optionalhook=True)  # declared by the best_grid plugin, which may be absent
 def grid_measures(town, grids, since, until):
     """Problems solved by each grid's mutual-aid groups."""
     from sqlalchemy import func, select
@@ -122,3 +106,25 @@ def grid_measures(town, grids, since, until):
                MutualAidHelp.happened_on >= since, MutualAidHelp.happened_on <= until)
         .group_by(MutualAidGroup.grid_id)).all())
     return [Measure("mutual_aid.solved", str(_l("互助解决问题")), solved, per=str(_l("件")))]
+
+
+# ---------------------------------------------------------------- the core's test machinery
+
+
+@hookimpl
+def testing_fixtures():
+    return "plugins.mutual_aid.testing"
+
+
+@hookimpl
+def testing_records(tree):
+    from .testing import testing_records
+
+    return testing_records(tree)
+
+
+@hookimpl
+def testing_routes():
+    from .testing import testing_routes
+
+    return testing_routes()

@@ -1,17 +1,14 @@
 """积分超市 · the points supermarket: residents earn points by town rules and redeem them for goods
 at a village kiosk. Hook implementations only; the work is in the modules next to this one."""
-from pathlib import Path
-
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from portal import hookimpl
-from portal.permissions import ADMINS, Permission, can
+from portal.grids.models import VILLAGE
+from portal.permissions import ADMINS, Permission, Role, can
 from portal.plugins import Card, MenuLink
 from portal.timeutil import local_today
-
-from . import models  # noqa: F401  (the tables must be known before create_all / migrations)
 
 
 @hookimpl
@@ -29,16 +26,10 @@ def configure_app(app):
 
 
 @hookimpl
-def register_blueprints():
-    from .kiosk import bp as kiosk_bp
-    from .views import bp
-
-    return [bp, kiosk_bp]
-
-
-@hookimpl
-def register_migrations():
-    return Path(__file__).parent / "migrations" / "versions"
+def register_roles():
+    return [Role("kiosk_operator", _l("积分超市操作员"), 20, (VILLAGE,), job=(
+        "The operator of a village points-supermarket kiosk (积分超市): identifies a resident and "
+        "redeems their points for goods. Nothing else."))]
 
 
 @hookimpl
@@ -107,3 +98,25 @@ def points_award_requested(resident, points, reason, source, actor):
     from .ledger import award_from_module
 
     return award_from_module(resident, points, reason, source, actor)
+
+
+# ---------------------------------------------------------------- the core's test machinery
+
+
+@hookimpl
+def testing_fixtures():
+    return "plugins.points.testing"
+
+
+@hookimpl
+def testing_records(tree):
+    from .testing import testing_records
+
+    return testing_records(tree)
+
+
+@hookimpl
+def testing_routes():
+    from .testing import testing_routes
+
+    return testing_routes()

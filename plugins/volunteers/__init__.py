@@ -1,8 +1,6 @@
 """志愿服务 · volunteer service: teams, activities and hours, pairing help and proxy services;
 confirmed hours earn points through the points module where it is on. Hook implementations
 only."""
-from pathlib import Path
-
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -10,8 +8,6 @@ from markupsafe import Markup
 from portal import hookimpl
 from portal.permissions import ADMINS, Permission, can, role_has
 from portal.plugins import Card, MenuLink
-
-from . import models  # noqa: F401  (the tables must be known before create_all / migrations)
 
 STAFF_VIEW = (*ADMINS, "grid_worker", "info_officer")
 
@@ -30,18 +26,6 @@ def configure_app(app):
         VOLUNTEER_TEAM_KINDS=TEAM_KIND_LABELS, VOLUNTEER_NEEDS=NEED_LABELS,
         VOLUNTEER_ERRANDS=ERRAND_LABELS, VOLUNTEER_PROXY_STATES=PROXY_STATE_LABELS,
         VOLUNTEER_CLAIM_STATES=CLAIM_STATE_LABELS)
-
-
-@hookimpl
-def register_blueprints():
-    from .views import bp
-
-    return [bp]
-
-
-@hookimpl
-def register_migrations():
-    return Path(__file__).parent / "migrations" / "versions"
 
 
 @hookimpl
@@ -127,7 +111,7 @@ def template_slot(name, context):
     return Markup(render_template("volunteers/_case_slot.html", case=case, linked=linked))
 
 
-@hookimpl
+@hookimpl(optionalhook=True)  # declared by the best_grid plugin, which may be absent
 def grid_measures(town, grids, since, until):
     """Confirmed service hours of each grid's volunteers (activities and approved reports)."""
     from portal.plugins import Measure
@@ -136,3 +120,25 @@ def grid_measures(town, grids, since, until):
 
     return [Measure("volunteers.hours", str(_l("志愿服务时长")),
                     hours_by_grid([g.id for g in grids], since, until), per=str(_l("小时")))]
+
+
+# ---------------------------------------------------------------- the core's test machinery
+
+
+@hookimpl
+def testing_fixtures():
+    return "plugins.volunteers.testing"
+
+
+@hookimpl
+def testing_records(tree):
+    from .testing import testing_records
+
+    return testing_records(tree)
+
+
+@hookimpl
+def testing_routes():
+    from .testing import testing_routes
+
+    return testing_routes()

@@ -10,7 +10,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.forms import LEVEL_LABELS
 from portal.grids.models import Grid
-from portal.permissions import ROLE_SCOPE_LEVELS, ROLES
+from portal.permissions import role_registry
 
 
 def _check_unique(user: User | None, **values: str | None) -> None:
@@ -26,11 +26,12 @@ def _check_unique(user: User | None, **values: str | None) -> None:
 
 
 def check_role_scope(role: str, scope: Grid) -> None:
-    if role not in ROLES:
+    known = role_registry().get(role)  # the core's roles and those of the loaded plugins
+    if known is None:
         raise DomainError(_("没有这个角色。"), "role")
-    if scope.level not in ROLE_SCOPE_LEVELS[role]:
-        levels = "、".join(str(LEVEL_LABELS[lvl]) for lvl in ROLE_SCOPE_LEVELS[role])
-        raise DomainError(_("%(role)s的管理范围应是%(levels)s。", role=ROLES[role], levels=levels),
+    if scope.level not in known.scope_levels:
+        levels = "、".join(str(LEVEL_LABELS[lvl]) for lvl in known.scope_levels)
+        raise DomainError(_("%(role)s的管理范围应是%(levels)s。", role=known.label, levels=levels),
                         "scope")
 
 

@@ -1,6 +1,7 @@
 """Every route of the best-grid module, for every role (on in both towns)."""
 import pytest
 
+from plugins.best_grid.testing import make_route_world
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.testing import (PUBLIC, VISITORS, Rule, check_matrix_is_complete,
@@ -23,9 +24,7 @@ ROUTES = {
 
 @pytest.fixture
 def world(contest):
-    set_module(contest.tree.town_b, "best_grid", True)
-    db.session.commit()
-    return contest
+    return make_route_world(contest)
 
 
 def build(app, world):

@@ -10,7 +10,8 @@ from markupsafe import Markup, escape
 
 from portal import hookimpl
 from portal.extensions import db
-from portal.permissions import Permission, requires
+from portal.grids.models import GRID, VILLAGE
+from portal.permissions import Permission, Role, requires
 from portal.plugins import Card, MenuLink, Tab
 
 from .models import ExampleNote
@@ -54,8 +55,27 @@ def register_migrations():
 
 
 @hookimpl
+def register_roles():
+    return [Role("example_reader", "示例读者", 15, (VILLAGE, GRID),
+                 job="Reads the example module's notes (a role that exists only with the plugin).")]
+
+
+@hookimpl
 def register_permissions():
-    return [Permission("example.view", "查看示例", ("county_admin", "town_admin", "grid_worker"))]
+    return [Permission("example.view", "查看示例",
+                       ("county_admin", "town_admin", "grid_worker", "example_reader"))]
+
+
+@hookimpl
+def add_hookspecs(pluginmanager):
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def example_ping(text):
+    return f"example: {text}"
 
 
 @hookimpl
@@ -119,14 +139,14 @@ def check_permission(user, action, obj):
     return None
 
 
-@hookimpl
+@hookimpl(optionalhook=True)  # declared by the points plugin, which may be absent
 def points_award_requested(resident, points, reason, source, actor):
     # Stands in for a points module: answers with what it would have awarded.
     _event("points_award_requested", name=resident.name, points=points, source=source)
     return {"awarded": points, "source": source}
 
 
-@hookimpl
+@hookimpl(optionalhook=True)  # declared by the best_grid plugin, which may be absent
 def grid_measures(town, grids, since, until):
     from portal.plugins import Measure
 
@@ -165,3 +185,24 @@ def case_created(case, actor):
 @hookimpl
 def case_state_changed(case, old, new, action, actor):
     _event("case_state_changed", number=case.number, old=old, new=new, action=action)
+
+
+# ---------------------------------------------------------------- the core's test machinery
+
+
+@hookimpl
+def testing_fixtures():
+    return None  # a fixture plugin: its tests use the core's fixtures
+
+
+@hookimpl
+def testing_records(tree):
+    from portal.plugin_testing import PluginRecords
+
+    return PluginRecords("example", {"town_code": tree.town_a.code, "filename": "example.css"},
+                         not_scoped={"example.public": "the example plugin's public page"})
+
+
+@hookimpl
+def testing_routes():
+    return None  # no route matrix of its own: tests/test_plugins.py proves its pages

@@ -1,0 +1,112 @@
+"""What the core's tests ask each loaded plugin for, so that they name no plugin.
+
+The security, fuzz, gating and masking tests of the core cover every plugin's routes. They used to
+import each plugin's fixtures, so deleting a plugin's folder stopped the suite at collection. Now
+each plugin answers three hooks (portal.hookspecs), written in its own ``testing.py``:
+
+- ``testing_fixtures()``: the dotted name of a module whose pytest fixtures (its records in the
+  two-town tree: ``points``, ``vol`` …) every test may use. This module, a pytest plugin loaded
+  with ``-p portal.plugin_testing``, registers them for the plugins that are installed;
+- ``testing_records(tree)``: a record of every kind in town A, as a PluginRecords;
+- ``testing_routes()``: the plugin's route-by-role table and world, as a PluginRoutes.
+
+A core test about one plugin's page asks for that plugin with ``needs_plugin("points")``: it is
+skipped, not broken, on a portal without it.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pluggy
+import pytest
+
+
+@dataclass
+class PluginRecords:
+    """A plugin's records in town A of the two-town tree, for the core's isolation tests."""
+
+    plugin: str
+    #: URL argument -> a town-A value, for every argument of the plugin's routes.
+    url_values: dict[str, Any]
+    #: endpoint -> URL values of its own (a scan URL carrying its activity's token).
+    url_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Strings only town A's records contain: no town-B page may show them.
+    markers: tuple[str, ...] = ()
+    #: endpoint -> why town B may open it with town A's values (a public page).
+    not_scoped: dict[str, str] = field(default_factory=dict)
+    #: The records themselves, for tests that look further (e.g. the masking tests).
+    records: Any = None
+
+
+@dataclass
+class PluginRoutes:
+    """A plugin's route matrix (portal.testing.Rule per (endpoint, method)) and how to fill it:
+    ``world(tree)`` builds its records in town A, ``build(app, world)`` returns the function
+    that turns (endpoint, arguments) into a URL."""
+
+    plugin: str
+    table: dict
+    world: Callable[[Any], Any]
+    build: Callable[[Any, Any], Callable[[str, Any], str]]
+    #: (record, attribute) of the world's records that the plugin's lists show by that attribute
+    #: (a name, a title): the county-list test marks them and looks for the mark.
+    listed: Callable[[Any], list[tuple[Any, str]]] = lambda world: []
+
+
+@cache
+def _installed_plugins() -> pluggy.PluginManager:
+    """The built-in plugins that import, registered on a manager of their own: the tests ask
+    before any app exists (``pytest_configure``)."""
+    from portal import hookspecs
+    from portal.plugins import BUILTIN_PLUGINS
+
+    manager = pluggy.PluginManager("portal")
+    manager.add_hookspecs(hookspecs)
+    for path in BUILTIN_PLUGINS:
+        try:
+            manager.register(importlib.import_module(path), name=path.rsplit(".", 1)[-1])
+        except ImportError:
+            continue  # its folder was deleted: the suite goes on without it
+    return manager
+
+
+@cache
+def installed_names() -> frozenset[str]:
+    return frozenset(name for name, _plugin in _installed_plugins().list_name_plugin())
+
+
+def needs_plugin(*names: str) -> pytest.MarkDecorator:
+    """Skip a core test about some plugins' pages where one of them is not installed (its
+    fixtures, e.g. ``points``, come from the plugin's ``testing_fixtures`` module)."""
+    missing = sorted(set(names) - installed_names())
+    return pytest.mark.skipif(bool(missing), reason=f"plugins not installed: {missing}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for module in _installed_plugins().hook.testing_fixtures():
+        if not module or config.pluginmanager.has_plugin(module):
+            continue
+        if module in sys.modules:  # imported already by the plugin's own conftest
+            config.pluginmanager.register(sys.modules[module], module)
+        else:
+            config.pluginmanager.import_plugin(module)
+
+
+def plugin_records(app, tree) -> dict[str, PluginRecords]:
+    """Ask every loaded plugin (of ``app``) for its records in town A of ``tree``."""
+    from portal.plugins import host
+
+    found = {r.plugin: r for r in host(app).pm.hook.testing_records(tree=tree) if r is not None}
+    return {name: found[name] for name in host(app).optional if name in found}
+
+
+def plugin_routes(app) -> dict[str, PluginRoutes]:
+    from portal.plugins import host
+
+    found = {r.plugin: r for r in host(app).pm.hook.testing_routes() if r is not None}
+    return {name: found[name] for name in host(app).optional if name in found}  # load order
