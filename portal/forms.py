@@ -67,16 +67,3 @@ def strip(value):
 def choices(pairs) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def refuse(form, error) -> None:
-    """Undo the transaction and show a service's refusal next to the field it names (its
-    ``field`` attribute), or above the form when it names none."""
-    from portal.extensions import db
-
-    db.session.rollback()
-    field = getattr(form, getattr(error, "field", None) or "", None)
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
-        form.form_errors.append(str(error))

@@ -9,5 +9,5 @@ from portal.settings import TownSetting  # noqa: F401
 from portal.cases.calendar import CalendarDay, CalendarYear  # noqa: F401
 from portal.cases.models import Case, CaseEvent, CasePhoto, SupervisionNotice  # noqa: F401
 from portal.cases.open311_keys import ApiKey  # noqa: F401
-from portal.cases.settings_views import ResponseTemplate  # noqa: F401
+from portal.cases.models import ResponseTemplate  # noqa: F401
 from portal.maps.models import GridBoundary  # noqa: F401

@@ -145,6 +145,18 @@ def stored(photos):
         raise
 
 
+def store_at_commit(*photos: PreparedPhoto | None) -> None:
+    """Have prepared photos written when the request's work commits (portal.web.commit), so a
+    service can name them in rows without writing files itself."""
+    from portal.extensions import db
+
+    db.session.info.setdefault(PENDING_PHOTOS, []).extend(p for p in photos if p is not None)
+
+
+#: Where store_at_commit keeps the photos of the work in progress (in the session's info).
+PENDING_PHOTOS = "portal.pending_photos"
+
+
 # ---------------------------------------------------------------- serving
 
 

@@ -15,15 +15,28 @@ from flask_wtf import FlaskForm
 
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.uploads import PENDING_PHOTOS, stored
 
 #: The status of a page shown again because its form was refused.
 REFUSED = 422
 
 
+def commit() -> None:
+    """Commit the work; photos a service handed to portal.uploads.store_at_commit are written
+    just before, and removed again when the commit fails (a row never names a missing file)."""
+    with stored(db.session.info.pop(PENDING_PHOTOS, [])):
+        db.session.commit()
+
+
+def rollback() -> None:
+    db.session.info.pop(PENDING_PHOTOS, None)
+    db.session.rollback()
+
+
 def refuse(form, error: Exception) -> None:
     """Undo the transaction and show a service's refusal next to the field it names (its
     ``field`` attribute), or above the form when it names none."""
-    db.session.rollback()
+    rollback()
     field = getattr(form, getattr(error, "field", None) or "", None)
     if field is not None:
         field.errors = [*field.errors, str(error)]
@@ -44,27 +57,31 @@ def submit_form(form: FlaskForm, save: Callable[[], Any], *, done: str | Callabl
     if form.validate_on_submit():
         try:
             result = save()
-            db.session.commit()
+            commit()
         except DomainError as error:
             refuse(form, error)
         else:
             flash(_value(done, result), "success")
             return redirect(_value(then, result))
-    return page(), (REFUSED if form.is_submitted() else 200)
+    body, status = page(), (REFUSED if form.is_submitted() else 200)
+    if isinstance(body, tuple):  # a page with a status of its own (a refused search)
+        body, status = body[0], max(status, body[1])
+    return body, status
 
 
-def run_action(work: Callable[[], Any], *, done: str | Callable[[Any], str],
+def run_action(work: Callable[[], Any], *, done: str | Callable[[Any], str] | None,
                then: str | Callable[[Any], str]):
     """A button without fields (leave a group, close a case): ``work()``, commit, flash
-    ``done``; a refusal is undone and flashed as an error. Both redirect to ``then`` with 303,
-    so a browser follows with GET."""
+    ``done`` (None: the page shows the change itself); a refusal is undone and flashed as an
+    error. Both redirect to ``then`` with 303, so a browser follows with GET."""
     try:
         result = work()
-        db.session.commit()
+        commit()
     except DomainError as error:
-        db.session.rollback()
+        rollback()
         flash(str(error), "error")
         result = None
     else:
-        flash(_value(done, result), "success")
+        if done is not None:
+            flash(_value(done, result), "success")
     return redirect(_value(then, result), 303)

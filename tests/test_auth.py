@@ -6,7 +6,6 @@ from portal.auth.models import LoginAttempt, LoginLockout, User
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.testing import PASSWORD
-from portal.plugin_testing import needs_plugin  # the plugins' fixtures come with them
 
 
 def _login(client, login, password=PASSWORD, **kw):
@@ -186,7 +185,7 @@ def test_an_admin_lifts_every_lock_of_a_user_audited(app, client, tree):
     page = admin.get(f"/admin/users/{worker.id}").get_data(as_text=True)
     assert "10.1.1.1" in page and "10.4.4.4" in page and "解除登录锁定" in page
     response = admin.post(f"/admin/users/{worker.id}/unlock")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert "当前没有锁定" in admin.get(response.location).get_data(as_text=True)
     entry = db.session.scalar(db.select(AuditEntry).filter_by(action="user.unlock"))
     assert entry.object_id == str(worker.id) and entry.detail_dict == {"lockouts": 2}
@@ -340,7 +339,10 @@ def test_every_web_form_applies_the_policy(app, tree):
                 message = password_problem(password, username)
             assert message, password
             response = submit(client, tree, password)
-            assert response.status_code == 400, (name, password)
+            # the admin's user forms answer a refused form with 422 (portal.web.submit_form);
+            # one's own password page keeps the login pages' 400
+            assert response.status_code == (400 if name == "own password" else 422), \
+                (name, password)
             if password.strip():  # (blank: "enter a new password")
                 assert message in response.get_data(as_text=True), (name, password)
     db.session.expire_all()
@@ -384,7 +386,6 @@ def test_every_service_that_sets_a_password_applies_the_policy(app, tree):
     assert db.session.get(User, worker.id).check_password(PASSWORD)
 
 
-@needs_plugin("volunteers")
 def test_the_volunteers_registration_applies_the_policy(app, tree):
     from plugins.volunteers import services as volunteers
 

@@ -48,12 +48,12 @@ def test_report_errors_next_to_the_field(client, tree):
     response = client.post("/cases/new", data={"grid": tree.grid_a1.id, "category": "hazard",
                                                "kind": "general", "title": "", "description": ""})
     text = response.get_data(as_text=True)
-    assert response.status_code == 400 and "请填写标题" in text and "请描述事件经过" in text
+    assert response.status_code == 422 and "请填写标题" in text and "请描述事件经过" in text
     fake = client.post("/cases/new", data={
         "grid": tree.grid_a1.id, "category": "hazard", "kind": "general", "title": "x",
         "description": "y", "photos": [(io.BytesIO(b"not an image"), "a.png")]},
         content_type="multipart/form-data")
-    assert fake.status_code == 400 and "无法识别的图片文件" in fake.get_data(as_text=True)
+    assert fake.status_code == 422 and "无法识别的图片文件" in fake.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(Case)) == 0
 
 
@@ -70,7 +70,7 @@ def test_the_public_reports_without_an_account(client, tree):
     assert f"/g/{tree.grid_a1.code}/report" in board
     missing = client.post(f"/g/{tree.grid_a1.code}/report", data={
         "category": "need", "title": "想办低保", "description": "家里困难"})
-    assert missing.status_code == 400 and "请留下联系电话" in missing.get_data(as_text=True)
+    assert missing.status_code == 422 and "请留下联系电话" in missing.get_data(as_text=True)
     done = client.post(f"/g/{tree.grid_a1.code}/report", data={
         "category": "need", "title": "想办低保", "description": "家里困难",
         "reporter_name": "刘奶奶", "reporter_phone": "13912345678"})
@@ -98,7 +98,7 @@ def test_next_steps_are_buttons_and_forms_come_by_htmx(client, tree):
     form = client.htmx_get(f"/cases/{case.id}/act/assign")
     assert "<html" not in form.get_data(as_text=True) and "grid_worker 用户" in form.get_data(as_text=True)
     refused = client.htmx_post(f"/cases/{case.id}/act/assign", data={})
-    assert refused.status_code == 400 and "请选择承办人" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "请选择承办人" in refused.get_data(as_text=True)
     done = client.htmx_post(f"/cases/{case.id}/act/assign",
                             data={"assignee": tree.users["grid_worker"].id})
     assert done.status_code == 204 and done.headers["HX-Redirect"] == f"/cases/{case.id}"
@@ -106,7 +106,7 @@ def test_next_steps_are_buttons_and_forms_come_by_htmx(client, tree):
     client.logout()
     client.login("grid_worker")
     assert client.post(f"/cases/{case.id}/act/close", data={"note": "x"}).status_code == 403
-    assert client.post(f"/cases/{case.id}/act/resolve", data={}).status_code == 400
+    assert client.post(f"/cases/{case.id}/act/resolve", data={}).status_code == 422
     assert client.post(f"/cases/{case.id}/act/resolve",
                        data={"note": "已修好"}).status_code == 302
     timeline = client.get(f"/cases/{case.id}").get_data(as_text=True)
@@ -175,7 +175,7 @@ def test_calendar_page(client, tree):
     page = client.get("/admin/calendar").get_data(as_text=True)
     assert "2026" in page and "还没有录入" in page
     bad = client.post("/admin/calendar", data={"year": "2027", "holidays": "2027-13-01 元旦"})
-    assert bad.status_code == 400 and "第1行格式不对" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "第1行格式不对" in bad.get_data(as_text=True)
     good = client.post("/admin/calendar", data={
         "year": "2027", "holidays": "2027-01-01 元旦\n2027-02-06 春节",
         "workdays": "2027-02-14 春节"})
@@ -275,7 +275,7 @@ def test_department_reports_and_household_location(client, tree):
     missing = client.post("/cases/new", data={
         "grid": tree.grid_a1.id, "category": "safety_hazard", "kind": "coordination",
         "title": "危房", "description": "老房开裂", "household": "999"})
-    assert missing.status_code == 400 and "没有户编号为 999 的住户" in missing.get_data(as_text=True)
+    assert missing.status_code == 422 and "没有户编号为 999 的住户" in missing.get_data(as_text=True)
     done = client.post("/cases/new", data={
         "grid": tree.grid_a1.id, "category": "safety_hazard", "kind": "coordination",
         "title": "危房", "description": "老房开裂", "household": "001"})

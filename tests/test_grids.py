@@ -124,11 +124,11 @@ def test_create_grid_errors_are_shown_next_to_the_field(client, tree):
     client.login("village_admin")
     response = client.post(f"/grids/{tree.village_a1.id}/new/grid",
                            data={"name": "第一网格", "supervision_phone": "abc"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "请输入有效的手机号" in response.get_data(as_text=True)
     # the name clash is reported once the phone is right
     response = client.post(f"/grids/{tree.village_a1.id}/new/grid", data={"name": "第一网格"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "同一上级下已有名为“第一网格”的网格" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(Grid)) == 11
 
@@ -147,7 +147,7 @@ def test_inline_rename_with_htmx(client, tree):
     assert saved.status_code == 200 and "城西第一网格" in saved.get_data(as_text=True)
     assert b"<html" not in saved.data
     refused = client.htmx_post(f"/grids/{tree.grid_a1.id}/name", data={"name": "第二网格"})
-    assert refused.status_code == 400 and "已有名为" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "已有名为" in refused.get_data(as_text=True)
     assert db.session.get(Grid, tree.grid_a1.id).name == "城西第一网格"
 
 
@@ -170,7 +170,7 @@ def test_move_through_the_form(client, tree):
     assert db.session.get(Grid, tree.grid_a2.id).code == "430624001002002"
     # a target outside one's scope is refused as if it did not exist
     response = client.post(f"/grids/{tree.grid_a2.id}/move", data={"parent": tree.village_b1.id})
-    assert response.status_code == 400
+    assert response.status_code == 422
 
 
 def test_retire_and_restore_through_the_page(client, tree):
@@ -212,7 +212,7 @@ def test_a_fake_photo_is_refused_next_to_the_field(client, tree):
     response = client.post(f"/grids/{tree.grid_a1.id}/staff/new", data={
         "post": "worker", "name": "假照片", "photo_file": (io.BytesIO(b"<script>x</script>"), "x.png")},
         content_type="multipart/form-data")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "无法识别的图片文件" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(GridStaff).filter_by(name="假照片")) is None
 

@@ -182,7 +182,7 @@ def test_register_a_household_and_a_member_through_the_forms(client, tree):
     bad = client.post(f"/people/households/{household.id}/residents/new", data={
         "name": "赵六", "relation": "head", "id_number": "430624195001010014",
         "residence": "local"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert "身份证号校验位不正确" in bad.get_data(as_text=True)
     good = client.post(f"/people/households/{household.id}/residents/new", data={
         "name": "赵六", "relation": "head", "id_number": make_id_number("430624", date(1960, 3, 3), 5, False),
@@ -252,7 +252,7 @@ def test_visit_form_and_rules_page(client, tree):
     client.login("grid_worker")
     future = client.post(f"/visits/households/{tree.household_a.id}/new", data={
         "visited_on": (local_today() + timedelta(days=1)).isoformat(), "found": "x"})
-    assert future.status_code == 400 and "走访日期不能晚于今天" in future.get_data(as_text=True)
+    assert future.status_code == 422 and "走访日期不能晚于今天" in future.get_data(as_text=True)
     ok = client.post(f"/visits/households/{tree.household_a.id}/new?next=due", data={
         "visited_on": local_today().isoformat(), "found": "老人身体健康", "follow_up": ""})
     assert ok.status_code == 302 and ok.location.endswith("/visits/due")
@@ -263,7 +263,7 @@ def test_visit_form_and_rules_page(client, tree):
     assert saved.status_code == 302
     refused = client.post("/visits/rules", data={"red": 0, "yellow": 10, "green": 20,
                                                   "ordinary": 100, "care": 20})
-    assert refused.status_code == 400 and "天数应在1到366之间" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "天数应在1到366之间" in refused.get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- key persons

@@ -28,7 +28,7 @@ def test_errors_are_next_to_their_fields(client, tree):
     response = _new_user(client, username="town_admin", scope=tree.grid_a2.id,
                          id_number="110105194912310021", password="short")
     text = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "身份证号校验位不正确" in text
     assert "密码至少8位" in text
     response = _new_user(client, username="town_admin", scope=tree.grid_a2.id)
@@ -38,7 +38,7 @@ def test_errors_are_next_to_their_fields(client, tree):
 def test_role_must_fit_the_scope_level(client, tree):
     client.login("town_admin")
     response = _new_user(client, role="grid_worker", scope=tree.village_a1.id)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "网格员的管理范围应是" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(User).filter_by(username="new_worker")) is None
 
@@ -48,14 +48,14 @@ def test_no_one_hands_out_a_role_above_their_own(client, tree):
     form = client.get("/admin/users/new").get_data(as_text=True)
     assert 'value="town_admin"' not in form and 'value="grid_worker"' in form
     response = _new_user(client, role="town_admin", scope=tree.town_a.id)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert db.session.scalar(db.select(User).filter_by(username="new_worker")) is None
 
 
 def test_scope_outside_ones_own_is_refused(client, tree):
     client.login("town_admin")
     response = _new_user(client, scope=tree.grid_b1.id)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert db.session.scalar(db.select(User).filter_by(username="new_worker")) is None
 
 
@@ -88,7 +88,7 @@ def test_admin_cannot_lock_themself_out(client, tree):
     response = client.post(f"/admin/users/{me.id}", data={
         "username": "town_admin", "display_name": "x", "role": "town_admin",
         "scope": tree.town_a.id, "password": "", "phone": "", "id_number": ""})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert db.session.get(User, me.id).is_active
 
 

@@ -1,5 +1,5 @@
 """Association pages: a member's score history and appeals, and the decision on an appeal."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -7,12 +7,11 @@ from sqlalchemy.orm import joinedload
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import refuse
 from portal.permissions import can, requires
-from portal.plugins import require_module_at
 from portal.rendering import render
 from portal.request_guard import parse_id
-from portal.scoping import in_or_above_user_scope, scoped_near
+from portal.tenancy import load_scoped, require_module_at, resident_of, scope_code_of, visible
+from portal.web import run_action, submit_form
 
 from . import services
 from .forms import AppealForm, DecideForm
@@ -21,18 +20,21 @@ from .models import AssociationsAppeal, AssociationsMember, AssociationsScore
 
 
 def own_member(member) -> bool:
-    return (current_user.role == "resident" and current_user.id_number is not None
-            and member.resident.id_number == current_user.id_number)
+    if current_user.role != "resident":
+        return False
+    resident = resident_of(current_user)
+    return resident is not None and member.resident_id == resident.id
 
 
 def visible_member(member_id) -> AssociationsMember:
+    """A member's page: the member themself, or staff who may see the association."""
     member = db.session.get(AssociationsMember, member_id)
     if member is None:
         abort(404)
-    require_module_at(member.scope_code)  # the module off in its town: no such page
+    require_module_at(scope_code_of(member))  # the module off in its town: no such page
     if own_member(member):
         return member
-    if not in_or_above_user_scope(member.scope_code) or not can(current_user, "associations.view"):
+    if not visible(member) or not can(current_user, "associations.view"):
         abort(404)
     return member
 
@@ -41,23 +43,23 @@ def visible_member(member_id) -> AssociationsMember:
 def member(member_id):
     member_ = visible_member(member_id)
     form = AppealForm()
-    status = 200
     if request.method == "POST":
         run = can(current_user, "associations.run", member_.association)
         if not (own_member(member_) or run):
             abort(403)
-        if form.validate_on_submit():
-            score_ = db.session.get(AssociationsScore, request.form.get("score", type=parse_id) or 0)
-            if score_ is None or score_.member_id != member_.id:
-                abort(404)
-            try:
-                services.appeal(score_, form.reason.data, actor=current_user)
-                db.session.commit()
-                flash(_("已提交申诉，协会负责人处理后会有结果。"), "success")
-                return redirect(url_for("associations.member", member_id=member_.id))
-            except DomainError as error:
-                refuse(form, error)
-        status = 400
+
+    def save():
+        score_ = db.session.get(AssociationsScore, request.form.get("score", type=parse_id) or 0)
+        if score_ is None or score_.member_id != member_.id:
+            abort(404)
+        return services.appeal(score_, form.reason.data, actor=current_user)
+
+    return submit_form(form, save, done=_("已提交申诉，协会负责人处理后会有结果。"),
+                       then=url_for("associations.member", member_id=member_.id),
+                       page=lambda: _member_page(member_, form))
+
+
+def _member_page(member_: AssociationsMember, form: AppealForm):
     scores = db.session.scalars(
         select(AssociationsScore).filter_by(member_id=member_.id)
         .options(joinedload(AssociationsScore.item), joinedload(AssociationsScore.appeal),
@@ -68,23 +70,19 @@ def member(member_id):
     return render("associations/member.html", member=member_, scores=scores, years=years,
                   totals=totals, form=form, can_appeal=own_member(member_) or can(
                       current_user, "associations.run", member_.association),
-                  scope=member_.association.grid), status
+                  scope=member_.association.grid)
 
 
 @requires("associations.run")
 def decide(appeal_id):
-    item = scoped_near(AssociationsAppeal, appeal_id, lambda a: a.score.scope_code)
+    item = load_scoped(AssociationsAppeal, appeal_id)
     association = running(item.score.member.association)
     form = DecideForm()
-    if form.validate_on_submit():
-        try:
-            services.decide(item, form.decision.data == "upheld", form.note.data,
-                            actor=current_user)
-            db.session.commit()
-            flash(_("已处理申诉。"), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-    else:
-        flash(_("请写明处理意见。"), "error")
-    return redirect(url_for("associations.show", association_id=association.id))
+
+    def work() -> None:
+        if not form.validate_on_submit():
+            raise DomainError(_("请写明处理意见。"))
+        services.decide(item, form.decision.data == "upheld", form.note.data, actor=current_user)
+
+    return run_action(work, done=_("已处理申诉。"),
+                      then=url_for("associations.show", association_id=association.id))

@@ -2,24 +2,24 @@
 receipts."""
 from decimal import Decimal
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import choices, refuse
+from portal.forms import choices
 from portal.permissions import can, requires
 from portal.rendering import render
-from portal.scoping import scoped_near
+from portal.tenancy import load_scoped
 from portal.timeutil import local_today
+from portal.web import submit_form
 
 from . import export, services
 from .forms import DuesForm, ReportForm
-from .loading import running, scoped_association, this_year
-from .models import AssociationsDues, AssociationsReport
+from .loading import running, this_year
+from .models import AssociationsAssociation, AssociationsDues, AssociationsReport
 
 
 # ---------------------------------------------------------------- roster and exports
@@ -33,7 +33,7 @@ def _year_arg(year):
 
 @requires("associations.view")
 def roster(association_id, year):
-    association = scoped_association(association_id)
+    association = load_scoped(AssociationsAssociation, association_id)
     rows = services.roster(association, _year_arg(year))
     return render("associations/roster.html", association=association, rows=rows, year=year,
                   scope=association.grid)
@@ -41,7 +41,7 @@ def roster(association_id, year):
 
 @requires("associations.view")
 def export_xlsx(association_id, kind):
-    association = scoped_association(association_id)
+    association = load_scoped(AssociationsAssociation, association_id)
     year = _year_arg(request.args.get("year", type=int) or this_year())
     return export.workbook(association, kind, year)
 
@@ -51,24 +51,25 @@ def export_xlsx(association_id, kind):
 
 @requires("associations.view")
 def reports(association_id):
-    association = scoped_association(association_id)
+    association = load_scoped(AssociationsAssociation, association_id)
     form = ReportForm()
-    status = 200
     if request.method == "POST":
         running(association)
-        if form.validate_on_submit():
-            services.submit_report(association, form.period.data, form.content.data,
-                                   actor=current_user)
-            db.session.commit()
-            flash(_("已向村党支部报告。"), "success")
-            return redirect(url_for("associations.reports", association_id=association.id))
-        status = 400
-    rows = db.session.scalars(select(AssociationsReport).filter_by(association_id=association.id)
-                              .options(joinedload(AssociationsReport.submitted_by))
-                              .order_by(AssociationsReport.id.desc())).all()
-    return render("associations/reports.html", association=association, rows=rows, form=form,
-                  run=can(current_user, "associations.run", association),
-                  scope=association.grid), status
+
+    def page():
+        rows = db.session.scalars(
+            select(AssociationsReport).filter_by(association_id=association.id)
+            .options(joinedload(AssociationsReport.submitted_by))
+            .order_by(AssociationsReport.id.desc())).all()
+        return render("associations/reports.html", association=association, rows=rows,
+                      form=form, run=can(current_user, "associations.run", association),
+                      scope=association.grid)
+
+    return submit_form(
+        form, lambda: services.submit_report(association, form.period.data, form.content.data,
+                                             actor=current_user),
+        done=_("已向村党支部报告。"),
+        then=url_for("associations.reports", association_id=association.id), page=page)
 
 
 # ---------------------------------------------------------------- dues
@@ -76,7 +77,7 @@ def reports(association_id):
 
 @requires("associations.view")
 def dues(association_id, year):
-    association = scoped_association(association_id)
+    association = load_scoped(AssociationsAssociation, association_id)
     year = _year_arg(year)
     if association.dues_fen is None:
         abort(404)
@@ -85,27 +86,22 @@ def dues(association_id, year):
         association_id=association.id, year=year))}
     form = DuesForm(paid_on=local_today())
     form.member.choices = choices([(m.id, m.resident.name) for m in members if m.id not in paid])
-    status = 200
     if request.method == "POST":
         running(association)
-        if form.validate_on_submit():
-            member_ = next(m for m in members if m.id == form.member.data)
-            try:
-                receipt = services.pay_dues(member_, year, form.paid_on.data, actor=current_user)
-                db.session.commit()
-                flash(_("已登记会费，收据号 %(n)s。", n=receipt.receipt_number), "success")
-                return redirect(url_for("associations.receipt", dues_id=receipt.id))
-            except DomainError as error:
-                refuse(form, error)
-        status = 400
-    return render("associations/dues.html", association=association, members=members,
-                  paid=paid, year=year, form=form, yuan=f"{Decimal(association.dues_fen) / 100:.2f}",
-                  run=can(current_user, "associations.run", association),
-                  scope=association.grid), status
+    return submit_form(
+        form, lambda: services.pay_dues(next(m for m in members if m.id == form.member.data),
+                                        year, form.paid_on.data, actor=current_user),
+        done=lambda receipt: _("已登记会费，收据号 %(n)s。", n=receipt.receipt_number),
+        then=lambda receipt: url_for("associations.receipt", dues_id=receipt.id),
+        page=lambda: render("associations/dues.html", association=association, members=members,
+                            paid=paid, year=year, form=form,
+                            yuan=f"{Decimal(association.dues_fen) / 100:.2f}",
+                            run=can(current_user, "associations.run", association),
+                            scope=association.grid))
 
 
 @requires("associations.view")
 def receipt(dues_id):
-    item = scoped_near(AssociationsDues, dues_id, lambda d: d.member.scope_code)
+    item = load_scoped(AssociationsDues, dues_id)
     return render("associations/receipt.html", dues=item, yuan=f"{Decimal(item.amount_fen) / 100:.2f}",
                   scope=item.member.association.grid)

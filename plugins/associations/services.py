@@ -12,11 +12,12 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import VILLAGE
 from portal.people.models import Household, Resident
+from portal.tenancy import in_subtree, in_subtree_or_above
 from portal.timeutil import local_today, utcnow
 
 from .models import (KINDS, AssociationsAppeal, AssociationsAssociation, AssociationsDues,
-                     AssociationsMember, AssociationsOfficer, AssociationsReport,
-                     AssociationsScore)
+                     AssociationsItem, AssociationsMember, AssociationsOfficer,
+                     AssociationsReport, AssociationsScore)
 
 
 def create(village, *, name, kind, charter=None, base_score=100, dues_fen=None, actor=None):
@@ -43,8 +44,7 @@ def is_officer(user, association) -> bool:
 
 
 def add_officer(association, user, title, actor=None):
-    if not user.scope.code.startswith(association.grid.code) and \
-            not association.grid.code.startswith(user.scope.code):
+    if not in_subtree_or_above(association.grid.code, user.scope):
         raise DomainError(_("负责人须是本村的账号。"), field="user")
     if is_officer(user, association):
         raise DomainError(_("已是本协会负责人。"), field="user")
@@ -57,7 +57,7 @@ def add_officer(association, user, title, actor=None):
 
 
 def add_member(association, resident, actor=None, on: date | None = None):
-    if not resident.grid.code.startswith(association.grid.code):
+    if not in_subtree(resident.grid.code, association.grid):
         raise DomainError(_("会员须是本村居民。"), field="resident")
     member = db.session.scalar(select(AssociationsMember).filter_by(
         association_id=association.id, resident_id=resident.id))
@@ -79,6 +79,22 @@ def leave(member, actor=None, on: date | None = None):
     member.left_on = on or local_today()
     audit.record("associations.leave", member.association, scope_code=member.scope_code,
                  user=actor, resident=member.resident.name)
+
+
+def add_item(association, *, name: str, points: int) -> AssociationsItem:
+    """A recording item (what earns or costs how many points); names are distinct, points not 0."""
+    if db.session.scalar(select(AssociationsItem.id).filter_by(association_id=association.id,
+                                                               name=name)):
+        raise DomainError(_("已有同名项目。"), field="name")
+    if points == 0:
+        raise DomainError(_("分值不能为0。"), field="points")
+    item = AssociationsItem(association_id=association.id, name=name, points=points)
+    db.session.add(item)
+    return item
+
+
+def toggle_item(item: AssociationsItem) -> None:
+    item.active = not item.active
 
 
 def record_score(member, item, *, reason, happened_on, actor=None) -> AssociationsScore:

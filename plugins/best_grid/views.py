@@ -9,12 +9,13 @@ from sqlalchemy.orm import joinedload
 from portal.admin.blueprint import chosen_town
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import choices, refuse
+from portal.forms import choices
 from portal.grids.models import TOWN, Grid, GridStaff
 from portal.permissions import requires
 from portal.rendering import render
 from portal.request_guard import parse_id
-from portal.scoping import scoped_near
+from portal.tenancy import in_scope, load_scoped
+from portal.web import commit, refuse
 
 from . import scoring, services
 from .forms import AdjustForm, AwardForm, ClassForm, ContestForm
@@ -30,11 +31,6 @@ def user_town():
     if town is None:
         abort(404)
     return town, towns
-
-
-def scoped_contest(contest_id) -> BestGridContest:
-    """A town's contest is seen by everyone in the town (a grid worker sees their grid's rank)."""
-    return scoped_near(BestGridContest, contest_id, lambda c: c.town.code)
 
 
 @bp.route("/")
@@ -72,13 +68,13 @@ def classes():
                                             .filter_by(grid_id=grid.id))
                 if (klass.id if klass else None) != current:
                     services.place(grid, klass, actor=current_user)
-            db.session.commit()
+            commit()
             flash(_("已保存网格分类。"), "success")
             return redirect(url_for("best_grid.classes", town=town.code))
         if form.validate_on_submit():
             try:
                 services.create_class(town, form.name.data, actor=current_user)
-                db.session.commit()
+                commit()
                 flash(_("已添加类别。"), "success")
                 return redirect(url_for("best_grid.classes", town=town.code))
             except DomainError as error:
@@ -130,7 +126,7 @@ def contest_new():
                 starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                 criteria=_criteria_from(request.form, available), prizes=prizes,
                 actor=current_user)
-            db.session.commit()
+            commit()
             flash(_("已建立评比。"), "success")
             return redirect(url_for("best_grid.contest", contest_id=contest.id))
         except DomainError as error:
@@ -164,7 +160,7 @@ def _ranking(contest):
 @bp.route("/contests/<int:contest_id>")
 @requires("best_grid.view")
 def contest(contest_id):
-    item = scoped_contest(contest_id)
+    item = load_scoped(BestGridContest, contest_id)
     entries = scoring.entries_of(item)
     adjust_form, award_form = AdjustForm(), AwardForm()
     adjust_form.grid.choices = choices([(e.grid_id, e.grid.name) for e in entries])
@@ -187,7 +183,7 @@ def contest(contest_id):
 @bp.route("/contests/<int:contest_id>/judge", methods=["GET", "POST"])
 @requires("best_grid.judge")
 def judge(contest_id):
-    item = scoped_contest(contest_id)
+    item = load_scoped(BestGridContest, contest_id)
     judged = [c for c in item.criteria if c.judged]
     if not judged:
         abort(404)
@@ -213,7 +209,7 @@ def judge(contest_id):
             if errors:
                 raise DomainError(_("有 %(n)d 个分数不对，请看标红处；其余分数都没有保存。",
                                      n=len(errors)))
-            db.session.commit()
+            commit()
             flash(_("评分已保存。"), "success")
             return redirect(url_for("best_grid.judge", contest_id=item.id))
         except DomainError as error:
@@ -230,8 +226,8 @@ def judge(contest_id):
 @bp.route("/contests/<int:contest_id>/<any(adjust, publish, award):action>", methods=["POST"])
 @requires("best_grid.manage")
 def act(contest_id, action):
-    item = scoped_contest(contest_id)
-    if not item.town.code.startswith(current_user.scope.code):
+    item = load_scoped(BestGridContest, contest_id)
+    if not in_scope(current_user, item):  # seen from below, acted on from the town up only
         abort(404)
     try:
         if action == "publish":
@@ -255,7 +251,7 @@ def act(contest_id, action):
             services.award_worker(item, staff[form.staff.data], form.prize.data,
                                   form.citation.data or None, actor=current_user)
             message = _("已评选最美网格员。")
-        db.session.commit()
+        commit()
         flash(message, "success")
         return redirect(url_for("best_grid.contest", contest_id=item.id))
     except DomainError as error:

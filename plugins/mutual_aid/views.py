@@ -9,28 +9,23 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import choices, refuse
+from portal.forms import choices
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.grids.services import grids_in
-from portal.modules.services import town_of
 from portal.people.models import Household, Resident
 from portal.people.search import find_residents, refusal_status
 from portal.permissions import can, requires
-from portal.plugins import in_subtree_where_on
 from portal.rendering import render
 from portal.request_guard import parse_id
-from portal.scoping import scoped
+from portal.tenancy import in_subtree_where_on, load_scoped, town_of
 from portal.timeutil import local_today
+from portal.web import REFUSED, commit, rollback, run_action, submit_form
 
 from . import services
 from .forms import GroupForm, HelpForm, HouseholdForm, LeaderForm, RulesForm
 from .models import MutualAidGroup, MutualAidHelp, MutualAidMember
 
 bp = Blueprint("mutual_aid", __name__, url_prefix="/mutual-aid", template_folder="templates")
-
-
-def scoped_group(group_id) -> MutualAidGroup:
-    return scoped(MutualAidGroup, group_id, lambda g: g.grid.code)
 
 
 def base_grids():
@@ -45,7 +40,7 @@ def index():
     node = current_user.scope
     node_id = request.args.get("node", type=parse_id)
     if node_id:
-        node = scoped(Grid, node_id, lambda g: g.code)
+        node = load_scoped(Grid, node_id)
     since = date(local_today().year, 1, 1)
     total, children = services.figures_by_child(node, since)
     groups = db.session.scalars(
@@ -67,22 +62,19 @@ def group_create():
     form = GroupForm()
     grids = base_grids()
     form.grid.choices = choices([(g.id, g.name) for g in grids])
-    if form.validate_on_submit():
-        grid = next(g for g in grids if g.id == form.grid.data)
-        try:
-            group = services.create_group(grid, form.name.data, actor=current_user)
-            db.session.commit()
-            flash(_("已建立互助组，请加入住户并推选组长。"), "success")
-            return redirect(url_for("mutual_aid.group", group_id=group.id))
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-    else:
-        flash(_("请选择网格并填写互助组名称。"), "error")
-    return redirect(url_for("mutual_aid.index")), 303
+
+    def work():
+        if not form.validate_on_submit():
+            raise DomainError(_("请选择网格并填写互助组名称。"))
+        return services.create_group(next(g for g in grids if g.id == form.grid.data),
+                                     form.name.data, actor=current_user)
+
+    return run_action(work, done=_("已建立互助组，请加入住户并推选组长。"),
+                      then=lambda group: (url_for("mutual_aid.group", group_id=group.id)
+                                          if group else url_for("mutual_aid.index")))
 
 
-def _group_page(group, *, household_form=None, leader_form=None, status=200):
+def _group_page(group, *, household_form=None, leader_form=None):
     # households and their members in two statements, however large the group
     db.session.scalars(select(MutualAidGroup).filter_by(id=group.id).options(
         selectinload(MutualAidGroup.members).joinedload(MutualAidMember.household)
@@ -105,106 +97,96 @@ def _group_page(group, *, household_form=None, leader_form=None, status=200):
     return render("mutual_aid/group.html", group=group, helps=helps, q=q, found=found,
                   household_form=household_form or HouseholdForm(), leader_form=leader_form,
                   warning=services.size_warning(group), scope=group.grid,
-                  search_refusal=search_refusal), refusal_status(search_refusal, status)
+                  search_refusal=search_refusal), refusal_status(search_refusal)
 
 
 @bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
 @requires("mutual_aid.view")
 def group(group_id):
-    group_ = scoped_group(group_id)
+    group_ = load_scoped(MutualAidGroup, group_id)
     if request.method == "GET":
         return _group_page(group_)
     if not can(current_user, "mutual_aid.manage", group_):
         abort(403)
     form = HouseholdForm()
-    if form.validate_on_submit():
-        household = scoped(Household, form.household.data, lambda h: h.grid.code)
-        try:
-            services.add_household(group_, household, actor=current_user)
-            db.session.commit()
-            warning = services.size_warning(group_)
-            flash(_("已加入 %(a)s。", a=household.address) + (f" {warning}" if warning else ""),
-                  "success")
-            return redirect(url_for("mutual_aid.group", group_id=group_.id))
-        except DomainError as error:
-            refuse(form, error)
-    return _group_page(group_, household_form=form, status=400)
+
+    def save():
+        household = load_scoped(Household, form.household.data)
+        services.add_household(group_, household, actor=current_user)
+        return household
+
+    def done(household) -> str:
+        warning = services.size_warning(group_)
+        return _("已加入 %(a)s。", a=household.address) + (f" {warning}" if warning else "")
+
+    return submit_form(form, save, done=done,
+                       then=url_for("mutual_aid.group", group_id=group_.id),
+                       page=lambda: _group_page(group_, household_form=form))
 
 
 @bp.route("/members/<int:member_id>/leave", methods=["POST"])
 @requires("mutual_aid.manage")
 def member_leave(member_id):
-    member = scoped(MutualAidMember, member_id, lambda m: m.group.grid.code)
-    try:
-        services.remove_household(member, actor=current_user)
-        db.session.commit()
-        flash(_("已退出互助组。"), "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    return redirect(url_for("mutual_aid.group", group_id=member.group_id))
+    member = load_scoped(MutualAidMember, member_id)
+    return run_action(lambda: services.remove_household(member, actor=current_user),
+                      done=_("已退出互助组。"),
+                      then=url_for("mutual_aid.group", group_id=member.group_id))
 
 
 @bp.route("/groups/<int:group_id>/leader", methods=["POST"])
 @requires("mutual_aid.manage")
 def leader(group_id):
-    group_ = scoped_group(group_id)
+    group_ = load_scoped(MutualAidGroup, group_id)
     form = LeaderForm()
     form.leader.choices = choices([(r.id, r.name) for r in services.member_residents(group_)])
-    if form.validate_on_submit():
-        resident = db.session.get(Resident, form.leader.data)
-        try:
-            services.elect_leader(group_, resident, actor=current_user, on=form.elected_on.data)
-            db.session.commit()
-            flash(_("已登记组长。"), "success")
-            return redirect(url_for("mutual_aid.group", group_id=group_.id))
-        except DomainError as error:
-            refuse(form, error)
-    return _group_page(group_, leader_form=form, status=400)
+    return submit_form(
+        form, lambda: services.elect_leader(group_, db.session.get(Resident, form.leader.data),
+                                            actor=current_user, on=form.elected_on.data),
+        done=_("已登记组长。"), then=url_for("mutual_aid.group", group_id=group_.id),
+        page=lambda: _group_page(group_, leader_form=form))
 
 
 @bp.route("/groups/<int:group_id>/helps/new", methods=["GET", "POST"])
 @requires("mutual_aid.record")
 def help_new(group_id):
-    group_ = scoped_group(group_id)
+    group_ = load_scoped(MutualAidGroup, group_id)
     residents = services.member_residents(group_)
     form = HelpForm(happened_on=local_today())
     form.asked_by.choices = choices([(0, _("(不指定)"))] + [(r.id, r.name) for r in residents])
     chosen = {i for i in map(parse_id, request.form.getlist("helpers")) if i is not None}
-    if form.validate_on_submit():
+
+    def save():
         by_id = {r.id: r for r in residents}
-        try:
-            if any(i not in by_id for i in chosen):
-                raise DomainError(_("帮助人须是本组住户的成员。"), field="helpers")
-            item = services.record_help(
-                group_, kind=form.kind.data, happened_on=form.happened_on.data,
-                description=form.description.data, asked_by=by_id.get(form.asked_by.data),
-                helpers=[by_id[i] for i in sorted(chosen)], outcome=form.outcome.data or None,
-                solved=form.solved.data, actor=current_user)
-            db.session.commit()
-            flash(_("已记录。"), "success")
-            return redirect(url_for("mutual_aid.help_page", help_id=item.id))
-        except DomainError as error:
-            refuse(form, error)
-    return render("mutual_aid/help_form.html", form=form, group=group_, residents=residents,
-                  chosen=chosen, scope=group_.grid), 400 if form.errors or form.form_errors else 200
+        if any(i not in by_id for i in chosen):
+            raise DomainError(_("帮助人须是本组住户的成员。"), field="helpers")
+        return services.record_help(
+            group_, kind=form.kind.data, happened_on=form.happened_on.data,
+            description=form.description.data, asked_by=by_id.get(form.asked_by.data),
+            helpers=[by_id[i] for i in sorted(chosen)], outcome=form.outcome.data or None,
+            solved=form.solved.data, actor=current_user)
+
+    return submit_form(
+        form, save, done=_("已记录。"),
+        then=lambda item: url_for("mutual_aid.help_page", help_id=item.id),
+        page=lambda: render("mutual_aid/help_form.html", form=form, group=group_,
+                            residents=residents, chosen=chosen, scope=group_.grid))
 
 
 @bp.route("/helps/<int:help_id>", methods=["GET", "POST"])
 @requires("mutual_aid.view")
 def help_page(help_id):
-    item = scoped(MutualAidHelp, help_id, lambda h: h.scope_code)
+    item = load_scoped(MutualAidHelp, help_id)
     if request.method == "POST":
         if not can(current_user, "mutual_aid.record", item):
             abort(403)
         try:
             case = services.escalate(item, current_user)
-            db.session.commit()
+            commit()
             flash(_("已上报为事件 %(n)s。", n=case.number), "success")
         except DomainError as error:
-            db.session.rollback()
+            rollback()
             flash(str(error), "error")
-            return render("mutual_aid/help.html", help=item, scope=item.group.grid), 400
+            return render("mutual_aid/help.html", help=item, scope=item.group.grid), REFUSED
         return redirect(url_for("mutual_aid.help_page", help_id=item.id))
     return render("mutual_aid/help.html", help=item, scope=item.group.grid)
 
@@ -218,15 +200,10 @@ def rules():
     if town is None:
         abort(404)
     form = RulesForm(data=services.rules(town))
-    if form.validate_on_submit():
-        try:
-            services.set_rules(town, min_households=form.min_households.data,
-                               max_households=form.max_households.data,
-                               points_per_help=form.points_per_help.data, actor=current_user)
-            db.session.commit()
-            flash(_("已保存。"), "success")
-            return redirect(url_for("mutual_aid.rules", town=town.code))
-        except DomainError as error:
-            refuse(form, error)
-    return render("mutual_aid/rules.html", form=form, town=town,
-                  towns=towns), 400 if form.errors else 200
+    return submit_form(
+        form, lambda: services.set_rules(town, min_households=form.min_households.data,
+                                         max_households=form.max_households.data,
+                                         points_per_help=form.points_per_help.data,
+                                         actor=current_user),
+        done=_("已保存。"), then=url_for("mutual_aid.rules", town=town.code),
+        page=lambda: render("mutual_aid/rules.html", form=form, town=town, towns=towns))

@@ -1,33 +1,28 @@
 """Points staff pages: the overview, accounts and their statements (adjust, reverse, change
 category, reissue a card), redemptions and their reversal, and the printable cards."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
-from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import refuse
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.grids.services import grids_in
-from portal.modules.services import town_of
+from portal.pagination import empty_page, paginate
 from portal.people.models import Household, Resident
 from portal.people.number_search import status_for
-from portal.people.scoping import scoped_grid_arg
 from portal.people.search import SearchRefused
 from portal.permissions import requires
-from portal.plugins import in_subtree_where_on
 from portal.rendering import render
 from portal.request_guard import parse_id
-from portal.scoping import scoped
-from portal.ui import page_number
+from portal.tenancy import in_subtree_where_on, load_scoped, scoped_grid_arg
 from portal.timeutil import local_today
+from portal.web import run_action, submit_form
 
 from . import export, ledger, reports
 from . import shop as shops
 from .forms import AdjustForm, CategoryForm, ReasonForm
-from .loading import scoped_account
 from .models import PointsAccount, PointsEntry, PointsRedemption
 
 
@@ -67,20 +62,19 @@ def account_query(scope: Grid, q: str | None, grid: Grid | None):
 def accounts():
     q = request.args.get("q", "").strip()
     grid = scoped_grid_arg(request.args.get("grid"))
-    page = page_number()
+
     grids = db.session.scalars(grids_in(current_user.scope)
                                .where(Grid.level.in_((GRID, SPECIAL)),
                                       in_subtree_where_on("points", current_user.scope))).all()
     try:
         query = account_query(current_user.scope, q, grid)
     except SearchRefused as refusal:  # digits a mask hides: told where the accounts would be
-        return render("points/accounts.html", "points/_account_rows.html", rows=[],
-                      has_more=False, page=page, q=q, grid=grid, grids=grids,
-                      refusal=refusal), status_for(refusal)
-    rows = db.session.scalars(query.order_by(Grid.code, PointsAccount.id)
-                              .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).unique().all()
-    return render("points/accounts.html", "points/_account_rows.html", rows=rows[:PAGE_SIZE],
-                  has_more=len(rows) > PAGE_SIZE, page=page, q=q, grid=grid, grids=grids)
+        return render("points/accounts.html", "points/_account_rows.html", q=q, grid=grid,
+                      grids=grids, refusal=refusal,
+                      **empty_page().context()), status_for(refusal)
+    listing = paginate(query.order_by(Grid.code, PointsAccount.id), PAGE_SIZE, unique=True)
+    return render("points/accounts.html", "points/_account_rows.html", q=q, grid=grid,
+                  grids=grids, **listing.context())
 
 
 def statement_entries(account: PointsAccount):
@@ -95,101 +89,81 @@ def reversed_ids(account: PointsAccount) -> set[int]:
         PointsEntry.account_id == account.id, PointsEntry.reverses_id.is_not(None))))
 
 
-def _statement(account, adjust_form=None, reason_form=None, status=200):
-    category_form = CategoryForm(category=account.category)
+def _statement(account, adjust_form=None, reason_form=None, category_form=None):
+    category_form = category_form or CategoryForm(category=account.category)
     return render("points/statement.html", account=account, entries=statement_entries(account),
                   reversed=reversed_ids(account), adjust_form=adjust_form or AdjustForm(),
                   reason_form=reason_form or ReasonForm(), category_form=category_form,
-                  scope=account.grid), status
+                  scope=account.grid)
 
 
 @requires("points.view")
 def statement(account_id):
-    return _statement(scoped_account(account_id))
+    return _statement(load_scoped(PointsAccount, account_id))
 
 
 @requires("points.view")
 def statement_xlsx(account_id):
-    account = scoped_account(account_id)
+    account = load_scoped(PointsAccount, account_id)
     return export.statement(account, statement_entries(account))
 
 
 @requires("points.correct")
 def adjust(account_id):
-    account = scoped_account(account_id)
+    account = load_scoped(PointsAccount, account_id)
     form = AdjustForm()
-    if form.validate_on_submit():
-        try:
-            ledger.adjust(account, form.points.data, actor=current_user, reason=form.reason.data)
-            db.session.commit()
-            flash(_("已调整 %(p)+d 分。", p=form.points.data), "success")
-            return redirect(url_for("points.statement", account_id=account.id))
-        except DomainError as error:
-            refuse(form, error)
-    return _statement(account, adjust_form=form, status=400)
+    return submit_form(
+        form, lambda: ledger.adjust(account, form.points.data, actor=current_user,
+                                    reason=form.reason.data),
+        done=lambda _entry: _("已调整 %(p)+d 分。", p=form.points.data),
+        then=url_for("points.statement", account_id=account.id),
+        page=lambda: _statement(account, adjust_form=form))
 
 
 @requires("points.correct")
 def set_category(account_id):
-    from portal import audit
-
-    account = scoped_account(account_id)
+    account = load_scoped(PointsAccount, account_id)
     form = CategoryForm()
-    if not form.validate_on_submit():
-        return _statement(account, status=400)
-    audit.record("points.category", account, scope_code=account.grid.code,
-                 old=account.category, new=form.category.data)
-    account.category = form.category.data
-    db.session.commit()
-    flash(_("已修改积分类别。"), "success")
-    return redirect(url_for("points.statement", account_id=account.id))
+    return submit_form(
+        form, lambda: ledger.set_category(account, form.category.data),
+        done=_("已修改积分类别。"), then=url_for("points.statement", account_id=account.id),
+        page=lambda: _statement(account, category_form=form))
 
 
 @requires("points.cards")
 def reissue_card(account_id):
-    account = scoped_account(account_id)
-    ledger.reissue_card(account, actor=current_user)
-    db.session.commit()
-    flash(_("已补办积分卡，旧卡作废。请打印新卡。"), "success")
-    return redirect(url_for("points.cards", account=account.id))
+    account = load_scoped(PointsAccount, account_id)
+    return run_action(lambda: ledger.reissue_card(account, actor=current_user),
+                      done=_("已补办积分卡，旧卡作废。请打印新卡。"),
+                      then=url_for("points.cards", account=account.id))
 
 
 @requires("points.correct")
 def reverse_entry(entry_id):
-    entry = scoped(PointsEntry, entry_id, lambda e: e.account.grid.code)
+    entry = load_scoped(PointsEntry, entry_id)
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            ledger.reverse(entry, actor=current_user, reason=form.reason.data)
-            db.session.commit()
-            flash(_("已冲正。"), "success")
-            return redirect(url_for("points.statement", account_id=entry.account_id))
-        except DomainError as error:
-            refuse(form, error)
-    return _statement(entry.account, reason_form=form, status=400)
+    return submit_form(
+        form, lambda: ledger.reverse(entry, actor=current_user, reason=form.reason.data),
+        done=_("已冲正。"), then=url_for("points.statement", account_id=entry.account_id),
+        page=lambda: _statement(entry.account, reason_form=form))
 
 
 @requires("points.view")
 def redemption(redemption_id):
-    item = scoped(PointsRedemption, redemption_id, lambda r: r.account.grid.code)
+    item = load_scoped(PointsRedemption, redemption_id)
     return render("points/redemption.html", redemption=item, form=ReasonForm(),
                   scope=item.account.grid)
 
 
 @requires("points.correct")
 def reverse_redemption(redemption_id):
-    item = scoped(PointsRedemption, redemption_id, lambda r: r.account.grid.code)
+    item = load_scoped(PointsRedemption, redemption_id)
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            shops.reverse_redemption(item, actor=current_user, reason=form.reason.data)
-            db.session.commit()
-            flash(_("已退货，积分已退回。"), "success")
-            return redirect(url_for("points.redemption", redemption_id=item.id))
-        except DomainError as error:
-            refuse(form, error)
-    return render("points/redemption.html", redemption=item, form=form,
-                  scope=item.account.grid), 400
+    return submit_form(
+        form, lambda: shops.reverse_redemption(item, actor=current_user, reason=form.reason.data),
+        done=_("已退货，积分已退回。"), then=url_for("points.redemption", redemption_id=item.id),
+        page=lambda: render("points/redemption.html", redemption=item, form=form,
+                            scope=item.account.grid))
 
 
 # ---------------------------------------------------------------- cards
@@ -203,23 +177,11 @@ def cards():
     if request.method == "POST":
         if grid is None:
             abort(400)
-        opened = 0
-        households = db.session.scalars(select(Household).filter_by(grid_id=grid.id, moved_out_at=None)
-                                        .options(selectinload(Household.members))).all()
-        for household in households:
-            if not household.active_members:
-                continue
-            targets = ([None] if ledger.owner_mode(town_of(grid)) == "household"
-                       else household.active_members)
-            for resident in targets:
-                if ledger.account_for(resident, household, create=False) is None:
-                    ledger.account_for(resident, household)
-                    opened += 1
-        db.session.commit()
-        flash(_("已为 %(n)d 户/人开立积分账户。", n=opened), "success")
-        return redirect(url_for("points.cards", grid=grid.id))
+        return run_action(lambda: ledger.open_accounts(grid),
+                          done=lambda opened: _("已为 %(n)d 户/人开立积分账户。", n=opened),
+                          then=url_for("points.cards", grid=grid.id))
     if account_id:
-        rows = [scoped_account(account_id)]
+        rows = [load_scoped(PointsAccount, account_id)]
     elif grid is not None:
         rows = db.session.scalars(
             select(PointsAccount).filter_by(grid_id=grid.id).order_by(PointsAccount.id)

@@ -1,28 +1,26 @@
 """Points staff pages: awarding points by a town's rules, and the rules themselves (and whether a
 town's points belong to households or residents)."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.admin.blueprint import chosen_town
-from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import choices, refuse
+from portal.forms import choices
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.grids.services import grids_in
 from portal.people.models import Household, Resident
 from portal.people.number_search import status_for
-from portal.people.scoping import scoped_grid_arg
 from portal.people.search import SearchRefused
 from portal.permissions import requires
-from portal.plugins import in_subtree_where_on, require_module_at
 from portal.rendering import render
 from portal.request_guard import parse_id
-from portal.scoping import in_user_scope, scoped
+from portal.tenancy import in_subtree_where_on, load_scoped, scoped_grid_arg
+from portal.web import submit_form
 
-from . import ledger
+from . import ledger, town_rules
 from .forms import AwardForm, OwnerForm, RuleForm
 from .models import PointsAccount, PointsRule
 
@@ -63,16 +61,10 @@ def _resolve_targets(values: list[str]) -> list[PointsAccount]:
         if number is None:
             abort(400)
         if kind == "h":
-            household = db.session.get(Household, number)
-            if household is None or not in_user_scope(household.grid.code):
-                abort(404)
-            require_module_at(household.grid.code)
+            household = load_scoped(Household, number)
             accounts.append(ledger.account_for(None, household))
         elif kind == "r":
-            resident = db.session.get(Resident, number)
-            if resident is None or not in_user_scope(resident.grid.code):
-                abort(404)
-            require_module_at(resident.grid.code)
+            resident = load_scoped(Resident, number)
             accounts.append(ledger.account_for(resident))
         else:
             abort(400)
@@ -91,35 +83,29 @@ def award():
     grid = scoped_grid_arg(request.values.get("grid"))
     q = request.values.get("q", "").strip()
     mode = ledger.owner_mode(town)
-    chosen = request.form.getlist("target")
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            rule = next(r for r in rules if r.id == form.rule.data)
-            try:
-                entries = ledger.award(rule, _resolve_targets(chosen), actor=current_user,
-                                       note=form.note.data or None)
-                db.session.commit()
-                flash(_("已为 %(n)d 个账户发放积分“%(rule)s”。", n=len(entries), rule=rule.name),
-                      "success")
-                return redirect(url_for("points.award", grid=grid.id if grid else None))
-            except DomainError as error:
-                refuse(form, error)
-                if error.field == "residents":
-                    form.form_errors.pop()
-                    form.target_errors = [str(error)]
-        status = 400
-    grids = db.session.scalars(grids_in(current_user.scope)
-                               .where(Grid.level.in_((GRID, SPECIAL)),
-                                      in_subtree_where_on("points", current_user.scope))).all()
-    try:
-        targets, refusal = _award_targets(grid, q, mode), None
-    except SearchRefused as error:
-        targets, refusal = [], error
-        status = max(status, status_for(error))
-    return render("points/award.html", form=form, rules=rules, grid=grid, grids=grids, q=q,
-                  targets=targets, refusal=refusal, chosen=set(chosen), mode=mode,
-                  town=town), status
+
+    def save():
+        rule = next(r for r in rules if r.id == form.rule.data)
+        return rule, ledger.award(rule, _resolve_targets(form.target.data), actor=current_user,
+                                  note=form.note.data or None)
+
+    def page():
+        grids = db.session.scalars(grids_in(current_user.scope)
+                                   .where(Grid.level.in_((GRID, SPECIAL)),
+                                          in_subtree_where_on("points", current_user.scope))).all()
+        try:
+            targets, refusal, status = _award_targets(grid, q, mode), None, 200
+        except SearchRefused as error:
+            targets, refusal, status = [], error, status_for(error)
+        return render("points/award.html", form=form, rules=rules, grid=grid, grids=grids, q=q,
+                      targets=targets, refusal=refusal, chosen=set(form.target.data or ()),
+                      mode=mode, town=town), status
+
+    return submit_form(
+        form, save,
+        done=lambda done: _("已为 %(n)d 个账户发放积分“%(rule)s”。", n=len(done[1]),
+                            rule=done[0].name),
+        then=url_for("points.award", grid=grid.id if grid else None), page=page)
 
 
 # ---------------------------------------------------------------- rules per town
@@ -132,59 +118,35 @@ def rules():
         abort(404)
     form = RuleForm()
     owner_form = OwnerForm(owner=ledger.owner_mode(town))
-    status = 200
-    if request.method == "POST":
-        if request.form.get("form") == "owner":
-            if owner_form.validate_on_submit():
-                try:
-                    ledger.set_owner_mode(town, owner_form.owner.data, actor=current_user)
-                    db.session.commit()
-                    flash(_("已保存积分归属。"), "success")
-                    return redirect(url_for("points.rules", town=town.code))
-                except DomainError as error:
-                    refuse(owner_form, error)
-        elif form.validate_on_submit():
-            if _rule_name_taken(town, form.name.data):
-                form.name.errors.append(_("本镇已有同名积分事项。"))
-            else:
-                _save_rule(PointsRule(town_id=town.id), form, "points.rule_create")
-                flash(_("已添加积分事项。"), "success")
-                return redirect(url_for("points.rules", town=town.code))
-        status = 400
-    items = db.session.scalars(select(PointsRule).filter_by(town_id=town.id)
-                               .order_by(PointsRule.active.desc(), PointsRule.name)).all()
-    return render("points/rules.html", form=form, owner_form=owner_form, items=items, town=town,
-                  towns=towns), status
+
+    def page():
+        items = db.session.scalars(select(PointsRule).filter_by(town_id=town.id)
+                                   .order_by(PointsRule.active.desc(), PointsRule.name)).all()
+        return render("points/rules.html", form=form, owner_form=owner_form, items=items,
+                      town=town, towns=towns)
+
+    then = url_for("points.rules", town=town.code)
+    if request.form.get("form") == "owner":
+        return submit_form(
+            owner_form,
+            lambda: ledger.set_owner_mode(town, owner_form.owner.data, actor=current_user),
+            done=_("已保存积分归属。"), then=then, page=page)
+    return submit_form(form, lambda: _save_rule(PointsRule(town_id=town.id), form,
+                                                "points.rule_create"),
+                       done=_("已添加积分事项。"), then=then, page=page)
 
 
-def _rule_name_taken(town, name, exclude=None) -> bool:
-    query = select(PointsRule.id).filter_by(town_id=town.id, name=name)
-    if exclude is not None:
-        query = query.where(PointsRule.id != exclude.id)
-    return db.session.scalar(query) is not None
-
-
-def _save_rule(rule: PointsRule, form: RuleForm, action: str):
-    from portal import audit
-
-    rule.name, rule.points, rule.active = form.name.data, form.points.data, form.active.data
-    rule.category_points = form.category_points()
-    db.session.add(rule)
-    db.session.flush()
-    audit.record(action, rule, scope_code=rule.town.code, name=rule.name, points=rule.points,
-                 category_points=rule.category_points, active=rule.active)
-    db.session.commit()
+def _save_rule(rule: PointsRule, form: RuleForm, action: str) -> PointsRule:
+    return town_rules.save_rule(rule, name=form.name.data, points=form.points.data,
+                                active=form.active.data,
+                                category_points=form.category_points(), action=action)
 
 
 @requires("points.rules")
 def rule_edit(rule_id):
-    rule = scoped(PointsRule, rule_id, lambda r: r.town.code)
+    rule = load_scoped(PointsRule, rule_id)
     form = RuleForm(obj=rule, **{c: v for c, v in (rule.category_points or {}).items()})
-    if form.validate_on_submit():
-        if _rule_name_taken(rule.town, form.name.data, exclude=rule):
-            form.name.errors.append(_("本镇已有同名积分事项。"))
-        else:
-            _save_rule(rule, form, "points.rule_update")
-            flash(_("已保存积分事项。"), "success")
-            return redirect(url_for("points.rules", town=rule.town.code))
-    return render("points/rule_form.html", form=form, rule=rule), 400 if form.errors else 200
+    return submit_form(form, lambda: _save_rule(rule, form, "points.rule_update"),
+                       done=_("已保存积分事项。"),
+                       then=url_for("points.rules", town=rule.town.code),
+                       page=lambda: render("points/rule_form.html", form=form, rule=rule))

@@ -1,8 +1,11 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import BooleanField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import (BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField,
+                     StringField)
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                StopValidation)
 
 from portal.forms import choices, strip
 
@@ -51,6 +54,9 @@ class AwardForm(FlaskForm):
     rule = SelectField(_l("积分事项"), coerce=int,
                        validators=[InputRequired(_l("请选择积分事项。"))])
     note = StringField(_l("说明(活动、时间等)"), filters=[strip], validators=[Length(max=200)])
+    #: The households ("h<id>") or residents ("r<id>") ticked; the page draws the checkboxes
+    #: itself (a grid's list or a search), so any offered value is accepted here.
+    target = SelectMultipleField(validate_choice=False)
 
 
 class ReasonForm(FlaskForm):
@@ -97,3 +103,40 @@ class RestockForm(FlaskForm):
                                                     message=_l("入库数量应在1到100000之间。"))])
     note = StringField(_l("备注(来源、批次)"), filters=[strip], validators=[Length(max=200)])
 
+
+class QuantityField(IntegerField):
+    """How many of one goods: empty is 0, a whole number from 0 to MAX_QUANTITY."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        try:
+            self.data = int(text or 0)
+        except ValueError:
+            self.data = None
+            raise ValueError(_("数量必须是整数。")) from None
+
+    def pre_validate(self, form):
+        from .shop import MAX_QUANTITY
+
+        if self.data is not None and not 0 <= self.data <= MAX_QUANTITY:
+            raise StopValidation(_("每样商品数量应在0到%(n)d之间。", n=MAX_QUANTITY))
+
+
+class BasketForm(FlaskForm):
+    """The kiosk basket: a ``qty-<goods id>`` per goods of the shop, the basket's key (one per
+    basket: a confirm sent twice redeems once) and, when confirming, the total read back."""
+    key = HiddenField()
+    total = HiddenField()
+
+    @classmethod
+    def over(cls, goods_ids) -> "BasketForm":
+        fields = {f"qty-{goods_id}": QuantityField() for goods_id in goods_ids}
+        return type("ShopBasketForm", (cls,), fields)()
+
+    def chosen(self) -> dict[int, int]:
+        """{goods id: quantity} of the goods asked for (valid quantities above 0)."""
+        return {int(field.name[4:]): field.data for field in self
+                if field.name.startswith("qty-") and field.data}
+
+    def expected_total(self) -> int | None:
+        return int(self.total.data) if (self.total.data or "").isdigit() else None

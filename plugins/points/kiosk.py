@@ -13,19 +13,20 @@ from sqlalchemy import select
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.modules.services import town_of
 from portal.people.search import find_residents, refusal_status
 from portal.permissions import requires
 from portal.rendering import render
-from portal.scoping import scoped
+from portal.tenancy import load_scoped, town_of
+from portal.web import REFUSED, refuse
 
 from . import ledger
 from . import shop as shops
+from .forms import BasketForm
 from .models import PointsAccount, PointsEntry, PointsGoods, PointsRedemption, PointsShop
 
 
 def kiosk_shop(shop_id) -> PointsShop:
-    shop = scoped(PointsShop, shop_id, lambda s: s.grid.code)
+    shop = load_scoped(PointsShop, shop_id)
     if not shop.active:
         abort(404)
     return shop
@@ -78,13 +79,25 @@ def _goods(shop):
                               .order_by(PointsGoods.price, PointsGoods.name)).all()
 
 
+def _basket_form(shop) -> BasketForm:
+    """Quantities of every goods of the shop, on offer or not: one taken off the shelf while
+    the basket was open is refused by name, not dropped."""
+    return BasketForm.over(db.session.scalars(select(PointsGoods.id).filter_by(shop_id=shop.id)))
+
+
+def _basket_page(shop, account, form: BasketForm):
+    return render("points/kiosk/basket.html", shop=shop, account=account, goods=_goods(shop),
+                  form=form, key=form.key.data, chosen=form.chosen())
+
+
 @requires("points.redeem")
 def basket(shop_id, account_id):
     shop = kiosk_shop(shop_id)
     account = shop_account(shop, account_id)
+    form = _basket_form(shop)
     # One key per basket, made when the page is drawn: every confirm of this basket carries it.
-    return render("points/kiosk/basket.html", shop=shop, account=account, goods=_goods(shop),
-                  key=request.args.get("key") or uuid.uuid4().hex, chosen={}, error=None)
+    form.key.data = request.args.get("key") or uuid.uuid4().hex
+    return _basket_page(shop, account, form)
 
 
 @requires("points.redeem")
@@ -92,9 +105,11 @@ def review(shop_id, account_id):
     """The basket read back before anything is taken: lines, total, balance after."""
     shop = kiosk_shop(shop_id)
     account = shop_account(shop, account_id)
-    key = request.form.get("key", "")
+    form = _basket_form(shop)
+    if not form.validate_on_submit():
+        return _basket_page(shop, account, form), REFUSED
     try:
-        chosen = shops.parse_basket(request.form)
+        chosen = form.chosen()
         if not chosen:
             raise DomainError(_("请先选择要兑换的商品。"))
         goods = {g.id: g for g in _goods(shop)}
@@ -109,40 +124,32 @@ def review(shop_id, account_id):
             raise DomainError(_("积分不足：当前余额 %(b)d 分，需要 %(n)d 分。",
                                 b=account.balance, n=total))
     except DomainError as error:
-        return render("points/kiosk/basket.html", shop=shop, account=account, goods=_goods(shop),
-                      key=key, chosen=_safe_quantities(request.form), error=str(error)), 400
+        refuse(form, error)
+        return _basket_page(shop, account, form), REFUSED
     return render("points/kiosk/review.html", shop=shop, account=account, lines=lines,
-                  total=total, key=key)
-
-
-def _safe_quantities(form) -> dict[int, int]:
-    try:
-        return shops.parse_basket(form)
-    except DomainError:
-        return {}
+                  total=total, key=form.key.data)
 
 
 @requires("points.redeem")
 def redeem(shop_id, account_id):
     shop = kiosk_shop(shop_id)
     account = shop_account(shop, account_id)
-    key = request.form.get("key", "")
-    try:
-        basket = shops.parse_basket(request.form)
-        expected = request.form.get("total", type=int)
-        redemption, _made = shops.redeem(shop, account, basket, key, actor=current_user,
-                                         expected_total=expected)
-    except DomainError as error:
-        db.session.rollback()
-        return render("points/kiosk/basket.html", shop=shop, account=account, goods=_goods(shop),
-                      key=uuid.uuid4().hex, chosen=_safe_quantities(request.form),
-                      error=str(error)), 409
-    return redirect(url_for("points_kiosk.receipt", redemption_id=redemption.id))
+    form = _basket_form(shop)
+    if form.validate_on_submit():
+        try:
+            redemption, _made = shops.redeem(shop, account, form.chosen(), form.key.data or "",
+                                             actor=current_user,
+                                             expected_total=form.expected_total())
+            return redirect(url_for("points_kiosk.receipt", redemption_id=redemption.id))
+        except DomainError as error:
+            refuse(form, error)
+    form.key.data = uuid.uuid4().hex  # the basket is drawn again: a new basket, a new key
+    return _basket_page(shop, account, form), 409
 
 
 @requires("points.redeem")
 def receipt(redemption_id):
-    item = scoped(PointsRedemption, redemption_id, lambda r: r.shop.grid.code)
+    item = load_scoped(PointsRedemption, redemption_id, via="shop.grid.code")
     debit = db.session.scalar(select(PointsEntry).filter_by(redemption_id=item.id, kind="redeem"))
     return render("points/kiosk/receipt.html", redemption=item, shop=item.shop,
                   balance_after=debit.balance_after)

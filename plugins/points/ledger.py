@@ -11,14 +11,15 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.modules.services import town_of
 from portal.people.models import Household, Resident
 from portal.settings import get_setting, set_setting
+from portal.tenancy import town_of
 
 from .models import OWNERS, PointsAccount, PointsEntry, PointsRule
 
@@ -115,13 +116,37 @@ def post(account: PointsAccount, kind: str, points: int, *, actor=None, rule=Non
 # ---------------------------------------------------------------- earning
 
 
+def open_accounts(grid) -> int:
+    """Open the missing accounts of a grid's households (or of their residents, as the town
+    keeps them); how many were opened."""
+    opened = 0
+    households = db.session.scalars(select(Household).filter_by(grid_id=grid.id, moved_out_at=None)
+                                    .options(selectinload(Household.members))).all()
+    for household in households:
+        if not household.active_members:
+            continue
+        targets = ([None] if owner_mode(town_of(grid)) == "household"
+                   else household.active_members)
+        for resident in targets:
+            if account_for(resident, household, create=False) is None:
+                account_for(resident, household)
+                opened += 1
+    return opened
+
+
+def set_category(account: PointsAccount, category: str) -> None:
+    audit.record("points.category", account, scope_code=account.grid.code,
+                 old=account.category, new=category)
+    account.category = category
+
+
 def award(rule: PointsRule, accounts: list[PointsAccount], actor=None, note=None) -> list[PointsEntry]:
     """Award a rule to several accounts at once, each at its category's value; all or nothing."""
     if not rule.active:
         raise DomainError(_("该积分规则已停用。"), field="rule")
     unique = {a.id: a for a in accounts}
     if not unique:
-        raise DomainError(_("请至少选择一位居民。"), field="residents")
+        raise DomainError(_("请至少选择一位居民。"), field="target")
     entries = []
     for account in unique.values():
         if account.town_id != rule.town_id:

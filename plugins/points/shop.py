@@ -13,7 +13,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.tenancy import town_of
 from portal.timeutil import utcnow
+from portal.uploads import UploadError, prepare_optional, store_at_commit
 
 from .ledger import post
 from .models import (PointsAccount, PointsEntry, PointsGoods, PointsRedemption,
@@ -42,6 +44,35 @@ def move_stock(goods: PointsGoods, kind: str, quantity: int, *, actor=None, note
     return entry
 
 
+def create_shop(village, *, name: str, address: str | None, low_stock: int) -> PointsShop:
+    """A village's points supermarket; a village's shops have distinct names."""
+    if db.session.scalar(select(PointsShop.id).filter_by(grid_id=village.id, name=name)):
+        raise DomainError(_("本村已有同名积分超市。"), "name")
+    shop = PointsShop(grid_id=village.id, name=name, address=address, low_stock=low_stock)
+    db.session.add(shop)
+    db.session.flush()
+    audit.record("points.shop_create", shop, scope_code=village.code, name=shop.name)
+    return shop
+
+
+def save_goods(goods: PointsGoods, *, name: str, price: int, unit: str | None, active: bool,
+               photo_file, action: str) -> PointsGoods:
+    """Create or update a shop's goods; a new photo is checked now and written at commit."""
+    try:
+        photo = prepare_optional(photo_file)
+    except UploadError as error:
+        raise DomainError(str(error), "photo") from error
+    goods.name, goods.price, goods.unit, goods.active = name, price, unit, active
+    if photo:
+        goods.photo = photo.name
+    db.session.add(goods)
+    db.session.flush()
+    audit.record(action, goods, scope_code=goods.shop.grid.code, name=goods.name,
+                 price=goods.price, active=goods.active)
+    store_at_commit(photo)
+    return goods
+
+
 def restock(goods: PointsGoods, quantity: int, actor=None, note=None) -> PointsStockEntry:
     if quantity <= 0:
         raise DomainError(_("入库数量必须大于0。"), field="quantity")
@@ -49,23 +80,6 @@ def restock(goods: PointsGoods, quantity: int, actor=None, note=None) -> PointsS
     audit.record("points.restock", goods, scope_code=goods.shop.grid.code, user=actor,
                  quantity=quantity)
     return entry
-
-
-def parse_basket(form) -> dict[int, int]:
-    """{goods id: quantity} from ``qty-<id>`` fields; bad or empty quantities are refused."""
-    basket = {}
-    for key, value in form.items():
-        if not key.startswith("qty-"):
-            continue
-        try:
-            goods_id, quantity = int(key[4:]), int(value or 0)
-        except ValueError:
-            raise DomainError(_("数量必须是整数。")) from None
-        if quantity < 0 or quantity > MAX_QUANTITY:
-            raise DomainError(_("每样商品数量应在0到%(n)d之间。", n=MAX_QUANTITY))
-        if quantity:
-            basket[goods_id] = quantity
-    return basket
 
 
 def find_redemption(key: str) -> PointsRedemption | None:
@@ -84,7 +98,7 @@ def redeem(shop: PointsShop, account: PointsAccount, basket: dict[int, int], key
         return _same_basket(done, account), False
     if not basket:
         raise DomainError(_("请先选择要兑换的商品。"))
-    if account.town_id != shop.grid.ancestor_at("town").id:
+    if account.town_id != town_of(shop.grid).id:
         raise DomainError(_("该积分卡不属于本镇。"))
     try:
         redemption = fill_basket(shop, account, basket, key, actor=actor,
@@ -164,7 +178,7 @@ def reverse_redemption(redemption: PointsRedemption, actor=None, reason=None) ->
 
 def shops_in(scope) -> list[PointsShop]:
     from portal.grids.models import Grid
-    from portal.plugins import in_subtree_where_on
+    from portal.tenancy import in_subtree_where_on
 
     return db.session.scalars(select(PointsShop).join(Grid, Grid.id == PointsShop.grid_id)
                               .where(in_subtree_where_on("points", scope))

@@ -10,12 +10,13 @@ from sqlalchemy.orm import joinedload
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import choices, refuse
+from portal.forms import choices
 from portal.grids.models import Grid
 from portal.permissions import can, requires
-from portal.plugins import in_subtree_where_on
 from portal.rendering import render
+from portal.tenancy import in_subtree, in_subtree_where_on
 from portal.timeutil import to_utc, utcnow
+from portal.web import REFUSED, commit, rollback, run_action, submit_form
 
 from . import services
 from .forms import ActivityForm, ConfirmForm
@@ -28,7 +29,8 @@ def activities():
     volunteer = services.volunteer_of(current_user)
     base = in_subtree_where_on("volunteers", current_user.scope)
     if volunteer is not None and not can(current_user, "volunteers.view"):
-        base = Grid.code.startswith(volunteer.town.code, autoescape=True)
+        # module on or off is settled: the volunteer's own town, which the guard let in
+        base = in_subtree(Grid.code, volunteer.town)
     past = request.args.get("past") == "1"
     now = utcnow()
     query = (select(VolunteersActivity).join(VolunteersTeam)
@@ -64,21 +66,16 @@ def activity_new():
     teams_ = _team_choices()
     form = ActivityForm(team=request.args.get("team", type=int))
     form.team.choices = choices([(t.id, t.name) for t in teams_])
-    if form.validate_on_submit():
-        team_ = next(t for t in teams_ if t.id == form.team.data)
-        try:
-            activity = services.create_activity(
-                team_, title=form.title.data, place=form.place.data,
-                starts_at=to_utc(form.starts_at.data), ends_at=to_utc(form.ends_at.data),
-                capacity=form.capacity.data, points=form.points_per_hour.data,
-                description=form.description.data or None, actor=current_user)
-            db.session.commit()
-            flash(_("已发布活动。"), "success")
-            return redirect(url_for("volunteers.activity", activity_id=activity.id))
-        except DomainError as error:
-            refuse(form, error)
-    return render("volunteers/activity_form.html", form=form,
-                  teams=teams_), 400 if form.errors else 200
+    return submit_form(
+        form, lambda: services.create_activity(
+            next(t for t in teams_ if t.id == form.team.data), title=form.title.data,
+            place=form.place.data, starts_at=to_utc(form.starts_at.data),
+            ends_at=to_utc(form.ends_at.data), capacity=form.capacity.data,
+            points=form.points_per_hour.data, description=form.description.data or None,
+            actor=current_user),
+        done=_("已发布活动。"),
+        then=lambda activity: url_for("volunteers.activity", activity_id=activity.id),
+        page=lambda: render("volunteers/activity_form.html", form=form, teams=teams_))
 
 
 def checkin_url(activity) -> str:
@@ -114,24 +111,20 @@ def activity(activity_id):
 def signup(activity_id):
     item = visible_activity(activity_id)
     volunteer = own_volunteer()
-    try:
+
+    def work() -> str:
         if request.form.get("action") == "cancel":
             mine = db.session.scalar(select(VolunteersSignup).filter_by(
                 activity_id=item.id, volunteer_id=volunteer.id))
             if mine is None:
                 abort(404)
             services.cancel(mine)
-            message = _("已取消报名。")
-        else:
-            services.sign_up(item, volunteer)
-            message = _("报名成功。")
-        db.session.commit()
-        flash(message, "success")
-        return redirect(url_for("volunteers.activity", activity_id=item.id))
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("volunteers.activity", activity_id=item.id)), 303
+            return _("已取消报名。")
+        services.sign_up(item, volunteer)
+        return _("报名成功。")
+
+    return run_action(work, done=lambda message: message,
+                      then=url_for("volunteers.activity", activity_id=item.id))
 
 
 @requires("volunteers.self")
@@ -150,17 +143,18 @@ def scan(activity_id, token):
                 raise DomainError(_("您没有报名这个活动。"))
             if mine.checked_in_at is None:
                 services.check_in(mine)
-                flash(_("签到成功。"), "success")
+                done = _("签到成功。")
             else:
                 services.check_out(mine)
-                flash(_("签退成功，服务时长待队长确认。"), "success")
-            db.session.commit()
+                done = _("签退成功，服务时长待队长确认。")
+            commit()
+            flash(done, "success")
             return redirect(url_for("volunteers.activity", activity_id=item.id))
         except DomainError as refused:
-            db.session.rollback()
+            rollback()
             error = str(refused)
     return render("volunteers/scan.html", activity=item, mine=mine, error=error,
-                  token=token), 400 if error else 200
+                  token=token), REFUSED if error else 200
 
 
 @requires("volunteers.lead")
@@ -168,14 +162,9 @@ def activity_cancel(activity_id):
     item = visible_activity(activity_id)
     if not led(item.team_id):
         abort(403)
-    try:
-        services.cancel_activity(item, actor=current_user)
-        db.session.commit()
-        flash(_("活动已取消，已报名的志愿者会在活动页看到。"), "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    return redirect(url_for("volunteers.activity", activity_id=item.id))
+    return run_action(lambda: services.cancel_activity(item, actor=current_user),
+                      done=_("活动已取消，已报名的志愿者会在活动页看到。"),
+                      then=url_for("volunteers.activity", activity_id=item.id))
 
 
 @requires("volunteers.lead")
@@ -186,17 +175,20 @@ def signup_act(signup_id, action):
     if not led(item.activity.team_id):
         abort(403)
     form = ConfirmForm()
-    try:
-        if action == "checkin":
-            services.check_in(item)
-        elif action == "checkout":
-            services.check_out(item)
-        elif form.validate_on_submit():
-            services.confirm(item, actor=current_user, minutes=form.minutes.data)
-        else:
-            raise DomainError("；".join(str(e) for errors in form.errors.values() for e in errors))
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(f"{item.volunteer.name}：{error}", "error")
-    return redirect(url_for("volunteers.activity", activity_id=item.activity_id))
+
+    def work() -> None:
+        try:
+            if action == "checkin":
+                services.check_in(item)
+            elif action == "checkout":
+                services.check_out(item)
+            elif form.validate_on_submit():
+                services.confirm(item, actor=current_user, minutes=form.minutes.data)
+            else:
+                raise DomainError("；".join(str(e) for errors in form.errors.values()
+                                           for e in errors))
+        except DomainError as error:  # the leader acts on a list: say whose row was refused
+            raise DomainError(f"{item.volunteer.name}：{error}") from error
+
+    return run_action(work, done=None,
+                      then=url_for("volunteers.activity", activity_id=item.activity_id))

@@ -1,6 +1,6 @@
 """Volunteer-service pages: a volunteer's own page (their hours, activities and claims), and the
 staff's decisions on claimed hours."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,11 +8,12 @@ from sqlalchemy.orm import joinedload
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import choices, refuse
+from portal.forms import choices
 from portal.grids.models import Grid
 from portal.permissions import can, requires
-from portal.plugins import in_subtree_where_on
 from portal.rendering import render
+from portal.tenancy import in_subtree_where_on
+from portal.web import run_action, submit_form
 
 from . import services, stats
 from .forms import ClaimForm, DecideForm
@@ -26,21 +27,18 @@ def me():
     form = ClaimForm()
     teams_ = [m.team for m in volunteer.memberships if m.left_on is None] if volunteer else []
     form.team.choices = choices([(t.id, t.name) for t in teams_])
-    status = 200
-    if request.method == "POST":
-        if volunteer is None:
-            abort(403)
-        if form.validate_on_submit():
-            team_ = next(t for t in teams_ if t.id == form.team.data)
-            try:
-                services.submit_claim(volunteer, team_, form.worked_on.data, form.minutes.data,
-                                      form.description.data)
-                db.session.commit()
-                flash(_("已提交，队长审核后计入服务时长。"), "success")
-                return redirect(url_for("volunteers.me"))
-            except DomainError as error:
-                refuse(form, error)
-        status = 400
+    if request.method == "POST" and volunteer is None:
+        abort(403)
+    return submit_form(
+        form, lambda: services.submit_claim(volunteer,
+                                            next(t for t in teams_ if t.id == form.team.data),
+                                            form.worked_on.data, form.minutes.data,
+                                            form.description.data),
+        done=_("已提交，队长审核后计入服务时长。"), then=url_for("volunteers.me"),
+        page=lambda: _own_page(volunteer, form))
+
+
+def _own_page(volunteer, form: ClaimForm):
     signups, claims, minutes = [], [], 0
     if volunteer is not None:
         signups = db.session.scalars(
@@ -51,7 +49,7 @@ def me():
                                     .order_by(VolunteersClaim.id.desc()).limit(50)).all()
         minutes = stats.volunteer_minutes(volunteer.id)
     return render("volunteers/me.html", volunteer=volunteer, form=form, signups=signups,
-                  claims=claims, minutes=minutes), status
+                  claims=claims, minutes=minutes)
 
 
 @requires("volunteers.lead")
@@ -76,15 +74,11 @@ def claim_decide(claim_id):
     if not led(item.team_id):
         abort(403)
     form = DecideForm()
-    if form.validate_on_submit():
-        try:
-            services.decide_claim(item, form.decision.data == "approve", actor=current_user,
-                                  reason=form.reason.data or None)
-            db.session.commit()
-            flash(_("已审核。"), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-    else:
-        flash(_("请选择审核结果。"), "error")
-    return redirect(url_for("volunteers.claims"))
+
+    def work() -> None:
+        if not form.validate_on_submit():
+            raise DomainError(_("请选择审核结果。"))
+        services.decide_claim(item, form.decision.data == "approve", actor=current_user,
+                              reason=form.reason.data or None)
+
+    return run_action(work, done=_("已审核。"), then=url_for("volunteers.claims"))

@@ -1,5 +1,5 @@
 """Volunteer-service pages: proxy services (a volunteer runs an errand or a case for a resident)."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -7,14 +7,13 @@ from sqlalchemy.orm import joinedload
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import refuse
 from portal.grids.models import Grid
 from portal.people.models import Resident
 from portal.people.search import find_residents, refusal_status
 from portal.permissions import requires
-from portal.plugins import in_subtree_where_on
 from portal.rendering import render
-from portal.scoping import in_user_scope, scoped
+from portal.tenancy import in_scope, in_subtree_where_on, load_scoped
+from portal.web import submit_form
 
 from . import services
 from .forms import ProxyForm, ProxyMoveForm
@@ -37,7 +36,7 @@ def _case_by_number(number):
     from portal.cases.models import Case
 
     case = db.session.scalar(select(Case).filter_by(number=number))
-    if case is None or not in_user_scope(case.grid.code):
+    if case is None or not in_scope(current_user, case):
         return None
     return case
 
@@ -48,48 +47,45 @@ def proxy_new():
     q = request.args.get("q", "").strip()
     found, search_refusal = find_residents(current_user.scope, q, limit=20)
     case = _case_by_number(form.case.data) if form.case.data else None
-    if form.validate_on_submit():
-        resident = scoped(Resident, form.resident.data, lambda r: r.grid.code)
+
+    def save() -> VolunteersProxy:
+        resident = load_scoped(Resident, form.resident.data)
         if form.case.data and case is None:
-            form.case.errors.append(_("没有这个事件编号。"))
-        else:
-            item = services.request_proxy(resident, form.errand.data, form.description.data,
-                                          actor=current_user, case=case)
-            db.session.commit()
-            flash(_("已登记代办事项。"), "success")
-            return redirect(url_for("volunteers.proxy", proxy_id=item.id))
-    return render("volunteers/proxy_form.html", form=form, q=q, found=found,
-                  search_refusal=search_refusal, case=case), \
-        refusal_status(search_refusal, 400 if form.errors else 200)
+            raise DomainError(_("没有这个事件编号。"), field="case")
+        return services.request_proxy(resident, form.errand.data, form.description.data,
+                                      actor=current_user, case=case)
+
+    return submit_form(
+        form, save, done=_("已登记代办事项。"),
+        then=lambda item: url_for("volunteers.proxy", proxy_id=item.id),
+        page=lambda: (render("volunteers/proxy_form.html", form=form, q=q, found=found,
+                             search_refusal=search_refusal, case=case),
+                      refusal_status(search_refusal)))
 
 
 @requires("volunteers.proxy")
 def proxy(proxy_id):
-    item = scoped(VolunteersProxy, proxy_id, lambda p: p.grid.code)
+    item = load_scoped(VolunteersProxy, proxy_id)
     form = ProxyMoveForm()
-    status = 200
-    if request.method == "POST":
-        to = request.form.get("to")
-        if to not in ("accepted", "done", "cancelled"):
-            abort(400)
-        if form.validate_on_submit():
-            volunteer = None
-            if form.volunteer.data:
-                volunteer = scoped(VolunteersVolunteer, form.volunteer.data,
-                                   lambda v: v.town.code)
-            try:
-                services.move_proxy(item, to, actor=current_user, volunteer=volunteer,
-                                    result=form.result.data or None,
-                                    satisfaction=int(form.satisfaction.data)
-                                    if form.satisfaction.data else None)
-                db.session.commit()
-                flash(_("已更新代办事项。"), "success")
-                return redirect(url_for("volunteers.proxy", proxy_id=item.id))
-            except DomainError as error:
-                refuse(form, error)
-        status = 400
-    volunteers_ = db.session.scalars(
-        select(VolunteersVolunteer).filter_by(town_id=item.town_id, left_on=None)
-        .order_by(VolunteersVolunteer.name)).all()
-    return render("volunteers/proxy.html", proxy=item, form=form, volunteers=volunteers_,
-                  scope=item.grid), status
+    to = request.form.get("to")
+    if request.method == "POST" and to not in ("accepted", "done", "cancelled"):
+        abort(400)
+
+    def save() -> None:
+        volunteer = None
+        if form.volunteer.data:
+            volunteer = load_scoped(VolunteersVolunteer, form.volunteer.data, via="town.code")
+        services.move_proxy(item, to, actor=current_user, volunteer=volunteer,
+                            result=form.result.data or None,
+                            satisfaction=int(form.satisfaction.data)
+                            if form.satisfaction.data else None)
+
+    def page():
+        volunteers_ = db.session.scalars(
+            select(VolunteersVolunteer).filter_by(town_id=item.town_id, left_on=None)
+            .order_by(VolunteersVolunteer.name)).all()
+        return render("volunteers/proxy.html", proxy=item, form=form, volunteers=volunteers_,
+                      scope=item.grid)
+
+    return submit_form(form, save, done=_("已更新代办事项。"),
+                       then=url_for("volunteers.proxy", proxy_id=item.id), page=page)

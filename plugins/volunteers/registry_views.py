@@ -1,6 +1,6 @@
 """Volunteer-service pages: the overview and figures, the town's settings, and the register of
 volunteers (list, registration, one volunteer, the service certificate)."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -8,16 +8,16 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import choices, refuse
+from portal.forms import choices
 from portal.grids.models import Grid
 from portal.people import number_search
 from portal.people.models import Resident
 from portal.people.search import SearchRefused, find_residents, refusal_status
 from portal.permissions import can, requires
-from portal.plugins import in_subtree_where_on, require_module_at
 from portal.rendering import render
-from portal.scoping import in_user_scope, scoped
+from portal.tenancy import in_scope, in_subtree_where_on, load_scoped, require_module_at
 from portal.timeutil import local_today, utcnow
+from portal.web import submit_form
 
 from . import services, stats
 from .forms import RegisterForm, SettingsForm
@@ -56,16 +56,11 @@ def settings():
     if town is None:
         abort(404)
     form = SettingsForm(points_per_hour=services.points_per_hour(town))
-    if form.validate_on_submit():
-        try:
-            services.set_points_per_hour(town, form.points_per_hour.data, actor=current_user)
-            db.session.commit()
-            flash(_("已保存。"), "success")
-            return redirect(url_for("volunteers.settings", town=town.code))
-        except DomainError as error:
-            refuse(form, error)
-    return render("volunteers/settings.html", form=form, town=town,
-                  towns=towns), 400 if form.errors else 200
+    return submit_form(
+        form, lambda: services.set_points_per_hour(town, form.points_per_hour.data,
+                                                   actor=current_user),
+        done=_("已保存。"), then=url_for("volunteers.settings", town=town.code),
+        page=lambda: render("volunteers/settings.html", form=form, town=town, towns=towns))
 
 
 # ---------------------------------------------------------------- volunteers
@@ -103,27 +98,23 @@ def register():
     form.grid.choices = choices([(g.id, g.name) for g in base_grids()])
     q = request.args.get("q", "").strip()
     found, search_refusal = find_residents(current_user.scope, q, limit=20)
-    if form.validate_on_submit():
-        resident = None
-        if form.resident.data:
-            resident = scoped(Resident, form.resident.data, lambda r: r.grid.code)
+
+    def save():
+        resident = load_scoped(Resident, form.resident.data) if form.resident.data else None
         grid = next((g for g in base_grids() if g.id == form.grid.data), None)
-        try:
-            if resident is None and grid is None:
-                raise DomainError(_("请选择所属网格。"), field="grid")
-            volunteer = services.register(grid=grid, resident=resident, name=form.name.data,
-                                          phone=form.phone.data or None,
-                                          email=form.email.data or None,
-                                          password=form.password.data or None, actor=current_user)
-            db.session.commit()
-            flash(_("已登记志愿者 %(name)s，编号 %(n)s。", name=volunteer.name, n=volunteer.number),
-                  "success")
-            return redirect(url_for("volunteers.person", volunteer_id=volunteer.id))
-        except DomainError as error:
-            refuse(form, error)
-    return render("volunteers/register.html", form=form, q=q, found=found,
-                  search_refusal=search_refusal), \
-        refusal_status(search_refusal, 400 if form.errors or form.form_errors else 200)
+        if resident is None and grid is None:
+            raise DomainError(_("请选择所属网格。"), field="grid")
+        return services.register(grid=grid, resident=resident, name=form.name.data,
+                                 phone=form.phone.data or None, email=form.email.data or None,
+                                 password=form.password.data or None, actor=current_user)
+
+    return submit_form(
+        form, save,
+        done=lambda volunteer: _("已登记志愿者 %(name)s，编号 %(n)s。", name=volunteer.name,
+                                 n=volunteer.number),
+        then=lambda volunteer: url_for("volunteers.person", volunteer_id=volunteer.id),
+        page=lambda: (render("volunteers/register.html", form=form, q=q, found=found,
+                             search_refusal=search_refusal), refusal_status(search_refusal)))
 
 
 def scoped_volunteer(volunteer_id) -> VolunteersVolunteer:
@@ -131,7 +122,7 @@ def scoped_volunteer(volunteer_id) -> VolunteersVolunteer:
     if volunteer is None:
         abort(404)
     require_module_at(volunteer.grid.code)
-    if in_user_scope(volunteer.grid.code) and can(current_user, "volunteers.view"):
+    if in_scope(current_user, volunteer) and can(current_user, "volunteers.view"):
         return volunteer
     if volunteer.user_id is not None and volunteer.user_id == current_user.id:
         return volunteer  # one's own record

@@ -14,9 +14,9 @@ from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
-from portal.modules.services import town_of
 from portal.plugins import host
 from portal.settings import get_setting, set_setting
+from portal.tenancy import town_of
 from portal.timeutil import local_today, utcnow
 
 from .models import (VolunteersActivity, VolunteersClaim, VolunteersMember, VolunteersPairing,
@@ -57,6 +57,7 @@ def register(*, grid: Grid, resident=None, name=None, phone=None, email=None, pa
     """A resident becomes a volunteer, or an outsider is registered with a login of their own.
     A password gives the volunteer a login: their number, e-mail or phone, and that password."""
     from portal.auth.services import create_user
+    from portal.errors import DomainError
 
     if resident is not None:
         if db.session.scalar(select(VolunteersVolunteer.id).filter_by(resident_id=resident.id)):
@@ -99,6 +100,43 @@ def volunteer_of(user) -> VolunteersVolunteer | None:
         cache[user.id] = db.session.scalar(select(VolunteersVolunteer).filter_by(
             user_id=user.id, left_on=None))
     return cache[user.id]
+
+
+def create_team(place: Grid, *, name: str, kind: str) -> VolunteersTeam:
+    """A town's or village's team; the teams of one place have distinct names."""
+    if db.session.scalar(select(VolunteersTeam.id).filter_by(grid_id=place.id, name=name)):
+        raise DomainError(_("这里已有同名队伍。"), field="name")
+    team = VolunteersTeam(grid_id=place.id, name=name, kind=kind)
+    db.session.add(team)
+    db.session.flush()
+    audit.record("volunteers.team_create", team, scope_code=place.code, name=team.name)
+    return team
+
+
+def create_pairing(volunteer: VolunteersVolunteer, household, *, need: str, visit_days: int,
+                   notes: str | None) -> VolunteersPairing:
+    item = VolunteersPairing(volunteer_id=volunteer.id, household_id=household.id, need=need,
+                             visit_days=visit_days, notes=notes)
+    db.session.add(item)
+    db.session.flush()
+    audit.record("volunteers.pairing_create", item, scope_code=household.grid.code,
+                 volunteer=volunteer.number, household=household.address)
+    return item
+
+
+def end_pairing(item: VolunteersPairing) -> None:
+    item.ended_on = local_today()
+    audit.record("volunteers.pairing_end", item, scope_code=item.scope_code)
+
+
+def change_member(member: VolunteersMember, action: str) -> None:
+    """``leader``: make or unmake the member a leader; ``leave``: the member leaves the team."""
+    if action == "leader":
+        member.leader = not member.leader
+    else:
+        member.left_on, member.leader = local_today(), False
+    audit.record("volunteers.member_" + action, member.team, scope_code=member.team.grid.code,
+                 volunteer=member.volunteer.number, leader=member.leader)
 
 
 def add_member(team: VolunteersTeam, volunteer: VolunteersVolunteer, leader=False, actor=None):
@@ -366,7 +404,7 @@ class PairingDue:
 
 def pairings_due(scope: Grid, only_overdue=False) -> list[PairingDue]:
     """Active pairings under ``scope`` with their next visit date, most overdue first."""
-    from portal.plugins import in_subtree_where_on
+    from portal.tenancy import in_subtree_where_on
     from portal.people.models import Household
 
     last = (select(VolunteersPairVisit.pairing_id, func.max(VolunteersPairVisit.visited_on)
@@ -390,7 +428,7 @@ def pairings_due(scope: Grid, only_overdue=False) -> list[PairingDue]:
 def count_overdue_pairings(scope: Grid, on: date | None = None) -> int:
     """How many active pairings under ``scope`` are overdue for a visit: one SQL count (the
     home-page card), the same rule as ``pairings_due(..., only_overdue=True)``."""
-    from portal.plugins import in_subtree_where_on
+    from portal.tenancy import in_subtree_where_on
     from portal.people.models import Household
 
     on = on or local_today()

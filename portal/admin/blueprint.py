@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 
 from portal import audit
 from portal.admin.forms import UserForm
@@ -12,15 +12,16 @@ from portal.auth import sessions, throttle
 from portal.auth.models import User
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import choices, refuse
+from portal.forms import choices
 from portal.grids.models import COUNTY, TOWN, Grid
 from portal.grids.services import get_scoped_grid, grids_in
 from portal.modules import services as modules
+from portal.pagination import paginate
 from portal.permissions import ROLE_SCOPE_LEVELS, ROLES, assignable_roles, requires
 from portal.plugins import host
 from portal.rendering import render
 from portal.request_guard import parse_id
-from portal.ui import page_number
+from portal.web import REFUSED, commit, refuse, run_action, submit_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -44,12 +45,8 @@ def users_list():
         query = query.where(or_(User.username.contains(q, autoescape=True),
                                 User.display_name.contains(q, autoescape=True),
                                 User.phone.contains(q, autoescape=True)))
-    total = db.session.scalar(db.select(func.count()).select_from(query.subquery()))
-    page = page_number()
-    rows = db.session.scalars(query.order_by(Grid.code, User.username)
-                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return render("admin/users.html", "admin/_users_table.html", rows=rows, q=q, page=page,
-                  pages=max(1, -(-total // PAGE_SIZE)), total=total)
+    listing = paginate(query.order_by(Grid.code, User.username), PAGE_SIZE, count=True)
+    return render("admin/users.html", "admin/_users_table.html", q=q, **listing.context())
 
 
 def _scope_choices():
@@ -72,19 +69,15 @@ def _user_form(user=None):
 @requires("users.manage")
 def user_new():
     form = _user_form()
-    if form.validate_on_submit():
-        scope = get_scoped_grid(current_user, form.scope.data)
-        try:
-            user = users.create_user(
-                username=form.username.data, password=form.password.data, role=form.role.data,
-                scope=scope, display_name=form.display_name.data, phone=form.phone.data,
-                id_number=form.id_number.data, email=form.email.data, actor=current_user)
-            db.session.commit()
-            flash(_("已创建用户 %(name)s。", name=user.username), "success")
-            return redirect(url_for("admin.users_list"))
-        except DomainError as error:
-            refuse(form, error)
-    return render("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
+    return submit_form(
+        form, lambda: users.create_user(
+            username=form.username.data, password=form.password.data, role=form.role.data,
+            scope=get_scoped_grid(current_user, form.scope.data),
+            display_name=form.display_name.data, phone=form.phone.data,
+            id_number=form.id_number.data, email=form.email.data, actor=current_user),
+        done=lambda user: _("已创建用户 %(name)s。", name=user.username),
+        then=url_for("admin.users_list"),
+        page=lambda: render("admin/user_form.html", form=form, user=None))
 
 
 def _editable_user(user_id) -> User:
@@ -116,7 +109,7 @@ def user_edit(user_id):
                                   id_number=form.id_number.data, email=form.email.data,
                                   role=form.role.data,
                                   scope=scope, is_active_flag=form.active.data)
-                db.session.commit()
+                commit()
                 if user.session_token != token and user.id == current_user.id:
                     sessions.reissue(user)  # one's own other sessions end; this one goes on
                 flash(_("已保存用户 %(name)s。", name=user.username), "success")
@@ -124,7 +117,7 @@ def user_edit(user_id):
             except DomainError as error:
                 refuse(form, error)
     return render("admin/user_form.html", form=form, user=user, locks=throttle.locks_of(user),
-                  address_of=throttle.address_of), 400 if form.errors else 200
+                  address_of=throttle.address_of), REFUSED if form.errors else 200
 
 
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
@@ -133,11 +126,13 @@ def user_unlock(user_id):
     """Lift the user's login locks from every address (someone locked out by their own
     mistakes, or by someone else's guessing at their address); audited."""
     user = _editable_user(user_id)
-    lifted = throttle.unlock(user)
-    audit.record("user.unlock", user, scope_code=user.scope.code, lockouts=lifted)
-    db.session.commit()
-    flash(_("已解除 %(name)s 的登录锁定。", name=user.username), "success")
-    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+    def work() -> None:
+        lifted = throttle.unlock(user)
+        audit.record("user.unlock", user, scope_code=user.scope.code, lockouts=lifted)
+
+    return run_action(work, done=_("已解除 %(name)s 的登录锁定。", name=user.username),
+                      then=url_for("admin.user_edit", user_id=user.id))
 
 
 # ---------------------------------------------------------------- modules per town
@@ -189,7 +184,7 @@ def module_switch(town_id, name):
         abort(404)
     enabled = request.form.get("enabled") == "1"
     modules.set_module(town, name, enabled, actor=current_user)
-    db.session.commit()
+    commit()
     label = host().info(name)["label"]
     flash((_("已为%(town)s开启“%(module)s”。") if enabled else _("已为%(town)s关闭“%(module)s”。"))
           % {"town": town.name, "module": label}, "success")
@@ -211,11 +206,9 @@ def audit_log():
     action = request.args.get("action", "").strip()
     if action:
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))
-    page = page_number()
-    rows = db.session.scalars(query.order_by(AuditEntry.id.desc())
-                              .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
-    return render("admin/audit.html", "admin/_audit_rows.html", rows=rows[:PAGE_SIZE], page=page,
-                  has_more=len(rows) > PAGE_SIZE, action=action)
+    listing = paginate(query.order_by(AuditEntry.id.desc()), PAGE_SIZE)
+    return render("admin/audit.html", "admin/_audit_rows.html", action=action,
+                  **listing.context())
 
 
 # ---------------------------------------------------------------- the working-day calendar
@@ -255,7 +248,7 @@ def calendar():
             audit.record("calendar.set_year", None, scope_code=current_user.scope.code,
                          year=year, holidays=len(parsed["holidays"]),
                          workdays=len(parsed["workdays"]))
-            db.session.commit()
+            commit()
             flash(_("已录入%(year)d年的工作日历。", year=year), "success")
             return redirect(url_for("admin.calendar"))
     years = db.session.scalars(db.select(CalendarYear).order_by(CalendarYear.year.desc())).all()
@@ -264,7 +257,7 @@ def calendar():
     # a few hundred rows: counted here rather than with dialect-specific date functions
     counts = Counter(str(day.year) for day in db.session.scalars(db.select(CalendarDay.day)))
     return render("admin/calendar.html", years=years, counts=counts, errors=errors,
-                  values=values, next_year=today().year + 1), 400 if errors else 200
+                  values=values, next_year=today().year + 1), REFUSED if errors else 200
 
 
 # ---------------------------------------------------------------- Open311 API keys
@@ -286,11 +279,11 @@ def open311_keys():
             if row is None or row.town_id != town.id:
                 abort(404)
             revoke(row, actor=current_user)
-            db.session.commit()
+            commit()
             flash(_("已停用该密钥。"), "success")
             return redirect(url_for("admin.open311_keys", town=town.code))
         _row, new_key = issue(town, request.form.get("label", ""), actor=current_user)
-        db.session.commit()
+        commit()
     keys = db.session.scalars(db.select(ApiKey).filter_by(town_id=town.id)
                               .order_by(ApiKey.id.desc())).all()
     return render("admin/open311.html", town=town, towns=towns, keys=keys, new_key=new_key)

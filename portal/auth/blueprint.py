@@ -12,6 +12,7 @@ from portal.local_redirect import redirect_local
 from portal.rendering import render
 from portal.timeutil import utcnow
 from portal.validators import normalise_id_number, normalise_phone
+from portal.web import commit
 from werkzeug.security import check_password_hash, generate_password_hash
 
 bp = Blueprint("auth", __name__)
@@ -47,7 +48,7 @@ def login():
             sessions.start(user)
             user.last_login_at = utcnow()
             audit.record("user.login", user, scope_code=user.scope.code, user=user)
-            db.session.commit()
+            commit()
             return redirect_local(request.args.get("next"))
         else:
             if user is None:
@@ -61,7 +62,7 @@ def login():
                     # the admin sees who is being guessed at, and from where; unlocking is theirs
                     audit.record("user.login_locked", user, scope_code=user.scope.code,
                                  address=request.remote_addr, minutes=wait)
-                    db.session.commit()
+                    commit()
             status = 401
     elif request.method == "POST":
         status = 400
@@ -73,7 +74,7 @@ def login():
 def logout():
     """Logging out ends every session of the user, on every device, not only this one."""
     sessions.end(current_user._get_current_object())
-    db.session.commit()
+    commit()
     flash(_("已退出登录。"), "info")
     return redirect(url_for("auth.login"))
 
@@ -101,7 +102,7 @@ def change_password():
         else:
             user.set_password(form.new.data)  # ends every session of the user...
             audit.record("user.password_change", user, scope_code=user.scope.code, user=user)
-            db.session.commit()
+            commit()
             sessions.reissue(user)  # ...but this one
             flash(_("密码已修改，其他设备上的登录已退出。"), "success")
             return redirect(url_for("home.index"))
@@ -118,5 +119,5 @@ def set_language():
     session["lang"] = lang
     if current_user.is_authenticated:
         current_user.locale = lang
-        db.session.commit()
+        commit()
     return redirect_local(request.form.get("next"))

@@ -7,21 +7,24 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal.cases import deadlines, services
-from portal.cases.forms import (ACTION_LABELS, CATEGORY_LABELS, KIND_LABELS, LEVEL_LABELS,
-                                LIGHT_LABELS, SOURCE_LABELS, STATE_LABELS, CaseForm)
+from portal.cases.forms import (ACTION_LABELS, CATEGORY_LABELS, CaseActionForm, CaseForm,
+                                KIND_LABELS, LEVEL_LABELS, LIGHT_LABELS, SOURCE_LABELS,
+                                STATE_LABELS)
 from portal.cases.calendar import WorkCalendar
 from portal.cases.models import Case, CasePhoto, SupervisionNotice
 from portal.cases.queries import case_query
 from portal.cases.workflow import ACTIONS, available
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import choices, refuse
+from portal.forms import choices
 from portal.grids.models import GRID, SPECIAL, Grid
-from portal.grids.services import grids_in, in_subtree
+from portal.grids.services import grids_in
+from portal.pagination import paginate
 from portal.permissions import requires
 from portal.rendering import render, wants_partial
-from portal.ui import page_number
-from portal.uploads import UploadError, prepare_photos, send_photo, stored
+from portal.tenancy import codes_above, in_subtree, load_scoped, scoped_grid_arg, town_of
+from portal.uploads import UploadError, prepare_photos, send_photo, store_at_commit
+from portal.web import REFUSED, commit, refuse, submit_form
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -38,13 +41,6 @@ def labels():
             "SOURCE_LABELS": SOURCE_LABELS, "case_light": deadlines.light}
 
 
-def scoped_case(case_id: int) -> Case:
-    case = db.session.get(Case, case_id)
-    if case is None or not case.grid.code.startswith(current_user.scope.code):
-        abort(404)
-    return case
-
-
 def _date_arg(name):
     try:
         return date.fromisoformat(request.args[name]) if request.args.get(name) else None
@@ -55,8 +51,6 @@ def _date_arg(name):
 @bp.route("/")
 @requires("cases.view")
 def index():
-    from portal.people.scoping import scoped_grid_arg
-
     args = request.args
     grid = scoped_grid_arg(args.get("grid"))
     query = case_query(current_user.scope, state=args.get("state") or None,
@@ -66,16 +60,13 @@ def index():
                        q=args.get("q", "").strip() or None)
     order = {"due": Case.resolve_due.asc(), "old": Case.created_at.asc()}.get(
         args.get("sort"), Case.created_at.desc())
-    page = page_number()
-    fetched = db.session.scalars(query.options(joinedload(Case.grid))
-                                 .order_by(order, Case.id.desc())
-                                 .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
-    rows = fetched[:PAGE_SIZE]
+    listing = paginate(query.options(joinedload(Case.grid)).order_by(order, Case.id.desc()),
+                       PAGE_SIZE)
     today = deadlines.today()
     calendar = WorkCalendar.around(today)  # one calendar for the whole page, not one per row
-    lights = {case.id: deadlines.light(case, today, calendar) for case in rows}
-    return render("cases/index.html", "cases/_rows.html", rows=rows, page=page, lights=lights,
-                  has_more=len(fetched) > PAGE_SIZE, today=today, args=args)
+    lights = {case.id: deadlines.light(case, today, calendar) for case in listing.rows}
+    return render("cases/index.html", "cases/_rows.html", lights=lights, today=today, args=args,
+                  **listing.context())
 
 
 def _leaf_grids():
@@ -87,7 +78,6 @@ def _leaf_grids():
 @requires("cases.report")
 def new():
     from portal.cases.settings_views import town_categories
-    from portal.modules.services import town_of
 
     form = CaseForm()
     offered = town_categories(town_of(current_user.scope)) if current_user.scope.level != "county" \
@@ -96,45 +86,43 @@ def new():
     form.grid.choices = choices([(0, "—"), *((g.id, f"{g.name} {g.code}") for g in _leaf_grids())])
     if request.method == "GET" and current_user.scope.level in (GRID, SPECIAL):
         form.grid.data = current_user.scope_id
-    if form.validate_on_submit():
-        from portal.grids.services import get_scoped_grid
 
-        grid = get_scoped_grid(current_user, form.grid.data)
+    def save() -> Case:
+        grid = load_scoped(Grid, form.grid.data)
+        household = None
+        if form.household.data:
+            from portal.people.models import Household
+
+            household = db.session.scalar(db.select(Household).filter_by(
+                grid_id=grid.id, number=form.household.data))
+            if household is None:
+                raise DomainError(_("该网格没有户编号为 %(n)s 的住户。", n=form.household.data),
+                                  "household")
         try:
-            household = None
-            if form.household.data:
-                from portal.people.models import Household
-
-                household = db.session.scalar(db.select(Household).filter_by(
-                    grid_id=grid.id, number=form.household.data))
-                if household is None:
-                    raise DomainError(_("该网格没有户编号为 %(n)s 的住户。",
-                                               n=form.household.data), "household")
             photos = prepare_photos(form.photos.data)  # checked in memory, written at commit
-            case = services.report(
-                grid, category=form.category.data, kind=form.kind.data, major=form.major.data,
-                title=form.title.data, description=form.description.data,
-                address=form.address.data, latitude=form.latitude.data,
-                longitude=form.longitude.data, photos=[p.name for p in photos],
-                reporter=current_user,
-                household=household, source=REPORT_SOURCE.get(current_user.role, "patrol"),
-                handled_on_the_spot=form.on_the_spot.data or None)
-            with stored(photos):
-                db.session.commit()
-            flash(_("已上报，事件编号 %(n)s。", n=case.number), "success")
-            return redirect(url_for("cases.show", case_id=case.id))
         except UploadError as error:
-            form.photos.errors = [*form.photos.errors, str(error)]
-        except DomainError as error:
-            refuse(form, error)
-    return render("cases/form.html", form=form), 400 if form.errors else 200
+            raise DomainError(str(error), "photos") from error
+        case = services.report(
+            grid, category=form.category.data, kind=form.kind.data, major=form.major.data,
+            title=form.title.data, description=form.description.data,
+            address=form.address.data, latitude=form.latitude.data,
+            longitude=form.longitude.data, photos=[p.name for p in photos],
+            reporter=current_user,
+            household=household, source=REPORT_SOURCE.get(current_user.role, "patrol"),
+            handled_on_the_spot=form.on_the_spot.data or None)
+        store_at_commit(*photos)
+        return case
+
+    return submit_form(form, save, done=lambda case: _("已上报，事件编号 %(n)s。", n=case.number),
+                       then=lambda case: url_for("cases.show", case_id=case.id),
+                       page=lambda: render("cases/form.html", form=form))
 
 
 def _assignees(case):
     """People who may take the case at its level: users whose scope contains its grid."""
     from portal.auth.models import User
 
-    codes = [case.grid.code[:n] for n in range(6, len(case.grid.code) + 1, 3)]
+    codes = codes_above(case.grid.code)
     return db.session.scalars(
         db.select(User).join(Grid, Grid.id == User.scope_id)
         .where(Grid.code.in_(codes), User.is_active_flag.is_(True),
@@ -146,7 +134,7 @@ def _assignees(case):
 @bp.route("/<int:case_id>")
 @requires("cases.view")
 def show(case_id):
-    case = scoped_case(case_id)
+    case = load_scoped(Case, case_id)
     return render("cases/show.html", case=case, actions=available(current_user, case),
                   today=deadlines.today())
 
@@ -155,30 +143,30 @@ def show(case_id):
 @requires("cases.view")
 def act(case_id, action):
     """GET: the small form of one next step (htmx); POST: take it."""
-    case = scoped_case(case_id)
+    case = load_scoped(Case, case_id)
     if action not in ACTIONS:
         abort(404)
     if action not in available(current_user, case):
         abort(403)
-    error = field = None
-    if request.method == "POST":
-        form = request.form
-        assignee = department = duplicate = satisfaction = None
+    form = CaseActionForm()
+    if form.validate_on_submit():
+        assignee = duplicate = satisfaction = None
         try:
-            if action == "assign" and form.get("assignee"):
-                assignee = next((u for u in _assignees(case) if str(u.id) == form["assignee"]), None)
+            if action == "assign" and form.assignee.data:
+                assignee = next((u for u in _assignees(case) if str(u.id) == form.assignee.data),
+                                None)
                 if assignee is None:
                     raise DomainError(_("承办人不负责这个网格。"), "assignee")
-            department = form.get("department")
             if action == "duplicate":
                 duplicate = db.session.scalar(db.select(Case).join(Grid).where(
-                    Case.number == form.get("duplicate_of", "").strip(),
-                    in_subtree(current_user.scope)))
-            if action == "evaluate" and form.get("satisfaction", "").isdigit():
-                satisfaction = int(form["satisfaction"])
-            services.act(case, current_user, action, form.get("note"), assignee=assignee,
-                         department=department, satisfaction=satisfaction, duplicate_of=duplicate)
-            db.session.commit()
+                    Case.number == (form.duplicate_of.data or ""),
+                    in_subtree(Grid.code, current_user.scope)))
+            if action == "evaluate" and (form.satisfaction.data or "").isdigit():
+                satisfaction = int(form.satisfaction.data)
+            services.act(case, current_user, action, form.note.data, assignee=assignee,
+                         department=form.department.data, satisfaction=satisfaction,
+                         duplicate_of=duplicate)
+            commit()
             flash(_("已%(action)s。", action=ACTION_LABELS[action]), "success")
             target = url_for("cases.show", case_id=case.id)
             if wants_partial():
@@ -186,22 +174,20 @@ def act(case_id, action):
                 return "", 204, {"HX-Redirect": target}
             return redirect(target)
         except DomainError as exc:
-            db.session.rollback()
-            error, field = str(exc), exc.field
+            refuse(form, exc)
     from portal.cases.settings_views import town_templates
-    from portal.modules.services import town_of
 
     return render("cases/show.html", "cases/_action_form.html", case=case, action=action,
-                  templates=town_templates(town_of(case.grid)),
-                  error=error, field=field, assignees=_assignees(case) if action == "assign" else [],
-                  actions=available(current_user, case), today=deadlines.today(),
-                  values=request.form), 400 if error else 200
+                  templates=town_templates(town_of(case.grid)), form=form,
+                  assignees=_assignees(case) if action == "assign" else [],
+                  actions=available(current_user, case), today=deadlines.today()), \
+        REFUSED if form.is_submitted() else 200
 
 
 @bp.route("/<int:case_id>/photos/<int:photo_id>")
 @requires("cases.view")
 def photo(case_id, photo_id):
-    case = scoped_case(case_id)
+    case = load_scoped(Case, case_id)
     item = db.session.get(CasePhoto, photo_id)
     if item is None or item.case_id != case.id:
         abort(404)
@@ -212,7 +198,7 @@ def open_notices(scope):
     """Supervision notices still open in ``scope`` (for the home page)."""
     return db.session.scalars(
         db.select(SupervisionNotice).join(Case).join(Grid, Grid.id == Case.grid_id)
-        .where(SupervisionNotice.resolved_at.is_(None), in_subtree(scope))
+        .where(SupervisionNotice.resolved_at.is_(None), in_subtree(Grid.code, scope))
         .order_by(SupervisionNotice.created_at)).all()
 
 
@@ -221,7 +207,6 @@ def open_notices(scope):
 def stats():
     """Received, resolved, on-time rate, handling time and satisfaction for a period."""
     from portal.cases.stats import children_names, figures
-    from portal.people.scoping import scoped_grid_arg
 
     scope = scoped_grid_arg(request.args.get("grid")) or current_user.scope
     today = deadlines.today()
@@ -244,7 +229,6 @@ def export():
 
     from portal.people.masking import mask_phone
     from portal.timeutil import to_local
-    from portal.people.scoping import scoped_grid_arg
 
     args = request.args
     query = case_query(current_user.scope, state=args.get("state") or None,

@@ -50,6 +50,19 @@ class CaseForm(FlaskForm):
                                 validators=[Optional(), Length(max=2000)])
 
 
+class CaseActionForm(FlaskForm):
+    """One next step of a case (assign, resolve, evaluate …). Which fields a step needs is the
+    service's rule (portal.cases.services.act), which names the field it refuses; the step's
+    template shows only its own fields."""
+    #: The id of one of the people offered (_assignees); matched there, not trusted.
+    assignee = StringField()
+    department = StringField(filters=[strip])
+    duplicate_of = StringField(filters=[strip])
+    #: 1 to 5 stars; anything else is the service's "请选择1到5分的满意度".
+    satisfaction = StringField()
+    note = TextAreaField()
+
+
 class PublicReportForm(FlaskForm):
     category = SelectField(_l("类别"), choices=choices(CATEGORY_LABELS.items()))
     title = StringField(_l("什么事"), filters=[strip],

@@ -26,6 +26,8 @@ LEVELS = ("grid", "village", "town", "county")
 
 class Case(db.Model):
     __tablename__ = "cases"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
     __table_args__ = (
         Index("ix_cases_state_resolve_due", "state", "resolve_due"),
         Index("ix_cases_grid_created", "grid_id", "created_at"),
@@ -88,6 +90,8 @@ class CaseEvent(db.Model):
     """One step of a case's timeline: who did what, when, with what note."""
 
     __tablename__ = "case_events"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "case.grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -105,6 +109,8 @@ class CaseEvent(db.Model):
 
 class CasePhoto(db.Model):
     __tablename__ = "case_photos"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "case.grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -120,6 +126,8 @@ class SupervisionNotice(db.Model):
     shown on their pages until the case is resolved."""
 
     __tablename__ = "supervision_notices"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "case.grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
@@ -129,3 +137,14 @@ class SupervisionNotice(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column()
 
     case: Mapped[Case] = relationship()
+
+
+class ResponseTemplate(db.Model):
+    """A town's ready-made reply for common cases (常用回复)."""
+
+    __tablename__ = "case_response_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
+    title: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)

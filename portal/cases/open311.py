@@ -25,8 +25,9 @@ from portal.cases.workflow import OPEN_STATES
 from portal.errors import DomainError
 from portal.extensions import csrf, db
 from portal.grids.models import GRID, SPECIAL, TOWN, Grid
-from portal.grids.services import in_subtree
+from portal.tenancy import in_subtree
 from portal.timeutil import local_zone, to_local, to_utc, utcnow
+from portal.web import commit
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)  # machine clients authenticate with an api_key, not a session
@@ -252,7 +253,7 @@ def requests_(fmt):
     if request.method == "POST":
         return _post_request(fmt, town)
     keyed = _keyed(town)
-    query = db.select(Case).join(Grid, Grid.id == Case.grid_id).where(in_subtree(town))
+    query = db.select(Case).join(Grid, Grid.id == Case.grid_id).where(in_subtree(Grid.code, town))
     if not keyed:
         query = query.where(Case.category.in_(_visible_categories(town, keyed)))
     ids = [i.strip() for i in request.args.get("service_request_id", "").split(",") if i.strip()]
@@ -289,7 +290,7 @@ def _post_request(fmt, town):
     if code not in CATEGORIES:
         raise ApiError(400, "service_code is missing or unknown")
     grid = db.session.scalar(db.select(Grid).where(
-        Grid.code == form.get("address_id", ""), in_subtree(town),
+        Grid.code == form.get("address_id", ""), in_subtree(Grid.code, town),
         Grid.level.in_((GRID, SPECIAL))))
     if grid is None:
         raise ApiError(400, "address_id must be the code of a base grid in this jurisdiction")
@@ -307,7 +308,7 @@ def _post_request(fmt, town):
     except DomainError as error:
         db.session.rollback()
         raise ApiError(400, f"{error.field or 'request'}: {error}") from None
-    db.session.commit()
+    commit()
     return answer(fmt, "service_requests", "request",
                   [{"service_request_id": case.number, "service_notice": None,
                     "account_id": None}], 201)
@@ -319,7 +320,7 @@ def request_one(number, fmt):
     town = _town()
     keyed = _keyed(town)
     case = db.session.scalar(db.select(Case).join(Grid, Grid.id == Case.grid_id).where(
-        Case.number == number, in_subtree(town)))
+        Case.number == number, in_subtree(Grid.code, town)))
     if case is None or case.category not in _visible_categories(town, keyed):
         raise ApiError(404, f"no service request {number}")
     return answer(fmt, "service_requests", "request", [_request_row(case, keyed)])

@@ -4,8 +4,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
@@ -13,28 +11,18 @@ from portal import audit
 from portal.cases import open311_publication as publication
 from portal.cases.deadlines import DEFAULT_DEADLINES, SETTING
 from portal.cases.forms import CATEGORY_LABELS
-from portal.cases.models import CATEGORIES
+from portal.cases.models import CATEGORIES, ResponseTemplate
 from portal.extensions import db
 from portal.forms import choices
 from portal.permissions import requires
 from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.settings import get_setting, set_setting
+from portal.web import commit
 
 bp = Blueprint("case_rules", __name__, url_prefix="/cases/rules")
 
 CATEGORY_SETTING = "cases.categories"
-
-
-class ResponseTemplate(db.Model):
-    """A town's ready-made reply for common cases (常用回复)."""
-
-    __tablename__ = "case_response_templates"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
-    title: Mapped[str] = mapped_column(String(40))
-    text: Mapped[str] = mapped_column(Text)
 
 
 def town_categories(town) -> list[str]:
@@ -105,13 +93,13 @@ def rules():
         set_setting(town, publication.SETTING, public)
         audit.record("settings.cases", town, scope_code=town.code, user=current_user,
                      deadlines=value, categories=form.categories.data, open311_public=public)
-        db.session.commit()
+        commit()
         flash(_("已保存%(town)s的事件规则。", town=town.name), "success")
         return redirect(url_for("case_rules.rules", town=town.code))
     if request.form.get("form") == "template" and template_form.validate_on_submit():
         db.session.add(ResponseTemplate(town_id=town.id, title=template_form.title.data.strip(),
                                         text=template_form.text.data.strip()))
-        db.session.commit()
+        commit()
         flash(_("已添加常用回复。"), "success")
         return redirect(url_for("case_rules.rules", town=town.code))
     if request.form.get("form") == "delete":
@@ -119,7 +107,7 @@ def rules():
         if row is None or row.town_id != town.id:
             abort(404)
         db.session.delete(row)  # a reply template has no history worth keeping
-        db.session.commit()
+        commit()
         return redirect(url_for("case_rules.rules", town=town.code))
     status = 400 if form.errors or template_form.errors else 200
     return render("cases/rules.html", form=form, template_form=template_form, town=town,

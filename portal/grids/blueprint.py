@@ -1,19 +1,20 @@
 """Grid tree pages for staff: browse, create, edit, move, retire; staff of a grid."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import choices, refuse
+from portal.forms import choices
 from portal.grids import services
 from portal.grids.forms import LEVEL_LABELS, POST_LABELS, SPECIAL_KIND_LABELS, GridForm, MoveForm, StaffForm
 from portal.grids.models import ALLOWED_CHILDREN, GRID, SPECIAL, Grid, GridStaff
 from portal.permissions import requires
 from portal.plugins import host
 from portal.rendering import render
-from portal.timeutil import utcnow
-from portal.uploads import UploadError, prepare_optional, send_photo, stored
+from portal.tenancy import in_subtree, load_scoped
+from portal.uploads import send_photo
+from portal.web import REFUSED, commit, rollback, run_action, submit_form
 
 bp = Blueprint("grids", __name__, url_prefix="/grids")
 
@@ -35,7 +36,7 @@ def index():
 @bp.route("/<int:grid_id>")
 @requires("grids.view")
 def show(grid_id):
-    grid = services.get_scoped_grid(current_user, grid_id)
+    grid = load_scoped(Grid, grid_id)
     show_retired = request.args.get("retired") == "1"
     children = [c for c in grid.children if show_retired or c.active]
     counts = services.child_counts(grid)
@@ -44,7 +45,8 @@ def show(grid_id):
     return render("grids/show.html", grid=grid, children=children, counts=counts,
                   total=services.counts_under(grid), staff=staff, tabs=tabs, scope=grid,
                   child_levels=ALLOWED_CHILDREN[grid.level], show_retired=show_retired,
-                  breadcrumb=[a for a in grid.ancestors() if a.code.startswith(current_user.scope.code)])
+                  breadcrumb=[a for a in grid.ancestors()
+                              if in_subtree(a.code, current_user.scope)])
 
 
 @bp.route("/search")
@@ -64,63 +66,54 @@ def search():
 @bp.route("/<int:grid_id>/new/<level>", methods=["GET", "POST"])
 @requires("grids.manage")
 def create(grid_id, level):
-    parent = services.get_scoped_grid(current_user, grid_id)
+    parent = load_scoped(Grid, grid_id)
     if level not in ALLOWED_CHILDREN[parent.level]:
         abort(404)
     form = GridForm()
-    if form.validate_on_submit():
-        try:
-            grid = services.create_grid(
-                parent, level, form.name.data, actor=current_user,
-                special_kind=form.special_kind.data or None if level == SPECIAL else None,
-                supervision_phone=form.supervision_phone.data or None,
-                description=form.description.data or None)
-            db.session.commit()
-            flash(_("已新建“%(name)s”，编码 %(code)s。", name=grid.name, code=grid.code), "success")
-            return redirect(url_for("grids.show", grid_id=grid.id))
-        except DomainError as error:
-            refuse(form, error)
-    return render("grids/form.html", form=form, parent=parent, level=level, grid=None), \
-        400 if form.errors else 200
+    return submit_form(
+        form, lambda: services.create_grid(
+            parent, level, form.name.data, actor=current_user,
+            special_kind=form.special_kind.data or None if level == SPECIAL else None,
+            supervision_phone=form.supervision_phone.data or None,
+            description=form.description.data or None),
+        done=lambda grid: _("已新建“%(name)s”，编码 %(code)s。", name=grid.name, code=grid.code),
+        then=lambda grid: url_for("grids.show", grid_id=grid.id),
+        page=lambda: render("grids/form.html", form=form, parent=parent, level=level,
+                            grid=None))
 
 
 @bp.route("/<int:grid_id>/edit", methods=["GET", "POST"])
 @requires("grids.manage")
 def edit(grid_id):
-    grid = services.get_scoped_grid(current_user, grid_id)
+    grid = load_scoped(Grid, grid_id)
     form = GridForm(obj=grid)
-    if form.validate_on_submit():
-        try:
-            services.update_grid(grid, actor=current_user, name=form.name.data,
-                                 supervision_phone=form.supervision_phone.data,
-                                 description=form.description.data,
-                                 **({"special_kind": form.special_kind.data}
-                                    if grid.level == SPECIAL else {}))
-            db.session.commit()
-            flash(_("已保存。"), "success")
-            return redirect(url_for("grids.show", grid_id=grid.id))
-        except DomainError as error:
-            refuse(form, error)
-    return render("grids/form.html", form=form, parent=grid.parent, level=grid.level,
-                  grid=grid), 400 if form.errors else 200
+    return submit_form(
+        form, lambda: services.update_grid(grid, actor=current_user, name=form.name.data,
+                                           supervision_phone=form.supervision_phone.data,
+                                           description=form.description.data,
+                                           **({"special_kind": form.special_kind.data}
+                                              if grid.level == SPECIAL else {})),
+        done=_("已保存。"), then=url_for("grids.show", grid_id=grid.id),
+        page=lambda: render("grids/form.html", form=form, parent=grid.parent, level=grid.level,
+                            grid=grid))
 
 
 @bp.route("/<int:grid_id>/name", methods=["GET", "POST"])
 @requires("grids.manage")
 def inline_name(grid_id):
     """Inline rename on the grid page (htmx): GET gives the field, POST saves it."""
-    grid = services.get_scoped_grid(current_user, grid_id)
+    grid = load_scoped(Grid, grid_id)
     error = None
     if request.method == "POST":
         try:
             services.update_grid(grid, actor=current_user, name=request.form.get("name", ""))
-            db.session.commit()
+            commit()
             return render("grids/_name.html", grid=grid)
         except DomainError as exc:
-            db.session.rollback()
+            rollback()
             error = str(exc)
         return render("grids/_name_form.html", grid=grid, error=error,
-                      value=request.form.get("name", "")), 400
+                      value=request.form.get("name", "")), REFUSED
     if request.args.get("cancel"):
         return render("grids/_name.html", grid=grid)
     return render("grids/_name_form.html", grid=grid, error=None, value=grid.name)
@@ -130,29 +123,27 @@ def _move_targets(grid):
     """Active nodes in the user's scope that may take ``grid`` as a child."""
     levels = [lvl for lvl, kids in ALLOWED_CHILDREN.items() if grid.level in kids]
     query = services.grids_in(current_user.scope).where(Grid.level.in_(levels))
-    return [g for g in db.session.scalars(query) if not grid.contains(g) and g.id != grid.parent_id]
+    return [g for g in db.session.scalars(query)
+            if not in_subtree(g.code, grid) and g.id != grid.parent_id]
 
 
 @bp.route("/<int:grid_id>/move", methods=["GET", "POST"])
 @requires("grids.manage")
 def move(grid_id):
-    grid = services.get_scoped_grid(current_user, grid_id)
+    grid = load_scoped(Grid, grid_id)
     if grid.id == current_user.scope_id:
         abort(403)  # one cannot move the root of one's own scope out of it
     targets = _move_targets(grid)
     form = MoveForm()
     form.parent.choices = choices([(0, "—"), *((g.id, f"{g.code} {g.name}") for g in targets)])
-    if form.validate_on_submit():
-        new_parent = services.get_scoped_grid(current_user, form.parent.data)
-        try:
-            old_code = grid.code
-            services.move_grid(grid, new_parent, actor=current_user)
-            db.session.commit()
-            flash(_("已移动，编码由 %(old)s 改为 %(new)s。", old=old_code, new=grid.code), "success")
-            return redirect(url_for("grids.show", grid_id=grid.id))
-        except DomainError as error:
-            refuse(form, error)
-    return render("grids/move.html", form=form, grid=grid), 400 if form.errors else 200
+    old_code = grid.code
+    return submit_form(
+        form, lambda: services.move_grid(grid, load_scoped(Grid, form.parent.data),
+                                         actor=current_user),
+        done=lambda _moved: _("已移动，编码由 %(old)s 改为 %(new)s。", old=old_code,
+                              new=grid.code),
+        then=url_for("grids.show", grid_id=grid.id),
+        page=lambda: render("grids/move.html", form=form, grid=grid))
 
 
 @bp.route("/<int:grid_id>/retire", methods=["POST"])
@@ -170,17 +161,12 @@ def restore(grid_id):
 
 
 def _retire_or_restore(grid_id, operation, done_message):
-    grid = services.get_scoped_grid(current_user, grid_id)
+    grid = load_scoped(Grid, grid_id)
     if grid.id == current_user.scope_id:
         abort(403)  # the root of one's own scope is not one's to retire
-    try:
-        operation(grid, actor=current_user)
-        db.session.commit()
-        flash(done_message(grid.name), "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    return redirect(url_for("grids.show", grid_id=grid.id))
+    return run_action(lambda: operation(grid, actor=current_user),
+                      done=lambda _done: done_message(grid.name),
+                      then=url_for("grids.show", grid_id=grid.id))
 
 
 # ---------------------------------------------------------------- staff on the notice board
@@ -196,56 +182,38 @@ def _scoped_staff(grid, staff_id) -> GridStaff:
 @bp.route("/<int:grid_id>/staff/new", methods=["GET", "POST"])
 @requires("grids.manage")
 def staff_new(grid_id):
-    grid = services.get_scoped_grid(current_user, grid_id)
+    grid = load_scoped(Grid, grid_id)
     return _staff_form(grid, None)
 
 
 @bp.route("/<int:grid_id>/staff/<int:staff_id>", methods=["GET", "POST"])
 @requires("grids.manage")
 def staff_edit(grid_id, staff_id):
-    grid = services.get_scoped_grid(current_user, grid_id)
+    grid = load_scoped(Grid, grid_id)
     return _staff_form(grid, _scoped_staff(grid, staff_id))
 
 
 def _staff_form(grid, staff):
-    from portal import audit
-
     form = StaffForm(obj=staff)
-    if form.validate_on_submit():
-        try:
-            photo = prepare_optional(form.photo_file.data)  # checked in memory, written at commit
-        except UploadError as error:
-            form.photo_file.errors = [*form.photo_file.errors, str(error)]
-        else:
-            record = staff or GridStaff(grid_id=grid.id)
-            record.photo = photo.name if photo else record.photo
-            for field in ("post", "name", "phone", "duties"):
-                setattr(record, field, getattr(form, field).data or None)
-            record.sort_order = form.sort_order.data or 0
-            db.session.add(record)
-            db.session.flush()
-            audit.record("grid.staff_save", record, scope_code=grid.code, name=record.name,
-                         post=record.post)
-            with stored([photo]):
-                db.session.commit()
-            flash(_("已保存%(name)s的信息。", name=record.name), "success")
-            return redirect(url_for("grids.show", grid_id=grid.id))
-    return render("grids/staff_form.html", form=form, grid=grid, staff=staff), \
-        400 if form.errors else 200
+    return submit_form(
+        form, lambda: services.save_staff(
+            grid, staff, photo_file=form.photo_file.data,
+            **{field: getattr(form, field).data or None
+               for field in ("post", "name", "phone", "duties")},
+            sort_order=form.sort_order.data or 0),
+        done=lambda record: _("已保存%(name)s的信息。", name=record.name),
+        then=url_for("grids.show", grid_id=grid.id),
+        page=lambda: render("grids/staff_form.html", form=form, grid=grid, staff=staff))
 
 
 @bp.route("/<int:grid_id>/staff/<int:staff_id>/end", methods=["POST"])
 @requires("grids.manage")
 def staff_end(grid_id, staff_id):
-    from portal import audit
-
-    grid = services.get_scoped_grid(current_user, grid_id)
+    grid = load_scoped(Grid, grid_id)
     staff = _scoped_staff(grid, staff_id)
-    staff.ended_at = utcnow()
-    audit.record("grid.staff_end", staff, scope_code=grid.code, name=staff.name, post=staff.post)
-    db.session.commit()
-    flash(_("%(name)s已从公示牌撤下。", name=staff.name), "success")
-    return redirect(url_for("grids.show", grid_id=grid.id))
+    return run_action(lambda: services.end_staff(staff),
+                      done=_("%(name)s已从公示牌撤下。", name=staff.name),
+                      then=url_for("grids.show", grid_id=grid.id))
 
 
 @bp.route("/<int:grid_id>/card")
@@ -254,7 +222,7 @@ def card(grid_id):
     """The printable service contact card (服务联系卡) handed to every household."""
     from portal.grids.public import public_url, qr_svg
 
-    grid = services.get_scoped_grid(current_user, grid_id)
+    grid = load_scoped(Grid, grid_id)
     if grid.level not in (GRID, SPECIAL):
         abort(404)
     url = public_url(grid)
@@ -265,5 +233,5 @@ def card(grid_id):
 @bp.route("/<int:grid_id>/staff/<int:staff_id>/photo")
 @requires("grids.view")
 def staff_photo(grid_id, staff_id):
-    grid = services.get_scoped_grid(current_user, grid_id)
+    grid = load_scoped(Grid, grid_id)
     return send_photo(_scoped_staff(grid, staff_id).photo)

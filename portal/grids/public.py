@@ -8,7 +8,9 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid, GridStaff
 from portal.rendering import render
-from portal.uploads import send_photo
+from portal.tenancy import town_of
+from portal.uploads import send_photo, store_at_commit
+from portal.web import REFUSED, commit
 
 bp = Blueprint("public", __name__, url_prefix="/g")
 
@@ -70,9 +72,9 @@ def report_case(grid_code):
     from portal.cases.forms import CATEGORY_LABELS, PublicReportForm
     from portal.cases.services import report
     from portal.cases.settings_views import town_categories
-    from portal.forms import choices, refuse
-    from portal.modules.services import town_of
-    from portal.uploads import UploadError, prepare_photos, stored
+    from portal.forms import choices
+    from portal.uploads import UploadError, prepare_photos
+    from portal.web import refuse
 
     grid = _public_grid(grid_code)
     form = PublicReportForm()
@@ -93,8 +95,8 @@ def report_case(grid_code):
                           reporter_name=form.reporter_name.data,
                           reporter_phone=form.reporter_phone.data, source="public",
                           photos=[p.name for p in photos])
-            with stored(photos):
-                db.session.commit()
+            store_at_commit(*photos)
+            commit()
             current_app.logger.info("public report %s for grid %s", case.number, grid.code)
             return render("public/reported.html", grid=grid, case=case, scope=grid)
         except UploadError as error:
@@ -102,7 +104,7 @@ def report_case(grid_code):
         except DomainError as error:
             db.session.rollback()
             refuse(form, error)
-    return _report_page(grid, form), 400
+    return _report_page(grid, form), REFUSED
 
 
 def _report_page(grid, form):

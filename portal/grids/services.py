@@ -12,13 +12,14 @@ from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import (ALLOWED_CHILDREN, COUNTY, SEGMENT_WIDTH, SPECIAL,
-                                 SPECIAL_SEQUENCE_START, Grid)
+                                 SPECIAL_SEQUENCE_START, Grid, GridStaff)
 from portal.people.models import Household, Resident
 from portal.plugins import host
 from portal.timeutil import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select
+    from werkzeug.datastructures import FileStorage
 
     from portal.auth.models import User
 
@@ -171,6 +172,36 @@ def restore_grid(grid: Grid, actor: User | None = None) -> Grid:
 class Counts:
     households: int = 0
     residents: int = 0
+
+
+def save_staff(grid: Grid, staff: GridStaff | None, *, photo_file: FileStorage | None,
+               post: str, name: str, phone: str | None, duties: str | None,
+               sort_order: int) -> GridStaff:
+    """Add or edit a person on the grid's notice board; a new photo is checked now and written
+    when the work commits."""
+    from portal.uploads import UploadError, prepare_optional, store_at_commit
+
+    try:
+        photo = prepare_optional(photo_file)
+    except UploadError as error:
+        raise DomainError(str(error), "photo_file") from error
+    record = staff or GridStaff(grid_id=grid.id)
+    record.photo = photo.name if photo else record.photo
+    record.post, record.name, record.phone, record.duties = post, name, phone, duties
+    record.sort_order = sort_order
+    db.session.add(record)
+    db.session.flush()
+    audit.record("grid.staff_save", record, scope_code=grid.code, name=record.name,
+                 post=record.post)
+    store_at_commit(photo)
+    return record
+
+
+def end_staff(staff: GridStaff) -> None:
+    """Take a person off the notice board (the record stays)."""
+    staff.ended_at = utcnow()
+    audit.record("grid.staff_end", staff, scope_code=staff.grid.code, name=staff.name,
+                 post=staff.post)
 
 
 def _counts_by_prefix(width: int, node: Grid, model: Any, active_col: Any) -> dict[str, int]:

@@ -9,12 +9,13 @@ from portal.cases import deadlines
 from portal.dashboard.views import chosen_scope
 from portal.extensions import db
 from portal.grids.models import Grid
-from portal.grids.services import get_scoped_grid, in_subtree
 from portal.maps import services
 from portal.maps.geojson import FeatureError, GeometryError, check_file
 from portal.maps.models import GridBoundary
 from portal.permissions import can, requires
 from portal.rendering import render
+from portal.tenancy import in_subtree, load_scoped
+from portal.web import commit
 
 bp = Blueprint("maps", __name__, url_prefix="/map")
 
@@ -40,7 +41,7 @@ def index():
                   missing=services.missing_boundaries(scope),
                   table=services.leaf_table(scope, measure, deadlines.today()),
                   breadcrumb=[a for a in scope.ancestors()
-                              if a.code.startswith(current_user.scope.code)])
+                              if in_subtree(a.code, current_user.scope)])
 
 
 @bp.route("/data.geojson")
@@ -64,12 +65,13 @@ def import_boundaries():
             errors = [FeatureError(0, None, _("请选择一个 GeoJSON 文件。"))]
         else:
             grids = {g.code: g for g in db.session.scalars(
-                select(Grid).where(in_subtree(current_user.scope), Grid.retired_at.is_(None)))}
+                select(Grid).where(in_subtree(Grid.code, current_user.scope),
+                                   Grid.retired_at.is_(None)))}
             checked = check_file(upload.read(), set(grids))
             errors = checked.errors
             if not errors:
                 count = services.save_imported(checked.features, grids, current_user)
-                db.session.commit()
+                commit()
                 flash(_("已导入 %(n)d 个网格的边界。", n=count), "success")
                 return redirect(url_for("maps.index"))
     status = 422 if errors else 200
@@ -79,20 +81,20 @@ def import_boundaries():
 @bp.route("/grids/<int:grid_id>/boundary", methods=["GET", "POST"])
 @requires("grids.manage")
 def draw(grid_id):
-    grid = get_scoped_grid(current_user, grid_id)
+    grid = load_scoped(Grid, grid_id)
     error = None
     if request.method == "POST":
         try:
             services.save_drawn(grid, request.form.get("geometry", ""), current_user)
-            db.session.commit()
+            commit()
             flash(_("“%(name)s”的边界已保存。", name=grid.name), "success")
             return redirect(url_for("maps.draw", grid_id=grid.id))
         except GeometryError as problem:
             db.session.rollback()
             error = str(problem)
     boundary = db.session.scalar(select(GridBoundary).filter_by(grid_id=grid.id))
-    context_grid = grid.parent if grid.parent and grid.parent.code.startswith(
-        current_user.scope.code) else grid
+    context_grid = grid.parent if grid.parent and in_subtree(grid.parent.code,
+                                                             current_user.scope) else grid
     return render("maps/draw.html", grid=grid, boundary=boundary, error=error,
                   config=_map_config(), scope=grid,
                   neighbours_url=url_for("maps.data", grid=context_grid.id, measure="open"),
@@ -102,9 +104,9 @@ def draw(grid_id):
 @bp.route("/grids/<int:grid_id>/boundary/remove", methods=["POST"])
 @requires("grids.manage")
 def remove(grid_id):
-    grid = get_scoped_grid(current_user, grid_id)
+    grid = load_scoped(Grid, grid_id)
     if services.remove(grid, current_user):
-        db.session.commit()
+        commit()
         flash(_("“%(name)s”的边界已删除。", name=grid.name), "success")
     return redirect(url_for("maps.draw", grid_id=grid.id))
 

@@ -1,5 +1,5 @@
 """The register's pages: households of a grid, a household, a resident, search."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import choices, refuse
+from portal.forms import choices
 from portal.grids.models import GRID, SPECIAL, Grid
-from portal.grids.services import grids_in, in_subtree
+from portal.grids.services import grids_in
+from portal.pagination import paginate
 from portal.people import identity_form, services
 from portal.people.forms import (CARE_LABELS, COLOUR_LABELS, COLOUR_SHORT, KEY_LABELS,
                                  LEFT_LABELS, RELATION_LABELS, RESIDENCE_LABELS, SEX_LABELS,
@@ -17,12 +18,12 @@ from portal.people.forms import (CARE_LABELS, COLOUR_LABELS, COLOUR_SHORT, KEY_L
                                  ResidentForm)
 from portal.people.masking import mask_id, mask_phone
 from portal.people.models import Household, Resident
-from portal.people.scoping import scoped_grid_arg, scoped_household, scoped_resident
 from portal.people.number_search import status_for
 from portal.people.search import SearchRefused, find_residents, refusal_status
 from portal.permissions import can, requires
 from portal.rendering import render
-from portal.ui import page_number
+from portal.tenancy import in_subtree, load_scoped, scoped_grid_arg
+from portal.web import commit, run_action, submit_form
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -65,16 +66,13 @@ def households():
     query = (select(Household, func.coalesce(members.c.n, 0))
              .join(Grid, Grid.id == Household.grid_id)
              .outerjoin(members, members.c.household_id == Household.id)
-             .where(in_subtree(grid), Household.moved_out_at.is_(None)))
+             .where(in_subtree(Grid.code, grid), Household.moved_out_at.is_(None)))
     if colour in COLOUR_LABELS:
         query = query.where(Household.colour == colour)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = page_number()
-    rows = db.session.execute(query.order_by(Grid.code, Household.number, Household.id)
-                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    listing = paginate(query.order_by(Grid.code, Household.number, Household.id), PAGE_SIZE,
+                       count=True, rows=True)
     return render("people/households.html", "people/_households_table.html", grid=grid,
-                  rows=rows, colour=colour, page=page, total=total,
-                  pages=max(1, -(-total // PAGE_SIZE)), scope=grid,
+                  colour=colour, scope=grid, **listing.context(),
                   can_add=grid.level in (GRID, SPECIAL) and can(current_user, "people.manage"))
 
 
@@ -87,15 +85,12 @@ def residents():
 
     grid = scoped_grid_arg(request.args.get("grid")) or current_user.scope
     query = (select(Resident).join(Grid, Grid.id == Resident.grid_id)
-             .where(in_subtree(grid), Resident.left_at.is_(None)))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = page_number()
-    rows = db.session.scalars(
-        query.options(joinedload(Resident.household), joinedload(Resident.grid))
-        .order_by(Grid.code, Resident.household_id, Resident.id)
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return render("people/residents.html", "people/_residents_table.html", grid=grid, rows=rows,
-                  page=page, total=total, pages=max(1, -(-total // PAGE_SIZE)), scope=grid)
+             .where(in_subtree(Grid.code, grid), Resident.left_at.is_(None)))
+    listing = paginate(query.options(joinedload(Resident.household), joinedload(Resident.grid))
+                       .order_by(Grid.code, Resident.household_id, Resident.id), PAGE_SIZE,
+                       count=True)
+    return render("people/residents.html", "people/_residents_table.html", grid=grid,
+                  scope=grid, **listing.context())
 
 
 @bp.route("/households/new", methods=["GET", "POST"])
@@ -105,24 +100,19 @@ def household_new():
     if grid is None or grid.level not in (GRID, SPECIAL):
         abort(404)
     form = HouseholdForm()
-    if form.validate_on_submit():
-        try:
-            household = services.add_household(grid, form.address.data, number=form.number.data,
-                                               colour=form.colour.data or None,
-                                               building=form.building.data, actor=current_user)
-            db.session.commit()
-            flash(_("已登记住户 %(address)s。", address=household.address), "success")
-            return redirect(url_for("people.household", household_id=household.id))
-        except DomainError as error:
-            refuse(form, error)
-    return render("people/household_form.html", form=form, grid=grid, household=None), \
-        400 if form.errors else 200
+    return submit_form(
+        form, lambda: services.add_household(grid, form.address.data, number=form.number.data,
+                                             colour=form.colour.data or None,
+                                             building=form.building.data, actor=current_user),
+        done=lambda household: _("已登记住户 %(address)s。", address=household.address),
+        then=lambda household: url_for("people.household", household_id=household.id),
+        page=lambda: render("people/household_form.html", form=form, grid=grid, household=None))
 
 
 @bp.route("/households/<int:household_id>")
 @requires("people.view")
 def household(household_id):
-    household = scoped_household(household_id)
+    household = load_scoped(Household, household_id)
     return render("people/household.html", household=household, scope=household.grid,
                   visits=household.visits[:20])
 
@@ -130,61 +120,51 @@ def household(household_id):
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
 @requires("people.manage")
 def household_edit(household_id):
-    household = scoped_household(household_id)
+    household = load_scoped(Household, household_id)
     form = HouseholdForm(obj=household)
     if request.method == "GET":
         form.colour.data = household.colour or ""
         form.building.data = household.house.building if household.house else ""
-    if form.validate_on_submit():
-        try:
-            services.update_household(household, actor=current_user, address=form.address.data,
-                                      colour=form.colour.data or None, number=form.number.data,
-                                      building=form.building.data)
-            db.session.commit()
-            flash(_("已保存。"), "success")
-            return redirect(url_for("people.household", household_id=household.id))
-        except DomainError as error:
-            refuse(form, error)
-    return render("people/household_form.html", form=form, grid=household.grid,
-                  household=household), 400 if form.errors else 200
+    return submit_form(
+        form, lambda: services.update_household(household, actor=current_user,
+                                                address=form.address.data,
+                                                colour=form.colour.data or None,
+                                                number=form.number.data,
+                                                building=form.building.data),
+        done=_("已保存。"), then=url_for("people.household", household_id=household.id),
+        page=lambda: render("people/household_form.html", form=form, grid=household.grid,
+                            household=household))
 
 
 @bp.route("/households/<int:household_id>/move", methods=["GET", "POST"])
 @requires("people.manage")
 def household_move(household_id):
-    household = scoped_household(household_id)
+    household = load_scoped(Household, household_id)
     form = MoveHouseholdForm()
     targets = db.session.scalars(grids_in(current_user.scope).where(
         Grid.level.in_((GRID, SPECIAL)), Grid.id != household.grid_id)).all()
     form.grid.choices = choices([(0, "—"), *((g.id, f"{g.code} {g.name}") for g in targets)])
-    if form.validate_on_submit():
-        from portal.grids.services import get_scoped_grid
 
-        target = get_scoped_grid(current_user, form.grid.data)
-        try:
-            services.move_household(household, target, actor=current_user)
-            db.session.commit()
-            flash(_("已将该户迁到%(grid)s。", grid=target.name), "success")
-            return redirect(url_for("people.household", household_id=household.id))
-        except DomainError as error:
-            refuse(form, error)
-    return render("people/move.html", form=form, title=_("迁移住户"), subject=household.address,
-                  back=url_for("people.household", household_id=household.id)), \
-        400 if form.errors else 200
+    def save() -> Grid:
+        target = load_scoped(Grid, form.grid.data)
+        services.move_household(household, target, actor=current_user)
+        return target
+
+    return submit_form(
+        form, save, done=lambda target: _("已将该户迁到%(grid)s。", grid=target.name),
+        then=url_for("people.household", household_id=household.id),
+        page=lambda: render("people/move.html", form=form, title=_("迁移住户"),
+                            subject=household.address,
+                            back=url_for("people.household", household_id=household.id)))
 
 
 @bp.route("/households/<int:household_id>/move-out", methods=["POST"])
 @requires("people.manage")
 def household_move_out(household_id):
-    household = scoped_household(household_id)
-    try:
-        services.move_out_household(household, actor=current_user)
-        db.session.commit()
-        flash(_("该户已迁出，记录保留。"), "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    return redirect(url_for("people.household", household_id=household.id))
+    household = load_scoped(Household, household_id)
+    return run_action(lambda: services.move_out_household(household, actor=current_user),
+                      done=_("该户已迁出，记录保留。"),
+                      then=url_for("people.household", household_id=household.id))
 
 
 def _resident_kwargs(form) -> dict:
@@ -197,27 +177,23 @@ def _resident_kwargs(form) -> dict:
 @bp.route("/households/<int:household_id>/residents/new", methods=["GET", "POST"])
 @requires("people.manage")
 def resident_new(household_id):
-    household = scoped_household(household_id)
+    household = load_scoped(Household, household_id)
     form = ResidentForm()
     if request.method == "GET" and household.active_members:
         form.relation.data = "spouse"
-    if form.validate_on_submit():
-        try:
-            resident = services.add_resident(household, actor=current_user,
-                                             **_resident_kwargs(form))
-            db.session.commit()
-            flash(_("已登记%(name)s。", name=resident.name), "success")
-            return redirect(url_for("people.household", household_id=household.id))
-        except DomainError as error:
-            refuse(form, error)
-    return render("people/resident_form.html", form=form, household=household, resident=None), \
-        400 if form.errors else 200
+    return submit_form(
+        form, lambda: services.add_resident(household, actor=current_user,
+                                            **_resident_kwargs(form)),
+        done=lambda resident: _("已登记%(name)s。", name=resident.name),
+        then=url_for("people.household", household_id=household.id),
+        page=lambda: render("people/resident_form.html", form=form, household=household,
+                            resident=None))
 
 
 @bp.route("/residents/<int:resident_id>")
 @requires("people.view")
 def resident(resident_id):
-    resident = scoped_resident(resident_id)
+    resident = load_scoped(Resident, resident_id)
     return render("people/resident.html", resident=resident, scope=resident.grid,
                   leave_form=LeaveForm())
 
@@ -226,10 +202,10 @@ def resident(resident_id):
 @requires("people.sensitive")
 def resident_reveal(resident_id):
     """Show the full ID number and phone: a POST, because every look is written down."""
-    resident = scoped_resident(resident_id)
+    resident = load_scoped(Resident, resident_id)
     audit.record("resident.view_sensitive", resident, scope_code=resident.grid.code,
                  user=current_user)
-    db.session.commit()
+    commit()
     return render("people/resident.html", "people/_identity.html", resident=resident,
                   revealed=True, scope=resident.grid, leave_form=LeaveForm())
 
@@ -241,7 +217,7 @@ def resident_edit(resident_id):
     categories, relation, a new phone) need no look at the old numbers. A mask submitted
     unchanged keeps the stored number; "显示完整号码" (a submit button, so the edits under way
     are kept) fills in the full numbers and is audited like the resident page's."""
-    resident = scoped_resident(resident_id)
+    resident = load_scoped(Resident, resident_id)
     form = ResidentForm(obj=resident)
     if request.method == "GET":
         form.care.data = resident.care_categories
@@ -252,54 +228,50 @@ def resident_edit(resident_id):
             abort(403)
         audit.record("resident.view_sensitive", resident, scope_code=resident.grid.code,
                      user=current_user, page="edit")
-        db.session.commit()
+        commit()
         return render("people/resident_form.html", form=form, household=resident.household,
                       resident=resident, revealed=True)
-    if form.validate_on_submit():
-        try:
-            services.update_resident(resident, actor=current_user, **_resident_kwargs(form))
-            db.session.commit()
-            flash(_("已保存。"), "success")
-            return redirect(url_for("people.resident", resident_id=resident.id))
-        except DomainError as error:
-            refuse(form, error)
-    identity_form.mask_stored(form, resident)  # also when the form comes back with an error
-    return render("people/resident_form.html", form=form, household=resident.household,
-                  resident=resident, revealed=False), 400 if form.errors else 200
+
+    def page():
+        identity_form.mask_stored(form, resident)  # also when the form comes back with an error
+        return render("people/resident_form.html", form=form, household=resident.household,
+                      resident=resident, revealed=False)
+
+    return submit_form(
+        form, lambda: services.update_resident(resident, actor=current_user,
+                                               **_resident_kwargs(form)),
+        done=_("已保存。"), then=url_for("people.resident", resident_id=resident.id), page=page)
 
 
 @bp.route("/residents/<int:resident_id>/move", methods=["GET", "POST"])
 @requires("people.manage")
 def resident_move(resident_id):
-    resident = scoped_resident(resident_id)
+    resident = load_scoped(Resident, resident_id)
     form = MoveResidentForm()
-    if form.validate_on_submit():
-        target = scoped_household(form.household.data)
-        try:
-            services.move_resident(resident, target, form.relation.data, actor=current_user)
-            db.session.commit()
-            flash(_("已迁入%(address)s。", address=target.address), "success")
-            return redirect(url_for("people.resident", resident_id=resident.id))
-        except DomainError as error:
-            refuse(form, error)
-    return render("people/move.html", form=form, title=_("迁移居民"), subject=resident.name,
-                  back=url_for("people.resident", resident_id=resident.id)), \
-        400 if form.errors else 200
+
+    def save() -> Household:
+        target = load_scoped(Household, form.household.data)
+        services.move_resident(resident, target, form.relation.data, actor=current_user)
+        return target
+
+    return submit_form(
+        form, save, done=lambda target: _("已迁入%(address)s。", address=target.address),
+        then=url_for("people.resident", resident_id=resident.id),
+        page=lambda: render("people/move.html", form=form, title=_("迁移居民"),
+                            subject=resident.name,
+                            back=url_for("people.resident", resident_id=resident.id)))
 
 
 @bp.route("/residents/<int:resident_id>/leave", methods=["POST"])
 @requires("people.manage")
 def resident_leave(resident_id):
-    resident = scoped_resident(resident_id)
+    resident = load_scoped(Resident, resident_id)
     form = LeaveForm()
-    if form.validate_on_submit():
-        try:
-            services.mark_left(resident, form.reason.data, actor=current_user)
-            db.session.commit()
-            flash(_("已注销%(name)s，记录保留。", name=resident.name), "success")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-    else:
-        flash(_("请选择注销原因。"), "error")
-    return redirect(url_for("people.resident", resident_id=resident.id))
+
+    def work() -> None:
+        if not form.validate_on_submit():
+            raise DomainError(_("请选择注销原因。"))
+        services.mark_left(resident, form.reason.data, actor=current_user)
+
+    return run_action(work, done=_("已注销%(name)s，记录保留。", name=resident.name),
+                      then=url_for("people.resident", resident_id=resident.id))

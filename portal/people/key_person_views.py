@@ -2,7 +2,7 @@
 exists (no menu entry, and 404 rather than 403 for everyone else); every view is audited."""
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
@@ -10,13 +10,13 @@ from sqlalchemy.orm import joinedload
 from portal import audit
 from portal.extensions import db
 from portal.grids.models import Grid
-from portal.grids.services import in_subtree
 from portal.people.forms import KeyPersonForm
 from portal.people.models import KeyPerson, Resident
-from portal.people.scoping import scoped_key_person, scoped_resident
 from portal.permissions import can
 from portal.rendering import render
+from portal.tenancy import in_subtree, load_scoped
 from portal.timeutil import utcnow
+from portal.web import commit, run_action, submit_form
 
 bp = Blueprint("keypersons", __name__, url_prefix="/key-persons")
 
@@ -41,31 +41,32 @@ def index():
     entries = db.session.scalars(
         db.select(KeyPerson).join(Resident, Resident.id == KeyPerson.resident_id)
         .join(Grid, Grid.id == Resident.grid_id)
-        .where(in_subtree(current_user.scope), KeyPerson.closed_at.is_(None))
+        .where(in_subtree(Grid.code, current_user.scope), KeyPerson.closed_at.is_(None))
         .options(joinedload(KeyPerson.resident).joinedload(Resident.grid))
         .order_by(KeyPerson.control_until.desc(), KeyPerson.id)).all()
     audit.record("keyperson.view_list", None, scope_code=current_user.scope.code,
                  user=current_user, count=len(entries))
     page = render("people/key_persons.html", entries=entries)
-    db.session.commit()  # after rendering: a commit expires the rows the page reads
+    commit()  # after rendering: a commit expires the rows the page reads
     return page
 
 
 @bp.route("/<int:entry_id>")
 @hidden_unless_permitted
 def show(entry_id):
-    entry = scoped_key_person(entry_id)
+    entry = load_scoped(KeyPerson, entry_id)
     audit.record("keyperson.view", entry, scope_code=entry.resident.grid.code, user=current_user)
-    db.session.commit()
+    commit()
     return render("people/key_person.html", entry=entry)
 
 
 @bp.route("/new/<int:resident_id>", methods=["GET", "POST"])
 @hidden_unless_permitted
 def new(resident_id):
-    resident = scoped_resident(resident_id)
+    resident = load_scoped(Resident, resident_id)
     form = KeyPersonForm()
-    if form.validate_on_submit():
+
+    def save() -> KeyPerson:
         entry = KeyPerson(resident_id=resident.id, category=form.category.data,
                           light=form.light.data, control_until=form.control_until.data,
                           notes=form.notes.data or None)
@@ -73,21 +74,25 @@ def new(resident_id):
         db.session.flush()
         audit.record("keyperson.create", entry, scope_code=resident.grid.code, user=current_user,
                      category=entry.category)
-        db.session.commit()
-        flash(_("已列入重点人员。"), "success")
-        return redirect(url_for("keypersons.show", entry_id=entry.id))
-    return render("people/key_person_form.html", form=form, resident=resident), \
-        400 if form.errors else 200
+        return entry
+
+    return submit_form(form, save, done=_("已列入重点人员。"),
+                       then=lambda entry: url_for("keypersons.show", entry_id=entry.id),
+                       page=lambda: render("people/key_person_form.html", form=form,
+                                           resident=resident))
 
 
 @bp.route("/<int:entry_id>/close", methods=["POST"])
 @hidden_unless_permitted
 def close(entry_id):
-    entry = scoped_key_person(entry_id)
-    if entry.closed_at is None:
+    entry = load_scoped(KeyPerson, entry_id)
+    if entry.closed_at is not None:
+        return redirect(url_for("keypersons.index"))
+
+    def work() -> None:
         entry.closed_at = utcnow()
         audit.record("keyperson.close", entry, scope_code=entry.resident.grid.code,
                      user=current_user)
-        db.session.commit()
-        flash(_("已移出重点人员名单，记录保留。"), "success")
-    return redirect(url_for("keypersons.index"))
+
+    return run_action(work, done=_("已移出重点人员名单，记录保留。"),
+                      then=url_for("keypersons.index"))

@@ -13,10 +13,11 @@ from portal.extensions import db
 from portal.people import transfer
 from portal.people.forms import ImportForm
 from portal.people.import_limits import read_capped
-from portal.people.scoping import scoped_grid_arg
 from portal.permissions import can, requires
 from portal.rendering import render, xlsx_download
+from portal.tenancy import scoped_grid_arg
 from portal.timeutil import local_today
+from portal.web import commit
 
 bp = Blueprint("transfer", __name__, url_prefix="/people/xlsx")
 
@@ -70,7 +71,7 @@ def import_page():
                 token = secrets.token_urlsafe(24)
                 _pending_path(token).write_bytes(data)
         else:
-            db.session.commit()
+            commit()
             flash(_("导入完成：新增%(c)d人，更新%(u)d人。", c=report.residents_created,
                     u=report.residents_updated), "success")
     status = 400 if form.errors or (report and report.errors) else 200
@@ -92,7 +93,7 @@ def import_good_rows(token):
         return redirect(url_for("transfer.import_page"))
     report = transfer.import_file(path.read_bytes(), current_user.scope, current_user,
                                   good_rows_only=True)
-    db.session.commit()
+    commit()
     path.unlink(missing_ok=True)
     flash(_("已导入没有错误的%(n)d行，跳过有错误的%(b)d行。", n=len(report.good),
             b=report.bad_rows), "success")
@@ -110,7 +111,7 @@ def export(kind):
         data = transfer.residents_xlsx(grid, masked=not unmasked)
         if unmasked:
             audit.record("people.export_unmasked", grid, scope_code=grid.code, user=current_user)
-            db.session.commit()
+            commit()
     elif kind == "households":
         data = transfer.households_xlsx(grid)
     elif kind == "visits-due":

@@ -1,17 +1,16 @@
 """Visits: who is due, recording a visit, and the town's visit rules."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.errors import DomainError
-from portal.extensions import db
-from portal.forms import refuse
 from portal.people.forms import VisitForm, VisitRulesForm
-from portal.people.scoping import scoped_grid_arg, scoped_household
-from portal.people.visits import DEFAULT_VISIT_DAYS, SETTING, due_list, record_visit, visit_days
+from portal.people.models import Household
+from portal.people.visits import (DEFAULT_VISIT_DAYS, due_list, record_visit, set_visit_days,
+                                   visit_days)
 from portal.permissions import requires
 from portal.rendering import render
-from portal.settings import set_setting
+from portal.tenancy import load_scoped, scoped_grid_arg
+from portal.web import submit_form
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
@@ -43,21 +42,15 @@ def per_grid(rows):
 @bp.route("/households/<int:household_id>/new", methods=["GET", "POST"])
 @requires("visits.record")
 def new(household_id):
-    household = scoped_household(household_id)
+    household = load_scoped(Household, household_id)
     form = VisitForm()
-    if form.validate_on_submit():
-        try:
-            record_visit(household, current_user, form.visited_on.data, form.found.data,
-                         form.follow_up.data)
-            db.session.commit()
-            flash(_("已记录走访。"), "success")
-            if request.args.get("next") == "due":
-                return redirect(url_for("visits.due"))
-            return redirect(url_for("people.household", household_id=household.id))
-        except DomainError as error:
-            refuse(form, error)
-    return render("people/visit_form.html", form=form, household=household), \
-        400 if form.errors else 200
+    return submit_form(
+        form, lambda: record_visit(household, current_user, form.visited_on.data,
+                                   form.found.data, form.follow_up.data),
+        done=_("已记录走访。"),
+        then=(url_for("visits.due") if request.args.get("next") == "due"
+              else url_for("people.household", household_id=household.id)),
+        page=lambda: render("people/visit_form.html", form=form, household=household))
 
 
 @bp.route("/rules", methods=["GET", "POST"])
@@ -70,16 +63,12 @@ def rules():
     if town is None:
         abort(404)
     form = VisitRulesForm(data=visit_days(town))
-    if form.validate_on_submit():
-        set_setting(town, SETTING, {k: getattr(form, k).data for k in DEFAULT_VISIT_DAYS})
-        from portal import audit
-
-        audit.record("settings.visit_days", town, scope_code=town.code, user=current_user,
-                     value={k: getattr(form, k).data for k in DEFAULT_VISIT_DAYS})
-        db.session.commit()
-        flash(_("已保存%(town)s的走访规则。", town=town.name), "success")
-        return redirect(url_for("visits.rules", town=town.code))
-    return render("people/visit_rules.html", form=form, town=town, towns=towns,
-                  defaults=DEFAULT_VISIT_DAYS), 400 if form.errors else 200
+    return submit_form(
+        form, lambda: set_visit_days(town, {k: getattr(form, k).data for k in DEFAULT_VISIT_DAYS},
+                                     actor=current_user),
+        done=_("已保存%(town)s的走访规则。", town=town.name),
+        then=url_for("visits.rules", town=town.code),
+        page=lambda: render("people/visit_rules.html", form=form, town=town, towns=towns,
+                            defaults=DEFAULT_VISIT_DAYS))
 
 

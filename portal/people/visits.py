@@ -13,10 +13,9 @@ from sqlalchemy import and_, exists, func, or_, select
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import Grid
-from portal.grids.services import in_subtree
-from portal.modules.services import town_of
 from portal.people.models import Household, Resident, ResidentCare, Visit
-from portal.settings import get_setting
+from portal.settings import get_setting, set_setting
+from portal.tenancy import in_subtree, town_of
 from portal.timeutil import local_today
 
 DEFAULT_VISIT_DAYS = {"red": 7, "yellow": 15, "green": 30, "ordinary": 182, "care": 30}
@@ -31,6 +30,14 @@ SETTING = "people.visit_days"
 def visit_days(scope: Grid) -> dict[str, int]:
     return get_setting(town_of(scope) if scope.level != "county" else None, SETTING,
                        DEFAULT_VISIT_DAYS)
+
+
+def set_visit_days(town: Grid, days: dict[str, int], actor=None) -> None:
+    """A town's visit intervals (days between visits per household colour, and for care)."""
+    from portal import audit
+
+    set_setting(town, SETTING, days)
+    audit.record("settings.visit_days", town, scope_code=town.code, user=actor, value=days)
 
 
 def interval_for(colour: str | None, needs_care: bool, days: dict[str, int]) -> int:
@@ -75,7 +82,7 @@ def due_list(scope: Grid, *, today: date | None = None, only_due: bool = True) -
                Grid.name, Grid.id, care.label("care"), last.c.last)
         .join(Grid, Grid.id == Household.grid_id)
         .outerjoin(last, last.c.household_id == Household.id)
-        .where(in_subtree(scope), Household.moved_out_at.is_(None))).all()
+        .where(in_subtree(Grid.code, scope), Household.moved_out_at.is_(None))).all()
     result = []
     for hid, address, colour, created, grid_name, grid_id, needs_care, last_visit in rows:
         interval = interval_for(colour, bool(needs_care), days)
@@ -124,7 +131,7 @@ def household_facts(scope: Grid, *extra_columns):
     return (select(Household.grid_id, Household.colour, Household.created_at,
                    care.label("care"), last.label("last"), *extra_columns)
             .join(Grid, Grid.id == Household.grid_id)
-            .where(in_subtree(scope), Household.moved_out_at.is_(None))
+            .where(in_subtree(Grid.code, scope), Household.moved_out_at.is_(None))
             .cte("household_facts").prefix_with("MATERIALIZED"))
 
 

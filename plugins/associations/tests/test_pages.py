@@ -41,11 +41,11 @@ def test_score_form_messages(client, assoc):
     response = client.post(f"/associations/{assoc.safety.id}/scores", data={
         "member": assoc.zhang.id, "item": assoc.patrol.id, "reason": "",
         "happened_on": local_today().isoformat()})
-    assert response.status_code == 400 and "请写明加减分的事由" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "请写明加减分的事由" in response.get_data(as_text=True)
     response = client.post(f"/associations/{assoc.safety.id}/scores", data={
         "member": assoc.zhang.id, "item": assoc.patrol.id, "reason": "巡逻",
         "happened_on": "2030-01-01"})
-    assert response.status_code == 400 and "日期不能晚于今天" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "日期不能晚于今天" in response.get_data(as_text=True)
     assert db.session.scalar(select(AssociationsScore.id)) is None
 
 
@@ -62,7 +62,7 @@ def test_a_member_appeals_and_the_officer_decides(client, assoc):
     assert client.get(f"/associations/members/{assoc.li.id}").status_code == 404  # not theirs
     response = client.post(f"/associations/members/{assoc.zhang.id}",
                            data={"score": score.id, "reason": ""})
-    assert response.status_code == 400 and "请写明申诉理由" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "请写明申诉理由" in response.get_data(as_text=True)
     assert client.post(f"/associations/members/{assoc.zhang.id}",
                        data={"score": score.id, "reason": "当天在外务工"}).status_code == 302
     client.logout()
@@ -71,7 +71,7 @@ def test_a_member_appeals_and_the_officer_decides(client, assoc):
     assert "当天在外务工" in page
     appeal = score.appeal
     assert client.post(f"/associations/appeals/{appeal.id}",
-                       data={"decision": "upheld", "note": "核实属实"}).status_code == 302
+                       data={"decision": "upheld", "note": "核实属实"}).status_code == 303
     db.session.expire_all()
     assert db.session.get(AssociationsScore, score.id).voided_at is not None
     assert services.member_score(assoc.zhang, local_today().year) == 100

@@ -3,7 +3,7 @@
 
 import pytest
 
-from plugins.associations.testing import make_route_world
+from plugins.associations import services
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.testing import (VISITORS, Rule, check_matrix_is_complete, check_module_off_is_404,
@@ -14,29 +14,36 @@ MEMBER = ("resident",)
 
 ROUTES = {
     ("associations.index", "GET"): Rule("associations.view", scoped=False),
-    ("associations.index", "POST"): Rule("associations.manage", ok=400, scoped=False),
+    ("associations.index", "POST"): Rule("associations.manage", ok=422, scoped=False),
     ("associations.show", "GET"): Rule("associations.view"),
-    ("associations.show", "POST"): Rule("associations.run", ok=400),
-    ("associations.officers", "POST"): Rule("associations.manage", ok=400),
+    ("associations.show", "POST"): Rule("associations.run", ok=422),
+    ("associations.officers", "POST"): Rule("associations.manage", ok=422),
     ("associations.items", "GET"): Rule("associations.view"),
-    ("associations.items", "POST"): Rule("associations.run", ok=400),
-    ("associations.score", "POST"): Rule("associations.run", ok=400),
+    ("associations.items", "POST"): Rule("associations.run", ok=422),
+    ("associations.score", "POST"): Rule("associations.run", ok=422),
     ("associations.member", "GET"): Rule("associations.member"),  # the resident's own record
-    ("associations.member", "POST"): Rule("associations.run", ok=400, also=MEMBER),
-    ("associations.decide", "POST"): Rule("associations.run", ok=302),
+    ("associations.member", "POST"): Rule("associations.run", ok=422, also=MEMBER),
+    ("associations.decide", "POST"): Rule("associations.run", ok=303),
     ("associations.roster", "GET"): Rule("associations.view"),
     ("associations.export_xlsx", "GET"): Rule("associations.view"),
     ("associations.reports", "GET"): Rule("associations.view"),
-    ("associations.reports", "POST"): Rule("associations.run", ok=400),
+    ("associations.reports", "POST"): Rule("associations.run", ok=422),
     ("associations.dues", "GET"): Rule("associations.view"),
-    ("associations.dues", "POST"): Rule("associations.run", ok=400),
+    ("associations.dues", "POST"): Rule("associations.run", ok=422),
     ("associations.receipt", "GET"): Rule("associations.view"),
 }
 
 
 @pytest.fixture
 def world(assoc):
-    return make_route_world(assoc)
+    tree = assoc.tree
+    set_module(tree.town_b, "associations", True)
+    tree.users["resident"].id_number = tree.resident_a.id_number
+    score = services.record_score(assoc.zhang, assoc.absent, reason="缺席", happened_on=local_today())
+    assoc.appeal = services.appeal(score, "不在村里")
+    assoc.dues = services.pay_dues(assoc.li, local_today().year, local_today())
+    db.session.commit()
+    return assoc
 
 
 def build(app, world):

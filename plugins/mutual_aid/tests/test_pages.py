@@ -20,7 +20,7 @@ def test_adding_a_household_warns_about_size_and_refuses_a_second_group(client, 
     assert "只有 2 户，少于 5 户" in page
     response = client.post(f"/mutual-aid/groups/{other.id}",
                            data={"household": aid.tree.household_a.id})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "已在“城西一组”互助组" in response.get_data(as_text=True)
     found = client.get(f"/mutual-aid/groups/{other.id}?q=城西路").get_data(as_text=True)
     assert "城西路1号" not in found  # households already in a group are not offered
@@ -41,11 +41,11 @@ def test_the_leader_records_help_and_escalates_it(client, aid):
     db.session.expire_all()
     assert db.session.get(MutualAidHelp, item.id).case_id is not None
     response = client.post(f"/mutual-aid/helps/{item.id}")
-    assert response.status_code == 400 and "已经上报" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "已经上报" in response.get_data(as_text=True)
     response = client.post(f"/mutual-aid/groups/{aid.group.id}/helps/new", data={
         "kind": "daily", "happened_on": local_today().isoformat(), "description": "x",
         "helpers": [str(aid.tree.resident_b.id)]})
-    assert response.status_code == 400 and "帮助人须是本组住户的成员" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "帮助人须是本组住户的成员" in response.get_data(as_text=True)
 
 
 def test_drill_down_from_town_to_village(client, aid):

@@ -4,11 +4,12 @@ group's help."""
 
 import pytest
 
-from plugins.mutual_aid.testing import make_route_world
+from plugins.mutual_aid import services
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.testing import (VISITORS, Rule, check_matrix_is_complete, check_module_off_is_404,
                             check_routes, url_builder)
+from portal.timeutil import local_today
 
 LEADER = ("resident",)
 
@@ -16,21 +17,26 @@ ROUTES = {
     ("mutual_aid.index", "GET"): Rule("mutual_aid.view", scoped=False, also=LEADER),
     ("mutual_aid.group_create", "POST"): Rule("mutual_aid.manage", ok=303, scoped=False),
     ("mutual_aid.group", "GET"): Rule("mutual_aid.view", also=LEADER),
-    ("mutual_aid.group", "POST"): Rule("mutual_aid.manage", ok=400),
-    ("mutual_aid.member_leave", "POST"): Rule("mutual_aid.manage", ok=302),
-    ("mutual_aid.leader", "POST"): Rule("mutual_aid.manage", ok=400),
+    ("mutual_aid.group", "POST"): Rule("mutual_aid.manage", ok=422),
+    ("mutual_aid.member_leave", "POST"): Rule("mutual_aid.manage", ok=303),
+    ("mutual_aid.leader", "POST"): Rule("mutual_aid.manage", ok=422),
     ("mutual_aid.help_new", "GET"): Rule("mutual_aid.record", also=LEADER),
-    ("mutual_aid.help_new", "POST"): Rule("mutual_aid.record", ok=400, also=LEADER),
+    ("mutual_aid.help_new", "POST"): Rule("mutual_aid.record", ok=422, also=LEADER),
     ("mutual_aid.help_page", "GET"): Rule("mutual_aid.view", also=LEADER),
     ("mutual_aid.help_page", "POST"): Rule("mutual_aid.record", ok=302, also=LEADER),
     ("mutual_aid.rules", "GET"): Rule("mutual_aid.settings", scoped=False),
-    ("mutual_aid.rules", "POST"): Rule("mutual_aid.settings", ok=400, scoped=False),
+    ("mutual_aid.rules", "POST"): Rule("mutual_aid.settings", ok=422, scoped=False),
 }
 
 
 @pytest.fixture
 def world(aid):
-    return make_route_world(aid)
+    set_module(aid.tree.town_b, "mutual_aid", True)
+    aid.tree.users["resident"].id_number = aid.tree.resident_a.id_number
+    aid.help = services.record_help(aid.group, kind="mediation", happened_on=local_today(),
+                                    description="排水沟纠纷")
+    db.session.commit()
+    return aid
 
 
 def build(app, world):

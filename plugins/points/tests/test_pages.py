@@ -52,11 +52,11 @@ def test_kiosk_refuses_a_basket_beyond_the_balance_with_a_message(client, points
     key = kiosk_key(client, points, points.account_a)
     response = client.post(f"/kiosk/{points.shop.id}/accounts/{points.account_a.id}/check",
                            data={"key": key, f"qty-{points.soap.id}": "8"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "积分不足：当前余额 60 分，需要 64 分" in response.get_data(as_text=True)
     response = client.post(f"/kiosk/{points.shop.id}/accounts/{points.account_a.id}/check",
                            data={"key": key, f"qty-{points.soap.id}": "abc"})
-    assert response.status_code == 400 and "数量必须是整数" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "数量必须是整数" in response.get_data(as_text=True)
 
 
 def test_kiosk_finds_by_card_and_by_pinyin_with_the_household_to_confirm(client, points):
@@ -115,7 +115,7 @@ def test_bulk_award_through_the_form(client, points):
 def test_award_without_anyone_chosen_says_so_next_to_the_list(client, points):
     client.login("village_admin")
     response = client.post("/points/award", data={"rule": points.rule.id})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "请至少选择一位居民" in response.get_data(as_text=True)
     response = client.post("/points/award", data={"rule": points.rule.id,
                                                   "target": f"h{points.tree.household_b.id}"})
@@ -126,34 +126,34 @@ def test_rules_per_town_with_category_values_and_messages(client, points):
     client.login("town_admin")
     response = client.post("/points/rules", data={"form": "rule", "name": "参加村道清扫",
                                                   "points": "5"})
-    assert response.status_code == 400 and "本镇已有同名积分事项" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "本镇已有同名积分事项" in response.get_data(as_text=True)
     response = client.post("/points/rules", data={"form": "rule", "name": "义务巡逻",
                                                   "points": "0"})
-    assert response.status_code == 400 and "积分应在1到10000之间" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "积分应在1到10000之间" in response.get_data(as_text=True)
     response = client.post("/points/rules", data={"form": "rule", "name": "义务巡逻", "points": "6",
                                                   "grid_worker": "10", "active": "y"})
     assert response.status_code == 302
     rule = db.session.scalar(select(PointsRule).filter_by(name="义务巡逻"))
     assert rule.category_points == {"grid_worker": 10} and rule.value_for("villager") == 6
     response = client.post("/points/rules", data={"form": "owner", "owner": "resident"})
-    assert response.status_code == 400 and "不能再改变积分归属" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "不能再改变积分归属" in response.get_data(as_text=True)
 
 
 def test_goods_restock_and_messages(client, points):
     client.login("village_admin")
     response = client.post(f"/points/shops/{points.shop.id}", data={"name": "毛巾", "price": "-3"})
-    assert response.status_code == 400 and "积分应在1到10000之间" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "积分应在1到10000之间" in response.get_data(as_text=True)
     bad_photo = (BytesIO(b"not an image"), "towel.jpg")
     response = client.post(f"/points/shops/{points.shop.id}",
                            data={"name": "毛巾", "price": "15", "photo": bad_photo},
                            content_type="multipart/form-data")
-    assert response.status_code == 400 and "无法识别的图片" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "无法识别的图片" in response.get_data(as_text=True)
     assert count(PointsGoods, name="毛巾") == 0
     response = client.post(f"/points/shops/{points.shop.id}",
                            data={"name": "毛巾", "price": "15", "active": "y"})
     towel = db.session.scalar(select(PointsGoods).filter_by(name="毛巾"))
     assert response.status_code == 302 and towel.stock == 0
-    assert client.post(f"/points/goods/{towel.id}/restock", data={"quantity": "0"}).status_code == 400
+    assert client.post(f"/points/goods/{towel.id}/restock", data={"quantity": "0"}).status_code == 422
     assert client.post(f"/points/goods/{towel.id}/restock",
                        data={"quantity": "12", "note": "镇里配送"}).status_code == 302
     db.session.expire_all()
@@ -167,15 +167,15 @@ def test_adjust_reverse_and_return_through_the_statement(client, points):
     client.login("village_admin")
     url = f"/points/accounts/{points.account_a.id}"
     response = client.post(url + "/adjust", data={"points": "-5", "reason": ""})
-    assert response.status_code == 400 and "请说明原因" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "请说明原因" in response.get_data(as_text=True)
     response = client.post(url + "/adjust", data={"points": "-500", "reason": "扣错了"})
-    assert response.status_code == 400 and "积分不足" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "积分不足" in response.get_data(as_text=True)
     assert client.post(url + "/adjust", data={"points": "-5", "reason": "卫生检查不合格"}
                        ).status_code == 302
     earn = db.session.scalar(select(PointsEntry).filter_by(account_id=points.account_a.id,
                                                            kind="earn"))
     response = client.post(f"/points/entries/{earn.id}/reverse", data={"reason": "重复发放"})
-    assert response.status_code == 400 and "已被使用" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "已被使用" in response.get_data(as_text=True)
     redemption, _ = shops.redeem(points.shop, points.account_a2, {points.oil.id: 1}, "k")
     assert client.post(f"/points/redemptions/{redemption.id}/reverse",
                        data={"reason": "退货"}).status_code == 302
@@ -233,11 +233,11 @@ def test_cards_open_accounts_print_qr_and_a_reissued_card_replaces_the_old(clien
         account_id=points.account_a2.id)))
     db.session.delete(points.account_a2)
     db.session.commit()
-    assert client.post("/points/cards", data={"grid": tree.grid_a1.id}).status_code == 302
+    assert client.post("/points/cards", data={"grid": tree.grid_a1.id}).status_code == 303
     page = client.get(f"/points/cards?grid={tree.grid_a1.id}").get_data(as_text=True)
     assert page.count("<svg") == 2 and "城西路2号" in page
     old = points.account_a.card_token
-    assert client.post(f"/points/accounts/{points.account_a.id}/card").status_code == 302
+    assert client.post(f"/points/accounts/{points.account_a.id}/card").status_code == 303
     db.session.expire_all()
     assert db.session.get(PointsAccount, points.account_a.id).card_token != old
     client.logout()

@@ -2,12 +2,14 @@
 (tests/test_routes.py), with the module on in both towns so that town B's admin proves that town
 A's records are a 404 for them."""
 import pytest
+from PIL import Image
 
-from plugins.points.testing import make_route_world
+from plugins.points.models import PointsEntry
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.testing import (PUBLIC, VISITORS, Rule, check_matrix_is_complete,
                             check_module_off_is_404, check_routes, url_builder)
+from portal.uploads import photo_dir
 
 ROUTES = {
     ("points.static", "GET"): Rule(PUBLIC, scoped=False),
@@ -15,27 +17,27 @@ ROUTES = {
     ("points.accounts", "GET"): Rule("points.view", scoped=False),
     ("points.statement", "GET"): Rule("points.view"),
     ("points.statement_xlsx", "GET"): Rule("points.view"),
-    ("points.adjust", "POST"): Rule("points.correct", ok=400),
-    ("points.set_category", "POST"): Rule("points.correct", ok=400),
-    ("points.reissue_card", "POST"): Rule("points.cards", ok=302),
-    ("points.reverse_entry", "POST"): Rule("points.correct", ok=400),
+    ("points.adjust", "POST"): Rule("points.correct", ok=422),
+    ("points.set_category", "POST"): Rule("points.correct", ok=422),
+    ("points.reissue_card", "POST"): Rule("points.cards", ok=303),
+    ("points.reverse_entry", "POST"): Rule("points.correct", ok=422),
     ("points.redemption", "GET"): Rule("points.view"),
-    ("points.reverse_redemption", "POST"): Rule("points.correct", ok=400),
+    ("points.reverse_redemption", "POST"): Rule("points.correct", ok=422),
     ("points.cards", "GET"): Rule("points.cards", scoped=False),
     ("points.cards", "POST"): Rule("points.cards", ok=400, scoped=False),  # no grid named
     ("points.award", "GET"): Rule("points.award", scoped=False),
-    ("points.award", "POST"): Rule("points.award", ok=400, scoped=False),
+    ("points.award", "POST"): Rule("points.award", ok=422, scoped=False),
     ("points.rules", "GET"): Rule("points.rules", scoped=False),  # town B's admin: their own
-    ("points.rules", "POST"): Rule("points.rules", ok=400, scoped=False),
+    ("points.rules", "POST"): Rule("points.rules", ok=422, scoped=False),
     ("points.rule_edit", "GET"): Rule("points.rules"),
-    ("points.rule_edit", "POST"): Rule("points.rules", ok=400),
+    ("points.rule_edit", "POST"): Rule("points.rules", ok=422),
     ("points.shop_list", "GET"): Rule("points.goods", scoped=False),
-    ("points.shop_list", "POST"): Rule("points.goods", ok=400, scoped=False),
+    ("points.shop_list", "POST"): Rule("points.goods", ok=422, scoped=False),
     ("points.shop_goods", "GET"): Rule("points.goods"),
-    ("points.shop_goods", "POST"): Rule("points.goods", ok=400),
+    ("points.shop_goods", "POST"): Rule("points.goods", ok=422),
     ("points.goods_edit", "GET"): Rule("points.goods"),
-    ("points.goods_edit", "POST"): Rule("points.goods", ok=400),
-    ("points.restock", "POST"): Rule("points.goods", ok=400),
+    ("points.goods_edit", "POST"): Rule("points.goods", ok=422),
+    ("points.restock", "POST"): Rule("points.goods", ok=422),
     ("points.goods_photo", "GET"): Rule("points.view", also=("kiosk_operator",)),
     ("points.report", "GET"): Rule("points.view", scoped=False),
     ("points.report_xlsx", "GET"): Rule("points.view", scoped=False),
@@ -45,7 +47,7 @@ ROUTES = {
     ("points_kiosk.identify", "GET"): Rule("points.redeem", scoped=False),
     ("points_kiosk.find", "GET"): Rule("points.redeem", scoped=False),
     ("points_kiosk.basket", "GET"): Rule("points.redeem", scoped=False),
-    ("points_kiosk.review", "POST"): Rule("points.redeem", ok=400, scoped=False),  # empty basket
+    ("points_kiosk.review", "POST"): Rule("points.redeem", ok=422, scoped=False),  # empty basket
     ("points_kiosk.redeem", "POST"): Rule("points.redeem", ok=409, scoped=False),  # no key
     ("points_kiosk.receipt", "GET"): Rule("points.redeem", scoped=False),
 }
@@ -53,7 +55,18 @@ ROUTES = {
 
 @pytest.fixture
 def world(points):
-    return make_route_world(points)
+    from plugins.points import shop as shops
+
+    name = "points-route-test.jpg"
+    Image.new("RGB", (10, 10)).save(photo_dir() / name, "JPEG")
+    points.soap.photo = name
+    set_module(points.tree.town_b, "points", True)
+    redemption, _ = shops.redeem(points.shop, points.account_a, {points.soap.id: 1}, "route-test")
+    points.redemption = redemption
+    points.entry = db.session.scalars(db.select(PointsEntry).filter_by(
+        account_id=points.account_a.id, kind="earn")).first()
+    db.session.commit()
+    return points
 
 
 def build(app, world):

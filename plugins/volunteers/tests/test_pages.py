@@ -17,7 +17,7 @@ def test_a_volunteer_signs_up_scans_in_and_out_and_the_leader_confirms(client, v
     client.login("resident")  # the leader, who volunteers too
     url = f"/volunteers/activities/{vol.activity.id}"
     assert "报名" in client.get(url).get_data(as_text=True)
-    assert client.post(url + "/signup").status_code == 302
+    assert client.post(url + "/signup").status_code == 303
     scan = f"{url}/scan/{vol.activity.checkin_token}"
     assert "签到" in client.get(scan).get_data(as_text=True)
     assert client.post(scan).status_code == 302
@@ -25,7 +25,7 @@ def test_a_volunteer_signs_up_scans_in_and_out_and_the_leader_confirms(client, v
     signup = db.session.scalar(select(VolunteersSignup).filter_by(volunteer_id=vol.leader.id))
     assert signup.checked_in_at is not None and signup.checked_out_at is not None
     assert client.post(f"/volunteers/signups/{signup.id}/confirm",
-                       data={"minutes": "120"}).status_code == 302
+                       data={"minutes": "120"}).status_code == 303
     db.session.expire_all()
     assert db.session.get(VolunteersSignup, signup.id).minutes == 120
     assert client.get(f"{scan[:-5]}wrong").status_code == 404  # a made-up token
@@ -60,7 +60,7 @@ def test_activity_form_messages_next_to_the_fields(client, vol):
     response = client.post("/volunteers/activities/new", data={
         "team": vol.team.id, "title": "夜间巡逻", "place": "村口", "capacity": "5",
         "starts_at": "2026-12-01T21:00", "ends_at": "2026-12-01T20:00"})
-    assert response.status_code == 400 and "结束时间须晚于开始时间" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "结束时间须晚于开始时间" in response.get_data(as_text=True)
     response = client.post("/volunteers/activities/new", data={
         "team": vol.team.id, "title": "夜间巡逻", "place": "村口", "capacity": "5",
         "starts_at": "2026-12-01T21:00", "ends_at": "2026-12-02T01:00"})
@@ -73,7 +73,7 @@ def test_register_a_resident_and_refuse_them_twice(client, vol):
     assert "张三丰" in page
     response = client.post("/volunteers/people/new",
                            data={"resident": vol.tree.resident_a.id})
-    assert response.status_code == 400 and "该居民已是志愿者" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "该居民已是志愿者" in response.get_data(as_text=True)
     wang = vol.tree.household_a.members[1]
     assert client.post("/volunteers/people/new", data={"resident": wang.id}).status_code == 302
     assert db.session.scalar(select(VolunteersVolunteer).filter_by(resident_id=wang.id))
@@ -96,7 +96,7 @@ def test_a_proxy_service_raised_from_a_case(client, vol):
     assert proxy.case_id == case.id
     assert "医保社保缴费" in client.get(f"/cases/{case.id}").get_data(as_text=True)
     response = client.post(f"/volunteers/proxies/{proxy.id}", data={"to": "done"})
-    assert response.status_code == 400 and "不能这样办理" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "不能这样办理" in response.get_data(as_text=True)
     set_module(vol.tree.town_a, "volunteers", False)
     db.session.commit()
     assert "转为代办服务" not in client.get(f"/cases/{case.id}").get_data(as_text=True)

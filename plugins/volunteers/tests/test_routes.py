@@ -1,14 +1,17 @@
 """Every route of the volunteer service, for every role (the module on in both towns, so town
 B's admin proves that town A's records are a 404 for them). The `resident` login is a
 registered volunteer who leads a team: the plugin's permission hook lets them lead."""
+from datetime import timedelta
 
 import pytest
 
-from plugins.volunteers.testing import make_route_world
+from plugins.volunteers import services
+from plugins.volunteers.models import VolunteersPairing
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.testing import (PUBLIC, VISITORS, Rule, check_matrix_is_complete,
                             check_module_off_is_404, check_routes, url_builder)
+from portal.timeutil import local_today
 
 LEADER = ("resident",)
 
@@ -16,40 +19,40 @@ ROUTES = {
     ("volunteers.static", "GET"): Rule(PUBLIC, scoped=False),
     ("volunteers.index", "GET"): Rule("volunteers.view", scoped=False),
     ("volunteers.settings", "GET"): Rule("volunteers.settings", scoped=False),
-    ("volunteers.settings", "POST"): Rule("volunteers.settings", ok=400, scoped=False),
+    ("volunteers.settings", "POST"): Rule("volunteers.settings", ok=422, scoped=False),
     ("volunteers.people", "GET"): Rule("volunteers.view", scoped=False),
     ("volunteers.register", "GET"): Rule("volunteers.manage", scoped=False),
-    ("volunteers.register", "POST"): Rule("volunteers.manage", ok=400, scoped=False),
+    ("volunteers.register", "POST"): Rule("volunteers.manage", ok=422, scoped=False),
     ("volunteers.person", "GET"): Rule("volunteers.activities"),  # the resident's own record
     ("volunteers.certificate", "GET"): Rule("volunteers.activities"),
     ("volunteers.teams", "GET"): Rule("volunteers.view", scoped=False),
-    ("volunteers.team_create", "POST"): Rule("volunteers.manage", ok=400, scoped=False),
+    ("volunteers.team_create", "POST"): Rule("volunteers.manage", ok=422, scoped=False),
     ("volunteers.team", "GET"): Rule("volunteers.activities"),
-    ("volunteers.team", "POST"): Rule("volunteers.manage", ok=400),
+    ("volunteers.team", "POST"): Rule("volunteers.manage", ok=422),
     ("volunteers.member", "POST"): Rule("volunteers.manage", ok=400),  # no action named
     ("volunteers.activities", "GET"): Rule("volunteers.activities", scoped=False),
     ("volunteers.activity_new", "GET"): Rule("volunteers.lead", scoped=False, also=LEADER),
-    ("volunteers.activity_new", "POST"): Rule("volunteers.lead", ok=400, scoped=False,
+    ("volunteers.activity_new", "POST"): Rule("volunteers.lead", ok=422, scoped=False,
                                               also=LEADER),
     ("volunteers.activity", "GET"): Rule("volunteers.activities"),
     # only volunteers sign up and scan; town B's admin is refused before any record
-    ("volunteers.signup", "POST"): Rule("volunteers.self", ok=302, scoped=False),
+    ("volunteers.signup", "POST"): Rule("volunteers.self", ok=303, scoped=False),
     ("volunteers.scan", "GET"): Rule("volunteers.self", scoped=False),
     ("volunteers.scan", "POST"): Rule("volunteers.self", ok=302, scoped=False),
-    ("volunteers.activity_cancel", "POST"): Rule("volunteers.lead", ok=302, also=LEADER),
-    ("volunteers.signup_act", "POST"): Rule("volunteers.lead", ok=302, also=LEADER),
+    ("volunteers.activity_cancel", "POST"): Rule("volunteers.lead", ok=303, also=LEADER),
+    ("volunteers.signup_act", "POST"): Rule("volunteers.lead", ok=303, also=LEADER),
     ("volunteers.me", "GET"): Rule("volunteers.self", scoped=False),
-    ("volunteers.me", "POST"): Rule("volunteers.self", ok=400, scoped=False),
+    ("volunteers.me", "POST"): Rule("volunteers.self", ok=422, scoped=False),
     ("volunteers.claims", "GET"): Rule("volunteers.lead", scoped=False, also=LEADER),
-    ("volunteers.claim_decide", "POST"): Rule("volunteers.lead", ok=302, also=LEADER),
+    ("volunteers.claim_decide", "POST"): Rule("volunteers.lead", ok=303, also=LEADER),
     ("volunteers.pairings", "GET"): Rule("volunteers.pairing", scoped=False),
     ("volunteers.pairing_new", "GET"): Rule("volunteers.pairing", scoped=False),
-    ("volunteers.pairing_new", "POST"): Rule("volunteers.pairing", ok=400, scoped=False),
+    ("volunteers.pairing_new", "POST"): Rule("volunteers.pairing", ok=422, scoped=False),
     ("volunteers.pairing", "GET"): Rule("volunteers.pairing"),
-    ("volunteers.pairing", "POST"): Rule("volunteers.pairing", ok=400),
+    ("volunteers.pairing", "POST"): Rule("volunteers.pairing", ok=422),
     ("volunteers.proxies", "GET"): Rule("volunteers.proxy", scoped=False),
     ("volunteers.proxy_new", "GET"): Rule("volunteers.proxy", scoped=False),
-    ("volunteers.proxy_new", "POST"): Rule("volunteers.proxy", ok=400, scoped=False),
+    ("volunteers.proxy_new", "POST"): Rule("volunteers.proxy", ok=422, scoped=False),
     ("volunteers.proxy", "GET"): Rule("volunteers.proxy"),
     ("volunteers.proxy", "POST"): Rule("volunteers.proxy", ok=400),  # no move named
 }
@@ -57,7 +60,20 @@ ROUTES = {
 
 @pytest.fixture
 def world(vol):
-    return make_route_world(vol)
+    tree = vol.tree
+    set_module(tree.town_b, "volunteers", True)
+    services.sign_up(vol.activity, vol.leader)
+    vol.other_signup = services.sign_up(vol.activity, vol.other)
+    start = vol.activity.starts_at + timedelta(days=2)
+    vol.second = services.create_activity(vol.team, title="义务巡逻", place="村委", capacity=5,
+                                          starts_at=start, ends_at=start + timedelta(hours=2))
+    vol.claim = services.submit_claim(vol.other, vol.team, local_today(), 60, "帮邻居收稻谷")
+    vol.pairing = VolunteersPairing(volunteer_id=vol.other.id, household_id=tree.household_a.id,
+                                    need="poor", visit_days=30)
+    db.session.add(vol.pairing)
+    vol.proxy = services.request_proxy(tree.resident_a, "certificate", "办证明")
+    db.session.commit()
+    return vol
 
 
 def build(app, world):
