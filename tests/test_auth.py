@@ -6,6 +6,7 @@ from portal.auth.models import LoginAttempt, LoginLockout, User
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.testing import PASSWORD
+from portal.plugin_testing import needs_plugin  # the plugins' fixtures come with them
 
 
 def _login(client, login, password=PASSWORD, **kw):
@@ -386,6 +387,7 @@ def test_every_service_that_sets_a_password_applies_the_policy(app, tree):
     assert db.session.get(User, worker.id).check_password(PASSWORD)
 
 
+@needs_plugin("volunteers")
 def test_the_volunteers_registration_applies_the_policy(app, tree):
     from plugins.volunteers import services as volunteers
 

@@ -12,11 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from plugins.best_grid.tests.conftest import contest_world  # noqa: F401  (fixtures)
-from plugins.mutual_aid.tests.conftest import aid  # noqa: F401
-from plugins.points.tests.conftest import points  # noqa: F401
-from plugins.volunteers.tests.conftest import vol  # noqa: F401
 from portal.extensions import db
+from portal.plugin_testing import needs_plugin  # the plugins' fixtures come with them
 
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -169,6 +166,7 @@ def test_visit_form(app, client, tree):
 
 # ------------------------------------------------------------------------------- module forms
 
+@needs_plugin("points")
 def test_points_award_and_goods_forms(app, client, points):
     tree = points.tree
     client.login("village_admin")
@@ -190,6 +188,7 @@ def test_points_award_and_goods_forms(app, client, points):
     check()
 
 
+@needs_plugin("volunteers")
 def test_volunteers_sign_up(app, client, vol):
     client.login("resident")
     url = f"/volunteers/activities/{vol.activity.id}/signup"
@@ -331,6 +330,7 @@ def test_a_nul_character_is_refused_before_any_view(app, client, tree, where):
     assert api.get_json()[0]["code"] == 400
 
 
+@needs_plugin("points", "mutual_aid", "best_grid")
 def test_ids_in_form_fields_that_are_not_ascii_numbers(app, client, points, aid, contest_world):
     """"²".isdigit() is true but int("²") fails: id fields took it for a number (500)."""
     tree = points.tree
@@ -347,6 +347,7 @@ def test_ids_in_form_fields_that_are_not_ascii_numbers(app, client, points, aid,
          accepted=(302,), refused=(400,))
 
 
+@needs_plugin("points", "mutual_aid")
 def test_numbers_too_big_for_the_database_in_query_arguments(app, client, points, aid):
     """A page number or an id in a query argument or form field beyond what a column holds
     failed in the database (500); now it is the first page, or no such record."""

@@ -19,6 +19,7 @@ from portal.cases.models import Case
 from portal.extensions import db
 from portal.grids.models import GridStaff
 from portal.modules.services import set_module
+from portal.plugin_testing import needs_plugin  # the plugins' fixtures come with them
 from portal.uploads import photo_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,6 +113,7 @@ def _get(app, url, who):
     return client.get(url)
 
 
+@needs_plugin("points")
 def test_the_fixture_covers_every_photo_route(app, photos_everywhere):
     # a new route serving photos must be added here (and go through portal.uploads.send_photo)
     assert _photo_rules(app) == set(photos_everywhere)
@@ -136,6 +138,7 @@ def _plant(kind, path: Path, secret: Path):
 
 @pytest.mark.parametrize("kind", ["symlink", "relative_symlink", "hard_link", "fifo",
                                   "directory"])
+@needs_plugin("points")
 def test_anything_but_our_own_regular_file_is_a_404_on_every_photo_route(
         app, photos_everywhere, kind):
     secret = Path(app.instance_path) / "config.py"
@@ -147,6 +150,7 @@ def test_anything_but_our_own_regular_file_is_a_404_on_every_photo_route(
         assert b"do-not-serve-me" not in response.data
 
 
+@needs_plugin("points")
 def test_a_photo_folder_that_is_a_link_out_of_the_uploads_is_not_served(app, photos_everywhere,
                                                                         tmp_path):
     elsewhere = tmp_path / "elsewhere"
@@ -364,6 +368,7 @@ def _age(path: Path, seconds: float):
     os.utime(path, (then, then), follow_symlinks=False)
 
 
+@needs_plugin("points")
 def test_clean_removes_old_orphans_stale_imports_and_links_only(app, photos_everywhere, runner):
     day = app.config["UPLOAD_ORPHAN_GRACE_SECONDS"]
     referenced = {name for _url, name, _who in photos_everywhere.values()}

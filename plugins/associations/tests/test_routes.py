@@ -3,7 +3,7 @@
 
 import pytest
 
-from plugins.associations import services
+from plugins.associations.testing import make_route_world
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.testing import (VISITORS, Rule, check_matrix_is_complete, check_module_off_is_404,
@@ -36,14 +36,7 @@ ROUTES = {
 
 @pytest.fixture
 def world(assoc):
-    tree = assoc.tree
-    set_module(tree.town_b, "associations", True)
-    tree.users["resident"].id_number = tree.resident_a.id_number
-    score = services.record_score(assoc.zhang, assoc.absent, reason="缺席", happened_on=local_today())
-    assoc.appeal = services.appeal(score, "不在村里")
-    assoc.dues = services.pay_dues(assoc.li, local_today().year, local_today())
-    db.session.commit()
-    return assoc
+    return make_route_world(assoc)
 
 
 def build(app, world):

@@ -4,12 +4,11 @@ group's help."""
 
 import pytest
 
-from plugins.mutual_aid import services
+from plugins.mutual_aid.testing import make_route_world
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.testing import (VISITORS, Rule, check_matrix_is_complete, check_module_off_is_404,
                             check_routes, url_builder)
-from portal.timeutil import local_today
 
 LEADER = ("resident",)
 
@@ -31,12 +30,7 @@ ROUTES = {
 
 @pytest.fixture
 def world(aid):
-    set_module(aid.tree.town_b, "mutual_aid", True)
-    aid.tree.users["resident"].id_number = aid.tree.resident_a.id_number
-    aid.help = services.record_help(aid.group, kind="mediation", happened_on=local_today(),
-                                    description="排水沟纠纷")
-    db.session.commit()
-    return aid
+    return make_route_world(aid)
 
 
 def build(app, world):

@@ -2,14 +2,12 @@
 (tests/test_routes.py), with the module on in both towns so that town B's admin proves that town
 A's records are a 404 for them."""
 import pytest
-from PIL import Image
 
-from plugins.points.models import PointsEntry
+from plugins.points.testing import make_route_world
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.testing import (PUBLIC, VISITORS, Rule, check_matrix_is_complete,
                             check_module_off_is_404, check_routes, url_builder)
-from portal.uploads import photo_dir
 
 ROUTES = {
     ("points.static", "GET"): Rule(PUBLIC, scoped=False),
@@ -55,18 +53,7 @@ ROUTES = {
 
 @pytest.fixture
 def world(points):
-    from plugins.points import shop as shops
-
-    name = "points-route-test.jpg"
-    Image.new("RGB", (10, 10)).save(photo_dir() / name, "JPEG")
-    points.soap.photo = name
-    set_module(points.tree.town_b, "points", True)
-    redemption, _ = shops.redeem(points.shop, points.account_a, {points.soap.id: 1}, "route-test")
-    points.redemption = redemption
-    points.entry = db.session.scalars(db.select(PointsEntry).filter_by(
-        account_id=points.account_a.id, kind="earn")).first()
-    db.session.commit()
-    return points
+    return make_route_world(points)
 
 
 def build(app, world):

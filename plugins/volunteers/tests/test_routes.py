@@ -1,17 +1,14 @@
 """Every route of the volunteer service, for every role (the module on in both towns, so town
 B's admin proves that town A's records are a 404 for them). The `resident` login is a
 registered volunteer who leads a team: the plugin's permission hook lets them lead."""
-from datetime import timedelta
 
 import pytest
 
-from plugins.volunteers import services
-from plugins.volunteers.models import VolunteersPairing
+from plugins.volunteers.testing import make_route_world
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.testing import (PUBLIC, VISITORS, Rule, check_matrix_is_complete,
                             check_module_off_is_404, check_routes, url_builder)
-from portal.timeutil import local_today
 
 LEADER = ("resident",)
 
@@ -60,20 +57,7 @@ ROUTES = {
 
 @pytest.fixture
 def world(vol):
-    tree = vol.tree
-    set_module(tree.town_b, "volunteers", True)
-    services.sign_up(vol.activity, vol.leader)
-    vol.other_signup = services.sign_up(vol.activity, vol.other)
-    start = vol.activity.starts_at + timedelta(days=2)
-    vol.second = services.create_activity(vol.team, title="义务巡逻", place="村委", capacity=5,
-                                          starts_at=start, ends_at=start + timedelta(hours=2))
-    vol.claim = services.submit_claim(vol.other, vol.team, local_today(), 60, "帮邻居收稻谷")
-    vol.pairing = VolunteersPairing(volunteer_id=vol.other.id, household_id=tree.household_a.id,
-                                    need="poor", visit_days=30)
-    db.session.add(vol.pairing)
-    vol.proxy = services.request_proxy(tree.resident_a, "certificate", "办证明")
-    db.session.commit()
-    return vol
+    return make_route_world(vol)
 
 
 def build(app, world):
