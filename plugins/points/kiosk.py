@@ -153,13 +153,3 @@ def receipt(redemption_id):
     debit = db.session.scalar(select(PointsEntry).filter_by(redemption_id=item.id, kind="redeem"))
     return render("points/kiosk/receipt.html", redemption=item, shop=item.shop,
                   balance_after=debit.balance_after)
-
-
-def __getattr__(name: str):
-    # ``from .kiosk import bp`` (the plugin's register_blueprints) still finds the kiosk's
-    # blueprint, which now lives in the route table (blueprint.py imports this module).
-    if name == "bp":
-        from .blueprint import kiosk_bp
-
-        return kiosk_bp
-    raise AttributeError(name)
