@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.grids.models import COUNTY, GRID, SPECIAL, TOWN, VILLAGE, Grid
+from portal.tenancy import in_scope, in_subtree
+
 
 @dataclass(frozen=True)
 class Role:
@@ -140,25 +142,6 @@ def role_has(role: str, permission: str) -> bool:
     return perm is not None and role in perm.roles and role in role_registry()
 
 
-def object_scope_code(obj) -> str | None:
-    """The grid code a record belongs to: a grid's own, or that of the grid it hangs on."""
-    if obj is None:
-        return None
-    if isinstance(obj, Grid):
-        return obj.code
-    if getattr(obj, "scope_code", None):
-        return obj.scope_code
-    grid = getattr(obj, "grid", None)
-    if grid is not None:
-        return grid.code
-    return None
-
-
-def in_scope(user, obj) -> bool:
-    code = object_scope_code(obj)
-    return code is None or code.startswith(user.scope.code)
-
-
 def default_check_permission(user, action, obj):
     """The core's answer, used when no plugin answers first."""
     if user is None or not user.is_authenticated:
@@ -205,5 +188,5 @@ def assignable_roles(user) -> list[str]:
 def can_assign(user, role: str, scope: Grid) -> bool:
     known = role_registry().get(role)
     return (known is not None and role in assignable_roles(user)
-            and scope.code.startswith(user.scope.code)
+            and in_subtree(scope.code, user.scope)
             and scope.level in known.scope_levels)

@@ -1,8 +1,9 @@
-"""The plugin host: one pluggy PluginManager per app, and per-town switching at run time.
+"""The plugin host: one pluggy PluginManager per app, and per-town hook calls at run time.
 
 Every plugin is registered at start-up whatever the towns chose; a town's switched-off plugins are
 left out of the hook calls made for that town (``subset_hook_caller``), out of its menus and cards,
-and their blueprints answer 404 for it. A plugin that fails to import or to set up is recorded in
+and their blueprints answer 404 for it (which modules are on where, and that 404, belong to
+``portal.tenancy``). A plugin that fails to import or to set up is recorded in
 ``failed`` with its error and left out; the portal and every other plugin go on.
 """
 import importlib
@@ -16,12 +17,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pluggy
-from flask import abort, g, has_request_context, request
-from flask_login import current_user
 from markupsafe import Markup
 
 from portal import hookspecs
-from portal.grids.models import COUNTY_CODE_WIDTH, TOWN_CODE_WIDTH
+from portal.tenancy.cache import request_cache
 
 log = logging.getLogger(__name__)
 
@@ -238,19 +237,16 @@ class PluginHost:
 
     def enabled_names(self, scope) -> set[str]:
         """Plugins on for the grid node ``scope``: its town's choice; for a county, every plugin
-        that some town under it has switched on. Cached for the request."""
-        from portal.modules.services import enabled_modules
+        that some town under it has switched on (``portal.tenancy.modules_on``)."""
+        from portal.tenancy import modules_on
 
         if scope is None:
             return set()
-        cache = g.setdefault("_portal_enabled", {}) if has_request_context() else {}
-        if scope.code not in cache:
-            cache[scope.code] = enabled_modules(scope) & set(self.optional)
-        return cache[scope.code]
+        return modules_on(scope) & set(self.optional)
 
     def hook(self, scope, name):
         """The hook ``name`` restricted to the plugins on for ``scope`` (built once a request)."""
-        cache = g.setdefault("_portal_hooks", {}) if has_request_context() else {}
+        cache = request_cache("hooks")  # forgotten with the modules when one is switched
         key = (scope.code if scope is not None else None, name)
         if key not in cache and not hasattr(self.pm.hook, name):
             # a hook declared by a plugin that is not loaded (points_award_requested without
@@ -272,130 +268,6 @@ class PluginHost:
     def notify(self, scope, event, /, **kwargs):
         """Tell the plugins that are on for ``scope`` that something happened."""
         self.hook(scope, event)(**kwargs)
-
-    def guard_blueprints(self):
-        """before_request: a plugin's pages are 404 where the plugin is off. Its static files
-        (CSS, images) stay public: they hold no data and public pages need them."""
-        if request.endpoint and request.endpoint.endswith(".static"):
-            return None
-        owner = next((self.blueprint_owner[b] for b in request.blueprints
-                      if b in self.blueprint_owner), None)
-        if owner is None:
-            return None
-        scope = request_scope()
-        args = request.view_args or {}
-        if scope is None and (args.get("town_code") or args.get("grid_code")):
-            abort(404)  # a public page of a town or grid that does not exist
-        if scope is None and not current_user.is_authenticated:
-            from portal.extensions import login_manager
-
-            return login_manager.unauthorized()  # which town? only a login can tell
-        if scope is None or owner not in self.enabled_names(scope):
-            abort(404)
-        # A county user passes the line above when any town has the module on; a page that is
-        # told which town it acts for (?town= or a form field) must find it on in that town.
-        town = request.values.get("town")
-        if town:
-            require_module_at(town)
-        return None
-
-    def _modules_by_town(self, county_code: str) -> dict[str, set[str]]:
-        """Each town of the county ``county_code`` with the modules switched on there: one query
-        per county and request, shared by every gating question of the request."""
-        cache = g.setdefault("_portal_towns_on", {}) if has_request_context() else {}
-        if county_code not in cache:
-            from portal.extensions import db
-            from portal.grids.models import TOWN, Grid
-            from portal.modules.models import TownModule
-
-            towns: dict[str, set[str]] = {}
-            for code, module in db.session.execute(
-                    db.select(Grid.code, TownModule.name)
-                    .outerjoin(TownModule, db.and_(TownModule.town_id == Grid.id,
-                                                   TownModule.enabled.is_(True)))
-                    .where(Grid.level == TOWN, Grid.code.startswith(county_code, autoescape=True))):
-                towns.setdefault(code, set()).add(module)
-            cache[county_code] = towns
-        return cache[county_code]
-
-    def towns_on(self, name: str, scope) -> frozenset[str] | None:
-        """Codes of the towns under ``scope`` (a county) where ``name`` is on, or None when it is
-        on in every one of them (nothing to leave out)."""
-        towns = self._modules_by_town(scope.code[:COUNTY_CODE_WIDTH])
-        on = frozenset(code for code, names in towns.items() if name in names)
-        return None if len(on) == len(towns) else on
-
-    def module_on_at(self, name: str, code: str) -> bool:
-        """Whether ``name`` is on for the town that the grid code ``code`` lies in (for a county's
-        code: in any of its towns)."""
-        towns = self._modules_by_town(code[:COUNTY_CODE_WIDTH])
-        if len(code) < TOWN_CODE_WIDTH:
-            return any(name in names for names in towns.values())
-        return name in towns.get(code[:TOWN_CODE_WIDTH], ())
-
-
-def in_subtree_where_on(name: str, scope, column=None):
-    """SQL condition for every list and count a module shows for the node ``scope``: the grid
-    code ``column`` (``Grid.code`` unless told) lies under ``scope`` and, for a county, in a
-    town where module ``name`` is on. A town that switched a module off keeps the records made
-    while it was on; the county's lists, reports, pickers and cards must leave them out as the
-    guard leaves out the town's pages. For a town or a node below it, just its subtree: the
-    guard already answers 404 there when the module is off."""
-    from sqlalchemy import and_, false, func
-
-    from portal.grids.models import Grid
-
-    column = Grid.code if column is None else column
-    inside = column.startswith(scope.code, autoescape=True)
-    if len(scope.code) >= TOWN_CODE_WIDTH:
-        return inside
-    towns = host().towns_on(name, scope)
-    if towns is None:
-        return inside  # on everywhere: the query stays as it was
-    if not towns:
-        return false()
-    return and_(inside, func.substr(column, 1, TOWN_CODE_WIDTH).in_(sorted(towns)))
-
-
-def serving_plugin() -> str | None:
-    """The plugin whose page answers this request (None for the core's pages)."""
-    if not has_request_context():
-        return None
-    from flask import current_app
-
-    owners = host(current_app).blueprint_owner
-    return next((owners[b] for b in request.blueprints if b in owners), None)
-
-
-def module_on_for_request(code: str) -> bool:
-    """On a plugin's page: whether the plugin is on where ``code`` lies. Always true on the
-    core's pages."""
-    name = serving_plugin()
-    return name is None or host().module_on_at(name, code)
-
-
-def require_module_at(code: str) -> None:
-    """404 unless the plugin serving this request is on for the town of ``code``. Every loader
-    that finds what a plugin page acts for (a record, ``?town=``, ``?grid=``, a form's town)
-    calls this, so a module switched off in a town is a 404 there for every role, the county's
-    admin included (whom the blanket guard lets in because another town has it on)."""
-    if not module_on_for_request(code):
-        abort(404)
-
-
-def request_scope():
-    """The grid node a plugin page is about: a ``town_code`` or ``grid_code`` in the URL (public
-    pages), else the logged-in user's scope."""
-    from portal.grids.models import Grid
-    from portal.extensions import db
-
-    args = request.view_args or {}
-    code = args.get("town_code") or args.get("grid_code")
-    if code:
-        return db.session.scalar(db.select(Grid).filter_by(code=code))
-    if current_user.is_authenticated:
-        return current_user.scope
-    return None
 
 
 def _nobody_answers(**kwargs) -> None:

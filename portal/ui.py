@@ -10,6 +10,7 @@ from markupsafe import Markup
 from portal.extensions import db, login_manager
 from portal.people.masking import mask_phone
 from portal.plugins import MenuLink, host
+from portal.tenancy import town_of
 from portal.timeutil import to_local
 
 CORE_MENU = (
@@ -52,7 +53,6 @@ def menu_for(user) -> list[MenuLink]:
     links = [MenuLink(i * 10, str(label), url_for(endpoint))
              for i, (endpoint, label, perm) in enumerate(CORE_MENU)
              if perm is None or can(user, perm)]
-    from portal.modules.services import town_of
 
     links += host().collect(user.scope, "menu_links", user=user, town=town_of(user.scope))
     return links

@@ -28,11 +28,12 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.grids.models import Grid
-from portal.grids.services import grids_in, in_subtree
+from portal.grids.services import grids_in
 from portal.modules.services import set_module
 from portal.people.models import Resident
 from portal.plugin_testing import installed_names, plugin_routes
 from portal.plugins import BUILTIN_PLUGINS, host
+from portal.tenancy import in_subtree
 from portal.testing import routes_of
 
 #: A marker per plugin, put into the names and titles of its records in town A.
@@ -64,7 +65,7 @@ def marked(app, tree):
     for node in db.session.scalars(grids_in(tree.town_a)):
         node.name += GRID_MARK
     for resident in db.session.scalars(select(Resident).join(Grid, Grid.id == Resident.grid_id)
-                                       .where(in_subtree(tree.town_a))):
+                                       .where(in_subtree(Grid.code, tree.town_a))):
         resident.name += RESIDENT_MARK
     db.session.commit()
     return tree
@@ -180,14 +181,16 @@ def test_a_county_sees_a_module_only_in_the_towns_where_it_is_on(app, marked):
 
 def test_no_plugin_scopes_a_query_by_the_bare_subtree():
     """The behaviour test above walks the pages and cards that exist; this keeps new ones honest:
-    a plugin narrows by ``in_subtree_where_on`` (the towns where it is on), never by the bare
-    ``in_subtree``, unless a comment on the line above says why every town's rows are meant."""
+    a plugin narrows a query by ``in_subtree_where_on`` (the towns where it is on), never by the
+    bare SQL ``in_subtree(Model.column, ...)``, unless a comment on the line above says why every
+    town's rows are meant. The Python form (``in_subtree(record.grid.code, scope)``) tests one
+    record and is not a query."""
     import re
     from pathlib import Path
 
     from portal import ROOT
 
-    bare = re.compile(r"(?<![\w.])in_subtree\(")
+    bare = re.compile(r"(?<![\w.])in_subtree\(\s*[A-Z]\w*\.")  # the SQL form: a column
     offenders = []
     for path in Path(ROOT, "plugins").rglob("*.py"):
         if "tests" in path.parts:
@@ -198,4 +201,4 @@ def test_no_plugin_scopes_a_query_by_the_bare_subtree():
                 above = lines[number - 2] if number > 1 else ""
                 if "module on or off" not in above:
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
-    assert not offenders, "use portal.plugins.in_subtree_where_on:\n" + "\n".join(offenders)
+    assert not offenders, "use portal.tenancy.in_subtree_where_on:\n" + "\n".join(offenders)

@@ -7,6 +7,7 @@ from portal import hookimpl
 from portal.grids.models import VILLAGE
 from portal.permissions import ADMINS, Permission, Role, can
 from portal.plugins import MenuLink
+from portal.tenancy import resident_of
 
 VIEW = (*ADMINS, "grid_worker", "info_officer", "assoc_officer")
 
@@ -70,17 +71,18 @@ def register_demo_data(town, db):
 def menu_links(user, town):
     if can(user, "associations.view"):
         return [MenuLink(330, str(_l("协会")), url_for("associations.index"))]
-    if user.role == "resident" and user.id_number:
+    resident = resident_of(user) if user.role == "resident" else None
+    if resident is not None:
         from sqlalchemy import select
 
         from portal.extensions import db
-        from portal.people.models import Resident
 
         from .models import AssociationsMember
 
         member_id = db.session.scalar(
-            select(AssociationsMember.id).join(Resident)
-            .where(Resident.id_number == user.id_number, AssociationsMember.left_on.is_(None))
+            select(AssociationsMember.id)
+            .where(AssociationsMember.resident_id == resident.id,
+                   AssociationsMember.left_on.is_(None))
             .order_by(AssociationsMember.id).limit(1))
         if member_id:
             return [MenuLink(330, str(_l("我的协会")),

@@ -16,6 +16,7 @@ from portal.grids.models import Grid
 from portal.people.masking import mask_id
 from portal.people.models import Resident
 from portal.people.search import LATIN, starts_with
+from portal.tenancy import in_subtree
 
 from .models import AssociationsMember
 
@@ -37,7 +38,8 @@ def _villagers(association):
     current = select(AssociationsMember.resident_id).where(
         AssociationsMember.association_id == association.id, AssociationsMember.left_on.is_(None))
     return (select(Resident, Grid.name).join(Grid, Grid.id == Resident.grid_id)
-            .where(Grid.code.startswith(association.grid.code, autoescape=True),
+            # module on or off is settled: the association's own village, whose page is gated
+            .where(in_subtree(Grid.code, association.grid),
                    Resident.left_at.is_(None), Resident.id.not_in(current)))
 
 
@@ -68,6 +70,6 @@ def villager(association, resident_id) -> Resident | None:
     resident = db.session.get(Resident, resident_id)
     if resident is None or resident.left_at is not None:
         return None
-    if not resident.grid.code.startswith(association.grid.code):
+    if not in_subtree(resident.grid.code, association.grid):
         return None
     return resident

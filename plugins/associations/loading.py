@@ -1,17 +1,12 @@
-"""The associations a user may open (everyone in the village sees its associations) and may run."""
+"""The associations a user may run (which they may open is their model's scope declaration:
+portal.tenancy.load_scoped)."""
 from flask import abort
 from flask_login import current_user
 
 from portal.permissions import can
-from portal.scoping import scoped_near
 from portal.timeutil import local_today
 
 from .models import AssociationsAssociation
-
-
-def scoped_association(association_id) -> AssociationsAssociation:
-    """A village's association is seen by everyone in the village, grid workers included."""
-    return scoped_near(AssociationsAssociation, association_id, lambda a: a.grid.code)
 
 
 def running(association) -> AssociationsAssociation:

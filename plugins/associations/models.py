@@ -17,6 +17,11 @@ KINDS = ("safety", "customs", "sanitation", "other")
 
 class AssociationsAssociation(db.Model):
     __tablename__ = "associations_associations"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
+    #: tenancy: a village's association (and its members, scores, appeals, dues) is seen by the
+    #: grid workers of that village too
+    scope_seen_from_below = True
     __table_args__ = (UniqueConstraint("grid_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +49,10 @@ class AssociationsOfficer(db.Model):
     """A login that runs the association (会长, 秘书长 …)."""
 
     __tablename__ = "associations_officers"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "association.grid.code"
+    #: tenancy: also seen by the staff of the nodes below it
+    scope_seen_from_below = True
     __table_args__ = (UniqueConstraint("association_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +67,10 @@ class AssociationsOfficer(db.Model):
 
 class AssociationsMember(db.Model):
     __tablename__ = "associations_members"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "association.grid.code"
+    #: tenancy: also seen by the staff of the nodes below it
+    scope_seen_from_below = True
     __table_args__ = (UniqueConstraint("association_id", "resident_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +107,10 @@ class AssociationsScore(db.Model):
     """One addition or deduction for a member, counted in the year it happened."""
 
     __tablename__ = "associations_scores"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "member.association.grid.code"
+    #: tenancy: also seen by the staff of the nodes below it
+    scope_seen_from_below = True
     __table_args__ = (Index("ix_associations_scores_member_year", "member_id", "year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,6 +142,10 @@ class AssociationsScore(db.Model):
 
 class AssociationsAppeal(db.Model):
     __tablename__ = "associations_appeals"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "score.member.association.grid.code"
+    #: tenancy: also seen by the staff of the nodes below it
+    scope_seen_from_below = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: One appeal per item.
@@ -163,6 +184,10 @@ class AssociationsDues(db.Model):
     """A member's dues for one year, with its receipt."""
 
     __tablename__ = "associations_dues"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "member.association.grid.code"
+    #: tenancy: also seen by the staff of the nodes below it
+    scope_seen_from_below = True
     __table_args__ = (UniqueConstraint("member_id", "year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

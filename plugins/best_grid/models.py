@@ -29,6 +29,8 @@ class BestGridPlacement(db.Model):
     """Which class a grid is in now (a contest keeps its own copy when it is created)."""
 
     __tablename__ = "best_grid_placements"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), unique=True)
@@ -40,6 +42,11 @@ class BestGridPlacement(db.Model):
 
 class BestGridContest(db.Model):
     __tablename__ = "best_grid_contests"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "town.code"
+    #: tenancy: a town's contest is seen by everyone in the town (a grid worker sees their
+    #: grid's rank); acting on it still needs the town in one's subtree
+    scope_seen_from_below = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
@@ -67,6 +74,8 @@ class BestGridContest(db.Model):
 
 class BestGridCriterion(db.Model):
     __tablename__ = "best_grid_criteria"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "contest.town.code"
     __table_args__ = (UniqueConstraint("contest_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +98,8 @@ class BestGridEntry(db.Model):
     """A grid in a contest, in the class it had when the contest was created."""
 
     __tablename__ = "best_grid_entries"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
     __table_args__ = (UniqueConstraint("contest_id", "grid_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,6 +133,8 @@ class BestGridJudgement(db.Model):
 
 class BestGridAdjustment(db.Model):
     __tablename__ = "best_grid_adjustments"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contest_id: Mapped[int] = mapped_column(ForeignKey("best_grid_contests.id"), index=True)
@@ -140,6 +153,8 @@ class BestGridFlag(db.Model):
     of a class is its current holder; the rest is its history."""
 
     __tablename__ = "best_grid_flags"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("best_grid_classes.id"), index=True)
@@ -156,6 +171,8 @@ class BestGridWorkerAward(db.Model):
     """最美网格员: a grid worker of a grid in the contest, with the prize."""
 
     __tablename__ = "best_grid_worker_awards"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contest_id: Mapped[int] = mapped_column(ForeignKey("best_grid_contests.id"), index=True)

@@ -40,19 +40,19 @@ def check_permission(user, action, obj):
     """A group's elected leader records their group's help, whatever their role."""
     if action not in ("mutual_aid.record", "mutual_aid.view") or role_has(user.role, action):
         return None
-    if user.role != "resident" or not user.id_number:
+    if user.role != "resident":
         return None
     from sqlalchemy import select
 
     from portal.extensions import db
-    from portal.people.models import Resident
+    from portal.tenancy import resident_of
 
     from .models import MutualAidGroup, MutualAidHelp
 
-    resident_id = db.session.scalar(select(Resident.id).filter_by(id_number=user.id_number))
-    if resident_id is None:
+    resident = resident_of(user)
+    if resident is None:
         return None
-    led = set(db.session.scalars(select(MutualAidGroup.id).filter_by(leader_id=resident_id)))
+    led = set(db.session.scalars(select(MutualAidGroup.id).filter_by(leader_id=resident.id)))
     if obj is None:
         return True if led else None
     group_id = obj.id if isinstance(obj, MutualAidGroup) else (

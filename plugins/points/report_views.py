@@ -6,18 +6,16 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.people.models import Resident
 from portal.permissions import requires
 from portal.rendering import render
 from portal.request_guard import parse_id
-from portal.scoping import in_user_scope
+from portal.tenancy import in_subtree, load_scoped, resident_of
 from portal.timeutil import local_today
 
 from . import export, reports
 from . import shop as shops
 from .account_views import statement_entries
-from .loading import scoped_shop
-from .models import PointsAccount
+from .models import PointsAccount, PointsShop
 
 
 # ---------------------------------------------------------------- reports
@@ -25,7 +23,7 @@ from .models import PointsAccount
 
 def _report_args():
     shop_id = request.args.get("shop", type=parse_id)
-    shop = scoped_shop(shop_id) if shop_id else None
+    shop = load_scoped(PointsShop, shop_id) if shop_id else None
     return shop, local_today()
 
 
@@ -53,12 +51,10 @@ def report_xlsx():
 
 
 def own_accounts(user) -> list[PointsAccount]:
-    """The accounts of the resident a resident user is (matched by ID number, in their scope)."""
-    if not user.id_number:
-        return []
-    resident = db.session.scalar(select(Resident).filter_by(id_number=user.id_number,
-                                                            left_at=None))
-    if resident is None or not in_user_scope(resident.grid.code):
+    """The accounts of the resident a user is (still living here, in their scope)."""
+    resident = resident_of(user)
+    if resident is None or resident.left_at is not None or \
+            not in_subtree(resident.grid.code, user.scope):
         return []
     return [a for a in (db.session.scalar(select(PointsAccount).filter_by(resident_id=resident.id)),
                         db.session.scalar(select(PointsAccount)

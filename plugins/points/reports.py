@@ -6,16 +6,14 @@ from datetime import date, datetime
 from sqlalchemy import case, func, or_, select
 
 from portal.extensions import db
-from portal.grids.models import COUNTY, SEGMENT_WIDTH, TOWN, Grid
-from portal.grids.services import in_subtree
-from portal.plugins import in_subtree_where_on
+from portal.grids.models import COUNTY, TOWN, Grid
+from portal.tenancy import in_subtree, in_subtree_where_on, town_code
 from portal.timeutil import months_back, sql_month, to_utc
 
 from .models import (PointsAccount, PointsEntry, PointsGoods, PointsRedemption,
                      PointsRedemptionLine, PointsShop, PointsStockEntry)
 
 #: A town's code is the county's six digits and one segment.
-TOWN_CODE_PREFIX = "x" * (6 + SEGMENT_WIDTH)
 
 
 def month_start(on: date) -> datetime:
@@ -38,7 +36,7 @@ def monthly(scope: Grid, until: date, count: int = 12, shop: PointsShop | None =
     # The entries carry their town: (town_id, created_at) is an index, so the months asked for are
     # read by range instead of every entry of the county being joined to its account and grid.
     towns = select(Grid.id).where(Grid.level == TOWN, or_(
-        in_subtree_where_on("points", scope), Grid.code == scope.code[:len(TOWN_CODE_PREFIX)]))
+        in_subtree_where_on("points", scope), Grid.code == town_code(scope.code)))
     query = (select(month,
                     func.sum(case((PointsEntry.kind == "earn", PointsEntry.points), else_=0)),
                     func.sum(case((PointsEntry.kind == "redeem", -PointsEntry.points), else_=0)),
@@ -125,7 +123,7 @@ def verify(scope: Grid | None = None) -> list[Mismatch]:
              .where(PointsGoods.stock != counted))
     if scope is not None:
         # every town's rows, the module on or off: a mismatch is worth knowing either way
-        everywhere = in_subtree(scope)
+        everywhere = in_subtree(Grid.code, scope)
         query = query.join(Grid, Grid.id == PointsAccount.grid_id).where(everywhere)
         goods = (goods.join(PointsShop, PointsShop.id == PointsGoods.shop_id)
                  .join(Grid, Grid.id == PointsShop.grid_id).where(everywhere))

@@ -8,8 +8,8 @@ from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid
 from portal.grids.services import grids_in
 from portal.permissions import can
-from portal.plugins import in_subtree_where_on, module_on_for_request
-from portal.scoping import in_user_scope
+from portal.tenancy import (in_subtree, in_subtree_or_above, in_subtree_where_on,
+                            module_on_for_request)
 
 from . import services
 from .models import VolunteersActivity, VolunteersTeam, VolunteersVolunteer
@@ -40,10 +40,10 @@ def town_visible(code: str) -> bool:
     of a town where the module is off."""
     if not module_on_for_request(code):
         return False
-    if in_user_scope(code) or current_user.scope.code.startswith(code):
+    if in_subtree_or_above(code, current_user.scope):
         return True
     volunteer = services.volunteer_of(current_user)
-    return volunteer is not None and code.startswith(volunteer.town.code)
+    return volunteer is not None and in_subtree(code, volunteer.town)
 
 
 def visible_activity(activity_id) -> VolunteersActivity:
@@ -59,6 +59,9 @@ def led(obj_team_id: int) -> bool:
 
 class _TeamRef:
     """What the permission hook is asked about: a team (by id) and where it is."""
+
+    #: tenancy: where the team lies (portal.tenancy.records)
+    scope_path = "scope_code"
 
     def __init__(self, team_id):
         self.team_id = team_id

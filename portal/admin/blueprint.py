@@ -14,13 +14,15 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices
 from portal.grids.models import COUNTY, TOWN, Grid
-from portal.grids.services import get_scoped_grid, grids_in
+from portal.grids.services import grids_in
 from portal.modules import services as modules
 from portal.pagination import paginate
 from portal.permissions import ROLE_SCOPE_LEVELS, ROLES, assignable_roles, requires
 from portal.plugins import host
 from portal.rendering import render
 from portal.request_guard import parse_id
+from portal.tenancy import (in_subtree, load_scoped, module_on_for_request, require_module_at,
+                            town_of)
 from portal.web import REFUSED, commit, refuse, run_action, submit_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -33,7 +35,7 @@ PAGE_SIZE = 30
 
 def _scoped_users():
     return db.select(User).join(Grid, Grid.id == User.scope_id).where(
-        Grid.code.startswith(current_user.scope.code, autoescape=True))
+        in_subtree(Grid.code, current_user.scope))
 
 
 @bp.route("/users")
@@ -72,9 +74,9 @@ def user_new():
     return submit_form(
         form, lambda: users.create_user(
             username=form.username.data, password=form.password.data, role=form.role.data,
-            scope=get_scoped_grid(current_user, form.scope.data),
-            display_name=form.display_name.data, phone=form.phone.data,
-            id_number=form.id_number.data, email=form.email.data, actor=current_user),
+            scope=load_scoped(Grid, form.scope.data), display_name=form.display_name.data,
+            phone=form.phone.data, id_number=form.id_number.data, email=form.email.data,
+            actor=current_user),
         done=lambda user: _("已创建用户 %(name)s。", name=user.username),
         then=url_for("admin.users_list"),
         page=lambda: render("admin/user_form.html", form=form, user=None))
@@ -97,7 +99,7 @@ def user_edit(user_id):
     user = _editable_user(user_id)
     form = _user_form(user)
     if form.validate_on_submit():
-        scope = get_scoped_grid(current_user, form.scope.data)
+        scope = load_scoped(Grid, form.scope.data)
         if user.id == current_user.id and (not form.active.data or form.role.data != user.role):
             form.role.errors = [*form.role.errors, _("不能停用自己或修改自己的角色。")]
         else:
@@ -146,11 +148,8 @@ def chosen_town():
     """(the town a page is about, the towns to choose from): a county admin's ``?town=`` choice,
     the first town by default; anyone else's own town (and nothing to choose). Used by every
     per-town page, the core's settings and the modules' alike."""
-    from portal.plugins import module_on_for_request, require_module_at
 
     if current_user.scope.level != COUNTY:
-        from portal.modules.services import town_of
-
         town = town_of(current_user.scope)
         if town is not None:
             require_module_at(town.code)
@@ -179,7 +178,7 @@ def modules_page():
 @bp.route("/modules/<int:town_id>/<name>", methods=["POST"])
 @requires("modules.manage")
 def module_switch(town_id, name):
-    town = get_scoped_grid(current_user, town_id)
+    town = load_scoped(Grid, town_id)
     if town.level != TOWN or name not in host().optional:
         abort(404)
     enabled = request.form.get("enabled") == "1"
@@ -202,7 +201,7 @@ def module_switch(town_id, name):
 @requires("audit.view")
 def audit_log():
     query = db.select(AuditEntry).where(
-        AuditEntry.scope_code.startswith(current_user.scope.code, autoescape=True))
+        in_subtree(AuditEntry.scope_code, current_user.scope))
     action = request.args.get("action", "").strip()
     if action:
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))

@@ -86,9 +86,6 @@ class Grid(db.Model):
                 return node
         return None
 
-    def contains(self, other: "Grid") -> bool:
-        return other.code.startswith(self.code)
-
     def __repr__(self) -> str:
         return f"<Grid {self.code} {self.name}>"
 

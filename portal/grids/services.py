@@ -15,18 +15,14 @@ from portal.grids.models import (ALLOWED_CHILDREN, COUNTY, SEGMENT_WIDTH, SPECIA
                                  SPECIAL_SEQUENCE_START, Grid, GridStaff)
 from portal.people.models import Household, Resident
 from portal.plugins import host
+from portal.tenancy import in_subtree
 from portal.timeutil import utcnow
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, Select
+    from sqlalchemy import Select
     from werkzeug.datastructures import FileStorage
 
     from portal.auth.models import User
-
-
-def in_subtree(node: Grid) -> ColumnElement[bool]:
-    """SQL condition: the grid is ``node`` or lies under it."""
-    return Grid.code.startswith(node.code, autoescape=True)
 
 
 def _check_name(parent: Grid | None, name: str, exclude: Grid | None = None) -> str:
@@ -112,7 +108,7 @@ def move_grid(grid: Grid, new_parent: Grid, actor: User | None = None) -> Grid:
         raise DomainError(_("县级节点不能移动。"))
     if new_parent.id == grid.parent_id:
         raise DomainError(_("已经在该上级之下。"), "parent")
-    if grid.contains(new_parent):
+    if in_subtree(new_parent.code, grid):
         raise DomainError(_("不能移动到自己的下级之下。"), "parent")
     if not new_parent.active:
         raise DomainError(_("不能移动到已撤销的网格之下。"), "parent")
@@ -121,7 +117,7 @@ def move_grid(grid: Grid, new_parent: Grid, actor: User | None = None) -> Grid:
     _check_name(new_parent, grid.name)
     old_code = grid.code
     new_code = _next_code(new_parent, grid.level)
-    subtree = db.session.scalars(db.select(Grid).where(in_subtree(grid))).all()
+    subtree = db.session.scalars(db.select(Grid).where(in_subtree(Grid.code, grid))).all()
     for node in subtree:
         node.code = new_code + node.code[len(old_code):]
     grid.parent = new_parent
@@ -208,7 +204,7 @@ def _counts_by_prefix(width: int, node: Grid, model: Any, active_col: Any) -> di
     # Counted per grid first (an index-only GROUP BY on (grid_id, active column)), then the few
     # hundred per-grid counts are summed by code prefix: no per-row join at county scale.
     per_grid = (db.select(model.grid_id.label("grid_id"), func.count().label("n"))
-                .where(model.grid_id.in_(db.select(Grid.id).where(in_subtree(node))),
+                .where(model.grid_id.in_(db.select(Grid.id).where(in_subtree(Grid.code, node))),
                        active_col.is_(None))
                 .group_by(model.grid_id).subquery())
     prefix = func.substr(Grid.code, 1, width)
@@ -238,21 +234,7 @@ def child_counts(node: Grid) -> dict[str, Counts]:
 
 
 def grids_in(node: Grid, include_retired: bool = False) -> Select[tuple[Grid]]:
-    query = db.select(Grid).where(in_subtree(node)).order_by(Grid.code)
+    query = db.select(Grid).where(in_subtree(Grid.code, node)).order_by(Grid.code)
     if not include_retired:
         query = query.where(Grid.retired_at.is_(None))
     return query
-
-
-def get_scoped_grid(user: User, grid_id: int) -> Grid:
-    """The grid with this id if it lies in the user's scope; 404 otherwise (it does not exist for
-    them)."""
-    from flask import abort
-
-    grid = db.session.get(Grid, grid_id)
-    if grid is None or not grid.code.startswith(user.scope.code):
-        abort(404)
-    from portal.plugins import require_module_at
-
-    require_module_at(grid.code)  # on a module's page: the module must be on there
-    return grid

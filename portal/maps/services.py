@@ -15,14 +15,14 @@ from portal.cases.queries import light_condition
 from portal.cases.workflow import OPEN_STATES
 from portal.extensions import db
 from portal.grids.models import COUNTY, GRID, SPECIAL, TOWN, Grid
-from portal.grids.services import in_subtree
-
-if TYPE_CHECKING:
-    from portal.auth.models import User
 from portal.maps.geojson import Checked, check_geometry
 from portal.maps.models import GridBoundary
 from portal.dashboard.figures import cases_in
 from portal.people.visits import due_conditions, household_facts, visit_days
+from portal.tenancy import in_subtree
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
 
 #: What the map can colour the grids by: key → label. Higher is worse for every one of them.
 MEASURES = {
@@ -112,7 +112,7 @@ def feature_collection(scope: Grid, measure: str, today: date) -> dict:
     rows = db.session.execute(
         select(Grid.id, Grid.code, Grid.name, Grid.level, GridBoundary.geometry)
         .join(GridBoundary, GridBoundary.grid_id == Grid.id)
-        .where(in_subtree(scope), Grid.retired_at.is_(None)).order_by(Grid.code)).all()
+        .where(in_subtree(Grid.code, scope), Grid.retired_at.is_(None)).order_by(Grid.code)).all()
     features = []
     for grid_id, code, name, level, geometry in rows:
         leaf = level in (GRID, SPECIAL)
@@ -136,7 +136,7 @@ def missing_boundaries(scope: Grid) -> int:
     return db.session.scalar(  # type: ignore[return-value]  # a count is never NULL
         select(func.count()).select_from(Grid)
         .outerjoin(GridBoundary, GridBoundary.grid_id == Grid.id)
-        .where(in_subtree(scope), Grid.retired_at.is_(None), Grid.level.in_((GRID, SPECIAL)),
+        .where(in_subtree(Grid.code, scope), Grid.retired_at.is_(None), Grid.level.in_((GRID, SPECIAL)),
                GridBoundary.id.is_(None)))
 
 
@@ -147,7 +147,7 @@ def leaf_table(scope: Grid, measure: str, today: date) -> list[tuple[Grid, int, 
     rows = db.session.execute(
         select(Grid, GridBoundary.id.is_not(None))
         .outerjoin(GridBoundary, GridBoundary.grid_id == Grid.id)
-        .where(in_subtree(scope), Grid.retired_at.is_(None), Grid.level.in_((GRID, SPECIAL)))
+        .where(in_subtree(Grid.code, scope), Grid.retired_at.is_(None), Grid.level.in_((GRID, SPECIAL)))
         .order_by(Grid.code)).all()
     table = [(grid, values.get(grid.id, 0), bool(drawn)) for grid, drawn in rows]
     return sorted(table, key=lambda row: -row[1])

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 
-from portal import audit
+from portal import audit, tenancy
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.grids.models import COUNTY, TOWN, Grid
+from portal.grids.models import TOWN, Grid
 from portal.modules.models import TownModule
 from portal.timeutil import utcnow
 
@@ -15,22 +15,9 @@ if TYPE_CHECKING:
     from portal.auth.models import User
 
 
-def town_of(node: Grid) -> Grid | None:
-    return node.ancestor_at(TOWN)
-
-
 def enabled_modules(scope: Grid) -> set[str]:
     """Names switched on for the town of ``scope``; for a county, those on in any of its towns."""
-    query = db.select(TownModule.name).where(TownModule.enabled.is_(True)).distinct()
-    if scope.level == COUNTY:
-        query = query.join(Grid, Grid.id == TownModule.town_id).where(
-            Grid.code.startswith(scope.code, autoescape=True))
-    else:
-        town = town_of(scope)
-        if town is None:
-            return set()
-        query = query.where(TownModule.town_id == town.id)
-    return set(db.session.scalars(query))
+    return tenancy.modules_on(scope)
 
 
 def set_module(town: Grid, name: str, enabled: bool, actor: User | None = None) -> TownModule:
@@ -54,10 +41,7 @@ def set_module(town: Grid, name: str, enabled: bool, actor: User | None = None) 
     audit.record("module.enable" if enabled else "module.disable", town, scope_code=town.code,
                  user=actor, module=name)
     db.session.flush()
-    if has_request_context():
-        g.pop("_portal_enabled", None)
-        g.pop("_portal_hooks", None)
-        g.pop("_portal_towns_on", None)
+    tenancy.forget_modules()
     # Tell the module itself even when it was just switched off, so it can tidy up.
     module = plugins.optional[name]
     caller = plugins.pm.subset_hook_caller("module_switched", remove_plugins=[
