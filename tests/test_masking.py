@@ -364,7 +364,7 @@ def test_the_edit_form_shows_masks_and_keeps_the_numbers_they_stand_for(app, mas
             "phone": mask_phone(ZHANG_PHONE)}
     # an error elsewhere brings the form back masked, not with the numbers the masks stand for
     again = client.post(f"/people/residents/{resident.id}/edit", data={**data, "name": ""})
-    assert again.status_code == 400
+    assert again.status_code == 422  # a refused form (portal.web.submit_form)
     assert ZHANG_ID not in again.get_data(as_text=True)
     assert mask_id(ZHANG_ID) in again.get_data(as_text=True)
     saved = client.post(f"/people/residents/{resident.id}/edit", data=data)
@@ -376,7 +376,7 @@ def test_the_edit_form_shows_masks_and_keeps_the_numbers_they_stand_for(app, mas
     # an edited mask is neither the old number nor a new one
     broken = client.post(f"/people/residents/{resident.id}/edit",
                          data={**data, "id_number": "430624********0019"})
-    assert broken.status_code == 400 and "号码中有*号" in broken.get_data(as_text=True)
+    assert broken.status_code == 422 and "号码中有*号" in broken.get_data(as_text=True)
     # a new number typed in full replaces the old one
     assert client.post(f"/people/residents/{resident.id}/edit",
                        data={**data, "phone": "13900001111"}).status_code == 302
