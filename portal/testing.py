@@ -210,6 +210,7 @@ def build_tree():
     from portal.auth.services import create_user
     from portal.grids import services as grids
     from portal.people.services import add_household, add_resident
+    from portal.permissions import role_registry
 
     county = grids.create_county("430624", "湘阴县")
     town_a = grids.create_grid(county, "town", "文星镇")
@@ -228,9 +229,10 @@ def build_tree():
         "grid_worker": grid_a1, "info_officer": village_a1, "dept_staff": county,
         "assoc_officer": village_a1, "kiosk_operator": village_a1, "resident": grid_a1,
     }
+    known = role_registry()  # a plugin's role (kiosk_operator) only while its plugin is loaded
     users = {role: create_user(username=role, password=PASSWORD, role=role, scope=scope,
                                display_name=f"{role} 用户")
-             for role, scope in scopes.items()}
+             for role, scope in scopes.items() if role in known}
     users["b_town_admin"] = create_user(username="b_town_admin", password=PASSWORD,
                                         role="town_admin", scope=town_b)
     users["b_grid_worker"] = create_user(username="b_grid_worker", password=PASSWORD,

@@ -170,6 +170,7 @@ def stock_and_balance_match_ledgers(world):
 @needs_plugin("points")
 def test_returning_one_basket_twice_at_once_puts_the_goods_back_once(app, points):
     from plugins.points import shop as shops
+    from portal.errors import DomainError
     from plugins.points.models import PointsGoods, PointsRedemption
 
     redemption, _ = shops.redeem(points.shop, points.account_a, {points.soap.id: 3}, "race-1")
@@ -220,6 +221,7 @@ def test_one_award_asked_twice_at_once_pays_once(app, points):
 def test_two_baskets_for_the_last_goods_at_once_take_what_is_there(app, points, quantity):
     """The kiosk's own guard (already conditional): the stock never goes below zero."""
     from plugins.points import shop as shops
+    from portal.errors import DomainError
     from plugins.points.models import PointsAccount, PointsShop
 
     keys = iter(["race-oil-1", "race-oil-2"])

@@ -17,7 +17,7 @@ from portal.grids.models import COUNTY, TOWN, Grid
 from portal.grids.services import grids_in
 from portal.modules import services as modules
 from portal.pagination import paginate
-from portal.permissions import ROLE_SCOPE_LEVELS, ROLES, assignable_roles, requires
+from portal.permissions import assignable_roles, requires, role_registry
 from portal.plugins import host
 from portal.rendering import render
 from portal.request_guard import parse_id
@@ -52,7 +52,8 @@ def users_list():
 
 
 def _scope_choices():
-    levels = {lvl for role in assignable_roles(current_user) for lvl in ROLE_SCOPE_LEVELS[role]}
+    roles = role_registry()
+    levels = {lvl for role in assignable_roles(current_user) for lvl in roles[role].scope_levels}
     nodes = db.session.scalars(grids_in(current_user.scope).where(Grid.level.in_(levels)))
     return choices((g.id, f"{g.code} {g.name}") for g in nodes)
 
@@ -62,7 +63,8 @@ def _user_form(user=None):
     if user is not None and request.method == "GET":
         form.scope.data = user.scope_id
         form.active.data = user.is_active
-    form.role.choices = choices((r, str(ROLES[r])) for r in assignable_roles(current_user))
+    form.role.choices = choices((r, str(role_registry()[r].label))
+                                for r in assignable_roles(current_user))
     form.scope.choices = _scope_choices()
     return form
 
