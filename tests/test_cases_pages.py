@@ -245,7 +245,7 @@ def test_a_town_sets_its_deadlines_categories_and_replies(client, tree):
     refused = client.post("/cases/rules/", data={
         "form": "rules", "assign": 0, "feedback": 3, "resolve": 5, "major_months": 1,
         "yellow_days": 2, "categories": []})
-    assert refused.status_code == 400 and "请至少选择一个类别" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "请至少选择一个类别" in refused.get_data(as_text=True)
     client.post("/cases/rules/", data={"form": "template", "t-title": "已修复",
                                        "t-text": "您反映的问题已处理，感谢支持。"})
     # the public form offers only the town's categories, and the deadlines follow its rules

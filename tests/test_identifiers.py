@@ -114,7 +114,7 @@ def test_resident_form_stores_ascii_or_refuses(client, tree, field, number, kind
         reversed_key = resident.id_reversed if field == "id_number" else resident.phone_reversed
         assert reversed_key == number[::-1]
     else:
-        assert response.status_code == 400 and resident is None
+        assert response.status_code == 422 and resident is None
         assert 'aria-invalid="true"' in response.get_data(as_text=True)
 
 
@@ -127,7 +127,7 @@ def test_a_look_alike_duplicate_of_an_id_number_is_a_duplicate(client, tree, kin
     client.login("grid_worker")
     response = client.post(f"/people/households/{tree.household_a2.id}/residents/new",
                            data=_resident_form(name="冒名", id_number=typed))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "已登记在其他居民名下" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(Resident).filter_by(name="冒名")) is None
 
@@ -142,11 +142,11 @@ def test_household_numbers_are_ascii(client, tree, kind, stored):
                            data={"address": "城西路3号", "number": typed, "colour": ""})
     household = db.session.scalar(db.select(Household).filter_by(address="城西路3号"))
     assert (household.number if household else None) == stored
-    assert response.status_code == (302 if stored else 400)
+    assert response.status_code == (302 if stored else 422)
     # a look-alike of a number the grid has is that number
     duplicate = client.post(f"/people/households/new?grid={tree.grid_a1.id}",
                             data={"address": "城西路4号", "number": "００１", "colour": ""})
-    assert duplicate.status_code == 400 and "已有户编号 001" in duplicate.get_data(as_text=True)
+    assert duplicate.status_code == 422 and "已有户编号 001" in duplicate.get_data(as_text=True)
 
 
 # ------------------------------------------------------------------------ import
@@ -190,7 +190,7 @@ def test_user_admin_form_and_login_use_ascii_numbers(client, tree, kind):
         "phone": variants(NEW_PHONE)[kind], "id_number": variants(NEW_ID)[kind]})
     user = db.session.scalar(db.select(User).filter_by(username="new_worker"))
     if kind not in NORMALISED:
-        assert response.status_code == 400 and user is None
+        assert response.status_code == 422 and user is None
         return
     assert response.status_code == 302
     assert (user.phone, user.id_number) == (NEW_PHONE, NEW_ID)
@@ -209,7 +209,7 @@ def test_a_full_width_duplicate_of_a_users_phone_is_a_duplicate(client, tree):
                                                   "phone": NEW_PHONE}).status_code == 302
     twin = client.post("/admin/users/new", data={**data, "username": "second",
                                                   "phone": variants(NEW_PHONE)["full-width"]})
-    assert twin.status_code == 400 and "已绑定其他账号" in twin.get_data(as_text=True)
+    assert twin.status_code == 422 and "已绑定其他账号" in twin.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("kind", ["full-width", "arabic-indic"])
@@ -291,5 +291,5 @@ def test_an_id_typed_in_a_form_is_read_as_ascii_or_refused(client, tree, kind):
     if kind == "full-width":
         assert response.status_code == 302 and moved_to == tree.household_a2.id
     else:
-        assert response.status_code == 400 and moved_to == tree.household_a.id
+        assert response.status_code == 422 and moved_to == tree.household_a.id
         assert 'aria-invalid="true"' in response.get_data(as_text=True)  # next to the field

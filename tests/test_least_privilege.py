@@ -216,5 +216,5 @@ def test_an_association_officer_enrols_members_without_the_register(app, client,
     outsider = add_resident(add_household(tree.grid_a3, "凤南一组10号"), "赵外村")
     db.session.commit()
     refused = client.post(f"/associations/{safety.id}", data={"resident": outsider.id})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "请从查找结果中选择本村居民。" in refused.get_data(as_text=True)

@@ -220,7 +220,7 @@ def test_the_town_chooses_its_public_categories_on_its_case_rules_page(client, t
              "yellow_days": 1, "categories": list(CATEGORIES)}
     refused = client.post(f"/cases/rules/?town={tree.town_a.code}",
                           data={**rules, "open311_public": ["hazard", "dispute"]})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "这些类别涉及个人，不能公开：小纠纷" in refused.get_data(as_text=True)
     assert publication.public_categories(tree.town_a) == list(publication.DEFAULT_PUBLIC)
     saved = client.post(f"/cases/rules/?town={tree.town_a.code}",

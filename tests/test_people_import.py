@@ -133,7 +133,7 @@ def test_upload_report_then_import_the_good_rows(client, tree, good_rows):
     response = client.post("/people/xlsx/import", data={"file": (BytesIO(xlsx(bad)), "r.xlsx")},
                            content_type="multipart/form-data")
     text = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "没有写入任何数据" in text and "没有编码为 999999 的网格" in text
     assert db.session.scalar(db.select(Resident).filter_by(name="王大山")) is None
     import re
@@ -155,7 +155,7 @@ def test_upload_errors_next_to_the_field(client, tree):
     client.login("village_admin")
     response = client.post("/people/xlsx/import", data={"file": (BytesIO(b"x"), "r.csv")},
                            content_type="multipart/form-data")
-    assert response.status_code == 400 and "只能导入 .xlsx 文件" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "只能导入 .xlsx 文件" in response.get_data(as_text=True)
 
 
 def test_cli_import(runner, tree, good_rows, tmp_path):
@@ -322,7 +322,7 @@ def test_the_size_ceiling(app, client, runner, tree, tmp_path):
     response = client.post("/people/xlsx/import", data={"file": (BytesIO(data), "r.xlsx")},
                            content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert re.search(r'id="file-errors"><li>[^<]*MB 的上限', page)  # next to the field
     path = tmp_path / "big.xlsx"
     path.write_bytes(data)
@@ -337,7 +337,7 @@ def test_the_row_ceiling_on_the_form_and_the_command_line(app, client, runner, t
     client.login("village_admin")
     response = client.post("/people/xlsx/import", data={"file": (BytesIO(data), "r.xlsx")},
                            content_type="multipart/form-data")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert re.search(r'id="file-errors"><li>[^<]*10行的上限', response.get_data(as_text=True))
     path = tmp_path / "long.xlsx"
     path.write_bytes(data)

@@ -114,6 +114,10 @@ def test_the_helper_refuses_what_folds_or_decodes_to_another_site():
 #: Calls that build a target on this site.
 SAFE_BUILDERS = {"url_for", "local_target", "redirect_local"}
 
+#: portal.web's helpers redirect to their ``then=`` argument: their own redirect is judged at
+#: each call, where ``then`` must be built by url_for (directly, in a lambda, or in a variable).
+REDIRECT_HELPERS = {"submit_form", "run_action"}
+
 
 def _call_name(node) -> str | None:
     if isinstance(node, ast.Call):
@@ -127,6 +131,10 @@ def _safe(node, assignments) -> bool:
     every assignment of which is such a call."""
     if _call_name(node) in SAFE_BUILDERS:
         return True
+    if isinstance(node, ast.Lambda):  # then=lambda item: url_for(..., id=item.id)
+        return _safe(node.body, assignments)
+    if isinstance(node, ast.IfExp):
+        return _safe(node.body, assignments) and _safe(node.orelse, assignments)
     if isinstance(node, ast.BoolOp):  # checked_target or url_for(...)
         return all(_safe(value, assignments) for value in node.values)
     if isinstance(node, ast.Name):
@@ -140,6 +148,9 @@ def redirect_targets(source: str):
     in ``source``, judged within its function."""
     tree = ast.parse(source)
     found = []  # a call is judged in its function and in the module: both must find it safe
+    helpers = {node for function in ast.walk(tree)
+               if isinstance(function, ast.FunctionDef) and function.name in REDIRECT_HELPERS
+               for node in ast.walk(function)}
     for function in ast.walk(tree):
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
             continue
@@ -150,8 +161,12 @@ def redirect_targets(source: str):
                     if isinstance(target, ast.Name):
                         assignments.setdefault(target.id, []).append(node.value)
         for node in ast.walk(function):
-            if _call_name(node) == "redirect" and node.args:
+            if _call_name(node) == "redirect" and node.args and node not in helpers:
                 found.append((node.lineno, _safe(node.args[0], assignments)))
+            if _call_name(node) in REDIRECT_HELPERS:
+                for keyword in node.keywords:
+                    if keyword.arg == "then":
+                        found.append((node.lineno, _safe(keyword.value, assignments)))
             if isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values):
                     if isinstance(key, ast.Constant) and key.value in ("HX-Redirect",
@@ -186,3 +201,22 @@ def test_the_scan_catches_a_redirect_to_a_request_value():
     good = ("from flask import redirect, url_for\n"
             "def view():\n    target = url_for('home.index')\n    return redirect(target)\n")
     assert [safe for _line, safe in redirect_targets(good)] == [True]
+
+
+def test_the_scan_judges_the_form_helpers_at_each_call():
+    """submit_form/run_action redirect to ``then``: a caller passing a request value is caught,
+    one passing url_for (or a lambda building it) is not; the helpers themselves exist."""
+    bad = ("from portal.web import run_action, submit_form\n"
+           "def view():\n    return run_action(work, done=None, then=request.referrer)\n"
+           "def other():\n"
+           "    return submit_form(form, save, done='', then=lambda c: request.args['n'],"
+           " page=page)\n")
+    assert [safe for _line, safe in redirect_targets(bad)] == [False, False]
+    good = ("from portal.web import run_action\n"
+            "def view():\n"
+            "    return run_action(work, done=None, then=lambda c: url_for('c.show', id=c.id))\n")
+    assert [safe for _line, safe in redirect_targets(good)] == [True]
+    helpers = {node.name for node in ast.walk(ast.parse(ROOT.joinpath("portal/web.py")
+                                                        .read_text()))
+               if isinstance(node, ast.FunctionDef)}
+    assert REDIRECT_HELPERS <= helpers

@@ -15,10 +15,10 @@ ROUTES = {
     ("home.index", "GET"): Rule(LOGIN, scoped=False),
     ("health.healthz", "GET"): Rule(PUBLIC, scoped=False),
     ("auth.login", "GET"): Rule(PUBLIC, scoped=False),
-    ("auth.login", "POST"): Rule(PUBLIC, ok=400, scoped=False),
+    ("auth.login", "POST"): Rule(PUBLIC, ok=422, scoped=False),
     ("auth.logout", "POST"): Rule(LOGIN, ok=302, scoped=False),
     ("auth.change_password", "GET"): Rule(LOGIN, scoped=False),
-    ("auth.change_password", "POST"): Rule(LOGIN, ok=400, scoped=False),  # nothing filled in
+    ("auth.change_password", "POST"): Rule(LOGIN, ok=422, scoped=False),  # nothing filled in
     ("auth.set_language", "POST"): Rule(PUBLIC, ok=302, scoped=False, data=(("lang", "zh_CN"),)),
     ("public.notice", "GET"): Rule(PUBLIC, scoped=False),
     ("public.qr", "GET"): Rule(PUBLIC, scoped=False),
@@ -83,7 +83,7 @@ ROUTES = {
     ("keypersons.close", "POST"): Rule("people.key_persons", ok=303, denied=404),
     ("transfer.template", "GET"): Rule("people.import", scoped=False),
     ("transfer.import_page", "GET"): Rule("people.import", scoped=False),
-    ("transfer.import_page", "POST"): Rule("people.import", ok=400, scoped=False),
+    ("transfer.import_page", "POST"): Rule("people.import", ok=422, scoped=False),
     ("transfer.import_good_rows", "POST"): Rule("people.import", ok=302, scoped=False),
     ("transfer.export", "GET"): Rule("people.view", scoped=False),
     ("public.report_case", "GET"): Rule(PUBLIC, scoped=False),

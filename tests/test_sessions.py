@@ -143,10 +143,10 @@ def test_ones_own_password_needs_the_current_one_and_guessing_it_is_throttled(ap
     here, _cookie = _session_of(app, "grid_worker")
     other, _cookie = _session_of(app, "grid_worker")
     mismatch = _own_password(here, PASSWORD, "Mine-Now-2026", "Mine-Now-2027")
-    assert mismatch.status_code == 400 and "两次输入的新密码不一致" in mismatch.get_data(as_text=True)
+    assert mismatch.status_code == 422 and "两次输入的新密码不一致" in mismatch.get_data(as_text=True)
     for _ in range(5):
         wrong = _own_password(here, "guess-1234", "Mine-Now-2026")
-        assert wrong.status_code == 400 and "当前密码不正确" in wrong.get_data(as_text=True)
+        assert wrong.status_code == 422 and "当前密码不正确" in wrong.get_data(as_text=True)
     locked = _own_password(here, PASSWORD, "Mine-Now-2026")
     assert locked.status_code == 429 and "请15分钟后再试" in locked.get_data(as_text=True)
     assert db.session.get(User, tree.users["grid_worker"].id).check_password(PASSWORD)

@@ -15,7 +15,7 @@ from portal.permissions import requires
 from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.tenancy import in_scope, load_scoped
-from portal.web import commit, refuse
+from portal.web import REFUSED, commit, refuse
 
 from . import scoring, services
 from .forms import AdjustForm, AwardForm, ClassForm, ContestForm
@@ -79,7 +79,7 @@ def classes():
                 return redirect(url_for("best_grid.classes", town=town.code))
             except DomainError as error:
                 refuse(form, error)
-        status = 400
+        status = REFUSED
     placed = dict(db.session.execute(select(BestGridPlacement.grid_id, BestGridPlacement.class_id)
                                      .where(BestGridPlacement.grid_id.in_([g.id for g in grids]))
                                      ).all())
@@ -138,7 +138,7 @@ def contest_new():
     failed = bool(form.errors or form.form_errors or criteria_errors)
     return render("best_grid/contest_form.html", form=form, town=town, available=available,
                   criteria_errors=criteria_errors, values=request.form,
-                  scope=town), 400 if failed else 200
+                  scope=town), REFUSED if failed else 200
 
 
 def _ranking(contest):
@@ -220,7 +220,7 @@ def judge(contest_id):
                                         BestGridJudgement.criterion_id.in_([c.id for c in judged])))}
     return render("best_grid/judge.html", contest=item, judged=judged, entries=entries,
                   mine=mine, errors=errors, values=request.form,
-                  scope=item.town), 400 if errors else 200
+                  scope=item.town), REFUSED if errors else 200
 
 
 @bp.route("/contests/<int:contest_id>/<any(adjust, publish, award):action>", methods=["POST"])

@@ -12,7 +12,7 @@ from portal.local_redirect import redirect_local
 from portal.rendering import render
 from portal.timeutil import utcnow
 from portal.validators import normalise_id_number, normalise_phone
-from portal.web import commit
+from portal.web import REFUSED, commit
 from werkzeug.security import check_password_hash, generate_password_hash
 
 bp = Blueprint("auth", __name__)
@@ -65,7 +65,7 @@ def login():
                     commit()
             status = 401
     elif request.method == "POST":
-        status = 400
+        status = REFUSED
     return render("auth/login.html", form=form), status
 
 
@@ -98,7 +98,7 @@ def change_password():
         elif not user.check_password(form.current.data):
             throttle.record_failure(keys)
             form.current.errors.append(_("当前密码不正确。"))
-            status = 400
+            status = REFUSED
         else:
             user.set_password(form.new.data)  # ends every session of the user...
             audit.record("user.password_change", user, scope_code=user.scope.code, user=user)
@@ -107,7 +107,7 @@ def change_password():
             flash(_("密码已修改，其他设备上的登录已退出。"), "success")
             return redirect(url_for("home.index"))
     elif request.method == "POST":
-        status = 400
+        status = REFUSED
     return render("auth/password.html", form=form), status
 
 

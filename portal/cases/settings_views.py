@@ -18,7 +18,7 @@ from portal.permissions import requires
 from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.settings import get_setting, set_setting
-from portal.web import commit
+from portal.web import REFUSED, commit
 
 bp = Blueprint("case_rules", __name__, url_prefix="/cases/rules")
 
@@ -109,7 +109,7 @@ def rules():
         db.session.delete(row)  # a reply template has no history worth keeping
         commit()
         return redirect(url_for("case_rules.rules", town=town.code))
-    status = 400 if form.errors or template_form.errors else 200
+    status = REFUSED if form.errors or template_form.errors else 200
     return render("cases/rules.html", form=form, template_form=template_form, town=town,
                   towns=towns, templates=town_templates(town),
                   open311_hint=publication.FIELD_HINT), status

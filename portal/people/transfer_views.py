@@ -17,7 +17,7 @@ from portal.permissions import can, requires
 from portal.rendering import render, xlsx_download
 from portal.tenancy import scoped_grid_arg
 from portal.timeutil import local_today
-from portal.web import commit
+from portal.web import REFUSED, commit
 
 bp = Blueprint("transfer", __name__, url_prefix="/people/xlsx")
 
@@ -74,7 +74,7 @@ def import_page():
             commit()
             flash(_("导入完成：新增%(c)d人，更新%(u)d人。", c=report.residents_created,
                     u=report.residents_updated), "success")
-    status = 400 if form.errors or (report and report.errors) else 200
+    status = REFUSED if form.errors or (report and report.errors) else 200
     return render("people/import.html", form=form, report=report, token=token), status
 
 

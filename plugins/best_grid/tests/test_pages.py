@@ -17,7 +17,7 @@ def test_grids_are_sorted_into_classes(client, contest_world):
                                             BestGridPlacement.class_id)).all())
     assert placed.get(tree.grid_a1.id) == contest_world.rising.id and tree.grid_a2.id not in placed
     response = client.post("/best-grid/classes", data={"name": "示范"})
-    assert response.status_code == 400 and "已有同名类别" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "已有同名类别" in response.get_data(as_text=True)
 
 
 def test_creating_a_contest_checks_the_weights(client, contest_world):
@@ -25,7 +25,7 @@ def test_creating_a_contest_checks_the_weights(client, contest_world):
     data = {"title": "第三季度擂台赛", "kind": "quarterly", "starts_on": "2026-07-01",
             "ends_on": "2026-09-30", "w-cases.on_time": "60", "judged-1": "卫生检查", "jw-1": "30"}
     response = client.post("/best-grid/contests/new", data=data)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "各项权重之和须为100，现在是 90" in response.get_data(as_text=True)
     response = client.post("/best-grid/contests/new", data={**data, "jw-1": "40"})
     assert response.status_code == 302
@@ -44,7 +44,7 @@ def test_the_judges_table_keeps_nothing_when_a_number_is_wrong(client, contest):
     url = f"/best-grid/contests/{contest.contest.id}/judge"
     response = client.post(url, data={f"s{criterion.id}_{tree.grid_a1.id}": "85",
                                       f"s{criterion.id}_{tree.grid_a2.id}": "120"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "评分应在0到100之间" in page and 'value="120"' in page
     assert db.session.scalar(select(BestGridJudgement.id)) is None

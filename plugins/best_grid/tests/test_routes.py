@@ -12,9 +12,9 @@ ROUTES = {
     ("best_grid.public", "GET"): Rule(PUBLIC, scoped=False),
     ("best_grid.index", "GET"): Rule("best_grid.view", scoped=False),
     ("best_grid.classes", "GET"): Rule("best_grid.manage", scoped=False),
-    ("best_grid.classes", "POST"): Rule("best_grid.manage", ok=400, scoped=False),
+    ("best_grid.classes", "POST"): Rule("best_grid.manage", ok=422, scoped=False),
     ("best_grid.contest_new", "GET"): Rule("best_grid.manage", scoped=False),
-    ("best_grid.contest_new", "POST"): Rule("best_grid.manage", ok=400, scoped=False),
+    ("best_grid.contest_new", "POST"): Rule("best_grid.manage", ok=422, scoped=False),
     ("best_grid.contest", "GET"): Rule("best_grid.view"),
     ("best_grid.judge", "GET"): Rule("best_grid.judge"),
     ("best_grid.judge", "POST"): Rule("best_grid.judge", ok=302),  # nothing entered: saved as is
