@@ -1,13 +1,11 @@
 """Every core model, imported in one place so that the metadata (and Alembic) sees them all."""
-from portal.audit import AuditEntry  # noqa: F401
+from portal.audit.models import AuditEntry  # noqa: F401
 from portal.auth.models import LoginAttempt, User  # noqa: F401
 from portal.grids.models import Grid, GridStaff  # noqa: F401
 from portal.modules.models import TownModule  # noqa: F401
 from portal.people.models import (House, Household, KeyPerson, Resident,  # noqa: F401
                                   ResidentCare, Visit)
-from portal.settings import TownSetting  # noqa: F401
-from portal.cases.calendar import CalendarDay, CalendarYear  # noqa: F401
-from portal.cases.models import Case, CaseEvent, CasePhoto, SupervisionNotice  # noqa: F401
-from portal.cases.open311_keys import ApiKey  # noqa: F401
-from portal.cases.models import ResponseTemplate  # noqa: F401
+from portal.settings.models import TownSetting  # noqa: F401
+from portal.cases.models import (ApiKey, CalendarDay, CalendarYear, Case,  # noqa: F401
+                                 CaseEvent, CasePhoto, ResponseTemplate, SupervisionNotice)
 from portal.maps.models import GridBoundary  # noqa: F401

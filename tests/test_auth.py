@@ -1,7 +1,7 @@
 """Login, throttling, sessions, CSRF and the security headers every response carries."""
 import pytest
 
-from portal.audit import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.auth.models import LoginAttempt, LoginLockout, User
 from portal.errors import DomainError
 from portal.extensions import db

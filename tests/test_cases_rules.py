@@ -4,7 +4,8 @@ from datetime import date, datetime
 import pytest
 
 from portal.cases import deadlines
-from portal.cases.calendar import CalendarYear, WorkCalendar, add_months, set_year
+from portal.cases.calendar import WorkCalendar, add_months, set_year
+from portal.cases.models import CalendarYear
 from portal.cases.services import act, report, sweep
 from portal.cases.workflow import ACTIONS, STATES, available, may
 from portal.errors import DomainError

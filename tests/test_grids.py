@@ -4,7 +4,7 @@ import io
 import pytest
 from PIL import Image
 
-from portal.audit import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids import services

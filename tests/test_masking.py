@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from portal.audit import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.people import number_search
 from portal.people.masking import mask_id, mask_phone

@@ -227,7 +227,7 @@ def test_the_town_chooses_its_public_categories_on_its_case_rules_page(client, t
                         data={**rules, "open311_public": ["need", "hazard"]})
     assert saved.status_code == 302
     assert publication.public_categories(tree.town_a) == ["hazard", "need"]
-    from portal.audit import AuditEntry
+    from portal.audit.models import AuditEntry
 
     entry = db.session.scalars(db.select(AuditEntry).filter_by(action="settings.cases")).all()[-1]
     assert "need" in entry.detail

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.audit import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.people import services

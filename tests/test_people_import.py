@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from portal.audit import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.people.identity import make_id_number
 from portal.people.models import Household, Resident, ResidentCare

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from portal import hookspecs
-from portal.audit import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import Grid

@@ -3,7 +3,7 @@ end every session of that user at once (the session holds "<id>:<token>", and th
 changes); a cookie kept from before is refused when replayed."""
 import pytest
 
-from portal.audit import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.auth.models import User
 from portal.extensions import db
 from portal.testing import PASSWORD

@@ -1,5 +1,5 @@
 """Managing user accounts inside one's scope, from the admin pages and the command line."""
-from portal.audit import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.auth.models import User
 from portal.extensions import db
 

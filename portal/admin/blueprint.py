@@ -6,7 +6,7 @@ from sqlalchemy import or_
 
 from portal import audit
 from portal.admin.forms import UserForm
-from portal.audit import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.auth import services as users
 from portal.auth import sessions, throttle
 from portal.auth.models import User
@@ -219,7 +219,8 @@ def audit_log():
 @requires("calendar.manage")
 def calendar():
     """The years whose holiday schedule is known, and a form to enter the next one."""
-    from portal.cases.calendar import CalendarDay, CalendarYear, parse_days, set_year
+    from portal.cases.calendar import parse_days, set_year
+    from portal.cases.models import CalendarDay, CalendarYear
     from portal.cases.deadlines import today
 
     errors = {}
@@ -268,7 +269,8 @@ def calendar():
 @requires("modules.manage")
 def open311_keys():
     """Keys for the town's Open311 clients: issued here, shown once, revocable."""
-    from portal.cases.open311_keys import ApiKey, issue, revoke
+    from portal.cases.models import ApiKey
+    from portal.cases.open311_keys import issue, revoke
 
     town, towns = chosen_town()
     if town is None:

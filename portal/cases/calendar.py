@@ -7,36 +7,10 @@ never crash, never silently treat a holiday as a working day without a warning.
 """
 from datetime import date, timedelta
 
-from sqlalchemy import Date, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
+from portal.cases.models import HOLIDAY, WORKDAY, CalendarDay, CalendarYear
 from portal.extensions import db
-
-HOLIDAY, WORKDAY = "holiday", "workday"
-
-
-class CalendarDay(db.Model):
-    """A day that differs from the weekday rule: a holiday on a weekday, or a make-up working day
-    on a weekend."""
-
-    __tablename__ = "calendar_days"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    #: HOLIDAY or WORKDAY.
-    kind: Mapped[str] = mapped_column(String(8))
-    #: e.g. "国庆节", "春节".
-    name: Mapped[str | None] = mapped_column(String(32))
-
-
-class CalendarYear(db.Model):
-    """A year whose official schedule is in ``calendar_days``."""
-
-    __tablename__ = "calendar_years"
-
-    year: Mapped[int] = mapped_column(primary_key=True)
-    #: Where the schedule came from: "chinese-calendar 1.11.0" or "entered by <user>".
-    source: Mapped[str] = mapped_column(String(64))
-
 
 HOLIDAY_NAMES = {
     "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",

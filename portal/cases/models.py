@@ -148,3 +148,56 @@ class ResponseTemplate(db.Model):
     town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
     title: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- the working-day calendar
+# (portal.cases.calendar counts with these)
+
+#: CalendarDay.kind: a holiday on a weekday, or a make-up working day (调休) on a weekend.
+HOLIDAY, WORKDAY = "holiday", "workday"
+
+
+class CalendarDay(db.Model):
+    """A day that differs from the weekday rule: a holiday on a weekday, or a make-up working day
+    on a weekend."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: HOLIDAY or WORKDAY.
+    kind: Mapped[str] = mapped_column(String(8))
+    #: e.g. "国庆节", "春节".
+    name: Mapped[str | None] = mapped_column(String(32))
+
+
+class CalendarYear(db.Model):
+    """A year whose official schedule is in ``calendar_days``."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(primary_key=True)
+    #: Where the schedule came from: "chinese-calendar 1.11.0" or "entered by <user>".
+    source: Mapped[str] = mapped_column(String(64))
+
+
+# ---------------------------------------------------------------- Open311 clients
+# (portal.cases.open311_keys issues and checks them)
+
+
+class ApiKey(db.Model):
+    __tablename__ = "open311_keys"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "town.code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
+    #: Who uses it (an app, a hotline system ...).
+    label: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 of the key; the key itself is never stored.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The first characters, so admins can tell keys apart.
+    prefix: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    town: Mapped[Grid] = relationship()

@@ -1,34 +1,12 @@
 """API keys for Open311 clients, issued per town. Only a hash is stored: the key is shown once."""
 import hashlib
 import secrets
-from datetime import datetime
-
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import audit
+from portal.cases.models import ApiKey
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.timeutil import utcnow
-
-
-class ApiKey(db.Model):
-    __tablename__ = "open311_keys"
-    #: tenancy: where the record lies (portal.tenancy.records)
-    scope_path = "town.code"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
-    #: Who uses it (an app, a hotline system ...).
-    label: Mapped[str] = mapped_column(String(64))
-    #: SHA-256 of the key; the key itself is never stored.
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: The first characters, so admins can tell keys apart.
-    prefix: Mapped[str] = mapped_column(String(8))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column()
-
-    town: Mapped[Grid] = relationship()
 
 
 def _hash(key: str) -> str:

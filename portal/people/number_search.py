@@ -30,6 +30,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import audit
+from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.people.masking import mask_id, mask_phone
 from portal.timeutil import utcnow
@@ -144,11 +145,11 @@ class Check:
     def _wait(self, limit: int, seconds: int, actions) -> int:
         """Seconds until the user's searches of ``actions`` in the window fall below ``limit``."""
         window = timedelta(seconds=seconds)
-        recent = (select(audit.AuditEntry.at)
-                  .where(audit.AuditEntry.user_id == self.user.id,
-                         audit.AuditEntry.action.in_(actions),
-                         audit.AuditEntry.at >= utcnow() - window)
-                  .order_by(audit.AuditEntry.at.desc()).limit(limit))
+        recent = (select(AuditEntry.at)
+                  .where(AuditEntry.user_id == self.user.id,
+                         AuditEntry.action.in_(actions),
+                         AuditEntry.at >= utcnow() - window)
+                  .order_by(AuditEntry.at.desc()).limit(limit))
         times = db.session.scalars(recent).all()
         if len(times) < limit:
             return 0

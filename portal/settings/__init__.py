@@ -5,24 +5,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
-
 from portal.extensions import db
+from portal.settings.models import TownSetting
 
 if TYPE_CHECKING:
     from portal.grids.models import Grid
-
-
-class TownSetting(db.Model):
-    __tablename__ = "town_settings"
-    __table_args__ = (UniqueConstraint("town_id", "key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
-    #: Dotted name, e.g. "people.visit_days".
-    key: Mapped[str] = mapped_column(String(64))
-    value: Mapped[str] = mapped_column(Text)
 
 
 def get_setting(town: Grid | None, key: str, default: Any) -> Any:
