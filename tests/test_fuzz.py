@@ -338,7 +338,7 @@ def test_ids_in_form_fields_that_are_not_ascii_numbers(app, client, points, aid,
     for target in ("h²", "r٣", "h" + "9" * 30, f"h{2 ** 31}"):
         data = {"rule": points.rule.id, "note": "", "target": target}
         post(client, "/points/award", data, accepted=(), refused=(400,))
-    post(client, "/best-grid/classes", {"form": "placements", f"grid-{tree.grid_a1.id}": "²"},
+    post(client, "/best-grid/classes/placements", {f"grid-{tree.grid_a1.id}": "²"},
          accepted=(302,), refused=(400,))
     client.logout()
     client.login("grid_worker")

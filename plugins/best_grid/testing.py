@@ -108,7 +108,7 @@ def testing_records(tree):
     from portal.plugin_testing import PluginRecords
 
     world = make_route_world(make_contest(make_contest_world(tree)))
-    values = {"contest_id": world.contest.id, "action": "adjust",
-              "town_code": tree.town_a.code, "filename": "results.js"}
+    values = {"contest_id": world.contest.id, "town_code": tree.town_a.code,
+              "filename": "results.js"}
     return PluginRecords("best_grid", values, markers=("2026年第3季度",), records=world,
                          not_scoped={"best_grid.public": "the public results screen of a town"})

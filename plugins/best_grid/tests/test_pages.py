@@ -9,8 +9,8 @@ from portal.extensions import db
 def test_grids_are_sorted_into_classes(client, contest_world):
     tree = contest_world.tree
     client.login("town_admin")
-    response = client.post("/best-grid/classes", data={
-        "form": "placements", f"grid-{tree.grid_a1.id}": str(contest_world.rising.id),
+    response = client.post("/best-grid/classes/placements", data={
+        f"grid-{tree.grid_a1.id}": str(contest_world.rising.id),
         f"grid-{tree.grid_a2.id}": ""})
     assert response.status_code == 302
     placed = dict(db.session.execute(select(BestGridPlacement.grid_id,
@@ -18,6 +18,12 @@ def test_grids_are_sorted_into_classes(client, contest_world):
     assert placed.get(tree.grid_a1.id) == contest_world.rising.id and tree.grid_a2.id not in placed
     response = client.post("/best-grid/classes", data={"name": "示范"})
     assert response.status_code == 422 and "已有同名类别" in response.get_data(as_text=True)
+    # a class of another town (or none at all) is refused in its grid's row; nothing is kept
+    response = client.post("/best-grid/classes/placements", data={
+        f"grid-{tree.grid_a1.id}": "", f"grid-{tree.grid_a2.id}": "999999"})
+    assert response.status_code == 422 and 'class="has-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(BestGridPlacement.class_id)
+                             .filter_by(grid_id=tree.grid_a1.id)) == contest_world.rising.id
 
 
 def test_creating_a_contest_checks_the_weights(client, contest_world):
@@ -27,6 +33,12 @@ def test_creating_a_contest_checks_the_weights(client, contest_world):
     response = client.post("/best-grid/contests/new", data=data)
     assert response.status_code == 422
     assert "各项权重之和须为100，现在是 90" in response.get_data(as_text=True)
+    # a weight that is not a number and a judged weight without its name: beside their rows
+    response = client.post("/best-grid/contests/new",
+                           data={**data, "w-cases.on_time": "6o", "judged-1": "", "jw-1": "40"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "权重须是整数" in page and "请填写评审打分项的名称" in page and 'value="6o"' in page
     response = client.post("/best-grid/contests/new", data={**data, "jw-1": "40"})
     assert response.status_code == 302
     item = db.session.scalar(select(BestGridContest))
@@ -60,7 +72,7 @@ def test_publish_then_the_public_screen_and_the_notice_board_show_it(client, con
     url = f"/best-grid/contests/{contest.contest.id}"
     assert client.post(url + "/adjust", data={"grid": tree.grid_a2.id, "points": "5",
                                               "reason": "迎检材料齐全"}).status_code == 302
-    assert client.post(url + "/publish").status_code == 302
+    assert client.post(url + "/publish").status_code == 303  # a button: run_action
     page = client.get(url).get_data(as_text=True)
     assert "结果已冻结" in page and "迎检材料齐全" in page
     response = client.post(url + "/adjust", data={"grid": tree.grid_a2.id, "points": "5",

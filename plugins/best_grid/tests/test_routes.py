@@ -13,12 +13,16 @@ ROUTES = {
     ("best_grid.index", "GET"): Rule("best_grid.view", scoped=False),
     ("best_grid.classes", "GET"): Rule("best_grid.manage", scoped=False),
     ("best_grid.classes", "POST"): Rule("best_grid.manage", ok=422, scoped=False),
+    # nothing sent: every grid keeps its class
+    ("best_grid.placements", "POST"): Rule("best_grid.manage", ok=302, scoped=False),
     ("best_grid.contest_new", "GET"): Rule("best_grid.manage", scoped=False),
     ("best_grid.contest_new", "POST"): Rule("best_grid.manage", ok=422, scoped=False),
     ("best_grid.contest", "GET"): Rule("best_grid.view"),
     ("best_grid.judge", "GET"): Rule("best_grid.judge"),
     ("best_grid.judge", "POST"): Rule("best_grid.judge", ok=302),  # nothing entered: saved as is
-    ("best_grid.act", "POST"): Rule("best_grid.manage", ok=303),  # an empty adjustment: told why
+    ("best_grid.adjust", "POST"): Rule("best_grid.manage", ok=422),  # an empty adjustment
+    ("best_grid.award", "POST"): Rule("best_grid.manage", ok=422),  # nobody chosen
+    ("best_grid.publish", "POST"): Rule("best_grid.manage", ok=303),
 }
 
 
@@ -28,7 +32,7 @@ def world(contest):
 
 
 def build(app, world):
-    return url_builder(app, {"contest_id": world.contest.id, "action": "adjust",
+    return url_builder(app, {"contest_id": world.contest.id,
                              "town_code": world.tree.town_a.code, "filename": "results.js"})
 
 
