@@ -4,7 +4,6 @@ Every user has a role (what kind of things they may do) and a scope (a node of t
 they may do them). A record outside the scope does not exist for the user: views answer 404, never
 403, so that another town's data cannot even be probed for.
 """
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -53,29 +52,6 @@ def role_label(name: str) -> str:
     keep their row but hold no permission)."""
     role = role_registry().get(name)
     return str(role.label) if role is not None else name
-
-
-class _RegistryView(Mapping):
-    """The role registry of the current app seen as one of the old constants (role -> one of
-    its fields). Transitional, for the modules of issue 16 not yet moved to role_registry()
-    (the admin pages, while their split lands); remove once nothing imports ROLES or
-    ROLE_SCOPE_LEVELS."""
-
-    def __init__(self, field_name: str) -> None:
-        self.field_name = field_name
-
-    def __getitem__(self, name: str):
-        return getattr(role_registry()[name], self.field_name)
-
-    def __iter__(self):
-        return iter(role_registry())
-
-    def __len__(self) -> int:
-        return len(role_registry())
-
-
-ROLES = _RegistryView("label")
-ROLE_SCOPE_LEVELS = _RegistryView("scope_levels")
 
 
 class RoleLabels(dict):

@@ -30,7 +30,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(120), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(256))
-    #: One of portal.permissions.ROLES.
+    #: A role of the registry (portal.permissions.role_registry): the core's or a loaded
+    #: plugin's. A role whose plugin is gone stays stored and holds no permission.
     role: Mapped[str] = mapped_column(String(32))
     #: The node of the grid tree this user sees and acts on, with everything under it.
     scope_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
