@@ -4,8 +4,8 @@ visits and points ledgers, for benchmarks and for seeing the pages under a real 
 
 It adds towns to the normal demo county (430624): the demo's logins keep working, and each new town
 gets a town admin (``town<seq>``), each village a village admin (``va<code>``), each base grid a
-grid worker (``gw<code>``) and each town with the points supermarket a kiosk operator
-(``kiosk<seq>``), all with the demo password.
+grid worker (``gw<code>``), all with the demo password; a plugin adds its own roles' logins
+(the points supermarket's kiosk operators ``kiosk<seq>``) through ``register_scale_demo_data``.
 
 Everything is written in bulk with SQLAlchemy Core (``insert()`` with lists of dicts, executemany in
 chunks), ids are given by the generator so rows can point at each other without reading anything
@@ -321,19 +321,10 @@ class Generator:
         rows, staff, users = [], [], []
         self.towns, self.villages, self.base_grids = [], [], []  # dicts with id, code, name ...
         self.worker_of: dict[int, int | None] = {}
-        user_id = self.ids.take(db.metadata.tables["users"], 0)
-
-        from portal.auth.models import new_session_token
 
         def user(username, role, scope_id, name):
-            nonlocal user_id
-            users.append({"id": user_id, "username": username, "phone": None, "id_number": None,
-                          "email": None, "display_name": name, "password_hash": self.password_hash,
-                          "role": role, "scope_id": scope_id, "is_active": True, "locale": None,
-                          "created_at": self.now, "last_login_at": None,
-                          "session_token": new_session_token()})
-            user_id += 1
-            return user_id - 1
+            users.append(self.login_row(username, role, scope_id, name))
+            return users[-1]["id"]
 
         def grid(parent, level, code, name, **extra):
             row = {"id": self.ids.take(grids_t), "parent_id": parent["id"], "level": level,
@@ -383,14 +374,9 @@ class Generator:
                 self.worker_of[base["id"]] = None  # deliberately without a grid worker
                 continue
             name = self.name()
-            self.worker_of[base["id"]] = user(f"gw{base['code']}", "grid_worker", base["id"], name)
-            staff.append(self._staff(base["id"], "worker", user_id - 1, name, 1))
-        for town in self.towns:
-            if town["modules"]:
-                first_village = next(v for v in self.villages if v["town"] is town)
-                town["kiosk"] = user(f"kiosk{town['seq']:03d}", "kiosk_operator",
-                                     first_village["id"], self.name())
-        self.ids.next["users"] = user_id
+            worker = self.worker_of[base["id"]] = user(f"gw{base['code']}", "grid_worker",
+                                                       base["id"], name)
+            staff.append(self._staff(base["id"], "worker", worker, name, 1))
         clean = [{k: r[k] for k in ("id", "parent_id", "level", "code", "name", "special_kind",
                                     "supervision_phone", "description", "created_at",
                                     "retired_at")} for r in rows]
@@ -399,6 +385,17 @@ class Generator:
         for row in staff:
             row["id"] = self.ids.take(GridStaff.__table__)
         _write(GridStaff.__table__, staff, self.counts)
+
+    def login_row(self, username: str, role: str, scope_id: int, name: str) -> dict:
+        """A row of ``users`` with the demo password (hashed once) and an id of its own: the core
+        writes its roles' logins in ``tree``, a plugin its own roles' with ``write``."""
+        from portal.auth.models import new_session_token
+
+        return {"id": self.ids.take(db.metadata.tables["users"]), "username": username,
+                "phone": None, "id_number": None, "email": None, "display_name": name,
+                "password_hash": self.password_hash, "role": role, "scope_id": scope_id,
+                "is_active": True, "locale": None, "created_at": self.now, "last_login_at": None,
+                "session_token": new_session_token()}
 
     def _staff(self, grid_id, post, user_id, name, order) -> dict:
         duties = {"leader": "负责网格全面工作，组织开展走访和矛盾调处",

@@ -20,8 +20,8 @@ package by convention, as datasette does; a set-up hook below overrides the conv
   ``grid_measures`` in ``plugins.best_grid.hookspecs``. A plugin implementing a hook whose
   declaring plugin may be absent marks it ``@hookimpl(optionalhook=True)``; calling such a hook
   through ``host().hook(scope, name)`` while its declarer is absent answers None (``collect``: []);
-- its part of the core's test machinery (``testing_records``, ``testing_routes``), written in
-  ``<package>/testing.py`` and imported only when the tests ask.
+- its part of the core's test machinery (``testing_roles``, ``testing_records``,
+  ``testing_routes``), written in ``<package>/testing.py`` and imported only when the tests ask.
 
 This module lists only what the core itself calls. Per-town switching: set-up hooks run for every
 registered plugin at start-up. UI and event hooks are called only for plugins switched on for the
@@ -48,9 +48,9 @@ def add_hookspecs(pluginmanager):
 
 @hookspec
 def register_roles():
-    """Return a list of portal.permissions.Role only this plugin needs (named freely, e.g.
-    ``kiosk_operator``); give them permissions in ``register_permissions``. Users holding a role
-    whose plugin is gone keep their row, show the raw role name and hold no permission."""
+    """Return a list of portal.permissions.Role only this plugin needs (named freely); give them
+    permissions in ``register_permissions``. Users holding a role whose plugin is gone keep their
+    row, show the raw role name and hold no permission."""
 
 
 @hookspec
@@ -79,7 +79,9 @@ def register_commands(cli):
 @hookspec
 def register_demo_data(town, db):
     """Add the plugin's demo records for one demo town; must be idempotent. Called by
-    ``portal demo`` only for towns where the plugin is on."""
+    ``portal demo`` only for towns where the plugin is on. Return the demo logins of the
+    plugin's own roles made (or found) for this town, as (username, role, grid) made with
+    portal.demo.demo_login, for ``portal demo`` to print with the core's; None for none."""
 
 
 @hookspec
@@ -172,6 +174,14 @@ def module_switched(town, name, enabled, actor):
 def testing_fixtures():
     """Return the dotted name of the module whose pytest fixtures (the plugin's records in the
     two-town tree) every test may use; portal.plugin_testing registers it with pytest."""
+
+
+@hookspec
+def testing_roles():
+    """Return {role: portal.plugin_testing.TestRole} for the plugin's own roles: the two-town tree
+    (portal.testing.build_tree) gives each a user named after it at a node of town A, the
+    security, gating and masking tests visit every page as that user, and the least-privilege
+    test holds the role to its reviewed permissions."""
 
 
 @hookspec

@@ -2,8 +2,10 @@
 
 The security, fuzz, gating and masking tests of the core cover every plugin's routes. They used to
 import each plugin's fixtures, so deleting a plugin's folder stopped the suite at collection. Now
-each plugin answers three hooks (portal.hookspecs), written in its own ``testing.py``:
+each plugin answers four hooks (portal.hookspecs), written in its own ``testing.py``:
 
+- ``testing_roles()``: its own roles' test users (where in the tree) and reviewed permissions,
+  as TestRole, so that the core's tests name no plugin role;
 - ``testing_fixtures()``: the dotted name of a module whose pytest fixtures (its records in the
   two-town tree: ``points``, ``vol`` …) every test may use. This module, a pytest plugin loaded
   with ``-p portal.plugin_testing``, registers them for the plugins that are installed;
@@ -12,6 +14,9 @@ each plugin answers three hooks (portal.hookspecs), written in its own ``testing
 
 A core test about one plugin's page asks for that plugin with ``needs_plugin("points")``: it is
 skipped, not broken, on a portal without it.
+
+PYTEST_DONT_REWRITE: portal.testing imports this module before pytest loads it as a plugin (its
+visitors include the plugins' roles), and it holds no assert to rewrite.
 """
 from __future__ import annotations
 
@@ -24,6 +29,19 @@ from typing import Any
 
 import pluggy
 import pytest
+
+
+@dataclass(frozen=True)
+class TestRole:
+    """A plugin role's part of the core's tests."""
+
+    __test__ = False  # not a test class, whatever pytest makes of its name
+
+    #: The node of town A (an attribute of portal.testing's tree: ``village_a1``, ``grid_a1`` …)
+    #: where the tree gives the role its user, named after the role.
+    scope: str
+    #: The permissions the role was reviewed to hold (tests/test_least_privilege.py).
+    permissions: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -78,6 +96,17 @@ def _installed_plugins() -> pluggy.PluginManager:
 @cache
 def installed_names() -> frozenset[str]:
     return frozenset(name for name, _plugin in _installed_plugins().list_name_plugin())
+
+
+@cache
+def plugin_roles() -> dict[str, TestRole]:
+    """role -> TestRole of every installed plugin's own roles (``testing_roles``), in the order
+    of the built-in list; asked before any app exists (the visitors of the route tests are
+    parameters)."""
+    found: dict[str, TestRole] = {}
+    for answer in reversed(_installed_plugins().hook.testing_roles()):  # pluggy: last first
+        found.update(answer or {})
+    return found
 
 
 def needs_plugin(*names: str) -> pytest.MarkDecorator:

@@ -204,6 +204,23 @@ def runner(app):
     return app.test_cli_runner()
 
 
+#: The user of each of the core's roles in the two-town tree: where in town A (an attribute of
+#: the tree). A plugin adds its own roles' through its ``testing_roles`` hook.
+CORE_TREE_USERS = {
+    "county_admin": "county", "town_admin": "town_a", "village_admin": "village_a1",
+    "grid_worker": "grid_a1", "info_officer": "village_a1", "dept_staff": "county",
+    "resident": "grid_a1",
+}
+
+
+def tree_users() -> dict[str, str]:
+    """role -> the tree's node of its user (named after the role), the core's roles and those of
+    every installed plugin."""
+    from portal.plugin_testing import plugin_roles
+
+    return {**CORE_TREE_USERS, **{role: t.scope for role, t in plugin_roles().items()}}
+
+
 def build_tree():
     """A small county: town A (two villages, three base grids, a special grid) and town B (one
     village, one grid), a user for every role in town A and two in town B, and a few households."""
@@ -224,15 +241,13 @@ def build_tree():
     village_b1 = grids.create_grid(town_b, "village", "荷叶村")
     grid_b1 = grids.create_grid(village_b1, "grid", "荷叶塘")
 
-    scopes = {
-        "county_admin": county, "town_admin": town_a, "village_admin": village_a1,
-        "grid_worker": grid_a1, "info_officer": village_a1, "dept_staff": county,
-        "assoc_officer": village_a1, "kiosk_operator": village_a1, "resident": grid_a1,
-    }
-    known = role_registry()  # a plugin's role (kiosk_operator) only while its plugin is loaded
-    users = {role: create_user(username=role, password=PASSWORD, role=role, scope=scope,
+    nodes = {"county": county, "town_a": town_a, "village_a1": village_a1, "grid_a1": grid_a1,
+             "grid_a2": grid_a2, "special_a": special_a, "village_a2": village_a2,
+             "grid_a3": grid_a3}
+    known = role_registry()  # a plugin's roles only while the plugin is loaded
+    users = {role: create_user(username=role, password=PASSWORD, role=role, scope=nodes[node],
                                display_name=f"{role} 用户")
-             for role, scope in scopes.items() if role in known}
+             for role, node in tree_users().items() if role in known}
     users["b_town_admin"] = create_user(username="b_town_admin", password=PASSWORD,
                                         role="town_admin", scope=town_b)
     users["b_grid_worker"] = create_user(username="b_grid_worker", password=PASSWORD,
@@ -310,9 +325,9 @@ class Rule:
     denied: int = 403
 
 
-#: Anonymous, every role in town A, and town B's admin (who must see nothing of town A).
-VISITORS = [None, "county_admin", "town_admin", "village_admin", "grid_worker", "info_officer",
-            "dept_staff", "assoc_officer", "kiosk_operator", "resident", "b_town_admin"]
+#: Anonymous, every role in town A (the installed plugins' too), and town B's admin (who must see
+#: nothing of town A).
+VISITORS = [None, *tree_users(), "b_town_admin"]
 
 
 def routes_of(app, plugin: str | None) -> dict[tuple[str, str], tuple]:

@@ -103,7 +103,8 @@ def seeded(app):
     # associations: members, items, scores, reports
     association = assoc.create(tree.village_a1, name=evil("association"), kind="safety",
                                dues_fen=1000)
-    assoc.add_officer(association, tree.users["assoc_officer"], short("ot", "="))
+    officer = "assoc_officer"  # the tree's user of the plugin's role
+    assoc.add_officer(association, tree.users[officer], short("ot", "="))
     item = AssociationsItem(association_id=association.id, name=evil("item"), points=2)
     db.session.add(item)
     db.session.flush()
@@ -112,9 +113,10 @@ def seeded(app):
     assoc.add_member(association, other, on=start)
     assoc.record_score(member, item, reason=evil("score-reason"), happened_on=local_today())
     assoc.submit_report(association, evil("period"), evil("report-content"),
-                        actor=tree.users["assoc_officer"])
+                        actor=tree.users[officer])
     db.session.commit()
-    return {"tree": tree, "account": account, "shop": shop, "association": association}
+    return {"tree": tree, "account": account, "shop": shop, "association": association,
+            "officer": officer}
 
 
 def downloads(seeded) -> dict[str, list[tuple[tuple[str, ...], str]]]:
@@ -137,7 +139,7 @@ def downloads(seeded) -> dict[str, list[tuple[tuple[str, ...], str]]]:
         "points.report_xlsx": [(admins, "/points/reports.xlsx"),
                                (admins, f"/points/reports.xlsx?shop={shop.id}")],
         "associations.export_xlsx": [
-            (("assoc_officer", *admins),
+            ((seeded["officer"], *admins),
              f"/associations/{association.id}/export/{kind}.xlsx?year={year}")
             for kind in ("members", "scores", "roster", "party", "reports")],
     }

@@ -132,7 +132,8 @@ def build_data(app):
         ledger.post(account, "earn", 400)
         accounts.append(account.id)
     db.session.commit()
-    return {"shop": shop.id, "goods": goods, "accounts": accounts, "grid": tree.grid_a1.id}
+    return {"shop": shop.id, "goods": goods, "accounts": accounts, "grid": tree.grid_a1.id,
+            "kiosk": "kiosk_operator"}  # the tree's user of the plugin's role
 
 
 def logged_in(base: str, username: str, stop):
@@ -174,7 +175,7 @@ class Log:
 
 def kiosk_client(base, data, log, stop, seed):
     rng = random.Random(seed)
-    http = logged_in(base, "kiosk_operator", stop)
+    http = logged_in(base, data["kiosk"], stop)
     pending = None  # a basket whose answer was lost: retried with the same key
     while not stop.is_set():
         if pending is None:

@@ -16,11 +16,11 @@ from portal.extensions import db
 from portal.modules.services import set_module
 from portal.plugin_testing import installed_names, plugin_routes
 from portal.plugins import BUILTIN_PLUGINS, host
-from portal.testing import VISITORS, expected_status, routes_of
+from portal.testing import VISITORS, expected_status, routes_of, tree_users
 
-#: Visitors whose own scope lies in town A: for them even a page without arguments is town A's.
-IN_TOWN_A = {"town_admin", "village_admin", "grid_worker", "info_officer", "assoc_officer",
-             "kiosk_operator", "resident"}
+#: Visitors whose own scope lies in town A (every tree user but the county's): for them even a
+#: page without arguments is town A's.
+IN_TOWN_A = {role for role, node in tree_users().items() if node != "county"}
 
 
 def test_every_plugin_is_walked(app):

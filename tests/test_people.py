@@ -119,11 +119,13 @@ def test_resident_page_masks_and_reveal_is_audited(client, tree):
 
 
 def test_roles_without_the_need_cannot_unmask(client, tree):
-    client.login("assoc_officer")
-    page = client.get(f"/people/residents/{tree.resident_a.id}").get_data(as_text=True)
-    assert "显示完整号码" not in page
-    assert client.post(f"/people/residents/{tree.resident_a.id}/reveal").status_code == 403
-    assert client.get("/people/xlsx/export/residents.xlsx?unmasked=1").status_code == 403
+    for username in ("dept_staff", "resident"):
+        client.login(username)
+        page = client.get(f"/people/residents/{tree.resident_a.id}").get_data(as_text=True)
+        assert "显示完整号码" not in page
+        assert client.post(f"/people/residents/{tree.resident_a.id}/reveal").status_code == 403
+        assert client.get("/people/xlsx/export/residents.xlsx?unmasked=1").status_code == 403
+        client.logout()
 
 
 def test_search_results_are_masked(client, tree):

@@ -357,12 +357,15 @@ def test_a_hook_of_an_absent_plugin_answers_nothing(make_app, app_config):
 
 def test_hook_register_roles(client, example_on):
     from portal.auth.services import create_user
-    from portal.permissions import can, role_label, role_registry
+    from portal.permissions import CORE_ROLES, can, role_label, role_registry
     from portal.testing import PASSWORD
 
     assert role_registry()["example_reader"].scope_levels == ("village", "grid")
-    assert host().role_owner == {"example_reader": "example", "kiosk_operator": "points",
-                                 "assoc_officer": "associations"}
+    # every role but the core's has its plugin; the example's is the example's
+    core = {role.name for role in CORE_ROLES}
+    assert set(host().role_owner) == set(role_registry()) - core
+    assert host().role_owner["example_reader"] == "example"
+    assert set(host().role_owner.values()) <= set(host().optional)
     reader = create_user(username="reader", password=PASSWORD, role="example_reader",
                          scope=example_on.village_a1)
     db.session.commit()
@@ -433,15 +436,31 @@ def test_hook_testing_fixtures_and_test_hook_testing_records_and_test_hook_testi
     from portal.plugin_testing import installed_names, plugin_records, plugin_routes
 
     assert installed_names() == BUILTIN_NAMES
-    assert host(app).pm.hook.testing_fixtures().count("plugins.points.testing") == 1
+    modules = host(app).pm.hook.testing_fixtures()
+    assert all(modules.count(f"plugins.{name}.testing") == 1 for name in BUILTIN_NAMES)
     for name in host(app).optional:
         set_module(tree.town_a, name, True)
         set_module(tree.town_b, name, True)
     records = plugin_records(app, tree)
     assert set(records) == BUILTIN_NAMES | {"example"}
     assert records["example"].url_values["town_code"] == tree.town_a.code
-    assert "城西积分超市" in records["points"].markers
+    assert all(records[name].markers for name in BUILTIN_NAMES)
     assert set(plugin_routes(app)) == BUILTIN_NAMES
+
+
+def test_hook_testing_roles(app, tree):
+    """Every built-in plugin's role has its test user in the tree (and its reviewed
+    permissions): the core's tests visit every page as it without naming it."""
+    from portal.plugin_testing import plugin_roles
+    from portal.testing import VISITORS
+
+    roles = plugin_roles()
+    owned = {role for role, owner in host(app).role_owner.items() if owner in BUILTIN_NAMES}
+    assert set(roles) == owned, "a plugin's new role: answer testing_roles for it"
+    for role, declared in roles.items():
+        assert tree.users[role].role == role and role in VISITORS
+        assert tree.users[role].scope_id == getattr(tree, declared.scope).id
+        assert declared.permissions, role
 
 
 # ---------------------------------------------------------------- the core never imports a plugin

@@ -17,7 +17,7 @@ from portal.modules.services import set_module
 from portal.permissions import role_registry
 from portal.plugin_testing import plugin_records
 from portal.plugins import host
-from portal.testing import PASSWORD
+from portal.testing import PASSWORD, tree_users
 from tests.test_routes import case, key_person, staff  # noqa: F401  (fixtures)
 from tests.test_routes import url_values as core_url_values
 
@@ -39,10 +39,13 @@ NOT_SCOPED = {
                                  "the importing user's scope",
 }
 
+#: Town B's twin of a node of town A, for the users below.
+TOWN_B_NODE = {"village_a1": "village_b1", "grid_a1": "grid_b1"}
 #: Town B users of every role whose scope can lie in town B (the county and department roles
-#: see the whole county by design). b_town_admin and b_grid_worker come with the tree.
-B_ROLES = {"village_admin": "village_b1", "info_officer": "village_b1",
-           "assoc_officer": "village_b1", "kiosk_operator": "village_b1", "resident": "grid_b1"}
+#: see the whole county by design), the installed plugins' roles too. b_town_admin and
+#: b_grid_worker come with the tree.
+B_ROLES = {role: TOWN_B_NODE[node] for role, node in tree_users().items()
+           if node in TOWN_B_NODE and role != "grid_worker"}
 
 #: Strings that only town A's records contain (each plugin adds those of its records).
 TOWN_A_MARKERS = ("张三丰", "城西路1号", "路灯不亮")

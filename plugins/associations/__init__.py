@@ -62,9 +62,11 @@ def check_permission(user, action, obj):
 
 @hookimpl
 def register_demo_data(town, db):
-    from .demo import load
+    from .demo import load, logins
 
+    made = logins(town)
     load(town)
+    return made
 
 
 @hookimpl
@@ -96,6 +98,13 @@ def menu_links(user, town):
 @hookimpl
 def testing_fixtures():
     return "plugins.associations.testing"
+
+
+@hookimpl
+def testing_roles():
+    from .testing import testing_roles
+
+    return testing_roles()
 
 
 @hookimpl

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal.auth.models import User
+from portal.demo import demo_login
 from portal.extensions import db
 from portal.grids.models import VILLAGE, Grid
 from portal.people.models import Resident
@@ -26,6 +27,22 @@ ITEMS = {"safety": [("参加义务巡逻", 2), ("调解邻里纠纷", 3), ("发�
                         ("焚烧垃圾", -5)]}
 
 
+#: The demo's association officer (``portal demo`` prints the login): runs the safety association
+#: of this village of the demo town.
+LOGIN = ("xiehui", "assoc_officer", "城西社区")
+
+
+def logins(town: Grid) -> list:
+    """The plugin's demo login, made (once) where the town has the village; printed by
+    ``portal demo`` with the core's."""
+    username, role, village_name = LOGIN
+    village = db.session.scalar(select(Grid).filter_by(parent_id=town.id, name=village_name))
+    if village is None:
+        return []
+    demo_login(username, role, village, random.Random(username))
+    return [(username, role, village)]
+
+
 def load(town: Grid) -> None:
     villages = db.session.scalars(select(Grid).where(Grid.parent_id == town.id,
                                                      Grid.level == VILLAGE).order_by(Grid.code)).all()
@@ -33,7 +50,7 @@ def load(town: Grid) -> None:
             AssociationsAssociation.grid_id.in_([v.id for v in villages])).limit(1)):
         return
     rng = random.Random(town.code + "associations")
-    officer = db.session.scalar(select(User).filter_by(username="xiehui"))
+    officer = db.session.scalar(select(User).filter_by(username=LOGIN[0]))
     today = local_today()
     for village in villages:
         residents = db.session.scalars(

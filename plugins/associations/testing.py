@@ -55,6 +55,15 @@ def make_route_world(assoc):
 # ---------------------------------------------------------------- for the core's tests (hooks)
 
 
+def testing_roles():
+    """The plugin's role in the core's tests: a user in village A1, and the permissions it was
+    reviewed to hold (an officer runs their associations: no register, tree or case list)."""
+    from portal.plugin_testing import TestRole
+
+    return {"assoc_officer": TestRole("village_a1", frozenset(
+        {"associations.view", "associations.run", "associations.member"}))}
+
+
 def listed(w) -> list:
     """What the plugin's county lists show of its route world, by which attribute."""
     return [(r, "name") for r in (w.safety, w.patrol, w.absent)]

@@ -55,9 +55,11 @@ def register_commands(cli):
 
 @hookimpl
 def register_demo_data(town, db):
-    from .demo import load
+    from .demo import load, logins
 
+    made = logins(town)
     load(town)
+    return made
 
 
 @hookimpl
@@ -106,6 +108,13 @@ def points_award_requested(resident, points, reason, source, actor):
 @hookimpl
 def testing_fixtures():
     return "plugins.points.testing"
+
+
+@hookimpl
+def testing_roles():
+    from .testing import testing_roles
+
+    return testing_roles()
 
 
 @hookimpl

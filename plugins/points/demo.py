@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal.demo import demo_login
 from portal.extensions import db
 from portal.grids.models import GRID, VILLAGE, Grid
 from portal.people.models import Household
@@ -21,6 +22,22 @@ RULES = [("参加村道清扫志愿活动", 5, {"grid_worker": 8}), ("评为文�
 GOODS = [("洗衣粉 1kg", 20, "袋", 40), ("食用油 5L", 120, "桶", 12), ("大米 10kg", 150, "袋", 8),
          ("香皂", 8, "块", 60), ("毛巾", 15, "条", 30), ("酱油 500ml", 12, "瓶", 3),
          ("牙膏", 10, "支", 45), ("保温杯", 60, "个", 2)]
+
+
+#: The demo's kiosk operator (``portal demo`` prints the login): the kiosk of this village of
+#: the demo town.
+LOGIN = ("kiosk", "kiosk_operator", "城西社区")
+
+
+def logins(town: Grid) -> list:
+    """The plugin's demo login, made (once) where the town has the village; printed by
+    ``portal demo`` with the core's."""
+    username, role, village_name = LOGIN
+    village = db.session.scalar(select(Grid).filter_by(parent_id=town.id, name=village_name))
+    if village is None:
+        return []
+    demo_login(username, role, village, random.Random(username))
+    return [(username, role, village)]
 
 
 def load(town: Grid) -> None:

@@ -1,6 +1,7 @@
-"""The points supermarket in the county-scale demo (`portal demo --scale county`): rules, a shop
-per village with goods, accounts for most households, three years of awards and redemptions,
-written in bulk through the generator (portal.demo_scale.Generator) in its transaction."""
+"""The points supermarket in the county-scale demo (`portal demo --scale county`): a kiosk
+operator per town, rules, a shop per village with goods, accounts for most households, three
+years of awards and redemptions, written in bulk through the generator
+(portal.demo_scale.Generator) in its transaction."""
 import uuid
 from collections import defaultdict
 from datetime import timedelta
@@ -24,6 +25,13 @@ def load(g) -> None:
     for town in towns:
         set_module(db.session.get(Grid, town["id"]), "points", True)
     db.session.flush()
+    kiosks = []  # a kiosk operator for the first village of each town, ``kiosk<seq>``
+    for town in towns:
+        first_village = next(v for v in g.villages if v["town"] is town)
+        kiosks.append(g.login_row(f"kiosk{town['seq']:03d}", "kiosk_operator",
+                                  first_village["id"], g.name()))
+        town["kiosk"] = kiosks[-1]["id"]
+    g.write(db.metadata.tables["users"], kiosks)
     start = g.now - timedelta(days=365 * g.plan.years)
     rules, shops, goods, accounts = [], [], [], []
     entries, redemptions, lines, stock = [], [], [], []

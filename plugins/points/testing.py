@@ -66,6 +66,14 @@ def make_route_world(points):
 # ---------------------------------------------------------------- for the core's tests (hooks)
 
 
+def testing_roles():
+    """The plugin's role in the core's tests: a user in village A1, and the permissions it was
+    reviewed to hold (the kiosk only)."""
+    from portal.plugin_testing import TestRole
+
+    return {"kiosk_operator": TestRole("village_a1", frozenset({"points.redeem"}))}
+
+
 def listed(w) -> list:
     """What the plugin's county lists show of its route world, by which attribute."""
     return [(r, "name") for r in (w.rule, w.model_rule, w.shop, w.soap, w.oil)]

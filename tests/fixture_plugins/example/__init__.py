@@ -196,6 +196,11 @@ def testing_fixtures():
 
 
 @hookimpl
+def testing_roles():
+    return None  # not a built-in plugin: the core's tests give its role no user
+
+
+@hookimpl
 def testing_records(tree):
     from portal.plugin_testing import PluginRecords
 
