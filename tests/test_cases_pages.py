@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from PIL import Image
 
-from portal.cases.models import Case, SupervisionNotice
+from portal.cases.models import Case, ResponseTemplate, SupervisionNotice
 from portal.cases.services import act, report, sweep
 from portal.errors import DomainError
 from portal.extensions import db
@@ -239,15 +239,21 @@ def test_export_follows_the_filters(client, tree):
 def test_a_town_sets_its_deadlines_categories_and_replies(client, tree):
     client.login("town_admin")
     saved = client.post("/cases/rules/", data={
-        "form": "rules", "assign": 2, "feedback": 3, "resolve": 5, "major_months": 1,
+        "assign": 2, "feedback": 3, "resolve": 5, "major_months": 1,
         "yellow_days": 2, "categories": ["dispute", "need"]})
     assert saved.status_code == 302
     refused = client.post("/cases/rules/", data={
-        "form": "rules", "assign": 0, "feedback": 3, "resolve": 5, "major_months": 1,
+        "assign": 0, "feedback": 3, "resolve": 5, "major_months": 1,
         "yellow_days": 2, "categories": []})
     assert refused.status_code == 422 and "请至少选择一个类别" in refused.get_data(as_text=True)
-    client.post("/cases/rules/", data={"form": "template", "t-title": "已修复",
-                                       "t-text": "您反映的问题已处理，感谢支持。"})
+    reply = {"t-title": "已修复", "t-text": "您反映的问题已处理，感谢支持。"}
+    assert client.post("/cases/rules/templates", data=reply).status_code == 302
+    refused = client.post("/cases/rules/templates", data={"t-title": "空的"})
+    assert refused.status_code == 422 and "请填写回复内容" in refused.get_data(as_text=True)
+    template = db.session.scalar(db.select(ResponseTemplate))
+    assert client.post(f"/cases/rules/templates/{template.id}/delete").status_code == 303
+    assert db.session.scalar(db.select(ResponseTemplate)) is None
+    client.post("/cases/rules/templates", data=reply)
     # the public form offers only the town's categories, and the deadlines follow its rules
     form = client.get(f"/g/{tree.grid_a1.code}/report").get_data(as_text=True)
     assert 'value="need"' in form and 'value="hazard"' not in form

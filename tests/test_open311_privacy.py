@@ -216,7 +216,7 @@ def test_the_town_chooses_its_public_categories_on_its_case_rules_page(client, t
     offered = {value.split('"')[0] for value in offered}
     assert offered == set(publication.PUBLISHABLE)
     assert not offered & publication.NEVER_PUBLIC
-    rules = {"form": "rules", "assign": 1, "feedback": 3, "resolve": 7, "major_months": 1,
+    rules = {"assign": 1, "feedback": 3, "resolve": 7, "major_months": 1,
              "yellow_days": 1, "categories": list(CATEGORIES)}
     refused = client.post(f"/cases/rules/?town={tree.town_a.code}",
                           data={**rules, "open311_public": ["hazard", "dispute"]})

@@ -6,6 +6,7 @@ then checks that the page really enforces it.
 import pytest
 from PIL import Image
 
+from portal.cases.models import ResponseTemplate
 from portal.extensions import db
 from portal.grids.models import GridStaff
 from portal.testing import LOGIN, PUBLIC, VISITORS, Rule, check_routes, routes_of
@@ -94,7 +95,9 @@ ROUTES = {
     ("cases.show", "GET"): Rule("cases.view"),
     ("cases.stats", "GET"): Rule("cases.view", scoped=False),
     ("case_rules.rules", "GET"): Rule("settings.manage", scoped=False),
-    ("case_rules.rules", "POST"): Rule("settings.manage", scoped=False),  # no form named: shown again
+    ("case_rules.rules", "POST"): Rule("settings.manage", ok=422, scoped=False),  # no category
+    ("case_rules.template_add", "POST"): Rule("settings.manage", ok=422, scoped=False),
+    ("case_rules.template_delete", "POST"): Rule("settings.manage", ok=303),
     ("cases.export", "GET"): Rule("cases.view", scoped=False),
     ("people.residents", "GET"): Rule("people.view", scoped=False),
     ("dashboard.index", "GET"): Rule("dashboard.view", scoped=False),
@@ -138,6 +141,8 @@ def url_values(tree, staff, entry, case):
         "grid_id": tree.grid_a1.id, "staff_id": staff.id, "grid_code": tree.grid_a1.code,
         "user_id": tree.users["grid_worker"].id, "town_id": tree.town_a.id, "name": "example",
         "town_code": tree.town_a.code, "filename": "example.css",
+        "template_id": db.session.scalar(db.select(ResponseTemplate.id)  # made with the case
+                                         .filter_by(town_id=tree.town_a.id)),
     }
 
 
@@ -163,6 +168,8 @@ def case(tree, staff):
 
     reported = report(tree.grid_a1, category="hazard", title="路灯不亮", description="村口",
                       source="patrol", reporter=tree.users["grid_worker"], photos=[staff.photo])
+    # and town A's reply template, for the case rules page's delete button
+    db.session.add(ResponseTemplate(town_id=tree.town_a.id, title="已修复", text="已处理"))
     db.session.commit()
     return reported
 

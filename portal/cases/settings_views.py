@@ -1,5 +1,5 @@
 """A town's case rules: the 13710 deadlines, which categories it offers, its reply templates."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,9 +16,8 @@ from portal.extensions import db
 from portal.forms import choices
 from portal.permissions import requires
 from portal.rendering import render
-from portal.request_guard import parse_id
 from portal.settings import get_setting, set_setting
-from portal.web import REFUSED, commit
+from portal.web import run_action, submit_form
 
 bp = Blueprint("case_rules", __name__, url_prefix="/cases/rules")
 
@@ -73,43 +72,72 @@ class TemplateForm(FlaskForm):
                                                    Length(max=2000)])
 
 
-@bp.route("/", methods=["GET", "POST"])
-@requires("settings.manage")
-def rules():
+def _town():
     from portal.admin.blueprint import chosen_town
 
     town, towns = chosen_town()
     if town is None:
         abort(404)
+    return town, towns
+
+
+def _rules_form(town, **kwargs) -> RulesForm:
     current = get_setting(town, SETTING, DEFAULT_DEADLINES)
-    form = RulesForm(data={**current, "categories": town_categories(town),
-                           "open311_public": publication.public_categories(town)})
-    template_form = TemplateForm(prefix="t")
-    if request.form.get("form") == "rules" and form.validate_on_submit():
-        value = {k: getattr(form, k).data for k in DEFAULT_DEADLINES}
-        set_setting(town, SETTING, value)
-        set_setting(town, CATEGORY_SETTING, form.categories.data)
-        public = [c for c in publication.PUBLISHABLE if c in (form.open311_public.data or [])]
-        set_setting(town, publication.SETTING, public)
-        audit.record("settings.cases", town, scope_code=town.code, user=current_user,
-                     deadlines=value, categories=form.categories.data, open311_public=public)
-        commit()
-        flash(_("已保存%(town)s的事件规则。", town=town.name), "success")
-        return redirect(url_for("case_rules.rules", town=town.code))
-    if request.form.get("form") == "template" and template_form.validate_on_submit():
-        db.session.add(ResponseTemplate(town_id=town.id, title=template_form.title.data.strip(),
-                                        text=template_form.text.data.strip()))
-        commit()
-        flash(_("已添加常用回复。"), "success")
-        return redirect(url_for("case_rules.rules", town=town.code))
-    if request.form.get("form") == "delete":
-        row = db.session.get(ResponseTemplate, request.form.get("id", type=parse_id) or 0)
-        if row is None or row.town_id != town.id:
-            abort(404)
-        db.session.delete(row)  # a reply template has no history worth keeping
-        commit()
-        return redirect(url_for("case_rules.rules", town=town.code))
-    status = REFUSED if form.errors or template_form.errors else 200
+    return RulesForm(data={**current, "categories": town_categories(town),
+                           "open311_public": publication.public_categories(town)}, **kwargs)
+
+
+def _page(town, towns, form: RulesForm, template_form: TemplateForm):
     return render("cases/rules.html", form=form, template_form=template_form, town=town,
                   towns=towns, templates=town_templates(town),
-                  open311_hint=publication.FIELD_HINT), status
+                  open311_hint=publication.FIELD_HINT)
+
+
+def _save_rules(town, form: RulesForm) -> None:
+    value = {k: getattr(form, k).data for k in DEFAULT_DEADLINES}
+    set_setting(town, SETTING, value)
+    set_setting(town, CATEGORY_SETTING, form.categories.data)
+    public = [c for c in publication.PUBLISHABLE if c in (form.open311_public.data or [])]
+    set_setting(town, publication.SETTING, public)
+    audit.record("settings.cases", town, scope_code=town.code, user=current_user,
+                 deadlines=value, categories=form.categories.data, open311_public=public)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires("settings.manage")
+def rules():
+    """The page, and saving its deadlines and categories (its own form)."""
+    town, towns = _town()
+    form = _rules_form(town)
+    return submit_form(form, lambda: _save_rules(town, form),
+                       done=_("已保存%(town)s的事件规则。", town=town.name),
+                       then=url_for("case_rules.rules", town=town.code),
+                       page=lambda: _page(town, towns, form, TemplateForm(prefix="t",
+                                                                          formdata=None)))
+
+
+@bp.route("/templates", methods=["POST"])
+@requires("settings.manage")
+def template_add():
+    town, towns = _town()
+    form = TemplateForm(prefix="t")
+
+    def save():
+        db.session.add(ResponseTemplate(town_id=town.id, title=form.title.data.strip(),
+                                        text=form.text.data.strip()))
+
+    return submit_form(form, save, done=_("已添加常用回复。"),
+                       then=url_for("case_rules.rules", town=town.code),
+                       page=lambda: _page(town, towns, _rules_form(town, formdata=None), form))
+
+
+@bp.route("/templates/<int:template_id>/delete", methods=["POST"])
+@requires("settings.manage")
+def template_delete(template_id):
+    town, _towns = _town()
+    row = db.session.get(ResponseTemplate, template_id)
+    if row is None or row.town_id != town.id:
+        abort(404)
+    # a reply template has no history worth keeping; the list shows it gone
+    return run_action(lambda: db.session.delete(row), done=None,
+                      then=url_for("case_rules.rules", town=town.code))
