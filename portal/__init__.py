@@ -66,8 +66,8 @@ def _register_core_blueprints(app):
     from portal.people.key_person_views import bp as keypersons_bp
     from portal.people.transfer_views import bp as transfer_bp
     from portal.people.visit_views import bp as visits_bp
-    from portal.dashboard.views import bp as dashboard_bp
-    from portal.maps.views import bp as maps_bp
+    from portal.dashboard.blueprint import bp as dashboard_bp
+    from portal.maps.blueprint import bp as maps_bp
 
     for bp in (auth_bp, grids_bp, public_bp, admin_bp, health_bp, home_bp, people_bp,
                visits_bp, keypersons_bp, transfer_bp, cases_bp, open311_bp,

@@ -1,7 +1,7 @@
 """The command centre's pages: the dashboard of a scope, its export, the list of grids without a
 worker, and the wall screen."""
 from datetime import date, timedelta
-from flask import Blueprint, abort, current_app, request
+from flask import abort, current_app, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,7 +14,6 @@ from portal.plugins import host
 from portal.rendering import ExportWorkbook, render, xlsx_download
 from portal.tenancy import in_subtree, load_scoped
 
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 #: Period presets a town official picks from: key → (label, function of today → (since, until)).
 PERIODS = ("month", "last_month", "quarter", "year", "30d")
@@ -97,13 +96,11 @@ def _context(scope: Grid, trend_months=12):
                 breadcrumb=breadcrumb, cards=cards, links=links)
 
 
-@bp.route("/")
 @requires("dashboard.view")
 def index():
     return render("dashboard/index.html", **_context(chosen_scope()))
 
 
-@bp.route("/wall")
 @requires("dashboard.view")
 def wall():
     """Full screen for the command centre's wall; the panel refreshes itself through htmx."""
@@ -115,7 +112,6 @@ def wall():
                   now_local=local_now())
 
 
-@bp.route("/unstaffed")
 @requires("dashboard.view")
 def unstaffed():
     """Base grids under the scope with no grid worker now (the "一格一员" gap)."""
@@ -131,7 +127,6 @@ def unstaffed():
     return render("dashboard/unstaffed.html", scope=scope, grids=grids, parents=parents)
 
 
-@bp.route("/export.xlsx")
 @requires("dashboard.view")
 def export():
     """The dashboard's tables (the scope, its children, the monthly trend) as an Excel file."""

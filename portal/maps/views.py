@@ -1,6 +1,6 @@
 """The grid map, its data, and the admin's ways of giving grids a boundary: importing a GeoJSON
 file or drawing on the map."""
-from flask import Blueprint, current_app, flash, jsonify, redirect, request, url_for
+from flask import current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,8 +17,6 @@ from portal.rendering import render
 from portal.tenancy import in_subtree, load_scoped
 from portal.web import commit
 
-bp = Blueprint("maps", __name__, url_prefix="/map")
-
 
 def _measure() -> str:
     value = request.args.get("measure")
@@ -30,7 +28,6 @@ def _map_config() -> dict:
             "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or ""}
 
 
-@bp.route("/")
 @requires("grids.view")
 def index():
     scope = chosen_scope()
@@ -44,7 +41,6 @@ def index():
                               if in_subtree(a.code, current_user.scope)])
 
 
-@bp.route("/data.geojson")
 @requires("grids.view")
 def data():
     collection = services.feature_collection(chosen_scope(), _measure(), deadlines.today())
@@ -53,7 +49,6 @@ def data():
     return response
 
 
-@bp.route("/import", methods=["GET", "POST"])
 @requires("grids.manage")
 def import_boundaries():
     """Boundaries from a GeoJSON file whose features name their grid by ``code``. Either every
@@ -78,7 +73,6 @@ def import_boundaries():
     return render("maps/import.html", errors=errors), status
 
 
-@bp.route("/grids/<int:grid_id>/boundary", methods=["GET", "POST"])
 @requires("grids.manage")
 def draw(grid_id):
     grid = load_scoped(Grid, grid_id)
@@ -101,7 +95,6 @@ def draw(grid_id):
                   submitted=request.form.get("geometry", "") if error else None), (422 if error else 200)
 
 
-@bp.route("/grids/<int:grid_id>/boundary/remove", methods=["POST"])
 @requires("grids.manage")
 def remove(grid_id):
     grid = load_scoped(Grid, grid_id)
@@ -111,6 +104,5 @@ def remove(grid_id):
     return redirect(url_for("maps.draw", grid_id=grid.id))
 
 
-@bp.app_context_processor
 def map_helpers():
     return {"can_draw": lambda grid: can(current_user, "grids.manage", grid)}
