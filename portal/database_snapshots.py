@@ -8,6 +8,10 @@ file copied next to the test's own file, a PostgreSQL database as a template dat
 its own (not a transaction rolled back at the end), so code that commits, live servers in
 threads, racing connections and backups behave exactly as on a database built from scratch.
 
+Putting a snapshot in place waits for the first connection (or the test's start): a test asking
+for the tree is given the schema by its app fixture first, and on PostgreSQL each clone costs a
+tenth of a second, so only the last one asked for is made.
+
 A snapshot is known by a name and everything its content depends on (the tables the loaded
 models declare, the plugins loaded), and is taken only from a database nobody has written to
 since the previous restore; otherwise the builder simply runs in place.
@@ -94,6 +98,8 @@ class Snapshots:
         #: engine -> the snapshot its database holds untouched, None once written to
         self.state: dict[Engine, Hashable | None] = {}
         self.templates: list[tuple[URL, str]] = []
+        #: engine -> the snapshot to put in place before its next connection
+        self.pending: dict[Engine, str] = {}
 
     def _release(self) -> None:
         """Let go of every connection, so that the database can be replaced or copied."""
@@ -107,13 +113,27 @@ class Snapshots:
                 if not statement.lstrip().upper().startswith(_READ_ONLY):
                     self.state[engine] = None
 
+            def put_pending(dialect, conn_rec, cargs, cparams):
+                self.flush(engine)
+
             event.listen(engine, "before_cursor_execute", note_write)
+            event.listen(engine, "do_connect", put_pending)
         self.state[engine] = snapshot
+
+    def flush(self, engine: Engine | None = None) -> None:
+        """Put the pending snapshot in place now (before a connection, or before the test runs,
+        since a server in another process may be the first to connect)."""
+        engines = [engine] if engine is not None else list(self.pending)
+        for each in engines:
+            source = self.pending.pop(each, None)
+            if source is not None:
+                _put(each.url, source)
 
     def empty(self) -> None:
         """Make the app's database empty (no tables); on PostgreSQL a new database is faster
         than dropping a schema of 61 tables."""
         self._release()
+        self.pending.pop(db.engine, None)
         url = db.engine.url
         if url.get_backend_name() == "postgresql":
             with _server(url) as server:
@@ -144,9 +164,10 @@ class Snapshots:
         if base is not None and (key, base) in self.saved:
             source, recipe = self.saved[(key, base)]
             self._release()
-            self._put(source)
+            self.pending[db.engine] = source  # put in place when first connected
             self._now_holds((key, base))
             return _recall(recipe)
+        self.flush(db.engine)
         result = build()
         db.session.commit()
         recipe = _remember(result)
@@ -156,14 +177,8 @@ class Snapshots:
             self._now_holds((key, base))
         return _recall(recipe)
 
-    def _put(self, source: str) -> None:
-        url = db.engine.url
-        if url.get_backend_name() == "postgresql":
-            _clone_postgresql(url, source, url.database)
-        else:
-            _copy_sqlite(Path(source), Path(url.database))
-
     def _take(self, number: int) -> str:
+        self.flush(db.engine)
         url = db.engine.url
         if url.get_backend_name() == "postgresql":
             name = f"{url.database}_snapshot{number}"
@@ -179,6 +194,30 @@ class Snapshots:
         for url, name in self.templates:
             with _server(url) as server:
                 server.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# ------------------------------------------------- pytest: put what is pending before the test
+
+def pytest_runtest_call(item) -> None:
+    """Every fixture is set up: put the last snapshot asked for in place before the test body,
+    which may first reach the database from another process (a server, a backup)."""
+    snapshots = getattr(item, "funcargs", {}).get("snapshots")
+    if snapshots is not None:
+        snapshots.flush()
+
+
+def pytest_runtest_teardown(item, nextitem) -> None:
+    """The test's apps are gone with it: nothing of theirs is to be put in place any more."""
+    snapshots = getattr(item, "funcargs", {}).get("snapshots")
+    if snapshots is not None:
+        snapshots.pending.clear()
+
+
+def _put(url: URL, source: str) -> None:
+    if url.get_backend_name() == "postgresql":
+        _clone_postgresql(url, source, url.database)
+    else:
+        _copy_sqlite(Path(source), Path(url.database))
 
 
 def schema_key(name: str, *extra: Hashable) -> tuple:
