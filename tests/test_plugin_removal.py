@@ -1,7 +1,9 @@
 """Removing a plugin is a supported operation: `portal plugins remove NAME` takes it out of the
 database (its migration branch rolled back, its town switches deleted) so that `portal db upgrade`
 works once it is gone, and deleting a plugin's folder leaves the suite collectable and green."""
+import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from sqlalchemy import inspect, text
 from portal import ROOT, create_app
 from portal.extensions import db
 from portal.modules.models import TownModule
+from portal.plugins import BUILTIN_PLUGINS, host
 from portal.testing import PASSWORD, build_tree
 
 
@@ -86,43 +89,152 @@ def test_remove_refuses_a_plugin_that_is_not_loaded(app, runner):
 
 # ---------------------------------------------------------------- deleting a plugin's folder
 
+BUILTIN_NAMES = sorted(path.rsplit(".", 1)[-1] for path in BUILTIN_PLUGINS)
+
 #: Core test files run in the copy without best_grid: the plugin host, the route matrix and the
 #: users, which touch every plugin's hooks, roles and records.
 CORE_FILES = ["tests/test_users_admin.py", "tests/test_module_gating.py"]
 
+#: The few core tests the fast check runs in each copy: they walk every loaded plugin's records,
+#: routes and roles through the testing hooks (about five seconds).
+FAST_CORE_TESTS = [
+    "tests/test_security.py::test_every_route_naming_a_record_of_town_a_is_a_404_for_town_b",
+    "tests/test_least_privilege.py::test_every_role_holds_exactly_its_reviewed_permissions",
+    "tests/test_plugins.py::test_hook_testing_roles",
+]
+
+
+def copy_without(plugin: str, tmp_path: Path) -> Path:
+    """The repository copied without ``plugins/<plugin>/`` and its line in BUILTIN_PLUGINS: what
+    an operator does to remove it (README, "Removing a plugin")."""
+    copy = tmp_path / "repo"
+    skip = shutil.ignore_patterns(".git", ".venv", "instance", "__pycache__", "bench",
+                                  "node_modules", "*.egg-info", ".mypy_cache", ".ruff_cache",
+                                  ".pytest_cache", ".hypothesis")
+    shutil.copytree(ROOT, copy, ignore=skip)
+    shutil.rmtree(copy / "plugins" / plugin)
+    plugins_py = copy / "portal" / "plugins.py"
+    source = plugins_py.read_text(encoding="utf-8")
+    line = re.compile(rf'"plugins\.{plugin}",\s*|,\s*"plugins\.{plugin}"(?=\))')
+    assert len(line.findall(source)) == 1, f"plugins.{plugin} is not in BUILTIN_PLUGINS once"
+    plugins_py.write_text(line.sub("", source), encoding="utf-8")
+    return copy
+
+
+def pytest_in(copy: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    """pytest run in the copy, which imports its own portal and plugins, on SQLite files of its
+    own."""
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("PORTAL_TEST_DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "-p", "no:xdist", *args], cwd=copy, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("plugin", BUILTIN_NAMES)
+def test_without_any_one_plugin_every_test_finds_its_fixtures_and_the_core_passes(
+        tmp_path, plugin):
+    """Fast (about 12 seconds a plugin): in a copy without the plugin, ``--setup-plan`` collects
+    the whole suite and resolves every test's fixtures (a test asking for the plugin's fixtures
+    must be marked needs_plugin and is skipped), then a few core tests that walk every plugin
+    run."""
+    copy = copy_without(plugin, tmp_path)
+    planned = pytest_in(copy, "--setup-plan")
+    assert planned.returncode == 0, planned.stdout[-4000:] + planned.stderr[-2000:]
+    assert f"plugins/{plugin}/" not in planned.stdout
+    ran = pytest_in(copy, "-x", *FAST_CORE_TESTS)
+    assert ran.returncode == 0, ran.stdout[-4000:] + ran.stderr[-2000:]
+    assert "3 passed" in ran.stdout
+
 
 @pytest.mark.slow_copy
 def test_deleting_a_plugins_folder_keeps_the_suite_collectable_and_green(tmp_path):
-    """Slow on purpose (a copy of the repository and two pytest runs in a subprocess): it is the
-    only proof that removal by deleting a folder works."""
-    copy = tmp_path / "repo"
-    skip = shutil.ignore_patterns(".git", ".venv", "instance", "__pycache__", "bench", "node_modules",
-                                  "*.egg-info")
-    shutil.copytree(ROOT, copy, ignore=skip)
-    shutil.rmtree(copy / "plugins" / "best_grid")
-    plugins_py = copy / "portal" / "plugins.py"
-    source = plugins_py.read_text(encoding="utf-8")
-    assert '"plugins.best_grid"' in source
-    plugins_py.write_text(source.replace(', "plugins.best_grid"', "").replace(
-        '"plugins.best_grid", ', ""), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
-    env.pop("PORTAL_TEST_DATABASE_URL", None)  # the copy's tests get SQLite files of their own
-
-    def pytest_in_copy(*args):
-        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                               *args], cwd=copy, env=env, capture_output=True, text=True,
-                              timeout=900)
-
+    """Slow on purpose (a copy of the repository and two pytest runs in a subprocess): the whole
+    collection and the core files that touch every plugin, without best_grid."""
+    copy = copy_without("best_grid", tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(copy)}
     which = subprocess.run([sys.executable, "-c", "import portal, plugins; "
                             "print(portal.__file__, plugins.__path__[0])"],
                            cwd=copy, env=env, capture_output=True, text=True)
     assert str(copy) in which.stdout and str(ROOT) + "/" not in which.stdout, which.stdout
-    collected = pytest_in_copy("--collect-only")
+    collected = pytest_in(copy, "--collect-only")
     assert collected.returncode == 0, collected.stdout[-3000:] + collected.stderr[-3000:]
     assert "plugins/best_grid/" not in collected.stdout
-    ran = pytest_in_copy("-x", *CORE_FILES)
+    ran = pytest_in(copy, "-x", *CORE_FILES)
     assert ran.returncode == 0, ran.stdout[-5000:] + ran.stderr[-3000:]
 
 
 def test_the_plugin_list_is_where_the_copy_test_expects_it():
-    assert '"plugins.best_grid"' in (Path(ROOT) / "portal" / "plugins.py").read_text("utf-8")
+    source = (Path(ROOT) / "portal" / "plugins.py").read_text("utf-8")
+    assert all(f'"plugins.{name}"' in source for name in BUILTIN_NAMES)
+
+
+# ---------------------------------------------------------------- the core names no plugin role
+
+#: Where the core lives, besides portal/: its tests and templates.
+CORE_DIRS = ("portal", "tests", "templates")
+TEXT_SUFFIXES = {".py", ".html", ".js", ".txt", ".md", ".cfg", ".toml", ".json", ".ini"}
+
+
+def _marks_plugin(node: ast.expr, owner: str) -> bool:
+    """``needs_plugin("owner", …)``."""
+    func = node.func if isinstance(node, ast.Call) else None
+    name = getattr(func, "id", None) or getattr(func, "attr", None)
+    return name == "needs_plugin" and any(
+        isinstance(arg, ast.Constant) and arg.value == owner for arg in node.args)
+
+
+def _imports_plugin(node: ast.AST, owner: str) -> bool:
+    package = f"plugins.{owner}"
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith(package):
+            return True
+        if isinstance(inner, ast.Import) and any(a.name.startswith(package) for a in inner.names):
+            return True
+    return False
+
+
+def _plugin_bound_lines(tree: ast.Module, owner: str) -> set[int]:
+    """Lines of a module that run only with the plugin ``owner`` installed: a top-level test,
+    fixture or class marked ``needs_plugin(owner)`` or importing the plugin, or the whole module
+    when its ``pytestmark`` is ``needs_plugin(owner)``."""
+    lines: set[int] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "pytestmark"
+                                                for t in node.targets):
+            if any(_marks_plugin(n, owner) for n in ast.walk(node.value)):
+                return set(range(1, 1 + max(n.end_lineno or 0 for n in tree.body)))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if any(_marks_plugin(d, owner) for d in node.decorator_list) or \
+                    _imports_plugin(node, owner):
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                lines.update(range(first, (node.end_lineno or node.lineno) + 1))
+    return lines
+
+
+def test_the_core_names_no_plugins_role(app):
+    """A plugin's roles are its own: the core (portal/, templates/) never names one, and the
+    core's tests only where the test runs with the plugin alone (marked ``needs_plugin`` or
+    importing the plugin), so that deleting the plugin leaves nothing behind. The role names
+    come from the registry, not from a list written here."""
+    owners = {role: owner for role, owner in host(app).role_owner.items()
+              if owner in BUILTIN_NAMES}
+    assert owners, "no built-in plugin declares a role: nothing to look for"
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, owners)) + r")\b")
+    found = []
+    for folder in CORE_DIRS:
+        for path in sorted((Path(ROOT) / folder).rglob("*")):
+            if path.suffix not in TEXT_SUFFIXES or "__pycache__" in path.parts:
+                continue
+            text = path.read_text(encoding="utf-8")
+            hits = [(number, match.group(1)) for number, line in enumerate(text.splitlines(), 1)
+                    for match in pattern.finditer(line)]
+            if not hits:
+                continue
+            module = ast.parse(text) if path.suffix == ".py" else None
+            for number, role in hits:
+                bound = _plugin_bound_lines(module, owners[role]) if module else set()
+                if number not in bound:
+                    found.append(f"{path.relative_to(ROOT)}:{number} names {role} "
+                                 f"({owners[role]}'s role)")
+    assert not found, "\n".join(found)
