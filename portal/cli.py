@@ -208,11 +208,12 @@ def demo_command(if_empty, scale, scale_factor, force):
             click.echo(f"  {table:28} {count:>10,}")
         towns = generator.towns
         click.echo(f"logins (password for all: {DEMO_PASSWORD}): the normal demo's (county, "
-                   f"wenxing, zhangshu, gridworker, kiosk …), and town admins "
+                   f"wenxing, zhangshu, gridworker, resident …), and town admins "
                    f"town{towns[0]['seq']:03d}–town{towns[-1]['seq']:03d}, village admins "
                    f"va<village code>, grid workers gw<grid code> (e.g. "
-                   f"gw{generator.base_grids[0]['code']}), kiosk operators "
-                   + ", ".join(f"kiosk{t['seq']:03d}" for t in towns if t["modules"]))
+                   f"gw{generator.base_grids[0]['code']})"
+                   + (", and the modules' own: " + ", ".join(generator.module_logins)
+                      if generator.module_logins else ""))
         return
     logins = load_demo(if_empty=if_empty)
     if logins is None:

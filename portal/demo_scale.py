@@ -199,6 +199,7 @@ class Generator:
         self.echo = echo
         self.ids = Ids()
         self.counts: dict[str, int] = {}
+        self.module_logins: list[str] = []  # the plugins' own roles' logins (``write``)
         self.timings: list[tuple[str, float]] = []
         self.now = utcnow().replace(microsecond=0)
         self.today = local_date(self.now)
@@ -686,8 +687,11 @@ class Generator:
 
     def write(self, table, rows: list[dict]) -> None:
         """Bulk-insert ``rows`` (dicts with every column of ``table``) in this load's transaction;
-        for plugins' register_scale_demo_data, with ids from ``self.ids.take(table, n)``."""
+        for plugins' register_scale_demo_data, with ids from ``self.ids.take(table, n)``. Logins
+        written so (``login_row``) are listed by ``portal demo`` as the modules' own."""
         _write(table, rows, self.counts)
+        if table.name == "users":
+            self.module_logins.extend(row["username"] for row in rows)
 
     def modules(self) -> None:
         """Every loaded plugin adds its rows (the core knows none of them): switched on in the
