@@ -112,18 +112,19 @@ def signup(activity_id):
     item = visible_activity(activity_id)
     volunteer = own_volunteer()
 
-    def work() -> str:
-        if request.form.get("action") == "cancel":
-            mine = db.session.scalar(select(VolunteersSignup).filter_by(
-                activity_id=item.id, volunteer_id=volunteer.id))
-            if mine is None:
-                abort(404)
-            services.cancel(mine)
-            return _("已取消报名。")
-        services.sign_up(item, volunteer)
-        return _("报名成功。")
+    return run_action(lambda: services.sign_up(item, volunteer), done=_("报名成功。"),
+                      then=url_for("volunteers.activity", activity_id=item.id))
 
-    return run_action(work, done=lambda message: message,
+
+@requires("volunteers.self")
+def signup_cancel(activity_id):
+    item = visible_activity(activity_id)
+    volunteer = own_volunteer()
+    mine = db.session.scalar(select(VolunteersSignup).filter_by(activity_id=item.id,
+                                                                volunteer_id=volunteer.id))
+    if mine is None:
+        abort(404)
+    return run_action(lambda: services.cancel(mine), done=_("已取消报名。"),
                       then=url_for("volunteers.activity", activity_id=item.id))
 
 

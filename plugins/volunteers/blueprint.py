@@ -22,13 +22,18 @@ bp.add_url_rule("/people/<int:volunteer_id>/certificate", view_func=registry_vie
 bp.add_url_rule("/teams", view_func=team_views.teams)
 bp.add_url_rule("/teams/new", view_func=team_views.team_create, methods=["POST"])
 bp.add_url_rule("/teams/<int:team_id>", view_func=team_views.team, methods=["GET", "POST"])
-bp.add_url_rule("/members/<int:member_id>", view_func=team_views.member, methods=["POST"])
+bp.add_url_rule("/members/<int:member_id>/leader",
+                view_func=team_views.member_leader, methods=["POST"])
+bp.add_url_rule("/members/<int:member_id>/leave",
+                view_func=team_views.member_leave, methods=["POST"])
 
 bp.add_url_rule("/activities", view_func=activity_views.activities)
 bp.add_url_rule("/activities/new", view_func=activity_views.activity_new, methods=["GET", "POST"])
 bp.add_url_rule("/activities/<int:activity_id>", view_func=activity_views.activity)
 bp.add_url_rule("/activities/<int:activity_id>/signup",
                 view_func=activity_views.signup, methods=["POST"])
+bp.add_url_rule("/activities/<int:activity_id>/signup/cancel",
+                view_func=activity_views.signup_cancel, methods=["POST"])
 bp.add_url_rule("/activities/<int:activity_id>/scan/<token>",
                 view_func=activity_views.scan, methods=["GET", "POST"])
 bp.add_url_rule("/activities/<int:activity_id>/cancel",
@@ -44,6 +49,8 @@ bp.add_url_rule("/pairings", view_func=pairing_views.pairings)
 bp.add_url_rule("/pairings/new", view_func=pairing_views.pairing_new, methods=["GET", "POST"])
 bp.add_url_rule("/pairings/<int:pairing_id>",
                 view_func=pairing_views.pairing, methods=["GET", "POST"])
+bp.add_url_rule("/pairings/<int:pairing_id>/end",
+                view_func=pairing_views.pairing_end, methods=["POST"])
 
 bp.add_url_rule("/proxies", view_func=proxy_views.proxies)
 bp.add_url_rule("/proxies/new", view_func=proxy_views.proxy_new, methods=["GET", "POST"])

@@ -107,6 +107,10 @@ class ProxyForm(FlaskForm):
 
 
 class ProxyMoveForm(FlaskForm):
+    #: which button was pressed: the state the errand moves to
+    to = SelectField(_l("办理"), choices=choices([("accepted", _l("受理")), ("done", _l("办结")),
+                                                ("cancelled", _l("取消"))]),
+                     validators=[InputRequired(_l("请选择办理方式。"))])
     volunteer = IdField(_l("代办志愿者"), validators=[Optional()])
     result = TextAreaField(_l("办理结果"), filters=[strip], validators=[Optional(), Length(max=2000)])
     satisfaction = SelectField(_l("群众满意度"), choices=choices(SATISFACTION), default="")

@@ -58,9 +58,6 @@ def pairing_new():
 def pairing(pairing_id):
     item = load_scoped(VolunteersPairing, pairing_id)
     form = PairVisitForm()
-    if request.method == "POST" and request.form.get("action") == "end":
-        return run_action(lambda: services.end_pairing(item), done=_("已结束结对。"),
-                          then=url_for("volunteers.pairings"))
 
     def page():
         due = next((d for d in services.pairings_due(item.household.grid)
@@ -73,3 +70,10 @@ def pairing(pairing_id):
                                                  actor=current_user),
         done=_("已记录走访。"), then=url_for("volunteers.pairing", pairing_id=item.id),
         page=page)
+
+
+@requires("volunteers.pairing")
+def pairing_end(pairing_id):
+    item = load_scoped(VolunteersPairing, pairing_id)
+    return run_action(lambda: services.end_pairing(item), done=_("已结束结对。"),
+                      then=url_for("volunteers.pairings"))

@@ -1,5 +1,5 @@
 """Volunteer-service pages: proxy services (a volunteer runs an errand or a case for a resident)."""
-from flask import abort, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -67,15 +67,12 @@ def proxy_new():
 def proxy(proxy_id):
     item = load_scoped(VolunteersProxy, proxy_id)
     form = ProxyMoveForm()
-    to = request.form.get("to")
-    if request.method == "POST" and to not in ("accepted", "done", "cancelled"):
-        abort(400)
 
     def save() -> None:
         volunteer = None
         if form.volunteer.data:
             volunteer = load_scoped(VolunteersVolunteer, form.volunteer.data, via="town.code")
-        services.move_proxy(item, to, actor=current_user, volunteer=volunteer,
+        services.move_proxy(item, form.to.data, actor=current_user, volunteer=volunteer,
                             result=form.result.data or None,
                             satisfaction=int(form.satisfaction.data)
                             if form.satisfaction.data else None)

@@ -93,11 +93,18 @@ def _team_page(team_: VolunteersTeam, form: MemberForm):
                   scope=team_.grid)
 
 
-@requires("volunteers.manage")
-def member(member_id):
+def _change_member(member_id, change: str):
     item = load_scoped(VolunteersMember, member_id)
-    action = request.form.get("action")
-    if action not in ("leader", "leave"):
-        abort(400)
-    return run_action(lambda: services.change_member(item, action),
+    return run_action(lambda: services.change_member(item, change),
                       done=None, then=url_for("volunteers.team", team_id=item.team_id))
+
+
+@requires("volunteers.manage")
+def member_leader(member_id):
+    """Make the member the team's leader, or no longer."""
+    return _change_member(member_id, "leader")
+
+
+@requires("volunteers.manage")
+def member_leave(member_id):
+    return _change_member(member_id, "leave")

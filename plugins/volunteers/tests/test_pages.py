@@ -169,3 +169,48 @@ def test_a_confirm_with_bad_minutes_says_why(client, vol):
     assert response.status_code == 200
     assert "王小明" in response.get_data(as_text=True)
     assert db.session.get(VolunteersSignup, signup.id).confirmed_at is None
+
+
+def test_a_proxy_move_that_names_no_known_state_is_refused_beside_its_buttons(client, vol):
+    proxy = services.request_proxy(vol.tree.resident_a, "certificate", "办证明")
+    db.session.commit()
+    client.login("grid_worker")
+    response = client.post(f"/volunteers/proxies/{proxy.id}",
+                           data={"to": "finished", "volunteer": vol.leader.id})
+    assert response.status_code == 422
+    assert 'id="to-errors"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(VolunteersProxy, proxy.id).status == "requested"
+
+
+def test_buttons_that_choose_an_action_have_an_endpoint_each(client, vol):
+    """A team member made leader and leaving, a sign-up cancelled, a pairing ended: each its
+    own URL, so no hidden value picks the branch."""
+    from plugins.volunteers.models import VolunteersMember, VolunteersPairing
+
+    client.login("resident")
+    url = f"/volunteers/activities/{vol.activity.id}"
+    assert client.post(url + "/signup").status_code == 303
+    assert client.post(url + "/signup/cancel").status_code == 303
+    signup = db.session.scalar(select(VolunteersSignup).filter_by(volunteer_id=vol.leader.id))
+    assert signup.cancelled_at is not None
+
+    client.logout()
+    client.login("town_admin")
+    member = db.session.scalar(select(VolunteersMember).filter_by(volunteer_id=vol.other.id))
+    page = client.get(f"/volunteers/teams/{vol.team.id}").get_data(as_text=True)
+    assert f"/volunteers/members/{member.id}/leader" in page
+    assert f"/volunteers/members/{member.id}/leave" in page
+    assert client.post(f"/volunteers/members/{member.id}/leader").status_code == 303
+    assert db.session.get(VolunteersMember, member.id).leader
+    assert client.post(f"/volunteers/members/{member.id}/leave").status_code == 303
+    assert db.session.get(VolunteersMember, member.id).left_on is not None
+
+    pairing = VolunteersPairing(volunteer_id=vol.other.id, household_id=vol.tree.household_a.id,
+                                need="poor", visit_days=30)
+    db.session.add(pairing)
+    db.session.commit()
+    assert f"/volunteers/pairings/{pairing.id}/end" in client.get(
+        f"/volunteers/pairings/{pairing.id}").get_data(as_text=True)
+    assert client.post(f"/volunteers/pairings/{pairing.id}/end").status_code == 303
+    assert db.session.get(VolunteersPairing, pairing.id).ended_on is not None

@@ -26,7 +26,8 @@ ROUTES = {
     ("volunteers.team_create", "POST"): Rule("volunteers.manage", ok=422, scoped=False),
     ("volunteers.team", "GET"): Rule("volunteers.activities"),
     ("volunteers.team", "POST"): Rule("volunteers.manage", ok=422),
-    ("volunteers.member", "POST"): Rule("volunteers.manage", ok=400),  # no action named
+    ("volunteers.member_leader", "POST"): Rule("volunteers.manage", ok=303),
+    ("volunteers.member_leave", "POST"): Rule("volunteers.manage", ok=303),
     ("volunteers.activities", "GET"): Rule("volunteers.activities", scoped=False),
     ("volunteers.activity_new", "GET"): Rule("volunteers.lead", scoped=False, also=LEADER),
     ("volunteers.activity_new", "POST"): Rule("volunteers.lead", ok=422, scoped=False,
@@ -36,6 +37,8 @@ ROUTES = {
     ("volunteers.signup", "POST"): Rule("volunteers.self", ok=303, scoped=False),
     ("volunteers.scan", "GET"): Rule("volunteers.self", scoped=False),
     ("volunteers.scan", "POST"): Rule("volunteers.self", ok=302, scoped=False),
+    # after the scan, which needs the sign-up
+    ("volunteers.signup_cancel", "POST"): Rule("volunteers.self", ok=303, scoped=False),
     ("volunteers.activity_cancel", "POST"): Rule("volunteers.lead", ok=303, also=LEADER),
     ("volunteers.signup_act", "POST"): Rule("volunteers.lead", ok=303, also=LEADER),
     ("volunteers.me", "GET"): Rule("volunteers.self", scoped=False),
@@ -47,11 +50,12 @@ ROUTES = {
     ("volunteers.pairing_new", "POST"): Rule("volunteers.pairing", ok=422, scoped=False),
     ("volunteers.pairing", "GET"): Rule("volunteers.pairing"),
     ("volunteers.pairing", "POST"): Rule("volunteers.pairing", ok=422),
+    ("volunteers.pairing_end", "POST"): Rule("volunteers.pairing", ok=303),
     ("volunteers.proxies", "GET"): Rule("volunteers.proxy", scoped=False),
     ("volunteers.proxy_new", "GET"): Rule("volunteers.proxy", scoped=False),
     ("volunteers.proxy_new", "POST"): Rule("volunteers.proxy", ok=422, scoped=False),
     ("volunteers.proxy", "GET"): Rule("volunteers.proxy"),
-    ("volunteers.proxy", "POST"): Rule("volunteers.proxy", ok=400),  # no move named
+    ("volunteers.proxy", "POST"): Rule("volunteers.proxy", ok=422),  # no move named
 }
 
 
