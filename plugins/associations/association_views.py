@@ -14,13 +14,13 @@ from portal.grids.models import VILLAGE, Grid
 from portal.grids.services import grids_in
 from portal.permissions import can, requires
 from portal.rendering import render
-from portal.request_guard import parse_id
 from portal.tenancy import in_subtree, in_subtree_where_on, load_scoped
 from portal.timeutil import local_today
-from portal.web import run_action, submit_form
+from portal.web import submit_form
 
 from . import candidates, services
-from .forms import AssociationForm, DecideForm, ItemForm, MemberForm, OfficerForm, ScoreForm
+from .forms import (AssociationForm, DecideForm, ItemForm, ItemToggleForm, MemberForm, OfficerForm,
+                    ScoreForm)
 from .loading import running, this_year
 from .models import (
     AssociationsAppeal,
@@ -153,26 +153,38 @@ def officers(association_id):
 def items(association_id):
     association = load_scoped(AssociationsAssociation, association_id)
     form = ItemForm()
-    then = url_for("associations.items", association_id=association.id)
     if request.method == "POST":
         running(association)
-        toggle = request.form.get("toggle", type=parse_id)
-        if toggle:
-            item = db.session.get(AssociationsItem, toggle)
-            if item is None or item.association_id != association.id:
-                abort(404)
-            return run_action(lambda: services.toggle_item(item), done=None, then=then)
-
-    def page():
-        rows = db.session.scalars(select(AssociationsItem).filter_by(association_id=association.id)
-                                  .order_by(AssociationsItem.points.desc())).all()
-        return render("associations/items.html", association=association, rows=rows, form=form,
-                      run=can(current_user, "associations.run", association),
-                      scope=association.grid)
-
     return submit_form(form, lambda: services.add_item(association, name=form.name.data,
                                                        points=form.points.data),
-                       done=_("已添加项目。"), then=then, page=page)
+                       done=_("已添加项目。"),
+                       then=url_for("associations.items", association_id=association.id),
+                       page=lambda: _items_page(association, form=form))
+
+
+@requires("associations.run")
+def item_toggle(association_id):
+    """The 停用/启用 button of one item row."""
+    association = running(load_scoped(AssociationsAssociation, association_id))
+    form = ItemToggleForm()
+
+    def save() -> None:
+        item = db.session.get(AssociationsItem, form.item.data)
+        if item is None or item.association_id != association.id:
+            abort(404)
+        services.toggle_item(item)
+
+    return submit_form(form, save, done=_("已保存。"),
+                       then=url_for("associations.items", association_id=association.id),
+                       page=lambda: _items_page(association, toggle_form=form))
+
+
+def _items_page(association, *, form=None, toggle_form=None):
+    rows = db.session.scalars(select(AssociationsItem).filter_by(association_id=association.id)
+                              .order_by(AssociationsItem.points.desc())).all()
+    return render("associations/items.html", association=association, rows=rows,
+                  form=form or ItemForm(), toggle_form=toggle_form or ItemToggleForm(),
+                  run=can(current_user, "associations.run", association), scope=association.grid)
 
 
 @requires("associations.run")

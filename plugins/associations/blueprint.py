@@ -16,6 +16,8 @@ bp.add_url_rule("/<int:association_id>/officers",
                 view_func=association_views.officers, methods=["POST"])
 bp.add_url_rule("/<int:association_id>/items",
                 view_func=association_views.items, methods=["GET", "POST"])
+bp.add_url_rule("/<int:association_id>/items/toggle",
+                view_func=association_views.item_toggle, methods=["POST"])
 bp.add_url_rule("/<int:association_id>/scores",
                 view_func=association_views.score, methods=["POST"])
 

@@ -49,7 +49,13 @@ class ScoreForm(FlaskForm):
     happened_on = DateField(_l("日期"), validators=[InputRequired(_l("请填写日期。"))])
 
 
+class ItemToggleForm(FlaskForm):
+    """The 停用/启用 button of one item row."""
+    item = IdField(_l("加减分项目"), validators=[InputRequired(_l("请选择项目。"))])
+
+
 class AppealForm(FlaskForm):
+    score = IdField(_l("加减分记录"), validators=[InputRequired(_l("请选择要申诉的记录。"))])
     reason = TextAreaField(_l("申诉理由"), filters=[strip],
                            validators=[DataRequired(_l("请写明申诉理由。")), Length(max=2000)])
 

@@ -9,7 +9,6 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.permissions import can, requires
 from portal.rendering import render
-from portal.request_guard import parse_id
 from portal.tenancy import load_scoped, require_module_at, resident_of, scope_code_of, visible
 from portal.web import run_action, submit_form
 
@@ -49,7 +48,7 @@ def member(member_id):
             abort(403)
 
     def save():
-        score_ = db.session.get(AssociationsScore, request.form.get("score", type=parse_id) or 0)
+        score_ = db.session.get(AssociationsScore, form.score.data)
         if score_ is None or score_.member_id != member_.id:
             abort(404)
         return services.appeal(score_, form.reason.data, actor=current_user)

@@ -4,7 +4,7 @@ from datetime import date
 from io import BytesIO
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plugins.associations import services
 from plugins.associations.models import AssociationsItem, AssociationsScore
@@ -134,3 +134,21 @@ def test_pages_do_not_grow_with_rows(client, assoc):
         with StatementCounter(db.engine) as counter:
             client.get(url)
         assert counter.count == before, f"{url}: {before} statements, then {counter.count}"
+
+
+def test_an_item_toggle_or_appeal_naming_no_record_is_refused_beside_its_field(client, assoc):
+    from plugins.associations.models import AssociationsAppeal
+
+    client.login("assoc_officer")
+    url = f"/associations/{assoc.safety.id}/items/toggle"
+    response = client.post(url, data={"item": "x"})
+    assert response.status_code == 422 and 'id="item-errors"' in response.get_data(as_text=True)
+    assert client.post(url, data={"item": assoc.patrol.id}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(AssociationsItem, assoc.patrol.id).active is False
+    assert assoc.absent.active is True
+
+    response = client.post(f"/associations/members/{assoc.zhang.id}",
+                           data={"score": "", "reason": "当天在外务工"})
+    assert response.status_code == 422 and 'id="score-errors"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AssociationsAppeal)) == 0

@@ -20,6 +20,7 @@ ROUTES = {
     ("associations.officers", "POST"): Rule("associations.manage", ok=422),
     ("associations.items", "GET"): Rule("associations.view"),
     ("associations.items", "POST"): Rule("associations.run", ok=422),
+    ("associations.item_toggle", "POST"): Rule("associations.run", ok=422),  # no item named
     ("associations.score", "POST"): Rule("associations.run", ok=422),
     ("associations.member", "GET"): Rule("associations.member"),  # the resident's own record
     ("associations.member", "POST"): Rule("associations.run", ok=422, also=MEMBER),
