@@ -111,29 +111,38 @@ def award():
 # ---------------------------------------------------------------- rules per town
 
 
+def _rules_page(town, towns, *, form=None, owner_form=None):
+    items = db.session.scalars(select(PointsRule).filter_by(town_id=town.id)
+                               .order_by(PointsRule.active.desc(), PointsRule.name)).all()
+    return render("points/rules.html", form=form or RuleForm(),
+                  owner_form=owner_form or OwnerForm(owner=ledger.owner_mode(town)),
+                  items=items, town=town, towns=towns)
+
+
 @requires("points.rules")
 def rules():
     town, towns = chosen_town()
     if town is None:
         abort(404)
     form = RuleForm()
-    owner_form = OwnerForm(owner=ledger.owner_mode(town))
-
-    def page():
-        items = db.session.scalars(select(PointsRule).filter_by(town_id=town.id)
-                                   .order_by(PointsRule.active.desc(), PointsRule.name)).all()
-        return render("points/rules.html", form=form, owner_form=owner_form, items=items,
-                      town=town, towns=towns)
-
-    then = url_for("points.rules", town=town.code)
-    if request.form.get("form") == "owner":
-        return submit_form(
-            owner_form,
-            lambda: ledger.set_owner_mode(town, owner_form.owner.data, actor=current_user),
-            done=_("已保存积分归属。"), then=then, page=page)
     return submit_form(form, lambda: _save_rule(PointsRule(town_id=town.id), form,
                                                 "points.rule_create"),
-                       done=_("已添加积分事项。"), then=then, page=page)
+                       done=_("已添加积分事项。"), then=url_for("points.rules", town=town.code),
+                       page=lambda: _rules_page(town, towns, form=form))
+
+
+@requires("points.rules")
+def owner():
+    """Whether the town's points belong to households or residents: the rules page's second
+    form."""
+    town, towns = chosen_town()
+    if town is None:
+        abort(404)
+    form = OwnerForm()
+    return submit_form(form, lambda: ledger.set_owner_mode(town, form.owner.data,
+                                                           actor=current_user),
+                       done=_("已保存积分归属。"), then=url_for("points.rules", town=town.code),
+                       page=lambda: _rules_page(town, towns, owner_form=form))
 
 
 def _save_rule(rule: PointsRule, form: RuleForm, action: str) -> PointsRule:

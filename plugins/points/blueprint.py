@@ -30,6 +30,7 @@ bp.add_url_rule("/cards", view_func=account_views.cards, methods=["GET", "POST"]
 
 bp.add_url_rule("/award", view_func=award_views.award, methods=["GET", "POST"])
 bp.add_url_rule("/rules", view_func=award_views.rules, methods=["GET", "POST"])
+bp.add_url_rule("/rules/owner", view_func=award_views.owner, methods=["POST"])
 bp.add_url_rule("/rules/<int:rule_id>", view_func=award_views.rule_edit, methods=["GET", "POST"])
 
 bp.add_url_rule("/shops", view_func=shop_views.shop_list, methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from plugins.points.models import (PointsAccount, PointsEntry, PointsGoods, PointsRedemption,
                                    PointsRule)
+from plugins.points import ledger
 from plugins.points.reports import verify
 from portal.extensions import db
 from portal.modules.services import set_module
@@ -135,8 +136,11 @@ def test_rules_per_town_with_category_values_and_messages(client, points):
     assert response.status_code == 302
     rule = db.session.scalar(select(PointsRule).filter_by(name="义务巡逻"))
     assert rule.category_points == {"grid_worker": 10} and rule.value_for("villager") == 6
-    response = client.post("/points/rules", data={"form": "owner", "owner": "resident"})
+    response = client.post("/points/rules/owner", data={"owner": "resident"})
     assert response.status_code == 422 and "不能再改变积分归属" in response.get_data(as_text=True)
+    response = client.post("/points/rules/owner", data={"owner": "family"})
+    assert response.status_code == 422 and 'id="owner-errors"' in response.get_data(as_text=True)
+    assert ledger.owner_mode(points.tree.town_a) == "household"
 
 
 def test_goods_restock_and_messages(client, points):

@@ -27,6 +27,7 @@ ROUTES = {
     ("points.award", "POST"): Rule("points.award", ok=422, scoped=False),
     ("points.rules", "GET"): Rule("points.rules", scoped=False),  # town B's admin: their own
     ("points.rules", "POST"): Rule("points.rules", ok=422, scoped=False),
+    ("points.owner", "POST"): Rule("points.rules", ok=422, scoped=False),  # no owner chosen
     ("points.rule_edit", "GET"): Rule("points.rules"),
     ("points.rule_edit", "POST"): Rule("points.rules", ok=422),
     ("points.shop_list", "GET"): Rule("points.goods", scoped=False),
