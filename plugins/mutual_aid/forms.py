@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.forms import IdField, choices, strip
@@ -30,6 +31,9 @@ class HelpForm(FlaskForm):
     asked_by = SelectField(_l("求助人"), coerce=int, validators=[Optional()])
     description = TextAreaField(_l("什么事"), filters=[strip],
                                 validators=[DataRequired(_l("请填写什么事。")), Length(max=2000)])
+    #: the group's members who helped: checked in the page's list, checked against the group in
+    #: the view (the members are known only there)
+    helpers = SelectMultipleField(_l("帮助人"), coerce=int, validate_choice=False)
     outcome = TextAreaField(_l("结果"), filters=[strip], validators=[Optional(), Length(max=2000)])
     solved = BooleanField(_l("已解决"))
 

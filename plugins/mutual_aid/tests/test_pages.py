@@ -1,7 +1,7 @@
 """Mutual-aid pages through the test client: adding households with the warning and the
 one-group rule shown, the leader recording help, escalating, the drill-down, the card."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plugins.mutual_aid import services
 from plugins.mutual_aid.models import MutualAidHelp
@@ -46,6 +46,12 @@ def test_the_leader_records_help_and_escalates_it(client, aid):
         "kind": "daily", "happened_on": local_today().isoformat(), "description": "x",
         "helpers": [str(aid.tree.resident_b.id)]})
     assert response.status_code == 422 and "帮助人须是本组住户的成员" in response.get_data(as_text=True)
+    assert 'id="helpers-errors"' in response.get_data(as_text=True)  # beside the list
+    response = client.post(f"/mutual-aid/groups/{aid.group.id}/helps/new", data={
+        "kind": "daily", "happened_on": local_today().isoformat(), "description": "x",
+        "helpers": ["someone"]})
+    assert response.status_code == 422 and 'id="helpers-errors"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(MutualAidHelp)) == 1
 
 
 def test_drill_down_from_town_to_village(client, aid):

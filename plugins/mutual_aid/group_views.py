@@ -1,7 +1,8 @@
-"""Mutual-aid pages: figures with drill-down, groups and their households, help records."""
+"""Mutual-aid pages: the figures with drill-down and the list of groups, one group with its
+households and leader."""
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,13 +20,11 @@ from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.tenancy import in_subtree_where_on, load_scoped, town_of
 from portal.timeutil import local_today
-from portal.web import REFUSED, commit, rollback, run_action, submit_form
+from portal.web import run_action, submit_form
 
 from . import services
-from .forms import GroupForm, HelpForm, HouseholdForm, LeaderForm, RulesForm
+from .forms import GroupForm, HouseholdForm, LeaderForm
 from .models import MutualAidGroup, MutualAidHelp, MutualAidMember
-
-bp = Blueprint("mutual_aid", __name__, url_prefix="/mutual-aid", template_folder="templates")
 
 
 def base_grids():
@@ -34,7 +33,6 @@ def base_grids():
                                      in_subtree_where_on("mutual_aid", current_user.scope))).all()
 
 
-@bp.route("/")
 @requires("mutual_aid.view")
 def index():
     node = current_user.scope
@@ -56,7 +54,6 @@ def index():
                   grids=base_grids(), scope=node)
 
 
-@bp.route("/groups/new", methods=["POST"])
 @requires("mutual_aid.manage")
 def group_create():
     form = GroupForm()
@@ -100,7 +97,6 @@ def _group_page(group, *, household_form=None, leader_form=None):
                   search_refusal=search_refusal), refusal_status(search_refusal)
 
 
-@bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
 @requires("mutual_aid.view")
 def group(group_id):
     group_ = load_scoped(MutualAidGroup, group_id)
@@ -124,7 +120,6 @@ def group(group_id):
                        page=lambda: _group_page(group_, household_form=form))
 
 
-@bp.route("/members/<int:member_id>/leave", methods=["POST"])
 @requires("mutual_aid.manage")
 def member_leave(member_id):
     member = load_scoped(MutualAidMember, member_id)
@@ -133,7 +128,6 @@ def member_leave(member_id):
                       then=url_for("mutual_aid.group", group_id=member.group_id))
 
 
-@bp.route("/groups/<int:group_id>/leader", methods=["POST"])
 @requires("mutual_aid.manage")
 def leader(group_id):
     group_ = load_scoped(MutualAidGroup, group_id)
@@ -144,66 +138,3 @@ def leader(group_id):
                                             actor=current_user, on=form.elected_on.data),
         done=_("已登记组长。"), then=url_for("mutual_aid.group", group_id=group_.id),
         page=lambda: _group_page(group_, leader_form=form))
-
-
-@bp.route("/groups/<int:group_id>/helps/new", methods=["GET", "POST"])
-@requires("mutual_aid.record")
-def help_new(group_id):
-    group_ = load_scoped(MutualAidGroup, group_id)
-    residents = services.member_residents(group_)
-    form = HelpForm(happened_on=local_today())
-    form.asked_by.choices = choices([(0, _("(不指定)"))] + [(r.id, r.name) for r in residents])
-    chosen = {i for i in map(parse_id, request.form.getlist("helpers")) if i is not None}
-
-    def save():
-        by_id = {r.id: r for r in residents}
-        if any(i not in by_id for i in chosen):
-            raise DomainError(_("帮助人须是本组住户的成员。"), field="helpers")
-        return services.record_help(
-            group_, kind=form.kind.data, happened_on=form.happened_on.data,
-            description=form.description.data, asked_by=by_id.get(form.asked_by.data),
-            helpers=[by_id[i] for i in sorted(chosen)], outcome=form.outcome.data or None,
-            solved=form.solved.data, actor=current_user)
-
-    return submit_form(
-        form, save, done=_("已记录。"),
-        then=lambda item: url_for("mutual_aid.help_page", help_id=item.id),
-        page=lambda: render("mutual_aid/help_form.html", form=form, group=group_,
-                            residents=residents, chosen=chosen, scope=group_.grid))
-
-
-@bp.route("/helps/<int:help_id>", methods=["GET", "POST"])
-@requires("mutual_aid.view")
-def help_page(help_id):
-    item = load_scoped(MutualAidHelp, help_id)
-    if request.method == "POST":
-        if not can(current_user, "mutual_aid.record", item):
-            abort(403)
-        try:
-            case = services.escalate(item, current_user)
-            commit()
-            flash(_("已上报为事件 %(n)s。", n=case.number), "success")
-        except DomainError as error:
-            rollback()
-            flash(str(error), "error")
-            return render("mutual_aid/help.html", help=item, scope=item.group.grid), REFUSED
-        return redirect(url_for("mutual_aid.help_page", help_id=item.id))
-    return render("mutual_aid/help.html", help=item, scope=item.group.grid)
-
-
-@bp.route("/rules", methods=["GET", "POST"])
-@requires("mutual_aid.settings")
-def rules():
-    from portal.admin.blueprint import chosen_town
-
-    town, towns = chosen_town()
-    if town is None:
-        abort(404)
-    form = RulesForm(data=services.rules(town))
-    return submit_form(
-        form, lambda: services.set_rules(town, min_households=form.min_households.data,
-                                         max_households=form.max_households.data,
-                                         points_per_help=form.points_per_help.data,
-                                         actor=current_user),
-        done=_("已保存。"), then=url_for("mutual_aid.rules", town=town.code),
-        page=lambda: render("mutual_aid/rules.html", form=form, town=town, towns=towns))
