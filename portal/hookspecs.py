@@ -166,8 +166,10 @@ def module_switched(town, name, enabled, actor):
 
 # ---------------------------------------------------------------- the core's test machinery
 # Called by the core's security, fuzz, gating and masking tests for every loaded plugin, so that
-# those tests name no plugin and a plugin's folder can be deleted. Implement them in
-# ``<package>/testing.py`` and import it inside the hook: production never loads test code.
+# those tests name no plugin and a plugin's folder can be deleted. By convention a plugin writes
+# them as plain functions of the same names in ``<package>/testing.py`` (its fixtures live there
+# too) and implements no hook: portal.plugin_testing.ask reads that module, which production
+# never imports. A hook implementation in the plugin overrides the convention.
 
 
 @hookspec

@@ -2,13 +2,16 @@
 
 The security, fuzz, gating and masking tests of the core cover every plugin's routes. They used to
 import each plugin's fixtures, so deleting a plugin's folder stopped the suite at collection. Now
-each plugin answers four hooks (portal.hookspecs), written in its own ``testing.py``:
+each plugin answers four questions in its own ``<package>/testing.py``, found by convention like
+its blueprint and migrations (a hook of the same name in the plugin, portal.hookspecs, overrides
+the convention; the example plugin answers through hooks):
 
 - ``testing_roles()``: its own roles' test users (where in the tree) and reviewed permissions,
   as TestRole, so that the core's tests name no plugin role;
-- ``testing_fixtures()``: the dotted name of a module whose pytest fixtures (its records in the
-  two-town tree: ``points``, ``vol`` …) every test may use. This module, a pytest plugin loaded
-  with ``-p portal.plugin_testing``, registers them for the plugins that are installed;
+- its pytest fixtures (its records in the two-town tree: ``points``, ``vol`` …), which every test
+  may use: the ``testing.py`` module itself (hook: ``testing_fixtures()``, a dotted module name).
+  This module, a pytest plugin loaded with ``-p portal.plugin_testing``, registers them for the
+  plugins that are installed;
 - ``testing_records(tree)``: a record of every kind in town A, as a PluginRecords;
 - ``testing_routes()``: the plugin's route-by-role table and world, as a PluginRoutes.
 
@@ -21,10 +24,12 @@ visitors include the plugins' roles), and it holds no assert to rewrite.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from types import ModuleType
 from typing import Any
 
 import pluggy
@@ -93,6 +98,37 @@ def _installed_plugins() -> pluggy.PluginManager:
     return manager
 
 
+def _testing_module(plugin: object) -> ModuleType | None:
+    """``<package>.testing`` of a plugin package, when it has one (imported only by the tests)."""
+    if not hasattr(plugin, "__path__"):  # a plain module (the core's own hooks)
+        return None
+    name = f"{plugin.__name__}.testing"  # type: ignore[attr-defined]
+    return importlib.import_module(name) if importlib.util.find_spec(name) else None
+
+
+def ask(manager: pluggy.PluginManager, question: str, names=None, **kwargs) -> list:
+    """Every plugin's answer to one of the testing questions, in registration order (``names``:
+    only those plugins): its own hook implementation when it has one, else the function of that
+    name in its ``testing.py`` (for ``testing_fixtures``: that module's name)."""
+    answers = []
+    own = {id(impl.plugin): impl for impl in getattr(manager.hook, question).get_hookimpls()}
+    for name, plugin in manager.list_name_plugin():
+        if names is not None and name not in names:
+            continue
+        impl = own.get(id(plugin))
+        if impl is not None:
+            answers.append(impl.function(**{arg: kwargs[arg] for arg in impl.argnames}))
+            continue
+        module = _testing_module(plugin)
+        if module is None:
+            continue
+        if question == "testing_fixtures":
+            answers.append(module.__name__)
+        elif hasattr(module, question):
+            answers.append(getattr(module, question)(**kwargs))
+    return answers
+
+
 @cache
 def installed_names() -> frozenset[str]:
     return frozenset(name for name, _plugin in _installed_plugins().list_name_plugin())
@@ -104,7 +140,7 @@ def plugin_roles() -> dict[str, TestRole]:
     of the built-in list; asked before any app exists (the visitors of the route tests are
     parameters)."""
     found: dict[str, TestRole] = {}
-    for answer in reversed(_installed_plugins().hook.testing_roles()):  # pluggy: last first
+    for answer in ask(_installed_plugins(), "testing_roles"):
         found.update(answer or {})
     return found
 
@@ -117,7 +153,7 @@ def needs_plugin(*names: str) -> pytest.MarkDecorator:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for module in _installed_plugins().hook.testing_fixtures():
+    for module in ask(_installed_plugins(), "testing_fixtures"):
         if not module or config.pluginmanager.has_plugin(module):
             continue
         if module in sys.modules:  # imported already by the plugin's own conftest
@@ -130,12 +166,12 @@ def plugin_records(app, tree) -> dict[str, PluginRecords]:
     """Ask every loaded plugin (of ``app``) for its records in town A of ``tree``."""
     from portal.plugins import host
 
-    found = {r.plugin: r for r in host(app).pm.hook.testing_records(tree=tree) if r is not None}
+    found = {r.plugin: r for r in ask(host(app).pm, "testing_records", tree=tree) if r is not None}
     return {name: found[name] for name in host(app).optional if name in found}
 
 
 def plugin_routes(app) -> dict[str, PluginRoutes]:
     from portal.plugins import host
 
-    found = {r.plugin: r for r in host(app).pm.hook.testing_routes() if r is not None}
+    found = {r.plugin: r for r in ask(host(app).pm, "testing_routes") if r is not None}
     return {name: found[name] for name in host(app).optional if name in found}  # load order

@@ -235,6 +235,17 @@ def test_switching_from_the_module_page_is_audited(client, tree):
     assert db.session.scalar(db.select(AuditEntry).filter_by(action="module.disable"))
 
 
+def test_a_switch_naming_no_state_is_refused_beside_its_button(client, tree):
+    client.login("town_admin")
+    url = f"/admin/modules/{tree.town_a.id}/example"
+    for data in ({}, {"enabled": "yes"}):
+        response = client.htmx_post(url, data=data)
+        assert response.status_code == 422
+        assert 'id="module-example-errors"' in response.get_data(as_text=True)
+    assert client.get("/example/").status_code == 404  # still off
+    assert not db.session.scalar(db.select(AuditEntry).filter_by(action="module.enable"))
+
+
 def test_a_town_admin_cannot_switch_another_town(client, tree):
     client.login("town_admin")
     assert client.post(f"/admin/modules/{tree.town_b.id}/example",
@@ -433,11 +444,14 @@ def test_registration_by_convention(app):
 
 def test_hook_testing_fixtures_and_test_hook_testing_records_and_test_hook_testing_routes(
         app, tree):
-    from portal.plugin_testing import installed_names, plugin_records, plugin_routes
+    from portal.plugin_testing import ask, installed_names, plugin_records, plugin_routes
 
     assert installed_names() == BUILTIN_NAMES
-    modules = host(app).pm.hook.testing_fixtures()
+    # the built-in plugins answer by convention (their testing.py), the example by its hooks
+    modules = ask(host(app).pm, "testing_fixtures")
     assert all(modules.count(f"plugins.{name}.testing") == 1 for name in BUILTIN_NAMES)
+    implementers = {impl.plugin_name for impl in host(app).pm.hook.testing_fixtures.get_hookimpls()}
+    assert implementers.isdisjoint(BUILTIN_NAMES) and None in modules  # the example's own answer
     for name in host(app).optional:
         set_module(tree.town_a, name, True)
         set_module(tree.town_b, name, True)

@@ -90,32 +90,3 @@ def menu_links(user, town):
             return [MenuLink(330, str(_l("我的协会")),
                              url_for("associations.member", member_id=member_id))]
     return []
-
-
-# ---------------------------------------------------------------- the core's test machinery
-
-
-@hookimpl
-def testing_fixtures():
-    return "plugins.associations.testing"
-
-
-@hookimpl
-def testing_roles():
-    from .testing import testing_roles
-
-    return testing_roles()
-
-
-@hookimpl
-def testing_records(tree):
-    from .testing import testing_records
-
-    return testing_records(tree)
-
-
-@hookimpl
-def testing_routes():
-    from .testing import testing_routes
-
-    return testing_routes()

@@ -70,25 +70,3 @@ def template_slot(name, context):
     klass = db.session.get(BestGridClass, flag.class_id)
     return Markup('<p class="flag">★ {}</p>').format(
         escape(_l("流动红旗：%(k)s第一名", k=klass.name)))
-
-
-# ---------------------------------------------------------------- the core's test machinery
-
-
-@hookimpl
-def testing_fixtures():
-    return "plugins.best_grid.testing"
-
-
-@hookimpl
-def testing_records(tree):
-    from .testing import testing_records
-
-    return testing_records(tree)
-
-
-@hookimpl
-def testing_routes():
-    from .testing import testing_routes
-
-    return testing_routes()

@@ -106,25 +106,3 @@ def grid_measures(town, grids, since, until):
                MutualAidHelp.happened_on >= since, MutualAidHelp.happened_on <= until)
         .group_by(MutualAidGroup.grid_id)).all())
     return [Measure("mutual_aid.solved", str(_l("互助解决问题")), solved, per=str(_l("件")))]
-
-
-# ---------------------------------------------------------------- the core's test machinery
-
-
-@hookimpl
-def testing_fixtures():
-    return "plugins.mutual_aid.testing"
-
-
-@hookimpl
-def testing_records(tree):
-    from .testing import testing_records
-
-    return testing_records(tree)
-
-
-@hookimpl
-def testing_routes():
-    from .testing import testing_routes
-
-    return testing_routes()

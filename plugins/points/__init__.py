@@ -100,32 +100,3 @@ def points_award_requested(resident, points, reason, source, actor):
     from .ledger import award_from_module
 
     return award_from_module(resident, points, reason, source, actor)
-
-
-# ---------------------------------------------------------------- the core's test machinery
-
-
-@hookimpl
-def testing_fixtures():
-    return "plugins.points.testing"
-
-
-@hookimpl
-def testing_roles():
-    from .testing import testing_roles
-
-    return testing_roles()
-
-
-@hookimpl
-def testing_records(tree):
-    from .testing import testing_records
-
-    return testing_records(tree)
-
-
-@hookimpl
-def testing_routes():
-    from .testing import testing_routes
-
-    return testing_routes()

@@ -120,25 +120,3 @@ def grid_measures(town, grids, since, until):
 
     return [Measure("volunteers.hours", str(_l("志愿服务时长")),
                     hours_by_grid([g.id for g in grids], since, until), per=str(_l("小时")))]
-
-
-# ---------------------------------------------------------------- the core's test machinery
-
-
-@hookimpl
-def testing_fixtures():
-    return "plugins.volunteers.testing"
-
-
-@hookimpl
-def testing_records(tree):
-    from .testing import testing_records
-
-    return testing_records(tree)
-
-
-@hookimpl
-def testing_routes():
-    from .testing import testing_routes
-
-    return testing_routes()
