@@ -176,6 +176,14 @@ def test_calendar_page(client, tree):
     assert "2026" in page and "还没有录入" in page
     bad = client.post("/admin/calendar", data={"year": "2027", "holidays": "2027-13-01 元旦"})
     assert bad.status_code == 422 and "第1行格式不对" in bad.get_data(as_text=True)
+    for year in ("", "1999", "二〇二七"):
+        bad = client.post("/admin/calendar", data={"year": year, "holidays": "2027-01-01 元旦"})
+        assert bad.status_code == 422 and 'id="year-errors"' in bad.get_data(as_text=True)
+    empty = client.post("/admin/calendar", data={"year": "2027", "holidays": ""})
+    assert empty.status_code == 422 and "请至少录入一个节假日" in empty.get_data(as_text=True)
+    from portal.cases.models import CalendarYear
+
+    assert db.session.get(CalendarYear, 2027) is None
     good = client.post("/admin/calendar", data={
         "year": "2027", "holidays": "2027-01-01 元旦\n2027-02-06 春节",
         "workdays": "2027-02-14 春节"})

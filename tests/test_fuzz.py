@@ -363,5 +363,4 @@ def test_numbers_too_big_for_the_database_in_query_arguments(app, client, points
     post(client, f"/cases/rules/templates/{huge}/delete?town={tree.town_a.code}", {},
          accepted=(), refused=(404,))
     for key in (huge, "²"):
-        post(client, f"/admin/open311?town={tree.town_a.code}", {"revoke": key},
-             accepted=(), refused=(404,))
+        post(client, f"/admin/open311/keys/{key}/revoke", {}, accepted=(), refused=(404,))

@@ -115,6 +115,11 @@ def test_discovery(client):
 
 def test_keys_page_and_cli(client, runner, tree):
     client.login("town_admin")
+    refused = client.post("/admin/open311", data={"label": "热" * 65})
+    assert refused.status_code == 422 and 'id="label-errors"' in refused.get_data(as_text=True)
+    from portal.cases.models import ApiKey
+
+    assert db.session.scalar(db.select(db.func.count()).select_from(ApiKey)) == 0
     page = client.post("/admin/open311", data={"label": "热线"}).get_data(as_text=True)
     import re
 
@@ -124,3 +129,10 @@ def test_keys_page_and_cli(client, runner, tree):
     assert town_for_key(shown) == tree.town_a
     result = runner.invoke(args=["open311", "key", "create", "--town", tree.town_b.code])
     assert result.exit_code == 0 and town_for_key(result.output.strip()) == tree.town_b
+    b_key = town_for_key(result.output.strip()) and db.session.scalar(
+        db.select(ApiKey.id).filter_by(town_id=tree.town_b.id))
+    assert client.post(f"/admin/open311/keys/{b_key}/revoke").status_code == 404  # not theirs
+    mine = db.session.scalar(db.select(ApiKey.id).filter_by(town_id=tree.town_a.id))
+    revoked = client.post(f"/admin/open311/keys/{mine}/revoke")
+    assert revoked.status_code == 303 and f"town={tree.town_a.code}" in revoked.location
+    assert town_for_key(shown) is None

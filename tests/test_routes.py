@@ -6,7 +6,8 @@ then checks that the page really enforces it.
 import pytest
 from PIL import Image
 
-from portal.cases.models import ResponseTemplate
+from portal.cases.models import ApiKey, ResponseTemplate
+from portal.cases.open311_keys import issue
 from portal.extensions import db
 from portal.grids.models import GridStaff
 from portal.testing import LOGIN, PUBLIC, VISITORS, Rule, check_routes, routes_of
@@ -52,6 +53,7 @@ ROUTES = {
     ("admin.user_unlock", "POST"): Rule("users.manage", ok=303),
     ("admin.modules_page", "GET"): Rule("modules.manage", scoped=False),
     ("admin.module_switch", "POST"): Rule("modules.manage", ok=302, data=(("enabled", "1"),)),
+    # (without a state: 422 beside the button, test_plugins.py)
     ("admin.audit_log", "GET"): Rule("audit.view", scoped=False),
     ("people.index", "GET"): Rule("people.view", scoped=False),
     ("people.households", "GET"): Rule("people.view", scoped=False),
@@ -119,6 +121,7 @@ ROUTES = {
     ("admin.calendar", "POST"): Rule("calendar.manage", ok=422, scoped=False),
     ("admin.open311_keys", "GET"): Rule("modules.manage", scoped=False),
     ("admin.open311_keys", "POST"): Rule("modules.manage", scoped=False),  # issues a key
+    ("admin.open311_revoke", "POST"): Rule("modules.manage", ok=303),
     # the API answers machines; without a jurisdiction_id it says so (400)
     ("open311.discovery", "GET"): Rule(PUBLIC, scoped=False),
     ("open311.services", "GET"): Rule(PUBLIC, ok=400, scoped=False),
@@ -143,6 +146,8 @@ def url_values(tree, staff, entry, case):
         "town_code": tree.town_a.code, "filename": "example.css",
         "template_id": db.session.scalar(db.select(ResponseTemplate.id)  # made with the case
                                          .filter_by(town_id=tree.town_a.id)),
+        "key_id": db.session.scalar(db.select(ApiKey.id)  # made with the case
+                                    .filter_by(town_id=tree.town_a.id)),
     }
 
 
@@ -170,6 +175,8 @@ def case(tree, staff):
                       source="patrol", reporter=tree.users["grid_worker"], photos=[staff.photo])
     # and town A's reply template, for the case rules page's delete button
     db.session.add(ResponseTemplate(town_id=tree.town_a.id, title="已修复", text="已处理"))
+    # and town A's Open311 key, for the keys page's revoke button
+    issue(tree.town_a, "12345热线")
     db.session.commit()
     return reported
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import or_
 
 from portal import audit
-from portal.admin.forms import UserForm
+from portal.admin.forms import ApiKeyForm, CalendarForm, ModuleSwitchForm, UserForm
 from portal.audit.models import AuditEntry
 from portal.auth import services as users
 from portal.auth import sessions, throttle
@@ -20,7 +20,6 @@ from portal.pagination import paginate
 from portal.permissions import assignable_roles, requires, role_registry
 from portal.plugins import host
 from portal.rendering import render
-from portal.request_guard import parse_id
 from portal.tenancy import (in_subtree, load_scoped, module_on_for_request, require_module_at,
                             town_of)
 from portal.web import REFUSED, commit, refuse, run_action, submit_form
@@ -183,17 +182,23 @@ def module_switch(town_id, name):
     town = load_scoped(Grid, town_id)
     if town.level != TOWN or name not in host().optional:
         abort(404)
-    enabled = request.form.get("enabled") == "1"
-    modules.set_module(town, name, enabled, actor=current_user)
-    commit()
-    label = host().info(name)["label"]
-    flash((_("已为%(town)s开启“%(module)s”。") if enabled else _("已为%(town)s关闭“%(module)s”。"))
-          % {"town": town.name, "module": label}, "success")
-    row = {"name": name, **host().info(name), "state": modules.module_states(town).get(name)}
+    form = ModuleSwitchForm()
+    status = REFUSED
+    if form.validate_on_submit():
+        enabled = form.enabled.data == "1"
+        modules.set_module(town, name, enabled, actor=current_user)
+        commit()
+        label = host().info(name)["label"]
+        flash((_("已为%(town)s开启“%(module)s”。") if enabled
+               else _("已为%(town)s关闭“%(module)s”。"))
+              % {"town": town.name, "module": label}, "success")
+        if not request.headers.get("HX-Request"):
+            return redirect(url_for("admin.modules_page", town=town.code))
+        status = 200
+    row = {"name": name, **host().info(name), "state": modules.module_states(town).get(name),
+           "form": form if form.errors else None}
     return render("admin/modules.html", "admin/_module_row.html", town=town, row=row,
-                  towns=_towns(), rows=[row], failed=host().failed) \
-        if request.headers.get("HX-Request") else redirect(url_for("admin.modules_page",
-                                                                   town=town.code))
+                  towns=_towns(), rows=[row], failed=host().failed), status
 
 
 # ---------------------------------------------------------------- audit
@@ -223,26 +228,19 @@ def calendar():
     from portal.cases.models import CalendarDay, CalendarYear
     from portal.cases.deadlines import today
 
-    errors = {}
-    values = request.form
-    if request.method == "POST":
-        try:
-            year = int(values.get("year", ""))
-            if not 2000 <= year <= 2100:
-                raise ValueError
-        except ValueError:
-            errors["year"] = _("请填写年份，如 2027。")
-            year = None
+    form = CalendarForm(year=today().year + 1)
+    if form.validate_on_submit():
+        year = form.year.data
         parsed = {}
-        for name in ("holidays", "workdays"):
+        for field in (form.holidays, form.workdays):
             try:
-                parsed[name] = parse_days(values.get(name, ""), year) if year else {}
+                parsed[field.name] = parse_days(field.data, year)
             except ValueError as line:
-                errors[name] = _("第%(n)d行格式不对：应为“%(year)s-01-01 元旦”，且在所填年份内。",
-                                 n=line.args[0], year=year)
-        if not errors and not parsed["holidays"]:
-            errors["holidays"] = _("请至少录入一个节假日。")
-        if not errors:
+                field.errors = [_("第%(n)d行格式不对：应为“%(year)s-01-01 元旦”，且在所填年份内。",
+                                  n=line.args[0], year=year)]
+        if not form.holidays.errors and not form.workdays.errors and not parsed["holidays"]:
+            form.holidays.errors = [_("请至少录入一个节假日。")]
+        if not form.holidays.errors and not form.workdays.errors:
             set_year(year, parsed["holidays"], parsed["workdays"],
                      f"entered by {current_user.username}")
             from portal import audit
@@ -258,8 +256,8 @@ def calendar():
 
     # a few hundred rows: counted here rather than with dialect-specific date functions
     counts = Counter(str(day.year) for day in db.session.scalars(db.select(CalendarDay.day)))
-    return render("admin/calendar.html", years=years, counts=counts, errors=errors,
-                  values=values, next_year=today().year + 1), REFUSED if errors else 200
+    return render("admin/calendar.html", years=years, counts=counts, form=form,
+                  next_year=today().year + 1), REFUSED if form.is_submitted() else 200
 
 
 # ---------------------------------------------------------------- Open311 API keys
@@ -270,23 +268,30 @@ def calendar():
 def open311_keys():
     """Keys for the town's Open311 clients: issued here, shown once, revocable."""
     from portal.cases.models import ApiKey
-    from portal.cases.open311_keys import issue, revoke
+    from portal.cases.open311_keys import issue
 
     town, towns = chosen_town()
     if town is None:
         abort(404)
-    new_key = None
-    if request.method == "POST":
-        if request.form.get("revoke"):
-            row = db.session.get(ApiKey, parse_id(request.form["revoke"]) or 0)
-            if row is None or row.town_id != town.id:
-                abort(404)
-            revoke(row, actor=current_user)
-            commit()
-            flash(_("已停用该密钥。"), "success")
-            return redirect(url_for("admin.open311_keys", town=town.code))
-        _row, new_key = issue(town, request.form.get("label", ""), actor=current_user)
+    form = ApiKeyForm()
+    new_key, status = None, 200
+    if form.validate_on_submit():
+        _row, new_key = issue(town, form.label.data or "", actor=current_user)
         commit()
+    elif form.is_submitted():
+        status = REFUSED
     keys = db.session.scalars(db.select(ApiKey).filter_by(town_id=town.id)
                               .order_by(ApiKey.id.desc())).all()
-    return render("admin/open311.html", town=town, towns=towns, keys=keys, new_key=new_key)
+    return render("admin/open311.html", town=town, towns=towns, keys=keys, new_key=new_key,
+                  form=form), status
+
+
+@bp.route("/open311/keys/<int:key_id>/revoke", methods=["POST"])
+@requires("modules.manage")
+def open311_revoke(key_id):
+    from portal.cases.models import ApiKey
+    from portal.cases.open311_keys import revoke
+
+    row = load_scoped(ApiKey, key_id)
+    return run_action(lambda: revoke(row, actor=current_user), done=_("已停用该密钥。"),
+                      then=url_for("admin.open311_keys", town=row.town.code))

@@ -1,9 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import (BooleanField, IntegerField, PasswordField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                Regexp)
 
-from portal.forms import Phone, id_number, strip
+from portal.forms import Phone, choices, id_number, strip
 
 USERNAME = Regexp(r"^[A-Za-z0-9_.\-]{3,64}$",
                   message=_l("用户名为3到64位字母、数字、下划线、点或减号。"))
@@ -44,3 +46,26 @@ class UserSearchForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("搜索"), validators=[Optional(), Length(max=64)])
+
+
+class ModuleSwitchForm(FlaskForm):
+    """The 开启/关闭 button of one module row: the state it sets."""
+    enabled = SelectField(_l("状态"), choices=choices([("1", _l("开启")), ("0", _l("关闭"))]),
+                          validators=[DataRequired(_l("请选择开启或关闭。"))])
+
+
+class CalendarForm(FlaskForm):
+    """A year's holiday schedule: each line "2027-01-01 元旦"; the lines are read in the view,
+    which knows the year they must fall in."""
+    year = IntegerField(_l("年份"), validators=[
+        InputRequired(_l("请填写年份，如 2027。")),
+        NumberRange(2000, 2100, message=_l("请填写年份，如 2027。"))],
+        render_kw={"inputmode": "numeric"})
+    holidays = TextAreaField(_l("节假日(放假的日子，每行一天)"),
+                             render_kw={"rows": 8, "placeholder": "2027-01-01 元旦"})
+    workdays = TextAreaField(_l("调休上班日(周末上班的日子)"),
+                             render_kw={"rows": 4, "placeholder": "2027-02-07 春节"})
+
+
+class ApiKeyForm(FlaskForm):
+    label = StringField(_l("用途"), filters=[strip], validators=[Optional(), Length(max=64)])
