@@ -1,11 +1,11 @@
-from flask import (Blueprint, abort, current_app, flash, redirect, request, session, url_for)
+from flask import (Blueprint, abort, flash, redirect, request, session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_
 
 from portal import audit
 from portal.auth import sessions, throttle
-from portal.auth.forms import LoginForm, PasswordChangeForm
+from portal.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from portal.auth.models import User
 from portal.extensions import db
 from portal.local_redirect import redirect_local
@@ -113,11 +113,12 @@ def change_password():
 
 @bp.route("/language", methods=["POST"])
 def set_language():
-    lang = request.form.get("lang", "")
-    if lang not in current_app.config["LANGUAGES"]:
-        abort(400)
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)  # a header switch, no page to show the field on: a language we do not speak
+    lang = form.lang.data
     session["lang"] = lang
     if current_user.is_authenticated:
         current_user.locale = lang
         commit()
-    return redirect_local(request.form.get("next"))
+    return redirect_local(form.next.data)

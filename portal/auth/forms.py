@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 
@@ -34,3 +34,16 @@ class PasswordChangeForm(FlaskForm):
     confirm = PasswordField(_l("再次输入新密码"),
                             validators=[DataRequired(_l("请再次输入新密码。")),
                                         EqualTo("new", _l("两次输入的新密码不一致。"))])
+
+
+class LanguageForm(FlaskForm):
+    """The language switch in the page header: the language, and the page to go back to (checked
+    by portal.local_redirect, so only a path on this site)."""
+    lang = SelectField(_l("语言"))
+    next = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        from flask import current_app
+
+        super().__init__(*args, **kwargs)
+        self.lang.choices = list(current_app.config["LANGUAGES"].items())

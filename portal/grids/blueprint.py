@@ -7,14 +7,15 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices
 from portal.grids import services
-from portal.grids.forms import LEVEL_LABELS, POST_LABELS, SPECIAL_KIND_LABELS, GridForm, MoveForm, StaffForm
+from portal.grids.forms import (LEVEL_LABELS, POST_LABELS, SPECIAL_KIND_LABELS, GridForm, MoveForm,
+                               NameForm, StaffForm)
 from portal.grids.models import ALLOWED_CHILDREN, GRID, SPECIAL, Grid, GridStaff
 from portal.permissions import requires
 from portal.plugins import host
 from portal.rendering import render
 from portal.tenancy import in_subtree, load_scoped
 from portal.uploads import send_photo
-from portal.web import REFUSED, commit, rollback, run_action, submit_form
+from portal.web import REFUSED, commit, refuse, run_action, submit_form
 
 bp = Blueprint("grids", __name__, url_prefix="/grids")
 
@@ -103,17 +104,18 @@ def edit(grid_id):
 def inline_name(grid_id):
     """Inline rename on the grid page (htmx): GET gives the field, POST saves it."""
     grid = load_scoped(Grid, grid_id)
-    error = None
-    if request.method == "POST":
+    form = NameForm()
+    if form.validate_on_submit():
         try:
-            services.update_grid(grid, actor=current_user, name=request.form.get("name", ""))
+            services.update_grid(grid, actor=current_user, name=form.name.data or "")
             commit()
             return render("grids/_name.html", grid=grid)
         except DomainError as exc:
-            rollback()
-            error = str(exc)
-        return render("grids/_name_form.html", grid=grid, error=error,
-                      value=request.form.get("name", "")), REFUSED
+            refuse(form, exc)
+    if form.is_submitted():
+        errors = [*form.name.errors, *form.form_errors, *form.errors.get("csrf_token", [])]
+        return render("grids/_name_form.html", grid=grid, error=" ".join(map(str, errors)),
+                      value=form.name.data or ""), REFUSED
     if request.args.get("cancel"):
         return render("grids/_name.html", grid=grid)
     return render("grids/_name_form.html", grid=grid, error=None, value=grid.name)

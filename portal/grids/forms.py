@@ -49,3 +49,8 @@ class StaffForm(FlaskForm):
     #: Not called "photo": that would be filled from the model's stored file name.
     photo_file = FileField(_l("照片"), validators=[
         FileAllowed(["jpg", "jpeg", "png", "webp"], _l("照片只能是 JPG、PNG 或 WebP 图片。"))])
+
+
+class NameForm(FlaskForm):
+    """The inline rename on the grid page (htmx); the service checks the name."""
+    name = StringField(_l("名称"))

@@ -10,6 +10,7 @@ from portal.dashboard.views import chosen_scope
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.maps import services
+from portal.maps.forms import BoundaryForm
 from portal.maps.geojson import FeatureError, GeometryError, check_file
 from portal.maps.models import GridBoundary
 from portal.permissions import can, requires
@@ -76,10 +77,13 @@ def import_boundaries():
 @requires("grids.manage")
 def draw(grid_id):
     grid = load_scoped(Grid, grid_id)
+    form = BoundaryForm()
     error = None
-    if request.method == "POST":
+    if form.is_submitted() and not form.validate():
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    elif form.is_submitted():
         try:
-            services.save_drawn(grid, request.form.get("geometry", ""), current_user)
+            services.save_drawn(grid, form.geometry.data or "", current_user)
             commit()
             flash(_("“%(name)s”的边界已保存。", name=grid.name), "success")
             return redirect(url_for("maps.draw", grid_id=grid.id))
@@ -92,7 +96,7 @@ def draw(grid_id):
     return render("maps/draw.html", grid=grid, boundary=boundary, error=error,
                   config=_map_config(), scope=grid,
                   neighbours_url=url_for("maps.data", grid=context_grid.id, measure="open"),
-                  submitted=request.form.get("geometry", "") if error else None), (422 if error else 200)
+                  submitted=(form.geometry.data or "") if error else None), (422 if error else 200)
 
 
 @requires("grids.manage")

@@ -223,7 +223,7 @@ def resident_edit(resident_id):
         form.care.data = resident.care_categories
     else:
         identity_form.unmask_unchanged(form, resident)
-    if request.method == "POST" and request.form.get("reveal"):
+    if request.method == "POST" and form.reveal.data:
         if not can(current_user, "people.sensitive", resident):
             abort(403)
         audit.record("resident.view_sensitive", resident, scope_code=resident.grid.code,

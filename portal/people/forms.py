@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField)
+                     StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.forms import IdField, Phone, choices, id_number, strip
@@ -49,6 +49,8 @@ class ResidentForm(FlaskForm):
     residence = SelectField(_l("户籍情况"), choices=choices(RESIDENCE_LABELS.items()))
     party_member = BooleanField(_l("党员"))
     care = SelectMultipleField(_l("关爱类别"), choices=choices(CARE_LABELS.items()))
+    #: "显示完整号码" on the edit page: a submit button, so the edits under way are kept
+    reveal = SubmitField(_l("显示完整号码(将记录查看)"))
 
 
 class MoveHouseholdForm(FlaskForm):
