@@ -60,6 +60,17 @@ def demo_login(username: str, role: str, scope: Grid, rng) -> User:
                                display_name=_name(rng))
 
 
+def village_login(town: Grid, username: str, role: str, village_name: str) -> list:
+    """A plugin's demo login in the village of ``town`` so named, made once; returns
+    [(username, role, village)] for ``portal demo`` to print, or [] where the town has no such
+    village (a town the demo did not build)."""
+    village = db.session.scalar(db.select(Grid).filter_by(parent_id=town.id, name=village_name))
+    if village is None:
+        return []
+    demo_login(username, role, village, random.Random(username))
+    return [(username, role, village)]
+
+
 def _phone(rng) -> str:
     return "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9))
 

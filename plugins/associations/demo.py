@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal.auth.models import User
-from portal.demo import demo_login
+from portal.demo import village_login
 from portal.extensions import db
 from portal.grids.models import VILLAGE, Grid
 from portal.people.models import Resident
@@ -33,14 +33,8 @@ LOGIN = ("xiehui", "assoc_officer", "城西社区")
 
 
 def logins(town: Grid) -> list:
-    """The plugin's demo login, made (once) where the town has the village; printed by
-    ``portal demo`` with the core's."""
-    username, role, village_name = LOGIN
-    village = db.session.scalar(select(Grid).filter_by(parent_id=town.id, name=village_name))
-    if village is None:
-        return []
-    demo_login(username, role, village, random.Random(username))
-    return [(username, role, village)]
+    """The plugin's demo login, made once; printed by ``portal demo`` with the core's."""
+    return village_login(town, *LOGIN)
 
 
 def load(town: Grid) -> None:
