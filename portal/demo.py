@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.grids import services as grids
 from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid, GridStaff
 from portal.people.identity import make_id_number
-from portal.people.models import Household, Visit
+from portal.people.models import Household, Resident, Visit
 from portal.people.services import add_household, add_resident
 from portal.plugins import host
 from portal.timeutil import local_today, utcnow
@@ -147,8 +147,36 @@ CASE_PATHS = [("received", 3), ("assigned", 2), ("in_progress", 2), ("escalated"
               ("resolved", 2), ("closed", 2), ("evaluated", 6), ("duplicate", 1)]
 
 
+#: What reporters write when they rate a case, by whether it was solved in time.
+EVALUATIONS = {True: [("很及时", 5), ("满意", 5), ("", 5), ("处理得很好", 4), ("基本满意", 4)],
+               False: [("时间长了点，总算解决了", 3), ("基本满意", 4), ("希望下次快一点", 2)]}
+
+
+def _steps(created: datetime, now: datetime, rng) -> dict[str, datetime]:
+    """When each step of a case was taken: in order, the first a few hours after it was reported,
+    none later than now. A step takes at most a share of the time left before now (a case
+    reported an hour ago was handled within that hour), so the whole story fits before now."""
+    def after(moment: datetime, seconds: float) -> datetime:
+        room = (now - moment).total_seconds()
+        return moment + timedelta(seconds=max(0.0, min(seconds, room * 0.3)))
+
+    steps = {"report": created}
+    steps["escalate"] = steps["duplicate"] = after(created, rng.uniform(1, 20) * 3600)
+    steps["assign"] = after(created, rng.uniform(0.5, 20) * 3600)
+    steps["start"] = after(steps["assign"], rng.uniform(0.5, 8) * 3600)
+    steps["feedback"] = after(steps["start"], rng.uniform(0.5, 6) * 3600)
+    solved_by = created + timedelta(days=rng.choice([1, 2, 3, 5, 8, 12]))
+    steps["resolve"] = after(steps["feedback"], (solved_by - steps["feedback"]).total_seconds())
+    steps["close"] = after(steps["resolve"], 6 * 3600)
+    steps["evaluate"] = after(steps["close"], rng.uniform(1, 48) * 3600)
+    return steps
+
+
 def _cases(nodes, users, rng):
-    """About 150 cases over four months, in every state; lights of every colour among the open."""
+    """About 150 cases over four months, in every state; lights of every colour among the open.
+    Each case's steps are dated in order between its report and now (the services date them
+    now; the demo moves them back to when the story says they happened), and a reporter rates
+    a case "很及时" only when it was solved before its deadline."""
     from portal.cases import deadlines
     from portal.cases.models import Case
     from portal.cases.services import act, report
@@ -174,10 +202,14 @@ def _cases(nodes, users, rng):
         deadlines.set_deadlines(case, deadlines.local_date(created))
         case.number = f"{deadlines.local_date(created):%Y%m%d}-{case.id:06d}"
         path = rng.choices([p for p, _ in CASE_PATHS], [w for _, w in CASE_PATHS])[0]
-        if path == "duplicate" and made:
-            act(case, admin, "duplicate", "与已受理事件重复", duplicate_of=rng.choice(made))
-            continue
-        if path == "escalated":
+        steps = _steps(created, now, rng)
+        on_time = deadlines.local_date(steps["resolve"]) <= case.resolve_due
+        originals = [m for m in made if m.created_at <= created]  # reported before this one
+        if path == "duplicate" and not originals:
+            path = "received"
+        if path == "duplicate":
+            act(case, admin, "duplicate", "与已受理事件重复", duplicate_of=rng.choice(originals))
+        elif path == "escalated":
             act(case, admin, "escalate", "需要上级协调")
         elif path != "received":
             act(case, admin, "assign", assignee=users["gridworker"] if grid is first else None,
@@ -187,21 +219,34 @@ def _cases(nodes, users, rng):
                 act(case, admin, "feedback", "已到现场查看，正在处理")
             if path in ("resolved", "closed", "evaluated"):
                 act(case, admin, "resolve", "已处理完毕")
-                case.resolved_at = created + timedelta(days=rng.choice([1, 2, 3, 5, 8, 12]))
             if path in ("closed", "evaluated"):
                 act(case, admin, "close", "已电话告知报告人办理结果")
-                case.closed_at = case.resolved_at + timedelta(hours=6)
             if path == "evaluated":
-                act(case, admin, "evaluate", rng.choice(["满意", "很及时", "", "基本满意"]),
-                    satisfaction=rng.choices([5, 4, 3, 2], [70, 20, 7, 3])[0])
-        made.append(case)
+                evaluation, satisfaction = rng.choice(EVALUATIONS[on_time])
+                act(case, admin, "evaluate", evaluation, satisfaction=satisfaction)
+        _date_the_story(case, steps)
+        if case.state != "duplicate":
+            made.append(case)
     # one case whose deadline is today, so the demo shows a yellow light on working days
     today = deadlines.today()
     yellow = report(first, category="need", title="低保申请材料待补充", description="今天需要交办",
                     source="patrol", reporter=users["gridworker"])
-    yellow.created_at = datetime(today.year, today.month, today.day, 2) - timedelta(days=1)
+    yellow.created_at = min(now, datetime(today.year, today.month, today.day, 2) - timedelta(days=1))
     deadlines.set_deadlines(yellow, today - timedelta(days=1))
+    _date_the_story(yellow, {"report": yellow.created_at})
     db.session.flush()
+
+
+def _date_the_story(case, steps: dict[str, datetime]) -> None:
+    """Move the case's timeline and its step times to the moments of ``steps``."""
+    db.session.flush()
+    for event in case.events:
+        event.at = steps[event.action]
+    fields = {"assign": "assigned_at", "feedback": "feedback_at", "resolve": "resolved_at",
+              "close": "closed_at"}
+    for action, name in fields.items():
+        if getattr(case, name) is not None:
+            setattr(case, name, steps[action])
 
 
 #: The demo town with every module switched on; the other shows a town that chose none.
@@ -221,14 +266,18 @@ def _switch_modules_on(town: Grid, plugins) -> None:
 
 def _link_resident_login(user: User, grid: Grid) -> None:
     """The demo resident's login is the head of the grid's first household (matched by ID
-    number), so "my points" and "my cases" have someone to show."""
-    if user.id_number:
-        return
-    household = db.session.scalar(db.select(Household).filter_by(grid_id=grid.id)
-                                  .order_by(Household.id))
-    head = household.head if household else None
-    if head is not None and head.id_number:
+    number), so "my points" and "my cases" have someone to show; the login bears that
+    resident's name (a demo loaded before it did is put right)."""
+    if not user.id_number:
+        household = db.session.scalar(db.select(Household).filter_by(grid_id=grid.id)
+                                      .order_by(Household.id))
+        head = household.head if household else None
+        if head is None or not head.id_number:
+            return
         user.id_number = head.id_number
+    resident = db.session.scalar(db.select(Resident).filter_by(id_number=user.id_number))
+    if resident is not None and user.display_name != resident.name:
+        user.display_name = resident.name
 
 
 def load_demo(if_empty: bool = False):

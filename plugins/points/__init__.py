@@ -13,14 +13,45 @@ from portal.timeutil import local_today
 
 @hookimpl
 def plugin_info():
-    return {"label": "积分超市",
-            "description": "居民按本镇规则获得积分，在村积分超市兑换商品；账户流水可查、可核对。"}
+    return {"label": _l("积分超市"),
+            "description": _l("居民按本镇规则获得积分，在村积分超市兑换商品；账户流水可查、可核对。")}
+
+
+@hookimpl
+def audit_labels():
+    return {
+        "actions": {
+            "points.award": _l("发放积分"), "points.adjust": _l("调整积分"),
+            "points.reverse": _l("冲正积分"), "points.expire": _l("积分清零"),
+            "points.category": _l("修改积分账户类别"), "points.card_reissue": _l("补发积分卡"),
+            "points.owner_mode": _l("修改积分账户方式"), "points.rule_create": _l("新建积分事项"),
+            "points.rule_update": _l("修改积分事项"), "points.shop_create": _l("新建积分超市"),
+            "points.goods_create": _l("上架商品"), "points.goods_update": _l("修改商品"),
+            "points.restock": _l("商品入库"), "points.redemption_reverse": _l("兑换退货"),
+        },
+        "objects": {
+            "PointsAccount": _l("积分账户"), "PointsEntry": _l("积分流水"),
+            "PointsRule": _l("积分事项"), "PointsShop": _l("积分超市"), "PointsGoods": _l("商品"),
+            "PointsStockEntry": _l("库存流水"), "PointsRedemption": _l("兑换单"),
+            "PointsRedemptionLine": _l("兑换明细"),
+        },
+        "fields": {
+            "points": _l("积分"), "accounts": _l("账户数"), "category_points": _l("按类别积分"),
+            "mode": _l("方式"), "price": _l("价格"), "quantity": _l("数量"),
+        },
+    }
 
 
 @hookimpl
 def configure_app(app):
     from .forms import CATEGORY_LABELS, KIND_LABELS, OWNER_LABELS, STOCK_KIND_LABELS
 
+    # The kiosk goes back to the start after this long without a touch, showing a countdown
+    # for the last seconds; what it remembers of the resident being served (who, the last
+    # receipt) is dropped on the server after STATE seconds without a kiosk page drawn.
+    app.config.setdefault("POINTS_KIOSK_IDLE_SECONDS", 60)
+    app.config.setdefault("POINTS_KIOSK_COUNTDOWN_SECONDS", 10)
+    app.config.setdefault("POINTS_KIOSK_STATE_SECONDS", 600)
     app.jinja_env.globals.update(POINTS_CATEGORIES=CATEGORY_LABELS, POINTS_KINDS=KIND_LABELS,
                                  POINTS_STOCK_KINDS=STOCK_KIND_LABELS, POINTS_OWNERS=OWNER_LABELS)
 
@@ -53,7 +84,9 @@ def register_commands(cli):
     cli.add_command(points_group)
 
 
-@hookimpl
+# first of the modules' demos: it writes months of dated ledger history, and the other modules'
+# demos award points today (volunteer hours, help given), after it, so a statement reads in order
+@hookimpl(tryfirst=True)
 def register_demo_data(town, db):
     from .demo import load, logins
 
@@ -93,6 +126,14 @@ def dashboard_cards(scope, user):
     body = Markup(render_template("points/_card.html", totals=reports.totals(scope),
                                   month=this_month, low=len(reports.low_stock(scope))))
     return [Card(300, str(_l("积分超市")), body, url_for("points.index"))]
+
+
+@hookimpl
+def landing_page(user):
+    """The kiosk operator starts on the kiosk, not on the office home page."""
+    if user.role == "kiosk_operator":
+        return url_for("points_kiosk.start")
+    return None
 
 
 @hookimpl
