@@ -4,7 +4,7 @@ from portal.auth.models import LoginAttempt, User  # noqa: F401
 from portal.grids.models import Grid, GridStaff  # noqa: F401
 from portal.modules.models import TownModule  # noqa: F401
 from portal.people.models import (House, Household, KeyPerson, Resident,  # noqa: F401
-                                  ResidentCare, Visit)
+                                  ResidentCare, Visit, VisitPhoto)
 from portal.settings.models import TownSetting  # noqa: F401
 from portal.cases.models import (ApiKey, CalendarDay, CalendarYear, Case,  # noqa: F401
                                  CaseEvent, CasePhoto, ResponseTemplate, SupervisionNotice)

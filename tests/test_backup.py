@@ -15,8 +15,9 @@ from portal import backup, database
 from portal.cases.models import Case
 from portal.extensions import db
 from portal.grids.models import Grid
-from portal.people.models import Resident
+from portal.people.models import Household, Resident, Visit
 from portal.testing import build_tree, reset_database
+from portal.timeutil import local_today
 
 
 def _png(colour="blue"):
@@ -77,6 +78,17 @@ def _report_case_with_photo(app, title):
     return db.session.scalar(db.select(Case).filter_by(title=title))
 
 
+def _record_visit_with_photo(app, found):
+    client = app.test_client()
+    client.login("grid_worker")
+    household = db.session.scalar(db.select(Household).order_by(Household.id))
+    response = client.post(f"/visits/households/{household.id}/new", data={
+        "visited_on": local_today().isoformat(), "found": found,
+        "photos": [(io.BytesIO(_png("green")), "visit.png")]}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    return db.session.scalar(db.select(Visit).filter_by(found=found))
+
+
 def _snapshot():
     db.session.expire_all()
     return {
@@ -90,8 +102,9 @@ def test_round_trip_restores_database_and_photos(migrated, tmp_path):
     app, tree = migrated
     _pg_tools_or_skip()
     case = _report_case_with_photo(app, "井盖丢失")
+    visit = _record_visit_with_photo(app, "备份之前的走访")
     photos_then = _photo_files(app)
-    assert photos_then == {case.photos[0].filename}
+    assert photos_then == {case.photos[0].filename, visit.photos[0].filename}
     pending = _uploads(app) / "imports" / "1-pending.xlsx"
     pending.parent.mkdir(parents=True, exist_ok=True)
     pending.write_bytes(b"half-finished import")
@@ -135,6 +148,8 @@ def test_round_trip_restores_database_and_photos(migrated, tmp_path):
     client = app.test_client()
     client.login("grid_worker")
     assert client.get(f"/cases/{restored.id}/photos/{restored.photos[0].id}").status_code == 200
+    visited = db.session.scalar(db.select(Visit).filter_by(found="备份之前的走访"))
+    assert client.get(f"/visits/photos/{visited.photos[0].id}").status_code == 200
 
     # the state before the restore was kept, and restoring it undoes the restore
     [safety] = (Path(app.instance_path) / "backups").glob("pre-restore-*.tar.gz")

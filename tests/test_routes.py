@@ -10,6 +10,9 @@ from portal.cases.models import ApiKey, ResponseTemplate
 from portal.cases.open311_keys import issue
 from portal.extensions import db
 from portal.grids.models import GridStaff
+from portal.people.models import VisitPhoto
+from portal.people.visits import record_visit
+from portal.timeutil import local_today
 from portal.testing import LOGIN, PUBLIC, VISITORS, Rule, check_routes, routes_of
 from portal.uploads import photo_dir
 
@@ -65,6 +68,8 @@ ROUTES = {
     ("people.household_move", "GET"): Rule("people.manage"),
     ("people.household_move", "POST"): Rule("people.manage", ok=422),
     ("people.household_move_out", "POST"): Rule("people.manage", ok=303),
+    ("people.household_head", "GET"): Rule("people.manage"),
+    ("people.household_head", "POST"): Rule("people.manage", ok=422),
     ("people.resident_new", "GET"): Rule("people.manage"),
     ("people.resident_new", "POST"): Rule("people.manage", ok=422),
     ("people.resident", "GET"): Rule("people.view"),
@@ -113,6 +118,10 @@ ROUTES = {
     ("maps.draw", "GET"): Rule("grids.manage"),
     ("maps.draw", "POST"): Rule("grids.manage", ok=422),
     ("maps.remove", "POST"): Rule("grids.manage", ok=302),
+    # "使用当前位置": is the point in the grid (JSON); without lat/lon it says the coordinates
+    # are invalid (400)
+    ("maps.contains", "GET"): Rule("grids.view", ok=400),
+    ("visits.photo", "GET"): Rule("people.view"),
     ("cases.photo", "GET"): Rule("cases.view"),
     # the URL names the action "assign" on a case just received: dispatchers only
     ("cases.act", "GET"): Rule("cases.dispatch"),
@@ -148,12 +157,14 @@ def url_values(tree, staff, entry, case):
                                          .filter_by(town_id=tree.town_a.id)),
         "key_id": db.session.scalar(db.select(ApiKey.id)  # made with the case
                                     .filter_by(town_id=tree.town_a.id)),
+        "visit_photo_id": db.session.scalar(db.select(VisitPhoto.id)  # made with the case
+                                            .order_by(VisitPhoto.id)),
     }
 
 
 OVERRIDES = {"grids.create": {"grid_id": "village_a1", "level": "grid"}}
 #: Query arguments some pages need.
-QUERY = {"people.household_new": {"grid": "grid_a1"}}
+QUERY = {"people.household_new": {"grid": "grid_a1"}, "maps.contains": {"grid": "grid_a1"}}
 
 
 def build_url(app, tree, staff, entry, case, endpoint, arguments):
@@ -177,6 +188,9 @@ def case(tree, staff):
     db.session.add(ResponseTemplate(town_id=tree.town_a.id, title="已修复", text="已处理"))
     # and town A's Open311 key, for the keys page's revoke button
     issue(tree.town_a, "12345热线")
+    # and a visit with a photo in town A, for visits.photo
+    record_visit(tree.household_a, tree.users["grid_worker"], local_today(), "走访",
+                 photos=[staff.photo])
     db.session.commit()
     return reported
 

@@ -19,7 +19,10 @@ from portal.cases.models import Case
 from portal.extensions import db
 from portal.grids.models import GridStaff
 from portal.modules.services import set_module
+from portal.people.models import Visit
+from portal.people.visits import record_visit
 from portal.plugin_testing import needs_plugin  # the plugins' fixtures come with them
+from portal.timeutil import local_today
 from portal.uploads import photo_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +81,8 @@ def photos_everywhere(app, tree):
 
     set_module(tree.town_a, "points", True)
     names = {}
-    for endpoint in ("public.photo", "grids.staff_photo", "cases.photo", "points.goods_photo"):
+    for endpoint in ("public.photo", "grids.staff_photo", "cases.photo", "points.goods_photo",
+                     "visits.photo"):
         names[endpoint] = f"{os.urandom(16).hex()}.jpg"
         (photo_dir() / names[endpoint]).write_bytes(_jpeg())
     staff = GridStaff(grid_id=tree.grid_a1.id, post="worker", name="公示的人",
@@ -93,6 +97,8 @@ def photos_everywhere(app, tree):
     db.session.flush()
     goods = PointsGoods(shop_id=shop.id, name="香皂", price=8, photo=names["points.goods_photo"])
     db.session.add(goods)
+    visit = record_visit(tree.household_a, tree.users["grid_worker"], local_today(), "走访",
+                         photos=[names["visits.photo"]])
     db.session.commit()
     item = case.photos[0]
     return {
@@ -103,6 +109,8 @@ def photos_everywhere(app, tree):
                         "village_admin"),
         "points.goods_photo": (f"/points/goods/{goods.id}/photo", names["points.goods_photo"],
                                "village_admin"),
+        "visits.photo": (f"/visits/photos/{visit.photos[0].id}", names["visits.photo"],
+                         "village_admin"),
     }
 
 
@@ -222,9 +230,18 @@ def _goods_form(client, tree, photos):
         "name": "毛巾", "price": "15", "photo": photos[0]}, content_type="multipart/form-data")
 
 
-FORMS = {"staff": _staff_form, "case": _case_form, "public": _public_form, "goods": _goods_form}
+def _visit_form(client, tree, photos, **extra):
+    client.login("grid_worker")
+    return client.post(f"/visits/households/{tree.household_a.id}/new", data={
+        "visited_on": local_today().isoformat(), "found": "家中一切正常", "photos": photos,
+        **extra}, content_type="multipart/form-data")
+
+
+FORMS = {"staff": _staff_form, "case": _case_form, "public": _public_form, "goods": _goods_form,
+         "visit": _visit_form}
 #: The forms as test cases: a plugin's form is skipped where its plugin is not installed.
-FORM_CASES = ["staff", "case", "public", pytest.param("goods", marks=needs_plugin("points"))]
+FORM_CASES = ["staff", "case", "public", "visit",
+              pytest.param("goods", marks=needs_plugin("points"))]
 
 
 @pytest.mark.parametrize("form", FORM_CASES)
@@ -253,7 +270,7 @@ def test_a_request_that_fails_at_the_commit_leaves_no_photo(client, tree, form, 
     assert _files() == set()
 
 
-@pytest.mark.parametrize("form", ["case", "public"])
+@pytest.mark.parametrize("form", ["case", "public", "visit"])
 def test_a_good_photo_then_a_bad_one_writes_neither(client, tree, form):
     response = FORMS[form](client, tree, [(io.BytesIO(_png()), "good.png"),
                                           (io.BytesIO(b"<script>x</script>"), "bad.png")])
@@ -261,6 +278,7 @@ def test_a_good_photo_then_a_bad_one_writes_neither(client, tree, form):
     assert "无法识别的图片文件" in response.get_data(as_text=True)
     assert _files() == set()
     assert db.session.scalar(db.select(db.func.count()).select_from(Case)) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(Visit)) == 0
 
 
 def test_a_case_refused_after_its_photos_were_read_writes_none(client, tree):
@@ -293,11 +311,12 @@ def test_a_13000_pixel_png_is_refused_from_its_header_on_every_form(client, tree
 
 def test_the_pixel_limit_is_configurable_and_a_jpeg_counts_at_its_decoding_scale(client, tree,
                                                                                  app):
-    app.config["PHOTO_MAX_PIXELS"] = 1_000_000
-    refused = _public_form(client, tree, [(io.BytesIO(_png((1600, 1000))), "big.png")])
+    app.config["PHOTO_MAX_PIXELS"] = 2_000_000
+    assert app.config["PHOTO_MAX_SIDE"] == 1600
+    refused = _public_form(client, tree, [(io.BytesIO(_png((3200, 2000))), "big.png")])
     assert refused.status_code == 422 and "百万像素" in refused.get_data(as_text=True)
-    # a 1.6 MP JPEG is decoded at half scale for an 800-pixel photo: 0.4 MP
-    accepted = _public_form(client, tree, [(io.BytesIO(_jpeg((1600, 1000))), "big.jpg")])
+    # a 6.4 MP JPEG is decoded at half scale for a 1600-pixel photo: 1.6 MP
+    accepted = _public_form(client, tree, [(io.BytesIO(_jpeg((3200, 2000))), "big.jpg")])
     assert accepted.status_code == 200
     assert len(_files()) == 1
 
@@ -318,7 +337,7 @@ def test_pillow_s_warning_band_is_an_error(app, tree):
 def test_the_public_form_states_the_limits_and_answers_a_too_big_body_on_the_form(client, tree,
                                                                                  app):
     page = client.get(f"/g/{tree.grid_a1.code}/report").get_data(as_text=True)
-    assert "每张照片不超过2 MB" in page
+    assert "每张不超过20 MB，最多6张" in page
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     response = _public_form(client, tree, [(io.BytesIO(os.urandom(100 * 1024)), "huge.jpg")])
     page = response.get_data(as_text=True)
@@ -362,7 +381,8 @@ def test_every_column_naming_an_uploaded_file_is_known_to_the_cleaner(app):
                          if re.search(r"photo|image|picture|avatar|filename|file_name|attachment",
                                            c.name)}
     assert looks_like_a_file <= flagged
-    assert {"grid_staff.photo", "case_photos.filename", "points_goods.photo"} <= flagged
+    assert {"grid_staff.photo", "case_photos.filename", "points_goods.photo",
+            "visit_photos.filename"} <= flagged
 
 
 def _age(path: Path, seconds: float):

@@ -23,10 +23,13 @@ from portal.pagination import paginate
 from portal.permissions import requires
 from portal.rendering import render, wants_partial
 from portal.tenancy import codes_above, in_subtree, load_scoped, scoped_grid_arg, town_of
-from portal.uploads import UploadError, prepare_photos, send_photo, store_at_commit
+from portal.uploads import (UploadError, coordinates, limits_hint, prepare_photos, send_photo,
+                            store_at_commit)
 from portal.web import REFUSED, commit, refuse, submit_form
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+# what every photo field says under it (templates/macros/photo_location.html), app-wide
+bp.add_app_template_global(limits_hint, "photo_limits_hint")
 
 PAGE_SIZE = 30
 #: Where a case comes from, by the role of who reports it.
@@ -102,11 +105,12 @@ def new():
             photos = prepare_photos(form.photos.data)  # checked in memory, written at commit
         except UploadError as error:
             raise DomainError(str(error), "photos") from error
+        latitude, longitude = coordinates(form, photos)
         case = services.report(
             grid, category=form.category.data, kind=form.kind.data, major=form.major.data,
             title=form.title.data, description=form.description.data,
-            address=form.address.data, latitude=form.latitude.data,
-            longitude=form.longitude.data, photos=[p.name for p in photos],
+            address=form.address.data, latitude=latitude,
+            longitude=longitude, photos=[p.name for p in photos],
             reporter=current_user,
             household=household, source=REPORT_SOURCE.get(current_user.role, "patrol"),
             handled_on_the_spot=form.on_the_spot.data or None)

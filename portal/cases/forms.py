@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, MultipleFileField
 from wtforms import BooleanField, FloatField, SelectField, StringField, TextAreaField
+from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.forms import Phone, choices, strip
@@ -30,6 +31,26 @@ SOURCE_LABELS = {"patrol": _l("网格员巡查"), "resident": _l("群众上报")
 PHOTO_TYPES = ["jpg", "jpeg", "png", "webp"]
 
 
+def photo_field(label=None):
+    """A multiple photo field: the browser shrinks what is chosen (static/js/photos.js reads
+    ``data-photo``), the server checks and re-encodes it (portal.uploads)."""
+    return MultipleFileField(label or _l("照片"), render_kw={"accept": "image/jpeg,image/png,image/webp",
+                                               "data-photo": ""}, validators=[
+        FileAllowed(PHOTO_TYPES, _l("照片只能是 JPG、PNG 或 WebP 图片。"))])
+
+
+def coordinate_fields(hidden=False):
+    """Latitude and longitude (WGS84 degrees, as phones report them), filled by
+    "使用当前位置" (static/js/geo.js) or a photo's GPS (static/js/photos.js, portal.uploads)."""
+    widget = {"widget": HiddenInput()} if hidden else {}
+    return (FloatField(_l("纬度"), render_kw={"data-geo": "latitude", "inputmode": "decimal"},
+                       validators=[Optional(), NumberRange(-90, 90, _l("坐标超出范围。"))],
+                       **widget),
+            FloatField(_l("经度"), render_kw={"data-geo": "longitude", "inputmode": "decimal"},
+                       validators=[Optional(), NumberRange(-180, 180, _l("坐标超出范围。"))],
+                       **widget))
+
+
 class CaseForm(FlaskForm):
     grid = SelectField(_l("网格"), coerce=int, validators=[DataRequired(_l("请选择事件发生的网格。"))])
     category = SelectField(_l("类别"), choices=choices(CATEGORY_LABELS.items()))
@@ -42,10 +63,8 @@ class CaseForm(FlaskForm):
     household = StringField(_l("涉及住户(户编号，可选)"), filters=[strip],
                             validators=[Optional(), Length(max=32)])
     address = StringField(_l("地点"), filters=[strip], validators=[Optional(), Length(max=200)])
-    latitude = FloatField(_l("纬度"), validators=[Optional(), NumberRange(-90, 90, _l("坐标超出范围。"))])
-    longitude = FloatField(_l("经度"), validators=[Optional(), NumberRange(-180, 180, _l("坐标超出范围。"))])
-    photos = MultipleFileField(_l("照片"), validators=[
-        FileAllowed(PHOTO_TYPES, _l("照片只能是 JPG、PNG 或 WebP 图片。"))])
+    latitude, longitude = coordinate_fields()
+    photos = photo_field()
     on_the_spot = TextAreaField(_l("已当场处置(一般性事件可直接办结，写明处理情况)"), filters=[strip],
                                 validators=[Optional(), Length(max=2000)])
 
@@ -70,9 +89,10 @@ class PublicReportForm(FlaskForm):
     description = TextAreaField(_l("详细情况"), filters=[strip],
                                 validators=[DataRequired(_l("请描述事件经过。")), Length(max=4000)])
     address = StringField(_l("地点"), filters=[strip], validators=[Optional(), Length(max=200)])
+    #: Hidden: filled from the photo's GPS or "使用当前位置" in the browser.
+    latitude, longitude = coordinate_fields(hidden=True)
     reporter_name = StringField(_l("您的称呼"), filters=[strip], validators=[Optional(), Length(max=32)])
     reporter_phone = StringField(_l("联系电话"), filters=[strip],
                                  validators=[DataRequired(_l("请留下联系电话，以便把办理结果告诉您。")),
                                              Phone()])
-    photos = MultipleFileField(_l("照片"), validators=[
-        FileAllowed(PHOTO_TYPES, _l("照片只能是 JPG、PNG 或 WebP 图片。"))])
+    photos = photo_field()

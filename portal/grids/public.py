@@ -73,7 +73,7 @@ def report_case(grid_code):
     from portal.cases.services import report
     from portal.cases.settings_views import town_categories
     from portal.forms import choices
-    from portal.uploads import UploadError, prepare_photos
+    from portal.uploads import UploadError, coordinates, prepare_photos
     from portal.web import refuse
 
     grid = _public_grid(grid_code)
@@ -90,8 +90,10 @@ def report_case(grid_code):
     if form.validate():
         try:
             photos = prepare_photos(form.photos.data)
+            latitude, longitude = coordinates(form, photos)
             case = report(grid, category=form.category.data, title=form.title.data,
                           description=form.description.data, address=form.address.data,
+                          latitude=latitude, longitude=longitude,
                           reporter_name=form.reporter_name.data,
                           reporter_phone=form.reporter_phone.data, source="public",
                           photos=[p.name for p in photos])

@@ -151,3 +151,36 @@ def leaf_table(scope: Grid, measure: str, today: date) -> list[tuple[Grid, int, 
         .order_by(Grid.code)).all()
     table = [(grid, values.get(grid.id, 0), bool(drawn)) for grid, drawn in rows]
     return sorted(table, key=lambda row: -row[1])
+
+
+#: Metres in a degree of latitude (and of longitude at the equator), near enough for "how far
+#: from the boundary" against a phone's stated accuracy.
+METRES_PER_DEGREE = 111_320
+
+
+def locate(grid: Grid, latitude: float, longitude: float,
+           accuracy: float | None = None) -> tuple[bool | None, str]:
+    """Does the point lie in ``grid``'s boundary? (True, False, or None when the grid has no
+    boundary or the point is within the phone's ``accuracy`` metres of it) and the sentence that
+    says so."""
+    import math
+
+    from flask_babel import gettext as _
+    from shapely.geometry import Point, shape
+
+    boundary = db.session.scalar(select(GridBoundary).filter_by(grid_id=grid.id))
+    if boundary is None:
+        return None, _("“%(name)s”还没有划定边界，无法判断位置是否在网格内。", name=grid.name)
+    area = shape(json.loads(boundary.geometry))
+    point = Point(longitude, latitude)
+    inside = area.covers(point)
+    if accuracy:
+        # the distance to the edge in degrees, counted in metres of longitude (the shorter
+        # degree): never more than the real distance, so "near the edge" errs on the safe side
+        edge = area.boundary.distance(point) * METRES_PER_DEGREE * math.cos(math.radians(latitude))
+        if edge < accuracy:
+            return None, _("该位置在“%(name)s”的边界附近（定位误差约%(m)d米），请核对是否在网格内。",
+                           name=grid.name, m=round(accuracy))
+    if inside:
+        return True, _("该位置在“%(name)s”范围内。", name=grid.name)
+    return False, _("该位置不在“%(name)s”范围内，请核对网格或位置。", name=grid.name)

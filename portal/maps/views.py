@@ -110,3 +110,31 @@ def remove(grid_id):
 
 def map_helpers():
     return {"can_draw": lambda grid: can(current_user, "grids.manage", grid)}
+
+
+def _coordinate(name: str, low: float, high: float) -> float | None:
+    import math
+
+    try:
+        value = float(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and low <= value <= high else None
+
+
+@requires("grids.view")
+def contains():
+    """``?grid=&lat=&lon=[&acc=]``: whether a point (a phone's position) lies in the grid's
+    boundary, as JSON ``{"inside": true | false | null, "message": …}`` for "使用当前位置"
+    (static/js/geo.js). The grid is one the user may see (404 otherwise)."""
+    from portal.tenancy import scoped_grid_arg
+
+    grid = scoped_grid_arg(request.args.get("grid"))
+    latitude, longitude = _coordinate("lat", -90, 90), _coordinate("lon", -180, 180)
+    if latitude is None or longitude is None:
+        return jsonify(inside=None, message=_("坐标无效。")), 400
+    if grid is None:
+        return jsonify(inside=None, message=_("选择网格后可判断位置是否在网格内。"))
+    inside, message = services.locate(grid, latitude, longitude,
+                                      _coordinate("acc", 0, 100_000))
+    return jsonify(inside=inside, message=message)

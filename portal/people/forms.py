@@ -5,6 +5,7 @@ from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectM
                      StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal.cases.forms import coordinate_fields, photo_field
 from portal.forms import IdField, Phone, choices, id_number, strip
 from portal.timeutil import local_today
 
@@ -43,7 +44,10 @@ class HouseholdForm(FlaskForm):
 class ResidentForm(FlaskForm):
     name = StringField(_l("姓名"), filters=[strip],
                        validators=[DataRequired(_l("请填写姓名。")), Length(max=32)])
-    relation = SelectField(_l("与户主关系"), choices=choices(RELATION_LABELS.items()))
+    #: No relation is chosen for the user: "户主" for every new member made second heads.
+    relation = SelectField(_l("与户主关系"),
+                           choices=choices([("", _l("请选择")), *RELATION_LABELS.items()]),
+                           validators=[DataRequired(_l("请选择与户主的关系。"))])
     id_number = StringField(_l("身份证号"), filters=[strip], validators=[Optional(), id_number])
     phone = StringField(_l("电话"), filters=[strip], validators=[Optional(), Phone()])
     residence = SelectField(_l("户籍情况"), choices=choices(RESIDENCE_LABELS.items()))
@@ -60,7 +64,22 @@ class MoveHouseholdForm(FlaskForm):
 class MoveResidentForm(FlaskForm):
     household = IdField(_l("迁入户(户的编号ID)"),
                              validators=[DataRequired(_l("请填写迁入的户。"))])
-    relation = SelectField(_l("与新户主关系"), choices=choices(RELATION_LABELS.items()))
+    relation = SelectField(_l("与新户主关系"),
+                           choices=choices([("", _l("请选择")), *RELATION_LABELS.items()]),
+                           validators=[DataRequired(_l("请选择与户主的关系。"))])
+
+
+class ChangeHeadForm(FlaskForm):
+    """更换户主: the new head among the members; what the old head becomes."""
+    resident = SelectField(_l("新户主"), coerce=int,
+                           validators=[DataRequired(_l("请选择新户主。"))])
+    old_relation = SelectField(_l("原户主改为"), choices=choices(
+        [("", _l("请选择")), *((k, v) for k, v in RELATION_LABELS.items() if k != "head")]))
+
+
+class NewHouseholdForm(HouseholdForm):
+    """登记住户 from a village's or a town's list: the base or special grid is chosen too."""
+    grid = SelectField(_l("网格"), coerce=int, validators=[DataRequired(_l("请选择网格。"))])
 
 
 class LeaveForm(FlaskForm):
@@ -74,6 +93,9 @@ class VisitForm(FlaskForm):
                           validators=[DataRequired(_l("请填写走访情况。")), Length(max=2000)])
     follow_up = TextAreaField(_l("后续跟进"), filters=[strip],
                               validators=[Optional(), Length(max=2000)])
+    # photos and where the visit took place: the same fields as the case form's
+    latitude, longitude = coordinate_fields()
+    photos = photo_field(_l("走访照片"))
 
 
 class KeyPersonForm(FlaskForm):

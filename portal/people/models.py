@@ -6,7 +6,7 @@ change is in the audit log with who and when.
 """
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -98,6 +98,11 @@ class Resident(db.Model):
         Index("ix_residents_phone_reversed", "phone_reversed"),
         #: Counting a scope's current residents reads this index alone (county scale).
         Index("ix_residents_grid_active", "grid_id", "left_at"),
+        #: One head per household among its current members (portal.people.services refuses a
+        #: second with a message; the database refuses it whatever writes).
+        Index("uq_residents_one_head", "household_id", unique=True,
+              sqlite_where=text("relation = 'head' AND left_at IS NULL"),
+              postgresql_where=text("relation = 'head' AND left_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,11 +186,32 @@ class Visit(db.Model):
     found: Mapped[str] = mapped_column(Text)
     #: What has to happen next, if anything.
     follow_up: Mapped[str | None] = mapped_column(Text)
+    #: Where the visit took place (WGS84), from "使用当前位置" or a photo's GPS; optional.
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     household: Mapped[Household] = relationship(back_populates="visits")
     grid: Mapped[Grid] = relationship()
     user = relationship("User")
+    photos: Mapped[list["VisitPhoto"]] = relationship(back_populates="visit", lazy="selectin",
+                                                      order_by="VisitPhoto.id")
+
+
+class VisitPhoto(db.Model):
+    """A photo taken on a visit (served scoped by visits.photo)."""
+
+    __tablename__ = "visit_photos"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "visit.grid.code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    #: File name in the instance upload folder (re-encoded JPEG; ``info``: `portal uploads
+    #: clean` keeps the files such columns name).
+    filename: Mapped[str] = mapped_column(String(64), info={"upload": "photos"})
+
+    visit: Mapped[Visit] = relationship(back_populates="photos")
 
 
 class KeyPerson(db.Model):

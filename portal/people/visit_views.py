@@ -3,13 +3,16 @@ from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.errors import DomainError
 from portal.people.forms import VisitForm, VisitRulesForm
-from portal.people.models import Household
+from portal.people.models import Household, VisitPhoto
 from portal.people.visits import (DEFAULT_VISIT_DAYS, due_list, record_visit, set_visit_days,
                                    visit_days)
 from portal.permissions import requires
 from portal.rendering import render
 from portal.tenancy import load_scoped, scoped_grid_arg
+from portal.uploads import (UploadError, coordinates, prepare_photos, send_photo,
+                            store_at_commit)
 from portal.web import submit_form
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -44,13 +47,33 @@ def per_grid(rows):
 def new(household_id):
     household = load_scoped(Household, household_id)
     form = VisitForm()
+
+    def save():
+        try:
+            photos = prepare_photos(form.photos.data)  # checked in memory, written at commit
+        except UploadError as error:
+            raise DomainError(str(error), "photos") from error
+        latitude, longitude = coordinates(form, photos)
+        visit = record_visit(household, current_user, form.visited_on.data, form.found.data,
+                             form.follow_up.data, latitude=latitude, longitude=longitude,
+                             photos=[p.name for p in photos])
+        store_at_commit(*photos)
+        return visit
+
     return submit_form(
-        form, lambda: record_visit(household, current_user, form.visited_on.data,
-                                   form.found.data, form.follow_up.data),
+        form, save,
         done=_("已记录走访。"),
         then=(url_for("visits.due") if request.args.get("next") == "due"
               else url_for("people.household", household_id=household.id)),
         page=lambda: render("people/visit_form.html", form=form, household=household))
+
+
+@bp.route("/photos/<int:visit_photo_id>")
+@requires("people.view")
+def photo(visit_photo_id):
+    """A visit's photo, for whoever may see the household's grid (another town's is a 404)."""
+    item = load_scoped(VisitPhoto, visit_photo_id)
+    return send_photo(item.filename)
 
 
 @bp.route("/rules", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ red households are watched closely, yellow visited every half month, green month
 households twice a year, and a household with a member in a care category ("四必访") at least
 monthly whatever its colour.
 """
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -13,7 +14,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import Grid
-from portal.people.models import Household, Resident, ResidentCare, Visit
+from portal.people.models import Household, Resident, ResidentCare, Visit, VisitPhoto
 from portal.settings import get_setting, set_setting
 from portal.tenancy import in_subtree, town_of
 from portal.timeutil import local_today
@@ -95,7 +96,11 @@ def due_list(scope: Grid, *, today: date | None = None, only_due: bool = True) -
     return sorted(result, key=lambda d: (d.due_on, d.colour != "red", d.household_id))
 
 
-def record_visit(household: Household, user, visited_on: date, found: str, follow_up=None):
+def record_visit(household: Household, user, visited_on: date, found: str, follow_up=None, *,
+                 latitude: float | None = None, longitude: float | None = None,
+                 photos: Iterable[str] = ()):
+    """Record a visit; ``photos`` are file names of photos checked by portal.uploads (the caller
+    has them written at the commit)."""
     from flask_babel import gettext as _
 
     from portal import audit
@@ -104,11 +109,22 @@ def record_visit(household: Household, user, visited_on: date, found: str, follo
         raise DomainError(_("走访日期不能晚于今天。"), "visited_on")
     if not (found or "").strip():
         raise DomainError(_("请填写走访情况。"), "found")
+    for value, low, high, field in ((latitude, -90, 90, "latitude"),
+                                    (longitude, -180, 180, "longitude")):
+        if value is not None and not low <= value <= high:
+            raise DomainError(_("坐标超出范围。"), field)
+    if (latitude is None) != (longitude is None):
+        raise DomainError(_("请同时填写纬度和经度，或都不填。"),
+                          "longitude" if longitude is None else "latitude")
     visit = Visit(household_id=household.id, grid_id=household.grid_id, user_id=user.id,
                   visited_on=visited_on, found=found.strip(),
-                  follow_up=(follow_up or "").strip() or None)
+                  follow_up=(follow_up or "").strip() or None,
+                  latitude=latitude, longitude=longitude)
     db.session.add(visit)
     db.session.flush()
+    names = list(photos)
+    for name in names:
+        db.session.add(VisitPhoto(visit_id=visit.id, filename=name))
     audit.record("visit.create", visit, scope_code=household.grid.code, user=user,
                  household=household.id)
     return visit
