@@ -98,6 +98,13 @@ def plugin_info():
     """Return a dict with "label" (Chinese name shown on the module page) and "description"."""
 
 
+@hookspec
+def audit_labels():
+    """Return the names the audit log shows for the plugin's entries (portal.audit.labels), a dict
+    of dicts of lazy strings: "actions" (action code -> name), "objects" (model class name ->
+    name), "fields" (detail key -> name). Asked of every loaded plugin, switched on or not."""
+
+
 # ---------------------------------------------------------------- UI (each returns a list item or a list)
 
 
@@ -128,6 +135,13 @@ def template_slot(name, context):
 def check_permission(user, action, obj):
     """Return True or False to decide whether ``user`` may do ``action`` (on ``obj``); None to
     leave it to the next implementation. The core's default runs last."""
+
+
+@hookspec(firstresult=True)
+def landing_page(user):
+    """Return the URL ``user`` starts on instead of the home page (after logging in, and when
+    opening ``/``), e.g. the points kiosk for its operator; None for the home page. Asked only of
+    the plugins on for the user's town."""
 
 
 # ---------------------------------------------------------------- events (notify only)

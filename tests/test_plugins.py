@@ -103,6 +103,23 @@ def test_hook_plugin_info(client, tree):
     assert "示例模块" in page and "测试用的示例模块" in page
 
 
+def test_hook_audit_labels_name_a_plugins_entries_in_the_log(client, tree):
+    from portal import audit
+
+    note = ExampleNote(grid_id=tree.town_a.id, text="便条")
+    db.session.add(note)
+    db.session.flush()
+    audit.record("example.note", note, scope_code=tree.town_a.code, text="你好")
+    db.session.commit()
+    client.login("town_admin")
+    page = client.get("/admin/audit?action=example.").get_data(as_text=True)
+    row = page.split("<tbody>")[1].split("</tr>")[0]
+    # named in the row; the codes only in the raw entry kept for administrators
+    assert "写示例便条" in row and f"示例便条 #{note.id}" in row and "便条内容：你好" in row
+    assert row.split("<details")[0].count("example.note") == 1  # the filter link's URL only
+    assert "ExampleNote" not in row.split("<details")[0]
+
+
 # ---------------------------------------------------------------- UI hooks
 
 

@@ -14,8 +14,29 @@ VIEW = (*ADMINS, "grid_worker", "info_officer", "assoc_officer")
 
 @hookimpl
 def plugin_info():
-    return {"label": "协会",
-            "description": "平安乡村、移风易俗、环境卫生等协会：章程、会员、百分制记分和申诉、向党支部报告、会费。"}
+    return {"label": _l("协会"),
+            "description": _l("平安乡村、移风易俗、环境卫生等协会：章程、会员、百分制记分和申诉、向党支部报告、会费。")}
+
+
+@hookimpl
+def audit_labels():
+    return {
+        "actions": {
+            "associations.create": _l("新建协会"), "associations.join": _l("加入协会"),
+            "associations.leave": _l("退出协会"), "associations.officer": _l("指定协会负责人"),
+            "associations.score": _l("协会记分"), "associations.appeal": _l("对记分提出申诉"),
+            "associations.appeal_upheld": _l("申诉成立，记分作废"),
+            "associations.appeal_rejected": _l("申诉不成立"),
+            "associations.report": _l("向党支部报告"), "associations.dues": _l("收取会费"),
+        },
+        "objects": {
+            "AssociationsAssociation": _l("协会"), "AssociationsMember": _l("会员"),
+            "AssociationsOfficer": _l("协会负责人"), "AssociationsItem": _l("记分项目"),
+            "AssociationsScore": _l("记分"), "AssociationsAppeal": _l("申诉"),
+            "AssociationsReport": _l("报告"), "AssociationsDues": _l("会费"),
+        },
+        "fields": {"member": _l("会员"), "officer": _l("负责人"), "points": _l("分值")},
+    }
 
 
 @hookimpl

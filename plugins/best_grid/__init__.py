@@ -11,8 +11,29 @@ from portal.plugins import MenuLink
 
 @hookimpl
 def plugin_info():
-    return {"label": "最美网格擂台赛",
-            "description": "网格分类排名，按期办结、满意度、走访等自动计算加评审打分，发布结果、流动红旗、最美网格员。"}
+    return {"label": _l("最美网格擂台赛"),
+            "description": _l(
+                "网格分类排名，按期办结、满意度、走访等自动计算加评审打分，发布结果、流动红旗、最美网格员。")}
+
+
+@hookimpl
+def audit_labels():
+    return {
+        "actions": {
+            "best_grid.class_create": _l("新建网格分类"), "best_grid.contest_create": _l("新建评比"),
+            "best_grid.adjust": _l("调整评比得分"), "best_grid.place": _l("评比名次"),
+            "best_grid.publish": _l("发布评比结果"), "best_grid.worker_award": _l("评选最美网格员"),
+        },
+        "objects": {
+            "BestGridClass": _l("网格分类"), "BestGridContest": _l("评比"),
+            "BestGridCriterion": _l("评比指标"), "BestGridEntry": _l("参评网格"),
+            "BestGridJudgement": _l("评审打分"), "BestGridAdjustment": _l("得分调整"),
+            "BestGridPlacement": _l("名次"), "BestGridFlag": _l("流动红旗"),
+            "BestGridWorkerAward": _l("最美网格员"),
+        },
+        "fields": {"criteria": _l("评比指标"), "klass": _l("网格分类"), "points": _l("分数"),
+                   "prize": _l("奖项"), "winners": _l("获奖者")},
+    }
 
 
 @hookimpl

@@ -13,8 +13,25 @@ from portal.timeutil import local_today
 
 @hookimpl
 def plugin_info():
-    return {"label": "邻里互助组",
-            "description": "十户左右结成互助组，推选组长，记录生产互助、生活互助、纠纷联调、治安联防。"}
+    return {"label": _l("邻里互助组"),
+            "description": _l("十户左右结成互助组，推选组长，记录生产互助、生活互助、纠纷联调、治安联防。")}
+
+
+@hookimpl
+def audit_labels():
+    return {
+        "actions": {
+            "mutual_aid.group_create": _l("新建互助组"), "mutual_aid.join": _l("加入互助组"),
+            "mutual_aid.leave": _l("退出互助组"), "mutual_aid.elect": _l("推选互助组组长"),
+            "mutual_aid.help": _l("记录互助"), "mutual_aid.escalate": _l("互助转为事件上报"),
+            "mutual_aid.rules": _l("修改互助组规则"),
+        },
+        "objects": {
+            "MutualAidGroup": _l("互助组"), "MutualAidMember": _l("互助组成员户"),
+            "MutualAidHelp": _l("互助记录"), "MutualAidHelper": _l("帮助人"),
+        },
+        "fields": {"leader": _l("组长"), "solved": _l("已解决")},
+    }
 
 
 @hookimpl

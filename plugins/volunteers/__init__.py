@@ -14,8 +14,39 @@ STAFF_VIEW = (*ADMINS, "grid_worker", "info_officer")
 
 @hookimpl
 def plugin_info():
-    return {"label": "志愿服务",
-            "description": "志愿者队伍、活动报名签到和服务时长、结对帮扶、代办服务；服务时长可换积分。"}
+    return {"label": _l("志愿服务"),
+            "description": _l("志愿者队伍、活动报名签到和服务时长、结对帮扶、代办服务；服务时长可换积分。")}
+
+
+@hookimpl
+def audit_labels():
+    return {
+        "actions": {
+            "volunteers.register": _l("登记志愿者"), "volunteers.team_create": _l("新建志愿者队伍"),
+            "volunteers.join": _l("加入志愿者队伍"), "volunteers.member_leader": _l("设置或取消队长"),
+            "volunteers.member_leave": _l("退出志愿者队伍"),
+            "volunteers.activity_create": _l("发布志愿活动"),
+            "volunteers.activity_cancel": _l("取消志愿活动"),
+            "volunteers.confirm": _l("确认服务时长"),
+            "volunteers.claim_approved": _l("服务时长填报通过"),
+            "volunteers.claim_rejected": _l("服务时长填报不通过"),
+            "volunteers.points_per_hour": _l("修改服务时长换积分"),
+            "volunteers.pairing_create": _l("新建结对帮扶"), "volunteers.pairing_end": _l("结束结对帮扶"),
+            "volunteers.proxy_request": _l("登记代办事项"), "volunteers.proxy_accepted": _l("受理代办事项"),
+            "volunteers.proxy_done": _l("代办办结"), "volunteers.proxy_cancelled": _l("取消代办事项"),
+        },
+        "objects": {
+            "VolunteersVolunteer": _l("志愿者"), "VolunteersTeam": _l("志愿者队伍"),
+            "VolunteersMember": _l("队员"), "VolunteersActivity": _l("志愿活动"),
+            "VolunteersSignup": _l("活动报名"), "VolunteersClaim": _l("服务时长填报"),
+            "VolunteersPairing": _l("结对帮扶"), "VolunteersPairVisit": _l("帮扶走访"),
+            "VolunteersProxy": _l("代办事项"),
+        },
+        "fields": {
+            "capacity": _l("名额"), "errand": _l("代办事项"), "leader": _l("队长"),
+            "minutes": _l("分钟"), "volunteer": _l("志愿者"), "points": _l("积分"),
+        },
+    }
 
 
 @hookimpl

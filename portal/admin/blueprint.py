@@ -6,6 +6,7 @@ from sqlalchemy import or_
 
 from portal import audit
 from portal.admin.forms import ApiKeyForm, CalendarForm, ModuleSwitchForm, UserForm
+from portal.audit import labels as audit_labels
 from portal.audit.models import AuditEntry
 from portal.auth import services as users
 from portal.auth import sessions, throttle
@@ -214,6 +215,7 @@ def audit_log():
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))
     listing = paginate(query.order_by(AuditEntry.id.desc()), PAGE_SIZE)
     return render("admin/audit.html", "admin/_audit_rows.html", action=action,
+                  names=audit_labels.labels(), detail_rows=audit_labels.detail_rows,
                   **listing.context())
 
 

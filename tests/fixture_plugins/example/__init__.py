@@ -40,6 +40,12 @@ def plugin_info():
 
 
 @hookimpl
+def audit_labels():
+    return {"actions": {"example.note": "写示例便条"}, "objects": {"ExampleNote": "示例便条"},
+            "fields": {"text": "便条内容"}}
+
+
+@hookimpl
 def configure_app(app):
     app.config.setdefault("EXAMPLE_GREETING", "你好")
 
