@@ -103,7 +103,7 @@
     }, function (error) {
       var key = error.code === 1 ? "denied" : error.code === 3 ? "timeout" : "unavailable";
       show(box, "[data-geo-status]", words(box, key), "error");
-    }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+    }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 });
   }
 
   document.addEventListener("click", function (event) {
