@@ -13,7 +13,7 @@ __all__ = ["create_app", "hookimpl"]
 
 def create_app(config: dict | None = None) -> Flask:
     """Build a portal app. ``config`` overrides everything else (tests use it)."""
-    from portal import database, models, request_guard, security, ui  # noqa: F401
+    from portal import database, i18n, models, request_guard, security, ui  # noqa: F401
     from portal.config import load_config
     from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
     from portal.plugins import PluginHost
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     request_guard.init_app(app)
     ui.init_app(app)
+    i18n.init_app(app)
 
     plugins = PluginHost(app)
     app.extensions["portal_plugins"] = plugins

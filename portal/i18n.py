@@ -1,10 +1,65 @@
-"""Compiling the translation catalogues (.po → .mo), for `make` and for the test session."""
+"""Compiling the translation catalogues (.po → .mo), for `make` and for the test session; and the
+punctuation that goes between translated words and data.
+
+A label and its value, a name and what it belongs to, a list of names: Chinese writes them with
+full-width punctuation (``住址：城西路1号``, ``张三（第一网格）``, ``张三、李四``), English with its
+own (``Address: 城西路1号``, ``Zhang San (Grid 1)``, ``Zhang San, Li Si``). Templates and code
+put ``colon()``, ``paren(text)`` and ``comma()`` there, never the Chinese characters themselves
+(tests/test_page_language.py finds them on English pages).
+"""
+from collections.abc import Iterable
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask import Flask, has_request_context
+from flask_babel import get_locale
+from markupsafe import Markup
 
 TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+def chinese() -> bool:
+    """Whether this request's page is in Chinese (the command line's default language is)."""
+    locale = get_locale() if has_request_context() else None
+    return locale is None or locale.language == "zh"
+
+
+def colon() -> str:
+    """Between a label and its value: ``住址：…`` / ``Address: …``."""
+    return "：" if chinese() else ": "
+
+
+def comma() -> str:
+    """Between the items of a list of names: ``张三、李四`` / ``Zhang San, Li Si``."""
+    return "、" if chinese() else ", "
+
+
+def semicolon() -> str:
+    """Between messages, e.g. a field's errors: ``不能为空；须为数字`` / ``Required; a number``."""
+    return "；" if chinese() else "; "
+
+
+def paren(text: object) -> str:
+    """What something belongs to, after its name: ``张三（第一网格）`` / ``张三 (第一网格)``."""
+    return f"（{text}）" if chinese() else f" ({text})"
+
+
+def listing(items: Iterable[object]) -> str:
+    """The items joined by comma()."""
+    return comma().join(str(item) for item in items)
+
+
+def code_tag(text: object) -> Markup:
+    """A literal name inside a translated sentence (a field of a file format): ``<code>``, which
+    the page-language test leaves alone."""
+    return Markup("<code>{}</code>").format(text)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(colon=colon, comma=comma, paren=paren, semicolon=semicolon,
+                                 code_tag=code_tag)
+    app.add_template_filter(listing, "listing")
 
 
 def compile_catalogues(directories: tuple[Path, ...] = (TRANSLATIONS,),

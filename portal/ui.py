@@ -117,6 +117,8 @@ def _error_page(code, title):
         if code == 500:
             db.session.rollback()
         message = getattr(error, "description", "") if code in (400, 429) else ""
+        if message == getattr(type(error), "description", None):
+            message = ""  # Werkzeug's own English sentence: the title says it in the page's language
         return render_template("errors.html", code=code, title=title, message=message), code
 
     return handler

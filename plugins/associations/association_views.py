@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.forms import choices
 from portal.grids.models import VILLAGE, Grid
 from portal.grids.services import grids_in
+from portal.i18n import paren
 from portal.permissions import can, requires
 from portal.rendering import render
 from portal.tenancy import in_subtree, in_subtree_where_on, load_scoped
@@ -75,10 +76,10 @@ def _show(association, *, member_form=None, score_form=None, officer_form=None):
                                .order_by(AssociationsItem.points.desc())).all()
     score_form = score_form or ScoreForm(happened_on=local_today())
     score_form.member.choices = choices([(m.id, m.resident.name) for m in members])
-    score_form.item.choices = choices([(i.id, f"{i.name}（{i.points:+d}）") for i in items
+    score_form.item.choices = choices([(i.id, i.name + paren(f"{i.points:+d}")) for i in items
                                        if i.active])
     officer_form = officer_form or OfficerForm()
-    officer_form.user.choices = choices([(u.id, f"{u.display_name}（{u.username}）")
+    officer_form.user.choices = choices([(u.id, u.display_name + paren(u.username))
                                          for u in officer_candidates(association)])
     q = request.args.get("q", "").strip()
     found = candidates.search(association, q) if q else []

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from portal.extensions import db
 from portal.forms import choices
 from portal.grids.models import GridStaff
+from portal.i18n import paren
 from portal.permissions import requires
 from portal.rendering import render
 from portal.tenancy import in_scope, load_scoped
@@ -62,7 +63,7 @@ def _award_form(entries) -> AwardForm:
         GridStaff.grid_id.in_([e.grid_id for e in entries]), GridStaff.post == "worker",
         GridStaff.ended_at.is_(None)).options(joinedload(GridStaff.grid))
         .order_by(GridStaff.name)).all()
-    form.staff.choices = choices([(s.id, f"{s.name}（{s.grid.name}）") for s in staff])
+    form.staff.choices = choices([(s.id, s.name + paren(s.grid.name)) for s in staff])
     return form
 
 

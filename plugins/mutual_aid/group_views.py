@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.forms import choices
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.grids.services import grids_in
+from portal.i18n import paren
 from portal.people.models import Household, Resident
 from portal.people.search import find_residents, refusal_status
 from portal.permissions import can, requires
@@ -85,7 +86,7 @@ def _group_page(group, *, household_form=None, leader_form=None):
             MutualAidMember.active_household_id.is_not(None))))
         found = [r for r in found if r.household_id not in taken]
     leader_form = leader_form or LeaderForm(leader=group.leader_id)
-    leader_form.leader.choices = choices([(r.id, f"{r.name}（{r.household.address}）")
+    leader_form.leader.choices = choices([(r.id, r.name + paren(r.household.address))
                                           for r in services.member_residents(group)])
     helps = db.session.scalars(select(MutualAidHelp).filter_by(group_id=group.id)
                                .options(joinedload(MutualAidHelp.asked_by),

@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.forms import choices
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.grids.services import grids_in
+from portal.i18n import paren
 from portal.people.models import Household, Resident
 from portal.people.number_search import status_for
 from portal.people.search import SearchRefused
@@ -45,9 +46,9 @@ def _award_targets(grid: Grid | None, q: str, mode: str):
     for r in found:
         if mode == "household":
             value = f"h{r.household_id}"
-            label = f"{r.household.address}（{r.household.head.name if r.household.head else r.name}）"
+            label = r.household.address + paren(r.household.head.name if r.household.head else r.name)
         else:
-            value, label = f"r{r.id}", f"{r.name}（{r.household.address}）"
+            value, label = f"r{r.id}", r.name + paren(r.household.address)
         if value not in seen:
             seen.add(value)
             targets.append((value, label))
@@ -79,7 +80,7 @@ def award():
     rules = db.session.scalars(select(PointsRule).filter_by(town_id=town.id, active=True)
                                .order_by(PointsRule.name)).all()
     form = AwardForm()
-    form.rule.choices = choices([(r.id, f"{r.name}（{r.points}分）") for r in rules])
+    form.rule.choices = choices([(r.id, r.name + paren(_("%(n)d 分", n=r.points))) for r in rules])
     grid = scoped_grid_arg(request.values.get("grid"))
     q = request.values.get("q", "").strip()
     mode = ledger.owner_mode(town)

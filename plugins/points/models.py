@@ -7,6 +7,7 @@ services, so the database itself refuses an overdraft.
 """
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -81,7 +82,7 @@ class PointsAccount(db.Model):
         if self.resident is not None:
             return self.resident.name
         head = self.household.head if self.household else None
-        return f"{head.name}户" if head else self.household.address
+        return _("%(name)s户", name=head.name) if head else self.household.address
 
     @property
     def home(self) -> Household:

@@ -12,6 +12,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices
 from portal.grids.models import Grid
+from portal.i18n import colon, semicolon
 from portal.permissions import can, requires
 from portal.rendering import render
 from portal.tenancy import in_subtree, in_subtree_where_on
@@ -186,10 +187,10 @@ def signup_act(signup_id, action):
             elif form.validate_on_submit():
                 services.confirm(item, actor=current_user, minutes=form.minutes.data)
             else:
-                raise DomainError("；".join(str(e) for errors in form.errors.values()
+                raise DomainError(semicolon().join(str(e) for errors in form.errors.values()
                                            for e in errors))
         except DomainError as error:  # the leader acts on a list: say whose row was refused
-            raise DomainError(f"{item.volunteer.name}：{error}") from error
+            raise DomainError(f"{item.volunteer.name}{colon()}{error}") from error
 
     return run_action(work, done=None,
                       then=url_for("volunteers.activity", activity_id=item.activity_id))

@@ -10,6 +10,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.forms import LEVEL_LABELS
 from portal.grids.models import Grid
+from portal.i18n import listing
 from portal.permissions import role_registry
 
 
@@ -30,7 +31,7 @@ def check_role_scope(role: str, scope: Grid) -> None:
     if known is None:
         raise DomainError(_("没有这个角色。"), "role")
     if scope.level not in known.scope_levels:
-        levels = "、".join(str(LEVEL_LABELS[lvl]) for lvl in known.scope_levels)
+        levels = listing(LEVEL_LABELS[lvl] for lvl in known.scope_levels)
         raise DomainError(_("%(role)s的管理范围应是%(levels)s。", role=known.label, levels=levels),
                         "scope")
 

@@ -14,6 +14,7 @@ from portal.cases.forms import CATEGORY_LABELS
 from portal.cases.models import CATEGORIES, ResponseTemplate
 from portal.extensions import db
 from portal.forms import choices
+from portal.i18n import listing
 from portal.permissions import requires
 from portal.rendering import render
 from portal.settings import get_setting, set_setting
@@ -45,7 +46,7 @@ def publishable_only(form, field):
     refused = [c for c in field.data or [] if c not in publication.PUBLISHABLE]
     if refused:
         raise ValidationError(_("这些类别涉及个人，不能公开：%(c)s",
-                                 c="、".join(str(CATEGORY_LABELS.get(c, c)) for c in refused)))
+                                 c=listing(CATEGORY_LABELS.get(c, c) for c in refused)))
 
 
 class RulesForm(FlaskForm):
