@@ -65,9 +65,13 @@ def photo_dir() -> Path:
 # ---------------------------------------------------------------- checking
 
 
-def limits_hint() -> str:
-    """What every photo field says about the limits (the public report form's too)."""
+def limits_hint(single: bool = False) -> str:
+    """What every photo field says about the limits (the public report form's too); ``single``
+    for a field of one photo."""
     cfg = current_app.config
+    if single:
+        return _("手机照片可直接上传（会自动缩小），不超过%(mb)d MB。",
+                 mb=cfg["PHOTO_MAX_BYTES"] // (1024 * 1024))
     return _("手机照片可直接上传（会自动缩小）：每张不超过%(mb)d MB，最多%(n)d张。",
              mb=cfg["PHOTO_MAX_BYTES"] // (1024 * 1024), n=cfg["PHOTO_MAX_COUNT"])
 

@@ -112,6 +112,10 @@ def test_the_limits_fit_phones_and_say_so_under_every_photo_field(client, tree, 
         assert 'data-photo=""' in page and "js/photos.js" in page, name  # shrunk in the browser
         assert "使用当前位置" in page and "js/geo.js" in page, name
         assert "vendor/exifr/lite.umd.js" in page, name
+    # a field of one photo (a staff member's on the notice board) says the same limit
+    client.login("village_admin")
+    page = client.get(f"/grids/{tree.grid_a1.id}/staff/new").get_data(as_text=True)
+    assert "手机照片可直接上传（会自动缩小），不超过20 MB" in page and "2MB" not in page
 
 
 def test_a_photo_over_the_byte_limit_is_refused_next_to_the_field(client, tree, app):
