@@ -17,21 +17,16 @@ import re
 from collections import defaultdict
 
 import pytest
-from PIL import Image
 from werkzeug.routing import BuildError
 
 from portal.browser_testing import login, logout, shot
 from portal.cases import services as cases
-from portal.cases.models import ApiKey, Case, ResponseTemplate
-from portal.cases.open311_keys import issue
+from portal.cases.models import Case
 from portal.extensions import db
-from portal.grids.models import GridStaff
 from portal.modules.services import set_module
-from portal.people.models import KeyPerson
 from portal.plugin_testing import plugin_routes
 from portal.testing import expected_status, tree_users
-from portal.uploads import photo_dir
-from tests.test_routes import ROUTES, build_url
+from tests.test_routes import ROUTES, build_url, case, key_person, staff  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -87,25 +82,15 @@ def _case_in(tree, state):
 
 
 @pytest.fixture
-def world(app, tree):
+def world(app, example_on, staff, key_person, case):
     """Every module on for town A with each plugin's own route-test records, the records of the
-    core's route table, and a case in each state where a next step is offered."""
-    name = "every-form.jpg"
-    Image.new("RGB", (10, 10)).save(photo_dir() / name, "JPEG")
-    staff = GridStaff(grid_id=tree.grid_a1.id, post="worker", name="测试", photo=name)
-    db.session.add(staff)
-    entry = KeyPerson(resident_id=tree.resident_a.id, category="petitioner")
-    db.session.add(entry)
-    first = cases.report(tree.grid_a1, category="hazard", title="路灯不亮", description="村口",
-                         source="patrol", reporter=tree.users["grid_worker"], photos=[name])
-    db.session.add(ResponseTemplate(town_id=tree.town_a.id, title="已修复", text="已处理"))
-    issue(tree.town_a, "12345热线")
-    set_module(tree.town_a, "example", True)
+    core's route table (its fixtures), and a case in each state where a next step is offered."""
+    tree = example_on
     pages = []  # (role, endpoint, URL); None for a URL the route table could not fill in
     for (endpoint, method), rule in sorted(ROUTES.items()):
         if method == "GET":
             try:
-                url = build_url(app, tree, staff, entry, first, endpoint,
+                url = build_url(app, tree, staff, key_person, case, endpoint,
                                 _arguments(app, endpoint, method))
             except BuildError:
                 pages.append((None, endpoint, None))
@@ -120,10 +105,8 @@ def world(app, tree):
                 url = builder(endpoint, _arguments(app, endpoint, method))
                 pages += [(role, endpoint, url) for role in _allowed(rule, endpoint)]
     for state in ("received", "assigned", "resolved", "closed"):
-        case = _case_in(tree, state)
-        pages.append(("town_admin", "cases.show", f"/cases/{case.id}"))
+        pages.append(("town_admin", "cases.show", f"/cases/{_case_in(tree, state).id}"))
     db.session.commit()
-    assert db.session.scalar(db.select(ApiKey.id).filter_by(town_id=tree.town_a.id))
     return pages
 
 
