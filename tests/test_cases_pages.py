@@ -324,4 +324,4 @@ def test_the_list_pages_without_a_full_reload(client, tree):
     first = client.get("/cases/").get_data(as_text=True)
     assert 'hx-get="/cases/?page=2"' in first
     second = client.htmx_get("/cases/?page=2").get_data(as_text=True)
-    assert "<html" not in second and second.count("<li>") == 1 and "下一页" not in second
+    assert "<html" not in second and second.count('<li class="row-link">') == 1 and "下一页" not in second
