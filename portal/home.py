@@ -1,11 +1,12 @@
 """The landing page: a summary of the user's part of the grid tree and the modules' cards."""
-from flask import Blueprint
+from flask import Blueprint, redirect
 from flask_login import current_user, login_required
 from sqlalchemy import func
 
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid, GridStaff
 from portal.grids.services import counts_under
+from portal.local_redirect import local_target
 from portal.plugins import host
 from portal.rendering import render
 from portal.tenancy import in_subtree
@@ -30,9 +31,19 @@ def grids_without_worker(scope: Grid) -> int:
             Grid.id.not_in(staffed)))
 
 
+def landing_page(user) -> str | None:
+    """Where ``user`` starts instead of the home page: a plugin's answer for the user's role
+    (the kiosk for its operator), or None. A plugin switched off for the user's town is not
+    asked, so its role falls back to the home page."""
+    return host().hook(user.scope, "landing_page")(user=user)
+
+
 @bp.route("/")
 @login_required
 def index():
+    landing = local_target(landing_page(current_user))
+    if landing:
+        return redirect(landing)
     scope = current_user.scope
     from portal.cases.blueprint import open_notices
     from portal.cases.calendar import missing_next_year

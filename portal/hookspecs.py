@@ -139,9 +139,9 @@ def check_permission(user, action, obj):
 
 @hookspec(firstresult=True)
 def landing_page(user):
-    """Return the URL ``user`` starts on instead of the home page (after logging in, and when
-    opening ``/``), e.g. the points kiosk for its operator; None for the home page. Asked only of
-    the plugins on for the user's town."""
+    """Return the path (on this site) ``user`` starts on instead of the home page (after logging
+    in, and when opening ``/``), e.g. the points kiosk for its operator; None for the home page.
+    Asked only of the plugins on for the user's town."""
 
 
 # ---------------------------------------------------------------- events (notify only)

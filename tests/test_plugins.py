@@ -173,6 +173,29 @@ def test_hook_check_permission_is_not_asked_where_module_is_off(client, tree):
     assert client.get("/example/").status_code == 404
 
 
+def test_hook_landing_page_at_login_and_home_only_where_the_module_is_on(client, example_on):
+    from portal.auth.services import create_user
+    from portal.testing import PASSWORD
+
+    for name, village in (("reader", example_on.village_a1), ("b_reader", example_on.village_b1)):
+        create_user(username=name, password=PASSWORD, role="example_reader", scope=village)
+    db.session.commit()
+    login = client.post("/login", data={"login": "reader", "password": PASSWORD})
+    assert login.location == "/example/"  # the role's own start, not the home page
+    assert client.get("/").location == "/example/"
+    client.logout()
+    assert client.post("/login?next=/grids/", data={"login": "reader", "password": PASSWORD}
+                       ).location == "/grids/"  # a page asked for still wins
+    client.logout()
+    # town B has the module off: its reader starts on the home page like everyone else
+    assert client.post("/login", data={"login": "b_reader", "password": PASSWORD}
+                       ).location == "/"
+    assert client.get("/").status_code == 200
+    client.logout()
+    client.login("town_admin")  # other roles: the home page
+    assert client.get("/").status_code == 200
+
+
 def test_hook_points_award_requested_answers_only_where_the_module_is_on(example_on):
     from portal.plugins import host
 

@@ -56,3 +56,12 @@ kiosk_bp.add_url_rule("/<int:shop_id>/accounts/<int:account_id>/check",
 kiosk_bp.add_url_rule("/<int:shop_id>/accounts/<int:account_id>/redeem",
                       view_func=kiosk.redeem, methods=["POST"])
 kiosk_bp.add_url_rule("/receipts/<int:redemption_id>", view_func=kiosk.receipt)
+kiosk_bp.add_url_rule("/leave", view_func=kiosk.leave)
+
+
+@kiosk_bp.after_request
+def _not_kept(response):
+    """No kiosk page is kept by the browser: Back asks the server again, which sends an earlier
+    visit's page to the start instead of showing the last person's name and balance."""
+    response.headers["Cache-Control"] = "no-store"
+    return response

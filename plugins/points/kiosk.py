@@ -3,10 +3,16 @@
 Identify (scan the card, or type name / pinyin initials / last phone digits and confirm by the
 household) → choose goods → check the basket → confirm → receipt. Reading pages never write: an
 account is opened by staff (cards page or first award), not by the kiosk.
+
+The next person at the kiosk never sees the last one: the session remembers one *visit* at a time
+(which resident is being served, their last receipt). The start page begins a new visit and so
+forgets the last, whether 重新开始 was tapped or the screen went idle (kiosk.js); a page of an
+earlier visit (the browser's Back, a reload, a receipt's URL) sends the kiosk to the start
+instead of showing it, and a visit untouched for POINTS_KIOSK_STATE_SECONDS is forgotten too.
 """
 import uuid
 
-from flask import abort, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,6 +23,7 @@ from portal.people.search import find_residents, refusal_status
 from portal.permissions import requires
 from portal.rendering import render
 from portal.tenancy import load_scoped, town_of
+from portal.timeutil import utcnow
 from portal.web import REFUSED, refuse
 
 from . import ledger
@@ -40,8 +47,74 @@ def shop_account(shop: PointsShop, account_id: int) -> PointsAccount:
     return account
 
 
+# ---------------------------------------------------------------- the visit (who is served now)
+
+VISIT = "points_kiosk"
+
+
+def _now() -> float:
+    return utcnow().timestamp()
+
+
+def begin_visit(shop: PointsShop) -> dict:
+    """A new visit at ``shop``: nobody identified, no receipt; the last visit is forgotten."""
+    visit = {"shop": shop.id, "id": uuid.uuid4().hex[:16], "account": None, "receipt": None,
+             "at": _now()}
+    session[VISIT] = visit
+    return visit
+
+
+def current_visit(shop: PointsShop) -> dict | None:
+    """The visit under way at ``shop``, or None (none, another shop's, or left too long)."""
+    visit = session.get(VISIT)
+    if not visit or visit.get("shop") != shop.id:
+        return None
+    if _now() - visit.get("at", 0) > current_app.config["POINTS_KIOSK_STATE_SECONDS"]:
+        session.pop(VISIT, None)
+        return None
+    visit["at"] = _now()
+    session.modified = True
+    return visit
+
+
+def visit_of_request(shop: PointsShop) -> dict | None:
+    """The visit a page asks for with ``?v=``: the current one, or None when ``v`` names an
+    earlier visit (a page from the history). A URL without ``v`` (typed, or a card scanned into
+    the address) begins a visit when none is under way."""
+    visit = current_visit(shop)
+    wanted = request.args.get("v")
+    if wanted:
+        return visit if visit is not None and visit["id"] == wanted else None
+    return visit or begin_visit(shop)
+
+
+def _serve(visit: dict, account: PointsAccount) -> None:
+    if visit["account"] != account.id:
+        visit.update(account=account.id, receipt=None)
+    session.modified = True
+
+
+def back_to_start(shop: PointsShop, *, told: bool = True):
+    """Off to the start page (which begins a new visit), telling why."""
+    if told:
+        flash(_("已回到首页，请重新开始。"), "info")
+    target = url_for("points_kiosk.identify", shop_id=shop.id)
+    if request.headers.get("HX-Request"):
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target, 303 if request.method == "POST" else 302)
+
+
+def _serves(shop: PointsShop, account: PointsAccount) -> dict | None:
+    visit = current_visit(shop)
+    return visit if visit is not None and visit["account"] == account.id else None
+
+
+# ---------------------------------------------------------------- pages
+
+
 @requires("points.redeem")
 def start():
+    session.pop(VISIT, None)
     available = [s for s in shops.shops_in(current_user.scope) if s.active]
     if len(available) == 1:
         return redirect(url_for("points_kiosk.identify", shop_id=available[0].id))
@@ -50,7 +123,16 @@ def start():
 
 @requires("points.redeem")
 def identify(shop_id):
-    return render("points/kiosk/identify.html", shop=kiosk_shop(shop_id))
+    """The start page: a new visit begins here, so nothing of the last person is kept."""
+    shop = kiosk_shop(shop_id)
+    return render("points/kiosk/identify.html", shop=shop, visit=begin_visit(shop))
+
+
+@requires("points.redeem")
+def leave():
+    """Leaving the kiosk (logging the operator out) is asked twice: a resident who taps it by
+    mistake is one tap (or the idle timer) away from the start."""
+    return render("points/kiosk/leave.html")
 
 
 @requires("points.redeem")
@@ -58,11 +140,16 @@ def find(shop_id):
     """A scanned card goes straight to its account; typed text lists the people it matches with
     their household, so the operator confirms the right family."""
     shop = kiosk_shop(shop_id)
+    visit = visit_of_request(shop)
+    if visit is None:
+        return back_to_start(shop)
     q = request.args.get("q", "").strip()
     town = town_of(shop.grid)
     account = shops.account_by_token(q, town.id) if q else None
     if account is not None:
-        target = url_for("points_kiosk.basket", shop_id=shop.id, account_id=account.id)
+        _serve(visit, account)
+        target = url_for("points_kiosk.basket", shop_id=shop.id, account_id=account.id,
+                         v=visit["id"])
         if request.headers.get("HX-Request"):
             return "", 204, {"HX-Redirect": target}
         return redirect(target)
@@ -71,7 +158,8 @@ def find(shop_id):
         else ([], None)
     results = [(resident, ledger.account_for(resident, create=False)) for resident in found]
     return render("points/kiosk/identify.html", "points/kiosk/_results.html", shop=shop, q=q,
-                  results=results, searched=bool(q), refusal=refusal), refusal_status(refusal)
+                  visit=visit, results=results, searched=bool(q),
+                  refusal=refusal), refusal_status(refusal)
 
 
 def _goods(shop):
@@ -85,19 +173,23 @@ def _basket_form(shop) -> BasketForm:
     return BasketForm.over(db.session.scalars(select(PointsGoods.id).filter_by(shop_id=shop.id)))
 
 
-def _basket_page(shop, account, form: BasketForm):
+def _basket_page(shop, account, form: BasketForm, visit: dict):
     return render("points/kiosk/basket.html", shop=shop, account=account, goods=_goods(shop),
-                  form=form, key=form.key.data, chosen=form.chosen())
+                  form=form, key=form.key.data, chosen=form.chosen(), visit=visit)
 
 
 @requires("points.redeem")
 def basket(shop_id, account_id):
     shop = kiosk_shop(shop_id)
     account = shop_account(shop, account_id)
+    visit = visit_of_request(shop)
+    if visit is None:  # an earlier visit's basket (Back, a reload after the kiosk went idle)
+        return back_to_start(shop)
+    _serve(visit, account)
     form = _basket_form(shop)
     # One key per basket, made when the page is drawn: every confirm of this basket carries it.
     form.key.data = request.args.get("key") or uuid.uuid4().hex
-    return _basket_page(shop, account, form)
+    return _basket_page(shop, account, form, visit)
 
 
 @requires("points.redeem")
@@ -105,9 +197,12 @@ def review(shop_id, account_id):
     """The basket read back before anything is taken: lines, total, balance after."""
     shop = kiosk_shop(shop_id)
     account = shop_account(shop, account_id)
+    visit = _serves(shop, account)
+    if visit is None:  # the kiosk has moved on to someone else, or went idle
+        return back_to_start(shop)
     form = _basket_form(shop)
     if not form.validate_on_submit():
-        return _basket_page(shop, account, form), REFUSED
+        return _basket_page(shop, account, form, visit), REFUSED
     try:
         chosen = form.chosen()
         if not chosen:
@@ -125,9 +220,9 @@ def review(shop_id, account_id):
                                 b=account.balance, n=total))
     except DomainError as error:
         refuse(form, error)
-        return _basket_page(shop, account, form), REFUSED
+        return _basket_page(shop, account, form, visit), REFUSED
     return render("points/kiosk/review.html", shop=shop, account=account, lines=lines,
-                  total=total, key=form.key.data)
+                  total=total, key=form.key.data, visit=visit)
 
 
 @requires("points.redeem")
@@ -135,21 +230,36 @@ def redeem(shop_id, account_id):
     shop = kiosk_shop(shop_id)
     account = shop_account(shop, account_id)
     form = _basket_form(shop)
+    # A confirm is the operator's to send whoever the kiosk shows (a retry after a lost answer,
+    # a second kiosk); what comes back is shown only to the visit serving this account.
+    visit = _serves(shop, account)
     if form.validate_on_submit():
         try:
             redemption, _made = shops.redeem(shop, account, form.chosen(), form.key.data or "",
                                              actor=current_user,
                                              expected_total=form.expected_total())
+            if visit is None:
+                visit = begin_visit(shop)
+                _serve(visit, account)
+            visit["receipt"] = redemption.id
             return redirect(url_for("points_kiosk.receipt", redemption_id=redemption.id))
         except DomainError as error:
             refuse(form, error)
+    if visit is None:  # refused, and this resident is no longer the one at the kiosk
+        flash(_("兑换没有完成，请重新开始。"), "error")
+        return render("points/kiosk/identify.html", shop=shop, visit=begin_visit(shop)), 409
     form.key.data = uuid.uuid4().hex  # the basket is drawn again: a new basket, a new key
-    return _basket_page(shop, account, form), 409
+    return _basket_page(shop, account, form, visit), 409
 
 
 @requires("points.redeem")
 def receipt(redemption_id):
+    """The receipt, right after the redemption only: a later visit (the next person, Back, the
+    URL typed again) is sent to the start; the office finds it under the account's statement."""
     item = load_scoped(PointsRedemption, redemption_id, via="shop.grid.code")
+    visit = current_visit(item.shop)
+    if visit is None or visit["receipt"] != item.id:
+        return back_to_start(item.shop, told=False)
     debit = db.session.scalar(select(PointsEntry).filter_by(redemption_id=item.id, kind="redeem"))
     return render("points/kiosk/receipt.html", redemption=item, shop=item.shop,
-                  balance_after=debit.balance_after)
+                  balance_after=debit.balance_after, visit=visit)

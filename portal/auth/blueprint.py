@@ -8,7 +8,8 @@ from portal.auth import sessions, throttle
 from portal.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from portal.auth.models import User
 from portal.extensions import db
-from portal.local_redirect import redirect_local
+from portal.home import landing_page
+from portal.local_redirect import local_target, redirect_local
 from portal.rendering import render
 from portal.timeutil import utcnow
 from portal.validators import normalise_id_number, normalise_phone
@@ -49,7 +50,9 @@ def login():
             user.last_login_at = utcnow()
             audit.record("user.login", user, scope_code=user.scope.code, user=user)
             commit()
-            return redirect_local(request.args.get("next"))
+            # the page asked for, else the role's own start (the kiosk), else the home page
+            return redirect(local_target(request.args.get("next"))
+                            or local_target(landing_page(user)) or url_for("home.index"))
         else:
             if user is None:
                 check_password_hash(_DUMMY_HASH, form.password.data)

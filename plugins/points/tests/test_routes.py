@@ -48,7 +48,10 @@ ROUTES = {
     ("points_kiosk.basket", "GET"): Rule("points.redeem", scoped=False),
     ("points_kiosk.review", "POST"): Rule("points.redeem", ok=422, scoped=False),  # empty basket
     ("points_kiosk.redeem", "POST"): Rule("points.redeem", ok=409, scoped=False),  # no key
-    ("points_kiosk.receipt", "GET"): Rule("points.redeem", scoped=False),
+    # a receipt is shown right after its redemption only: the world's, made by the service,
+    # sends the kiosk to the start
+    ("points_kiosk.receipt", "GET"): Rule("points.redeem", ok=302, scoped=False),
+    ("points_kiosk.leave", "GET"): Rule("points.redeem", scoped=False),
 }
 
 

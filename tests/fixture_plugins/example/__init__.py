@@ -145,6 +145,14 @@ def check_permission(user, action, obj):
     return None
 
 
+@hookimpl
+def landing_page(user):
+    # The plugin's own role starts on the plugin's page (as the points kiosk's operator does).
+    if user.role == "example_reader":
+        return url_for("example.index")
+    return None
+
+
 @hookimpl(optionalhook=True)  # declared by the points plugin, which may be absent
 def points_award_requested(resident, points, reason, source, actor):
     # Stands in for a points module: answers with what it would have awarded.
