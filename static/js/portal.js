@@ -189,7 +189,13 @@ document.addEventListener("change", function (event) {
     }
     var FIELDS = "input:not([type=hidden]), select, textarea";
     var container = mark.closest(".field") || mark;
-    var field = mark.matches(FIELDS) ? mark : container.querySelector(FIELDS);
+    var label = container.querySelector("label[for]");
+    // the field that is wrong, not a helper beside it (a reply template's picker)
+    var field = mark.matches(FIELDS) ? mark
+      : container.querySelector(FIELDS.split(", ").map(function (f) {
+        return f + '[aria-invalid="true"]';
+      }).join(", ")) || (label && document.getElementById(label.getAttribute("for"))) ||
+        container.querySelector(FIELDS);
     if (!field) {
       var form = mark.closest("form");
       field = form && (form.querySelector('[aria-invalid="true"]') ||
