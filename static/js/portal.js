@@ -165,14 +165,19 @@ document.addEventListener("change", function (event) {
   var MARKS = '[aria-invalid="true"], .has-error, .errors, [role="alert"]';
 
   function firstError(root, inFormsOnly) {
-    var marks = root.querySelectorAll(MARKS);
+    var marks = Array.prototype.slice.call(root.querySelectorAll(MARKS));
+    if (root.matches(MARKS)) {
+      marks.unshift(root);  // a swapped-in element may itself be the error
+    }
     for (var i = 0; i < marks.length; i++) {
       var mark = marks[i];
       if (mark.classList.contains("request-failure") || !mark.textContent.trim() &&
           !mark.matches("input, select, textarea")) {
         continue;
       }
-      if (inFormsOnly && !mark.closest("form")) {
+      // on a whole page, a warning at its top (role=alert outside any form) is no form's error
+      if (inFormsOnly && !mark.closest("form") &&
+          !mark.matches('.errors, .has-error, [aria-invalid="true"]')) {
         continue;
       }
       if (mark.getClientRects().length) {
