@@ -36,6 +36,12 @@ class TextSafeSheet:
     def __getattr__(self, name):  # title, column_dimensions, freeze_panes ... of the real sheet
         return getattr(self._sheet, name)
 
+    def __setattr__(self, name, value):  # freeze_panes, sheet_state ... of the real sheet too
+        if name == "_sheet":
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._sheet, name, value)
+
 
 def text_cell(sheet, value):
     """``value`` for ``sheet.append``: a string becomes a cell typed as text; anything else

@@ -14,8 +14,8 @@ from portal.pagination import paginate
 from portal.people import identity_form, services
 from portal.people.forms import (CARE_LABELS, COLOUR_LABELS, COLOUR_SHORT, KEY_LABELS,
                                  LEFT_LABELS, RELATION_LABELS, RESIDENCE_LABELS, SEX_LABELS,
-                                 HouseholdForm, LeaveForm, MoveHouseholdForm, MoveResidentForm,
-                                 ResidentForm)
+                                 ChangeHeadForm, HouseholdForm, LeaveForm, MoveHouseholdForm,
+                                 MoveResidentForm, NewHouseholdForm, ResidentForm)
 from portal.people.masking import mask_id, mask_phone
 from portal.people.models import Household, Resident
 from portal.people.number_search import status_for
@@ -73,7 +73,7 @@ def households():
                        count=True, rows=True)
     return render("people/households.html", "people/_households_table.html", grid=grid,
                   colour=colour, scope=grid, **listing.context(),
-                  can_add=grid.level in (GRID, SPECIAL) and can(current_user, "people.manage"))
+                  can_add=can(current_user, "people.manage"))
 
 
 @bp.route("/residents")
@@ -96,17 +96,30 @@ def residents():
 @bp.route("/households/new", methods=["GET", "POST"])
 @requires("people.manage")
 def household_new():
-    grid = scoped_grid_arg(request.values.get("grid"))
-    if grid is None or grid.level not in (GRID, SPECIAL):
-        abort(404)
-    form = HouseholdForm()
+    """登记住户: in a base or special grid (``grid`` names it), or from a village's or a town's
+    list (``grid`` names the node, the user's scope without it), choosing among its live base
+    and special grids."""
+    node = scoped_grid_arg(request.args.get("grid")) or current_user.scope
+    if node.level in (GRID, SPECIAL):
+        form, grid = HouseholdForm(), node
+    else:
+        form, grid = NewHouseholdForm(), None
+        targets = db.session.scalars(grids_in(node).where(Grid.level.in_((GRID, SPECIAL)))).all()
+        form.grid.choices = choices([(0, _("请选择网格")),
+                                     *((g.id, f"{g.code} {g.name}") for g in targets)])
+
+    def save() -> Household:
+        target = grid or load_scoped(Grid, form.grid.data)
+        return services.add_household(target, form.address.data, number=form.number.data,
+                                      colour=form.colour.data or None,
+                                      building=form.building.data, actor=current_user)
+
     return submit_form(
-        form, lambda: services.add_household(grid, form.address.data, number=form.number.data,
-                                             colour=form.colour.data or None,
-                                             building=form.building.data, actor=current_user),
+        form, save,
         done=lambda household: _("已登记住户 %(address)s。", address=household.address),
         then=lambda household: url_for("people.household", household_id=household.id),
-        page=lambda: render("people/household_form.html", form=form, grid=grid, household=None))
+        page=lambda: render("people/household_form.html", form=form, grid=grid, node=node,
+                            household=None))
 
 
 @bp.route("/households/<int:household_id>")
@@ -158,6 +171,27 @@ def household_move(household_id):
                             back=url_for("people.household", household_id=household.id)))
 
 
+@bp.route("/households/<int:household_id>/head", methods=["GET", "POST"])
+@requires("people.manage")
+def household_head(household_id):
+    """更换户主: one of the members becomes the head, the old head takes the relation chosen."""
+    household = load_scoped(Household, household_id)
+    if household.moved_out_at is not None:
+        abort(404)
+    head = services.current_head(household.id)
+    form = ChangeHeadForm()
+    form.resident.choices = choices([(0, _("请选择")), *(
+        (m.id, f"{m.name}（{RELATION_LABELS[m.relation]}）")
+        for m in household.active_members if m.relation != "head")])
+    return submit_form(
+        form, lambda: services.change_head(household, load_scoped(Resident, form.resident.data),
+                                           form.old_relation.data or None, actor=current_user),
+        done=lambda new: _("%(name)s现在是户主。请核对其他成员与户主的关系。", name=new.name),
+        then=url_for("people.household", household_id=household.id),
+        page=lambda: render("people/change_head.html", form=form, household=household,
+                            head=head))
+
+
 @bp.route("/households/<int:household_id>/move-out", methods=["POST"])
 @requires("people.manage")
 def household_move_out(household_id):
@@ -179,8 +213,8 @@ def _resident_kwargs(form) -> dict:
 def resident_new(household_id):
     household = load_scoped(Household, household_id)
     form = ResidentForm()
-    if request.method == "GET" and household.active_members:
-        form.relation.data = "spouse"
+    if request.method == "GET" and services.current_head(household.id) is None:
+        form.relation.data = "head"  # the household has no head: the first member usually is
     return submit_form(
         form, lambda: services.add_resident(household, actor=current_user,
                                             **_resident_kwargs(form)),

@@ -63,9 +63,10 @@ def check_container(data: bytes) -> None:
                                 "请用模板填写，或分成几个文件导入。", mb=_mb(limit)))
 
 
-def open_sheet(data: bytes):
-    """(workbook, first sheet) of a file within the size and container ceilings; the caller
-    closes the workbook."""
+def open_sheet(data: bytes, skip: tuple[str, ...] = ()):
+    """(workbook, data sheet) of a file within the size and container ceilings: the first
+    visible sheet whose title is not in ``skip`` (the template's instructions and lists), or the
+    first sheet; the caller closes the workbook."""
     check_size(data)
     check_container(data)
     try:
@@ -75,7 +76,9 @@ def open_sheet(data: bytes):
     if not workbook.worksheets:
         workbook.close()
         raise ImportFileError(unreadable())
-    sheet = workbook.worksheets[0]
+    sheet = next((s for s in workbook.worksheets
+                  if s.title not in skip and getattr(s, "sheet_state", "visible") == "visible"),
+                 workbook.worksheets[0])
     sheet.reset_dimensions()  # read to the real end, whatever the file declares
     return workbook, sheet
 

@@ -106,6 +106,23 @@ def _clean_identity(resident: Resident | None, id_number: str | None,
     return id_number, phone
 
 
+def current_head(household_id: int, *, besides: int | None = None) -> Resident | None:
+    """The household's current head as the database has it (another than ``besides``)."""
+    query = db.select(Resident).where(Resident.household_id == household_id,
+                                      Resident.relation == "head", Resident.left_at.is_(None))
+    if besides is not None:
+        query = query.where(Resident.id != besides)
+    return db.session.scalars(query.order_by(Resident.id).limit(1)).first()
+
+
+def _refuse_second_head(household_id: int, resident_id: int | None) -> None:
+    """One head per household: a second is refused, with the way to change the head."""
+    head = current_head(household_id, besides=resident_id)
+    if head is not None:
+        raise DomainError(_("这一户已有户主%(name)s，一户只能有一位户主。要更换户主，请在这一户的"
+                            "页面点“更换户主”。", name=head.name), "relation")
+
+
 def _apply(resident: Resident, *, name: str, relation: str, id_number: str | None,
            phone: str | None, residence: str, party_member: bool,
            care: Iterable[str]) -> None:
@@ -114,6 +131,8 @@ def _apply(resident: Resident, *, name: str, relation: str, id_number: str | Non
         raise DomainError(_("请填写姓名(不超过32个字)。"), "name")
     if relation not in RELATIONS:
         raise DomainError(_("请选择与户主的关系。"), "relation")
+    if relation == "head" and resident.left_at is None:
+        _refuse_second_head(resident.household_id, resident.id)
     if residence not in RESIDENCE:
         raise DomainError(_("请选择户籍情况。"), "residence")
     unknown = set(care or ()) - set(CARE_CATEGORIES)
@@ -130,11 +149,14 @@ def _apply(resident: Resident, *, name: str, relation: str, id_number: str | Non
     set_search_keys(resident)
 
 
-def add_resident(household: Household, name: str, relation: str = "head",
+def add_resident(household: Household, name: str, relation: str | None = None,
                  actor: User | None = None, *, id_number: str | None = None,
                  phone: str | None = None, residence: str = "local",
                  party_member: bool = False, care: Iterable[str] = ()) -> Resident:
-    """Register a resident and tell the modules switched on for their town."""
+    """Register a resident and tell the modules switched on for their town. Without a
+    ``relation`` the first member is the head and a later one "other" (a form always asks)."""
+    if relation is None:
+        relation = "other" if current_head(household.id) else "head"
     resident = Resident(household_id=household.id, grid_id=household.grid_id)
     with db.session.no_autoflush:
         _apply(resident, name=name, relation=relation, id_number=id_number, phone=phone,
@@ -242,6 +264,8 @@ def move_resident(resident: Resident, household: Household, relation: str,
         raise DomainError(_("目标户已迁出。"), "household")
     if relation not in RELATIONS:
         raise DomainError(_("请选择与户主的关系。"), "relation")
+    if relation == "head":
+        _refuse_second_head(household.id, resident.id)
     old = resident.household
     resident.household = household
     resident.grid_id = household.grid_id
@@ -274,3 +298,30 @@ def move_out_household(household: Household, actor: User | None = None) -> House
         member.left_at, member.left_reason = now, "moved_away"
     audit.record("household.leave", household, scope_code=household.grid.code, user=actor)
     return household
+
+
+def change_head(household: Household, new_head: Resident, old_relation: str | None,
+                actor: User | None = None) -> Resident:
+    """Make ``new_head`` (a current member) the head of the household; the old head, if any,
+    takes ``old_relation``. One step, audited; the caller commits."""
+    if household.moved_out_at is not None:
+        raise DomainError(_("该户已迁出。"))
+    if new_head.household_id != household.id or new_head.left_at is not None:
+        raise DomainError(_("新户主须是这一户的现有成员。"), "resident")
+    if new_head.relation == "head":
+        raise DomainError(_("%(name)s已是户主。", name=new_head.name), "resident")
+    old = current_head(household.id)
+    if old is not None:
+        if old_relation is None or old_relation not in RELATIONS or old_relation == "head":
+            raise DomainError(_("请选择原户主%(name)s改为什么关系。", name=old.name),
+                              "old_relation")
+        old.relation = old_relation
+        db.session.flush()  # the old head steps down first: one head at every moment
+    was = new_head.relation
+    new_head.relation = "head"
+    db.session.flush()
+    audit.record("household.change_head", household, scope_code=household.grid.code, user=actor,
+                 new_head=new_head.id, new_head_name=new_head.name, new_head_was=was,
+                 old_head=old.id if old else None, old_head_name=old.name if old else None,
+                 old_head_now=old_relation if old else None)
+    return new_head

@@ -6,9 +6,9 @@ residents on their ID number (or, without one, on name within the household), so
 same file twice updates and never duplicates. Writing is done in bulk (executemany), in one
 transaction: a failure leaves the database as it was.
 """
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-
 from functools import lru_cache
 
 from flask_babel import force_locale
@@ -89,10 +89,21 @@ class Report:
         return len({e.row for e in self.errors})
 
 
+#: Sheets of the template that an import never reads: the instructions with their examples,
+#: the hidden lists behind the drop-downs (and the old template's notes).
+NOT_DATA = ("说明", "选项", "填写说明")
+#: A number Excel wrote in scientific notation ("4.30624E+17"), as a cell's text.
+SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$")
+#: Columns that hold text of digits: Excel turns them into numbers unless the column is text.
+TEXT_COLUMNS = ("grid_code", "household_number", "id_number", "phone")
+
+
 def read_rows(data: bytes) -> list[tuple[int, dict]]:
-    """The data rows of the file's first sheet, read within the import ceilings
-    (portal.people.import_limits); ImportFileError for a file to refuse."""
-    workbook, sheet = open_sheet(data)
+    """The data rows of the file's data sheet (the first one that is not the template's
+    instructions or lists), read within the import ceilings (portal.people.import_limits);
+    ImportFileError for a file to refuse, also for one without any row (an unchanged template).
+    ``row["_numeric"]`` names the columns whose cells Excel stored as numbers."""
+    workbook, sheet = open_sheet(data, skip=NOT_DATA)
     try:
         rows = capped_rows(sheet)
         header = next(rows, None) or ()
@@ -109,16 +120,37 @@ def read_rows(data: bytes) -> list[tuple[int, dict]]:
         for number, values in enumerate(rows, start=2):
             if values is None or all(v is None or str(v).strip() == "" for v in values):
                 continue
-            row = {}
+            row: dict = {}
+            numeric = set()
             for key, position in index.items():
                 value = values[position] if position < len(values) else None
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    numeric.add(key)
                 if isinstance(value, float) and value.is_integer():
                     value = int(value)  # Excel turns 0730 into 730.0; a number cell is kept as text
                 row[key] = "" if value is None else str(value).strip()
+            row["_numeric"] = frozenset(numeric)
             result.append((number, row))
     finally:
         workbook.close()
+    if not result:
+        raise ImportFileError(_("模板中没有数据：请在“%(sheet)s”表的标题行下面每人填一行"
+                                "（示例在“说明”表，不会被导入）。", sheet=DATA_SHEET))
     return result
+
+
+def _number_problem(key: str, row: dict) -> str | None:
+    """What Excel did to a column of digits, if it did: an ID number stored as a number has
+    lost its last digits (and an X), a phone its leading 0, a code its leading zeros."""
+    value = row.get(key, "")
+    scientific, numeric = bool(SCIENTIFIC.match(value)), key in row.get("_numeric", ())
+    if key == "id_number" and (scientific or numeric):
+        return _("Excel 把身份证号存成了数字，请把该列设为文本后重新填写。")
+    if key == "phone" and (scientific or (numeric and not is_phone(normalise_phone(value)))):
+        return _("Excel 把电话号码存成了数字（开头的0或后几位已丢失），请把该列设为文本后重新填写。")
+    if key in ("grid_code", "household_number") and scientific:
+        return _("Excel 把编码存成了数字，请把该列设为文本后重新填写。")
+    return None
 
 
 @lru_cache(maxsize=65536)
@@ -153,11 +185,19 @@ def validate(rows, scope: Grid) -> Report:
         def fail(key, message):
             errors.append(RowError(number, LABEL_OF[key], message))  # noqa: B023 (called in this turn)
 
+        mangled = set()
+        for key in TEXT_COLUMNS:
+            problem = _number_problem(key, row)
+            if problem:
+                fail(key, problem)
+                mangled.add(key)
         for key, _header, required in COLUMNS:
             if required and not row.get(key):
                 fail(key, _("必填。"))
         grid = grids.get(row.get("grid_code", ""))
-        if row.get("grid_code") and grid is None:
+        if "grid_code" in mangled:
+            pass
+        elif row.get("grid_code") and grid is None:
             fail("grid_code", _("没有编码为 %(code)s 的网格。", code=row["grid_code"]))
         elif grid is not None and not in_subtree(grid.code, scope):
             fail("grid_code", _("网格 %(code)s 不在您的管理范围内。", code=grid.code))
@@ -167,7 +207,8 @@ def validate(rows, scope: Grid) -> Report:
             fail("name", _("姓名不能超过32个字。"))
         if len(row.get("address", "")) > 128 or len(row.get("household_number", "")) > 32:
             fail("address", _("住址或户编号太长。"))
-        elif row.get("household_number") and not is_code(row["household_number"]):
+        elif row.get("household_number") and "household_number" not in mangled and \
+                not is_code(row["household_number"]):
             fail("household_number", _("户编号只能由数字0-9、字母和“-”组成。"))
         relation = relations.get(row.get("relation", ""))
         if row.get("relation") and relation is None:
@@ -189,7 +230,7 @@ def validate(rows, scope: Grid) -> Report:
         if unknown:
             fail("care", _("未知的关爱类别：%(c)s", c="、".join(unknown)))
         id_number = row.get("id_number", "").upper()
-        if id_number:
+        if id_number and "id_number" not in mangled:
             problem = id_number_problem(id_number)
             if problem:
                 from portal.forms import ID_PROBLEMS
@@ -201,7 +242,7 @@ def validate(rows, scope: Grid) -> Report:
                 fail("id_number", _("该身份证号已登记在您管理范围以外的居民名下。"))
             seen_ids.setdefault(id_number, number)
         phone = normalise_phone(row.get("phone", ""))
-        if phone and not is_phone(phone):
+        if phone and "phone" not in mangled and not is_phone(phone):
             fail("phone", _("请输入有效的手机号(11位)或座机号(如 0730-1234567)。"))
         if errors:
             report.errors.extend(errors)
@@ -213,7 +254,64 @@ def validate(rows, scope: Grid) -> Report:
             "residence": residence, "party_member": party in YES,
             "care": sorted({cares[c] for c in care}),
         })
+    _one_head_each(report)
     return report
+
+
+def _one_head_each(report: Report) -> None:
+    """One head per household, as it will stand once the good rows are written: a row that
+    would make a second head (beside an earlier row's, or beside a registered head whom no good
+    row of the file changes) is refused with its reason, and nothing of it is written. Refusing
+    a row can leave a registered head standing whom it was changing, so this is repeated until
+    nothing more is refused."""
+    while True:
+        refused = _second_heads(report.good)
+        if not refused:
+            return
+        report.errors.extend(refused)
+        bad = {e.row for e in refused}
+        report.good = [row for row in report.good if row["row"] not in bad]
+        report.errors.sort(key=lambda e: e.row)
+
+
+def _second_heads(rows: list[dict]) -> list[RowError]:
+    keys = {(r["grid_id"], r["number"]) for r in rows}
+    households = _ids_by(Household, Household.number, keys)  # the registered ones
+    heads: dict[int, tuple[int, str, str | None]] = {}  # household id → its head
+    for chunk in _chunks(sorted(set(households.values()))):
+        for rid, hid, name, id_number in db.session.execute(
+                select(Resident.id, Resident.household_id, Resident.name, Resident.id_number)
+                .where(Resident.household_id.in_(chunk), Resident.relation == "head",
+                       Resident.left_at.is_(None))):
+            heads[hid] = (rid, name, id_number)
+    # the residents the rows will write, as apply() matches them: a head among them takes the
+    # relation their row gives (or moves to another household)
+    written: set[int] = set()
+    ids = sorted({r["id_number"] for r in rows if r["id_number"]})
+    for chunk in _chunks(ids):
+        written.update(db.session.scalars(select(Resident.id).where(Resident.id_number.in_(chunk))))
+    named = {(households[(r["grid_id"], r["number"])], r["name"]) for r in rows
+             if not r["id_number"] and (r["grid_id"], r["number"]) in households}
+    written.update(rid for hid, (rid, name, id_number) in heads.items()
+                   if id_number is None and (hid, name) in named)
+    standing = {key: heads[hid][1] for key, hid in households.items()
+                if hid in heads and heads[hid][0] not in written}
+    claimed: dict[tuple[int, str], int] = {}
+    refused = []
+    for row in rows:
+        if row["relation"] != "head":
+            continue
+        key = (row["grid_id"], row["number"])
+        if key in claimed:
+            refused.append(RowError(row["row"], LABEL_OF["relation"], _(
+                "与第%(n)d行同为这一户的户主：一户只能有一位户主。", n=claimed[key])))
+        elif key in standing:
+            refused.append(RowError(row["row"], LABEL_OF["relation"], _(
+                "这一户已有户主%(name)s：一户只能有一位户主。要更换户主，请在这一户的页面点"
+                "“更换户主”，或在本文件中也填上%(name)s一行并改掉其关系。", name=standing[key])))
+        else:
+            claimed[key] = row["row"]
+    return refused
 
 
 def apply(report: Report, scope: Grid, actor=None) -> Report:
@@ -245,6 +343,8 @@ def apply(report: Report, scope: Grid, actor=None) -> Report:
         else:
             inserts.append((values, row["care"]))
     if updates:
+        # a head who steps down is written before one who steps up: one head at every moment
+        updates.sort(key=lambda values: values["relation"] == "head")
         db.session.execute(update(Resident), updates)
         for chunk in _chunks(sorted(care)):
             db.session.execute(delete(ResidentCare).where(ResidentCare.resident_id.in_(chunk)))
@@ -388,11 +488,15 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="C0392B")
 
 
-def _sheet(title, headers):
+def _sheet(title, headers, prepare=None):
+    """A workbook whose first sheet has the header row; ``prepare(sheet)`` sets what a
+    write-only sheet must know before its first row (column widths and formats, frozen panes)."""
     from portal.rendering import ExportWorkbook  # writes user text as text, never a formula
 
     workbook = ExportWorkbook()
     sheet = workbook.create_sheet(title)
+    if prepare is not None:
+        prepare(sheet)
     cells = []
     from openpyxl.cell import WriteOnlyCell
 
@@ -408,23 +512,94 @@ def _save(workbook) -> bytes:
     return workbook.to_bytes()
 
 
-def template_xlsx() -> bytes:
-    """The import template: the headers and two example rows (Chinese labels)."""
-    workbook, sheet = _sheet("居民导入", [h for _, h, _r in COLUMNS])
-    sheet.append(["430624001001001", "001", "城西路1号", "黄", "张三丰", "户主",
-                  "430624195001010013", "13812345678", "户籍常住", "是", "独居老人"])
-    sheet.append(["430624001001001", "001", "城西路1号", "黄", "李秀英", "配偶",
-                  "", "", "户籍常住", "否", ""])
-    notes = workbook.create_sheet("填写说明")
+#: The template's sheet that is imported; its header row only: the examples are on "说明".
+DATA_SHEET = "居民导入"
+#: Rows of the template that carry the text formats and drop-downs (the import's ceiling is
+#: higher, but a file that long is not typed by hand).
+TEMPLATE_ROWS = 5000
+#: The two example rows shown on "说明" (the import never reads that sheet).
+EXAMPLES = [
+    ["430624001001001", "001", "城西路1号", "黄", "张三丰", "户主", "430624195001010013",
+     "13812345678", "户籍常住", "是", "独居老人"],
+    ["430624001001001", "001", "城西路1号", "黄", "李秀英", "配偶", "", "", "户籍常住", "否", ""],
+]
+
+
+def _closed_lists() -> dict[str, tuple[list[str], bool]]:
+    """The closed lists, as drop-downs: column key → (values in Chinese, several allowed)."""
     with _chinese():
+        return {
+            "colour": ([str(COLOUR_SHORT[c]) for c in ("red", "yellow", "green")], False),
+            "relation": ([str(v) for v in RELATION_LABELS.values()], False),
+            "residence": ([str(v) for v in RESIDENCE_LABELS.values()], False),
+            "party_member": (["是", "否"], False),
+            # several care categories may be written in one cell ("独居老人、残疾人"): the list
+            # offers one, and Excel accepts what the list does not hold
+            "care": ([str(v) for v in CARE_LABELS.values()], True),
+        }
+
+
+def template_xlsx() -> bytes:
+    """The import template. "居民导入" holds the header row only, so an unchanged template
+    imports nothing; "说明" explains each column and shows two example rows (never read by the
+    import); the ID number, phone and code columns are text, so Excel keeps every digit; the
+    closed lists are drop-downs whose values sit on a hidden sheet ("选项")."""
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    headers = [h for _, h, _r in COLUMNS]
+    letters = {key: get_column_letter(n) for n, (key, _h, _r) in enumerate(COLUMNS, start=1)}
+
+    def prepare(sheet) -> None:
+        sheet.freeze_panes = "A2"
+        for key, letter in letters.items():
+            dimension = sheet.column_dimensions[letter]
+            dimension.width = {"id_number": 22, "address": 18, "care": 20,
+                               "grid_code": 18}.get(key, 12)
+            if key in TEXT_COLUMNS:
+                dimension.number_format = "@"  # typed digits stay text: no 4.30624E+17, no lost 0
+
+    workbook, sheet = _sheet(DATA_SHEET, headers, prepare)
+    last = TEMPLATE_ROWS + 1
+    notes = workbook.create_sheet("说明")
+    lists = workbook.create_sheet("选项")
+    lists.sheet_state = "hidden"
+    closed = _closed_lists()
+    longest = max(len(values) for values, _several in closed.values())
+    keys = list(closed)
+    for position in range(longest):
+        lists.append([closed[key][0][position] if position < len(closed[key][0]) else None
+                      for key in keys])
+    for n, key in enumerate(keys, start=1):
+        values, several = closed[key]
+        column = get_column_letter(n)
+        # a range on a sheet, not an inline list: an inline list is limited to 255 characters
+        rule = DataValidation(type="list", allow_blank=True, showDropDown=False,
+                              formula1=f"{quote_sheetname('选项')}!${column}$1:${column}$"
+                                       f"{len(values)}")
+        rule.showErrorMessage = not several
+        rule.error = f"请从下拉列表中选择：{'、'.join(values)}"
+        rule.errorTitle = LABEL_OF[key]
+        rule.add(f"{letters[key]}2:{letters[key]}{last}")
+        sheet.data_validations.append(rule)
+    with _chinese():
+        notes.append([f"在“{DATA_SHEET}”表的标题行下面每人填一行；本表和其中的示例不会被导入。"])
+        notes.append([])
         notes.append(["列", "说明"])
-        notes.append(["网格编码", "基础网格或专属网格的编码，见网格页面"])
+        notes.append(["网格编码", "基础网格或专属网格的编码，见网格页面（文本格式，不要改成数字）"])
         notes.append(["户编号", "本网格内的户编号；同一户的成员填同一个编号"])
         notes.append(["关注颜色", "红、黄、绿，或留空(普通户)"])
-        notes.append(["与户主关系", "、".join(str(v) for v in RELATION_LABELS.values())])
+        notes.append(["与户主关系", "、".join(str(v) for v in RELATION_LABELS.values())
+                      + "；每户只能有一位户主"])
+        notes.append(["身份证号", "18位；该列是文本格式，请不要改成数字或常规格式"])
         notes.append(["户籍情况", "、".join(str(v) for v in RESIDENCE_LABELS.values())])
         notes.append(["党员", "是 或 否"])
         notes.append(["关爱类别", "可填多个，用顿号分隔：" + "、".join(str(v) for v in CARE_LABELS.values())])
+        notes.append([])
+        notes.append(["示例（不会被导入）"])
+        notes.append(headers)
+        for example in EXAMPLES:
+            notes.append(example)
     return _save(workbook)
 
 
