@@ -515,7 +515,7 @@ class Generator:
                     on = self.today - timedelta(days=days)
                     rows.append({"id": v_id, "household_id": h_id, "grid_id": base["id"],
                                  "user_id": worker, "visited_on": on, "found": rng.choice(FOUND),
-                                 "follow_up": None,
+                                 "follow_up": None, "latitude": None, "longitude": None,
                                  "created_at": datetime.combine(on, datetime.min.time())
                                  + timedelta(hours=rng.randint(1, 10))})
                     v_id += 1
