@@ -60,8 +60,11 @@ document.addEventListener("change", function (event) {
     return serverSays(xhr) || words("other").replace("%s", String(status));
   }
 
-  // Where the message goes: at the top of the form that was sent, else next to the control,
-  // else inside the element that asked (a polled panel), else with the page's flashes.
+  var LISTS = "tr, table, tbody, thead, ul, ol, dl, select";
+
+  // Where the message goes: at the top of the form that was sent; else under the row of
+  // controls the link or button stands in (a case's next steps, a pager), or in its cell; else
+  // inside the element that asked (a polled panel); else with the page's flashes.
   function place(elt) {
     var form = elt && elt.isConnected && elt.closest("form");
     if (form) {
@@ -70,10 +73,13 @@ document.addEventListener("change", function (event) {
     if (elt && elt.isConnected && elt !== document.body) {
       var parent = elt.parentElement;
       if (elt.matches("a, button, input, select, textarea")) {
-        if (parent && !parent.matches("tr, table, tbody, thead, ul, ol, dl, select")) {
+        if (parent.matches("td, th, li, dd, dt, main, section, article, .panel")) {
           return {parent: parent, before: elt.nextSibling};
         }
-      } else if (!elt.matches("tr, table, tbody, thead, ul, ol, dl")) {
+        if (parent.parentElement && !parent.parentElement.matches(LISTS)) {
+          return {parent: parent.parentElement, before: parent.nextSibling};
+        }
+      } else if (!elt.matches(LISTS)) {
         return {parent: elt, before: elt.firstChild};
       }
     }

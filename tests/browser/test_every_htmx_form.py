@@ -325,6 +325,21 @@ def test_a_network_failure_says_so_beside_the_form_and_a_retry_goes_through(
     assert [e.action for e in db.session.get(Case, received.id).events] == ["report", "feedback"]
 
 
+def test_a_link_that_fetches_a_step_says_so_when_offline(phone, live_server, tree, received,
+                                                         tmp_path):
+    """Not only forms: "上报上级" fetches its form; offline, the phone says so beside the link."""
+    login(phone, live_server, "town_admin")
+    phone.goto(f"{live_server}/cases/{received.id}")
+    phone.route("**/cases/*/act/escalate", lambda route: route.abort("internetdisconnected"))
+    phone.locator("#next-step").get_by_role("link", name="上报上级", exact=True).tap()
+    message = phone.locator("#next-step .request-failure[role=alert]")
+    message.wait_for()
+    assert "网络连接失败" in message.inner_text()
+    assert _in_view(phone, "#next-step .request-failure")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(phone, tmp_path, "phone-request-failure-link")
+
+
 def test_a_server_error_says_so_beside_the_form(page, live_server, tree, received, tmp_path):
     login(page, live_server, "town_admin")
     form = _open_feedback(page, live_server, received)
