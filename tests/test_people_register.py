@@ -387,3 +387,13 @@ def test_the_migration_keeps_the_earliest_head_and_records_the_change(make_app, 
         assert sorted(changed) == [("5", "430624001001001"), ("9", "430624001001001")]
         names = {i["name"] for i in inspect(db.engine).get_indexes("residents")}
         assert "uq_residents_one_head" in names
+
+
+def test_a_moved_out_household_gets_no_new_head(client, tree):
+    services.move_out_household(tree.household_a)
+    db.session.commit()
+    client.login("grid_worker")
+    li = db.session.scalar(db.select(Resident).filter_by(name="李秀英"))
+    refused = client.post(f"/people/households/{tree.household_a.id}/head",
+                          data={"resident": li.id, "old_relation": "spouse"})
+    assert refused.status_code == 422 and "该户已迁出" in refused.get_data(as_text=True)

@@ -176,8 +176,6 @@ def household_move(household_id):
 def household_head(household_id):
     """更换户主: one of the members becomes the head, the old head takes the relation chosen."""
     household = load_scoped(Household, household_id)
-    if household.moved_out_at is not None:
-        abort(404)
     head = services.current_head(household.id)
     form = ChangeHeadForm()
     form.resident.choices = choices([(0, _("请选择")), *(
