@@ -179,7 +179,7 @@ def household_head(household_id):
     head = services.current_head(household.id)
     form = ChangeHeadForm()
     form.resident.choices = choices([(0, _("请选择")), *(
-        (m.id, f"{m.name}（{RELATION_LABELS[m.relation]}）")
+        (m.id, f"{m.name} · {RELATION_LABELS[m.relation]}")
         for m in household.active_members if m.relation != "head")])
     return submit_form(
         form, lambda: services.change_head(household, load_scoped(Resident, form.resident.data),

@@ -11,7 +11,7 @@ def test_a_grid_worker_changes_the_head_on_a_phone(phone, live_server, tree, tmp
     phone.get_by_role("link", name="更换户主").click()
     phone.wait_for_url(f"**/people/households/{tree.household_a.id}/head")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
-    phone.get_by_label("新户主").select_option(label="李秀英（配偶）")
+    phone.get_by_label("新户主").select_option(label="李秀英 · 配偶")
     phone.get_by_role("button", name="更换户主").click()
     error = phone.locator("#old_relation-errors")
     error.wait_for()
