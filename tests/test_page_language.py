@@ -29,6 +29,9 @@ from portal.plugin_testing import plugin_routes
 from portal.testing import PUBLIC, VISITORS, expected_status, routes_of
 from tests.test_routes import ROUTES, build_url, case, key_person, staff  # noqa: F401  (fixtures)
 
+# the words on the pages: the same on any database
+pytestmark = pytest.mark.database_independent
+
 #: Chinese characters and the full-width punctuation that goes with them (：（），。、《》「」).
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
 #: A Latin word, with the digits and joiners of a name like ``Open311`` or ``address_id``.

@@ -131,6 +131,8 @@ def pytest_in(copy: Path, *args: str, timeout: int = 900) -> subprocess.Complete
                           text=True, timeout=timeout)
 
 
+# the copies run on SQLite files of their own whatever the suite's database: once is enough
+@pytest.mark.database_independent
 @pytest.mark.parametrize("plugin", BUILTIN_NAMES)
 def test_without_any_one_plugin_every_test_finds_its_fixtures_and_the_core_passes(
         tmp_path, plugin):
@@ -147,6 +149,7 @@ def test_without_any_one_plugin_every_test_finds_its_fixtures_and_the_core_passe
     assert "3 passed" in ran.stdout
 
 
+@pytest.mark.database_independent
 @pytest.mark.slow_copy
 def test_deleting_a_plugins_folder_keeps_the_suite_collectable_and_green(tmp_path):
     """Slow on purpose (a copy of the repository and two pytest runs in a subprocess): the whole

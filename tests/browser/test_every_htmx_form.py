@@ -28,7 +28,9 @@ from portal.plugin_testing import plugin_routes
 from portal.testing import expected_status, tree_users
 from tests.test_routes import ROUTES, build_url, case, key_person, staff  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.browser
+# what the browser shows when a form is refused or a request fails: the same on any database
+# (every refused form's 422 is also checked as a request test on both databases)
+pytestmark = [pytest.mark.browser, pytest.mark.database_independent]
 
 #: What sends a form's values with htmx (a form, or a lone button).
 SENDERS = "[hx-post], [hx-put], [hx-patch], [hx-delete]"

@@ -7,6 +7,9 @@ import pytest
 from portal.browser_testing import shot
 from portal.demo import DEMO_PASSWORD
 
+# sizes and layout on the screen: the same on any database
+pytestmark = pytest.mark.database_independent
+
 MIN = 44
 
 #: The primary controls of a page: buttons, inputs and selects, links styled as buttons, the top
