@@ -117,6 +117,8 @@ def test_an_idle_kiosk_counts_down_and_then_forgets_the_resident(app, kiosk_scre
                                                                 points, tmp_path):
     app.config.update(POINTS_KIOSK_IDLE_SECONDS=6, POINTS_KIOSK_COUNTDOWN_SECONDS=3)
     page = kiosk_screen
+    # the page's clock runs on, but the test jumps it forward instead of waiting for real
+    page.clock.install()
     login(page, live_server, "kiosk_operator")
     find_zhang(page).tap()
     page.get_by_text("积分余额").wait_for()
@@ -124,21 +126,28 @@ def test_an_idle_kiosk_counts_down_and_then_forgets_the_resident(app, kiosk_scre
     countdown = page.locator("#kiosk-idle")
     assert countdown.is_hidden()
 
-    countdown.wait_for(state="visible", timeout=6000)  # 3 s without a touch
+    page.clock.fast_forward(3100)  # 3 s without a touch
+    countdown.wait_for(state="visible")
     assert "秒后返回首页" in countdown.inner_text() and "触摸屏幕继续" in countdown.inner_text()
     shot(page, tmp_path, "kiosk-idle-countdown")
     countdown.tap()  # a touch cancels it, and presses nothing under it
     countdown.wait_for(state="hidden")
-    page.wait_for_timeout(3500)  # past the moment it would have gone back
+    page.clock.fast_forward(800)  # the timer is set again just after the touch
+    page.clock.fast_forward(2000)  # past the moment it would have gone back
     assert page.url == basket and page.locator("#kiosk-sum").inner_text() == "0"
 
-    countdown.wait_for(state="visible", timeout=6000)
+    page.clock.fast_forward(1500)
+    countdown.wait_for(state="visible")
     page.keyboard.press("Shift")  # a key cancels it too (a card scanner types)
     countdown.wait_for(state="hidden")
     assert page.url == basket
 
-    countdown.wait_for(state="visible", timeout=6000)  # and left alone, it goes back
-    page.wait_for_url(start_url(live_server, points), timeout=6000)
+    page.clock.fast_forward(800)
+    page.clock.fast_forward(3500)
+    countdown.wait_for(state="visible")  # and left alone, it goes back
+    for _second in range(4):
+        page.clock.fast_forward(1000)
+    page.wait_for_url(start_url(live_server, points))
     assert "张三丰" not in page.content() and page.get_by_label("积分卡或姓名").input_value() == ""
     page.go_back()  # the browser's Back
     page.wait_for_load_state()
@@ -148,7 +157,8 @@ def test_an_idle_kiosk_counts_down_and_then_forgets_the_resident(app, kiosk_scre
     assert "张三丰" not in page.content() and "积分余额" not in page.content()
 
     # the start page with nothing typed stays as it is
-    page.wait_for_timeout(6500)
+    page.clock.fast_forward(7000)
+    page.wait_for_timeout(200)
     assert countdown.is_hidden() and re.search(start_url(live_server, points), page.url)
 
 
