@@ -5,7 +5,7 @@ from datetime import date
 from io import BytesIO
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.models import AuditEntry
@@ -14,20 +14,9 @@ from portal.extensions import db
 from portal.people import services
 from portal.people.identity import make_id_number
 from portal.people.models import Household, Resident
-from portal.people.transfer import COLUMNS, import_file
+from portal.people.transfer import import_file
+from tests.test_people_import import HEADERS, xlsx
 
-HEADERS = [header for _key, header, _required in COLUMNS]
-
-
-def xlsx(rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(HEADERS)
-    for row in rows:
-        sheet.append(row)
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def ident(n, female=False):
