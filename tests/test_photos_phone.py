@@ -18,6 +18,7 @@ from portal.maps.models import GridBoundary
 from portal.people.models import Visit, VisitPhoto
 from portal.timeutil import local_today
 from portal.uploads import photo_dir
+from tests.test_uploads_safety import _case_form
 
 #: Where the phone was: 28°11'30.6"N 112°58'40.2"E (a town in Hunan).
 LATITUDE, LONGITUDE = 28.191833, 112.977833
@@ -63,14 +64,6 @@ def _assert_no_metadata(data: bytes):
     # no APP1 segment at all (EXIF and XMP live there), nor the maker's words anywhere
     assert b"Exif\x00\x00" not in data and b"PhoneMaker" not in data
     assert b"http://ns.adobe.com/xap" not in data
-
-
-def _case_form(client, tree, photos, **extra):
-    client.login("grid_worker")
-    return client.post("/cases/new", data={
-        "grid": tree.grid_a1.id, "category": "hazard", "kind": "general", "title": "井盖丢失",
-        "description": "城西路口", "photos": photos, **extra},
-        content_type="multipart/form-data")
 
 
 def _visit_form(client, household, photos, who="grid_worker", **extra):
