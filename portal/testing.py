@@ -78,9 +78,12 @@ def pytest_collection_modifyitems(config, items):
     worker would otherwise build the demo's snapshot (half a minute) for itself."""
     if os.environ.get("PORTAL_TEST_DATABASE_URL", "").startswith("postgresql"):
         # CI runs the suite twice; what no database changes needs only the first (SQLite) run
+        # and so does a browser test: it checks what a person sees and taps, while the server's
+        # work under it is covered on both databases by the request and unit tests
         once = pytest.mark.skip(reason="database_independent: checked on the SQLite run")
         for item in items:
-            if item.get_closest_marker("database_independent"):
+            if item.get_closest_marker("database_independent") or \
+                    "browser" in getattr(item, "fixturenames", ()):
                 item.add_marker(once)
     if not config.pluginmanager.hasplugin("xdist"):
         return
