@@ -76,7 +76,9 @@ def limits_hint(single: bool = False) -> str:
              mb=cfg["PHOTO_MAX_BYTES"] // (1024 * 1024), n=cfg["PHOTO_MAX_COUNT"])
 
 
-#: EXIF orientation -> the transpose that turns the pixels upright (as ImageOps.exif_transpose).
+#: EXIF orientation -> the transpose that turns the pixels upright, as ImageOps.exif_transpose
+#: does; applied to the shrunk copy with the orientation _metadata already read (and which a
+#: broken EXIF block leaves None) rather than parsing the EXIF a second time.
 UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
            4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
            6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
