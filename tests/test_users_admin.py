@@ -127,4 +127,4 @@ def test_pagination_swaps_the_table_without_a_full_reload(client, tree):
     second = client.htmx_get("/admin/users?page=2").get_data(as_text=True)
     assert "<html" not in second and "第2页 / 2" in second
     # town A holds 7 users of the tree and the 35 new ones: 30 on page 1, 12 (+ header) on page 2
-    assert "共42个用户" in second and second.count("<tr>") == 1 + 12
+    assert "共42个用户" in second and second.count("<tr") == 1 + 12

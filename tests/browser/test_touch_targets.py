@@ -187,6 +187,7 @@ ROLE_PAGES = {
     ],
     "chengxi": [  # the village admin
         ("/", "home", ()), ("/cases/", "cases", (CASES,)), RESIDENTS, HOUSEHOLDS, SEARCH, DUE,
+        ("/grids/", "grids", ("tr.row-link",)),  # the village's grids
         ("/points/", "points", ("li.row-link",)),
         ("/points/accounts", "points-accounts", ("#account-rows tr.row-link",)),
         ("/points/shops", "shops", ("tr.row-link",)),
@@ -200,6 +201,7 @@ ROLE_PAGES = {
         ("/", "home", ()), ("/cases/", "cases", (CASES,)), RESIDENTS,
         ("/visits/due", "visits-due", ("table.due-summary tr.row-link", "#due-rows li.row-link")),
         ("/key-persons/", "key-persons", ("tr.row-link",)),
+        ("/admin/users", "users", ("#users-table tr.row-link",)),
         ("/mutual-aid/", "mutual-aid", ("#by-child tr.row-link",)),
         ("/best-grid/", "best-grid", ("li.row-link",)),
     ],
