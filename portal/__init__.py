@@ -62,6 +62,7 @@ def _register_core_blueprints(app):
     from portal.cases.blueprint import bp as cases_bp
     from portal.cases.open311 import bp as open311_bp
     from portal.cases.settings_views import bp as case_rules_bp
+    from portal.cases.intake import bp as cases_intake_bp
     from portal.home import bp as home_bp
     from portal.people.blueprint import bp as people_bp
     from portal.people.key_person_views import bp as keypersons_bp
@@ -72,5 +73,5 @@ def _register_core_blueprints(app):
 
     for bp in (auth_bp, grids_bp, public_bp, admin_bp, health_bp, home_bp, people_bp,
                visits_bp, keypersons_bp, transfer_bp, cases_bp, open311_bp,
-               case_rules_bp, dashboard_bp, maps_bp):
+               case_rules_bp, cases_intake_bp, dashboard_bp, maps_bp):
         app.register_blueprint(bp)

@@ -333,6 +333,9 @@ class Rule:
     #: Status for a logged-in user without the permission: 403, or 404 where even the page's
     #: existence is not to be known.
     denied: int = 403
+    #: Roles allowed the page whose scope never holds the record the URL names (a village's admin
+    #: and its town's own intake case): 404.
+    unseen: tuple = ()
 
 
 #: Anonymous, every role in town A (the installed plugins' too), and town B's admin (who must see
@@ -370,6 +373,8 @@ def expected_status(rule: Rule, visitor: str | None, endpoint: str) -> int:
     role = "town_admin" if visitor == "b_town_admin" else visitor
     allowed = rule.access == LOGIN or role_has(role, rule.access) or role in rule.also
     if visitor == "b_town_admin" and rule.scoped:
+        return 404
+    if allowed and visitor in rule.unseen:
         return 404
     return rule.ok if allowed else rule.denied
 

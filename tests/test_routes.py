@@ -6,7 +6,7 @@ then checks that the page really enforces it.
 import pytest
 from PIL import Image
 
-from portal.cases.models import ApiKey, ResponseTemplate
+from portal.cases.models import ApiKey, Case, ResponseTemplate
 from portal.cases.open311_keys import issue
 from portal.extensions import db
 from portal.grids.models import GridStaff
@@ -142,6 +142,11 @@ ROUTES = {
     ("example.index", "GET"): Rule("example.view", also=("resident",)),
     ("example.public", "GET"): Rule(PUBLIC, scoped=False),
     ("example.static", "GET"): Rule(PUBLIC, scoped=False),
+    # the town's intake queue (待分派): a village's admin may dispatch but never sees the town's
+    # own intake case; posting no grid is refused beside the field
+    ("cases_intake.index", "GET"): Rule("cases.dispatch", scoped=False),
+    ("cases_intake.place", "GET"): Rule("cases.dispatch", unseen=("village_admin",)),
+    ("cases_intake.place", "POST"): Rule("cases.dispatch", ok=422, unseen=("village_admin",)),
 }
 
 def url_values(tree, staff, entry, case):
@@ -159,6 +164,8 @@ def url_values(tree, staff, entry, case):
                                     .filter_by(town_id=tree.town_a.id)),
         "visit_photo_id": db.session.scalar(db.select(VisitPhoto.id)  # made with the case
                                             .order_by(VisitPhoto.id)),
+        "intake_case_id": db.session.scalar(db.select(Case.id)  # made with the case
+                                            .filter_by(grid_id=tree.town_a.id)),
     }
 
 
@@ -180,10 +187,13 @@ def build_url(app, tree, staff, entry, case, endpoint, arguments):
 
 @pytest.fixture
 def case(tree, staff):
-    from portal.cases.services import report
+    from portal.cases.services import report, report_unplaced
 
     reported = report(tree.grid_a1, category="hazard", title="路灯不亮", description="村口",
                       source="patrol", reporter=tree.users["grid_worker"], photos=[staff.photo])
+    # and a case in town A's intake queue (no base grid found), for cases_intake.place
+    report_unplaced(tree.town_a, category="need", title="待分派的事件", description="只有地址",
+                    source="open311", reporter_phone="13812345678", address="文星镇某处")
     # and town A's reply template, for the case rules page's delete button
     db.session.add(ResponseTemplate(town_id=tree.town_a.id, title="已修复", text="已处理"))
     # and town A's Open311 key, for the keys page's revoke button

@@ -39,6 +39,7 @@ ACTIONS = {
     "visit.create": _l("记录走访"),
     "people.import": _l("导入人口"), "people.export_unmasked": _l("导出未遮盖号码的人口表"),
     "case.supervise": _l("事件督办"),
+    "case.place": _l("事件放入网格"),
     "settings.cases": _l("修改事件设置"), "settings.visit_days": _l("修改走访周期"),
     "calendar.set_year": _l("设置全年工作日历"),
     "module.enable": _l("开启模块"), "module.disable": _l("关闭模块"),

@@ -89,9 +89,26 @@ def new():
     form.grid.choices = choices([(0, "—"), *((g.id, f"{g.name} {g.code}") for g in _leaf_grids())])
     if request.method == "GET" and current_user.scope.level in (GRID, SPECIAL):
         form.grid.data = current_user.scope_id
+    # the grid may be left empty when the coordinates lie in a base grid of the user's scope
+    # (portal/cases/placement.py): checked in save(), with the field's own message otherwise
+    form.grid.validators = []
 
     def save() -> Case:
-        grid = load_scoped(Grid, form.grid.data)
+        try:
+            photos = prepare_photos(form.photos.data)  # checked in memory, written at commit
+        except UploadError as error:
+            raise DomainError(str(error), "photos") from error
+        latitude, longitude = coordinates(form, photos)
+        if form.grid.data:
+            grid = load_scoped(Grid, form.grid.data)
+        else:
+            from portal.cases.placement import place
+
+            town = town_of(current_user.scope)
+            found = place(town, latitude, longitude) if town is not None else None
+            if found is None or not in_subtree(found.code, current_user.scope):
+                raise DomainError(_("请选择事件发生的网格。"), "grid")
+            grid = found
         household = None
         if form.household.data:
             from portal.people.models import Household
@@ -101,11 +118,6 @@ def new():
             if household is None:
                 raise DomainError(_("该网格没有户编号为 %(n)s 的住户。", n=form.household.data),
                                   "household")
-        try:
-            photos = prepare_photos(form.photos.data)  # checked in memory, written at commit
-        except UploadError as error:
-            raise DomainError(str(error), "photos") from error
-        latitude, longitude = coordinates(form, photos)
         case = services.report(
             grid, category=form.category.data, kind=form.kind.data, major=form.major.data,
             title=form.title.data, description=form.description.data,

@@ -1,7 +1,12 @@
 """Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) under /open311/v2/.
 
-``jurisdiction_id`` is a town's code; services are the case categories; a request is a case,
-reported into the base grid named by ``address_id`` (a grid code). Every answer comes in JSON or
+``jurisdiction_id`` is a town's code; services are the case categories; a request is a case.
+Its location is, as the specification allows, any one of ``address_id`` (a base grid's code: it
+wins when given), ``lat`` + ``long`` (the case goes into the base grid whose boundary holds the
+point, portal/cases/placement.py) or ``address_string``; a request with only an address, or with a
+point outside every boundary, waits in the town's intake queue (待分派, portal/cases/intake.py)
+and answers an empty ``address_id`` until a person places it. Every service has the attributes
+of ATTRIBUTES (紧急程度, 重大问题), sent as ``attribute[code]=key``. Every answer comes in JSON or
 XML by the extension, and every error as the standard list of {code, description}.
 
 Two kinds of client (portal/cases/open311_publication.py): a client with the town's ``api_key``
@@ -125,15 +130,54 @@ def _w3c(moment: datetime | None) -> str | None:
     return to_local(moment, aware=True).isoformat(timespec="seconds")
 
 
+#: The attributes every service takes (GeoReport v2 service definitions): code → (description,
+#: {key: name}); each is an optional single-value list, sent as ``attribute[code]=key``.
+ATTRIBUTES = {
+    "urgency": ("紧急程度", {"normal": "一般", "emergency": "紧急（突发性事件，直接报镇里）"}),
+    "major": ("重大问题（办理时限一个月）", {"no": "否", "yes": "是"}),
+}
+
+
+def _attribute_definitions() -> list[dict]:
+    return [{"variable": True, "code": code, "datatype": "singlevaluelist", "required": False,
+             "datatype_description": None, "order": order, "description": description,
+             "values": [{"key": key, "name": name} for key, name in values.items()]}
+            for order, (code, (description, values)) in enumerate(ATTRIBUTES.items(), start=1)]
+
+
+def _attributes(form) -> dict[str, str]:
+    """The ``attribute[code]`` values of a POST, checked against ATTRIBUTES (code → key)."""
+    chosen = {}
+    for name, value in form.items():
+        if not (name.startswith("attribute[") and name.endswith("]")):
+            continue
+        code, value = name[len("attribute["):-1], value.strip()
+        if code not in ATTRIBUTES:
+            raise ApiError(400, f"unknown attribute {code}; the attributes are "
+                                f"{', '.join(ATTRIBUTES)}")
+        if value and value not in ATTRIBUTES[code][1]:
+            raise ApiError(400, f"attribute[{code}] must be one of "
+                                f"{', '.join(ATTRIBUTES[code][1])}, not {value}")
+        if value:
+            chosen[code] = value
+    return chosen
+
+
 def _service(code: str) -> dict:
     with force_locale("zh_CN"):
         name = str(CATEGORY_LABELS[code])
-    return {"service_code": code, "service_name": name, "description": name, "metadata": False,
+    return {"service_code": code, "service_name": name, "description": name,
+            "metadata": bool(ATTRIBUTES),
             "type": "realtime", "keywords": code, "group": "五小" if CATEGORIES.index(code) < 5 else "服务"}
 
 
 def _request_row(case: Case, keyed: bool) -> dict:
     return _full_row(case) if keyed else _public_row(case)
+
+
+def _address_id(case: Case) -> str | None:
+    """The base grid's code; none for a case still waiting in the town's intake queue."""
+    return None if case.grid.level == TOWN else case.grid.code
 
 
 def _public_row(case: Case) -> dict:
@@ -160,7 +204,7 @@ def _public_row(case: Case) -> dict:
         "updated_datetime": _w3c(case.events[-1].at if case.events else case.created_at),
         "expected_datetime": due.isoformat(timespec="seconds"),
         "address": None,
-        "address_id": case.grid.code,
+        "address_id": _address_id(case),
         "zipcode": None,
         "lat": publication.coarse(case.latitude),
         "long": publication.coarse(case.longitude),
@@ -187,7 +231,7 @@ def _full_row(case: Case) -> dict:
         "updated_datetime": _w3c(case.events[-1].at if case.events else case.created_at),
         "expected_datetime": due.isoformat(timespec="seconds"),
         "address": case.address,
-        "address_id": case.grid.code,
+        "address_id": _address_id(case),
         "zipcode": None,
         "lat": case.latitude,
         "long": case.longitude,
@@ -226,7 +270,7 @@ def service_definition(code, fmt):
     town = _town()
     if code not in _visible_categories(town, _keyed(town)):
         raise ApiError(404, f"unknown service_code {code}")
-    body = {"service_code": code, "attributes": []}
+    body = {"service_code": code, "attributes": _attribute_definitions()}
     if fmt == "xml":
         top = Element("service_definition")
         _fill(top, body)
@@ -281,7 +325,8 @@ def requests_(fmt):
 
 
 def _post_request(fmt, town):
-    from portal.cases.services import report
+    from portal.cases.placement import place
+    from portal.cases.services import report, report_unplaced
 
     if town_for_key(request.form.get("api_key")) != town:
         raise ApiError(403, "a valid api_key for this jurisdiction is required")
@@ -289,29 +334,47 @@ def _post_request(fmt, town):
     code = form.get("service_code", "")
     if code not in CATEGORIES:
         raise ApiError(400, "service_code is missing or unknown")
-    grid = db.session.scalar(db.select(Grid).where(
-        Grid.code == form.get("address_id", ""), in_subtree(Grid.code, town),
-        Grid.level.in_((GRID, SPECIAL))))
-    if grid is None:
-        raise ApiError(400, "address_id must be the code of a base grid in this jurisdiction")
+    attributes = _attributes(form)
     try:
-        lat = float(form["lat"]) if form.get("lat") else None
-        lon = float(form["long"]) if form.get("long") else None
+        lat = float(form["lat"]) if form.get("lat", "").strip() else None
+        lon = float(form["long"]) if form.get("long", "").strip() else None
     except ValueError:
         raise ApiError(400, "lat and long must be numbers") from None
+    if (lat is None) != (lon is None):
+        raise ApiError(400, "lat and long must be given together")
+    address_id = form.get("address_id", "").strip()
+    address = form.get("address_string", "").strip()
+    if not (address_id or lat is not None or address):
+        raise ApiError(400, "a location is required: address_id, lat and long, or address_string")
+    grid = None
+    if address_id:
+        grid = db.session.scalar(db.select(Grid).where(
+            Grid.code == address_id, in_subtree(Grid.code, town), Grid.level.in_((GRID, SPECIAL)),
+            Grid.retired_at.is_(None)))
+        if grid is None:
+            raise ApiError(400, "address_id must be the code of a base grid in this jurisdiction")
+    elif lat is not None:
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ApiError(400, "lat must lie within -90..90 and long within -180..180")
+        grid = place(town, lat, lon)
     description = form.get("description", "").strip()
     name = " ".join(p for p in (form.get("last_name", ""), form.get("first_name", "")) if p).strip()
+    fields = dict(category=code, title=description[:40] or code, description=description,
+                  source="open311", address=address or None, latitude=lat, longitude=lon,
+                  reporter_name=name or None, reporter_phone=form.get("phone"),
+                  kind="emergency" if attributes.get("urgency") == "emergency" else "general",
+                  major=attributes.get("major") == "yes")
     try:
-        case = report(grid, category=code, title=description[:40] or code, description=description,
-                      source="open311", address=form.get("address_string"), latitude=lat,
-                      longitude=lon, reporter_name=name or None, reporter_phone=form.get("phone"))
+        # no base grid found (only an address, or a point outside every boundary): the town's
+        # intake queue, where a person places it
+        case = report(grid, **fields) if grid is not None else report_unplaced(town, **fields)
     except DomainError as error:
         db.session.rollback()
         raise ApiError(400, f"{error.field or 'request'}: {error}") from None
     commit()
     return answer(fmt, "service_requests", "request",
                   [{"service_request_id": case.number, "service_notice": None,
-                    "account_id": None}], 201)
+                    "account_id": None, "address_id": _address_id(case)}], 201)
 
 
 @bp.route("/requests/<number>.<fmt>")

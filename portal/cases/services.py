@@ -17,7 +17,7 @@ from portal.cases.models import CATEGORIES, KINDS, SOURCES, Case, CaseEvent, Cas
 from portal.cases.workflow import ACTIONS, LEVEL_ORDER, may
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.grids.models import GRID, SPECIAL, Grid
+from portal.grids.models import GRID, SPECIAL, TOWN, Grid
 from portal.plugins import host
 from portal.tenancy import in_subtree, town_of
 from portal.timeutil import utcnow
@@ -39,10 +39,11 @@ def report(grid: Grid, *, category: str, title: str, description: str, source: s
            reporter_phone: str | None = None, household: Household | None = None,
            address: str | None = None, latitude: float | None = None,
            longitude: float | None = None, major: bool = False, photos: Iterable[str] = (),
-           handled_on_the_spot: str | None = None) -> Case:
+           handled_on_the_spot: str | None = None, intake: bool = False) -> Case:
     """Receive a case (收). A general case handled on the spot by the grid worker is recorded as
-    resolved in the same step."""
-    if grid.level not in (GRID, SPECIAL) or not grid.active:
+    resolved in the same step. ``intake``: received into a town's intake queue (use
+    ``report_unplaced``)."""
+    if grid.level not in ((TOWN,) if intake else (GRID, SPECIAL)) or not grid.active:
         raise DomainError(_("请选择事件发生的网格。"), "grid")
     from portal.cases.settings_views import town_categories
 
@@ -76,7 +77,7 @@ def report(grid: Grid, *, category: str, title: str, description: str, source: s
                 reporter_name=(reporter_name or "").strip() or getattr(reporter, "display_name", None),
                 reporter_phone=phone, household_id=getattr(household, "id", None),
                 # emergencies go to the town at once; everything else starts in the grid
-                level="town" if kind == "emergency" else "grid", state="received")
+                level="town" if kind == "emergency" or intake else "grid", state="received")
     case.created_at = utcnow()
     deadlines.set_deadlines(case, deadlines.local_date(case.created_at))
     db.session.add(case)
@@ -175,3 +176,47 @@ def sweep(on: date | None = None) -> dict[str, int]:
             settled += 1
     db.session.flush()
     return {"raised": raised, "settled": settled}
+
+
+# ---------------------------------------------------------------- the town's intake queue
+# (portal/cases/intake.py; placement by coordinates in portal/cases/placement.py)
+
+
+def is_unplaced(case: Case) -> bool:
+    """A case waiting in its town's intake queue (待分派): received into the town's own grid
+    record because no base grid could be found for it."""
+    return case.grid.level == TOWN
+
+
+def report_unplaced(town: Grid, **fields: object) -> Case:
+    """Receive a case that could not be placed in a base grid (only an address, coordinates
+    outside every boundary, or no location at all) into ``town``'s intake queue, at the town's
+    level, with what it says of its place; a dispatcher puts it into a grid (``place``). Takes
+    the arguments of ``report`` but a household and "handled on the spot", which need a grid."""
+    if fields.get("household") is not None or fields.get("handled_on_the_spot") is not None:
+        raise DomainError(_("请选择事件发生的网格。"), "grid")
+    return report(town, intake=True, **fields)  # type: ignore[arg-type]  # report checks them
+
+
+def place(case: Case, grid: Grid, user: User) -> Case:
+    """Put an intake case into the base ``grid`` of its town (放入网格): its level becomes the
+    grid's (an emergency stays with the town), audited, with a step on its timeline."""
+    from portal.cases.workflow import OPEN_STATES
+    from portal.permissions import can
+
+    if not is_unplaced(case):
+        raise DomainError(_("这个事件已经在网格里了。"))
+    if case.state not in OPEN_STATES or not can(user, "cases.dispatch", case):
+        raise DomainError(_("当前状态下不能执行这个操作，或您没有这个权限。"))
+    if (grid is None or grid.level not in (GRID, SPECIAL) or not grid.active
+            or not in_subtree(grid.code, case.grid) or not in_subtree(grid.code, user.scope)):
+        raise DomainError(_("请选择本镇的基础网格。"), "grid")
+    town = case.grid
+    case.grid_id, case.grid = grid.id, grid
+    if case.level == "town" and case.kind != "emergency":
+        case.level = "grid"
+    _event(case, user, "place", case.state, case.state, f"{town.name} → {grid.name}")
+    audit.record("case.place", case, scope_code=grid.code, user=user, number=case.number,
+                 grid=grid.code, old_grid=town.code)
+    db.session.flush()
+    return case

@@ -1,7 +1,7 @@
 """Pages anyone may open without an account: the grid's public notice board (公示牌), reached
 from the QR code on the service contact card."""
 import segno
-from flask import Blueprint, abort, current_app, request, url_for
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from markupsafe import Markup
 
 from portal.errors import DomainError
@@ -70,6 +70,7 @@ def report_case(grid_code):
 
     from portal.auth import throttle
     from portal.cases.forms import CATEGORY_LABELS, PublicReportForm
+    from portal.cases.placement import place
     from portal.cases.services import report
     from portal.cases.settings_views import town_categories
     from portal.forms import choices
@@ -91,7 +92,11 @@ def report_case(grid_code):
         try:
             photos = prepare_photos(form.photos.data)
             latitude, longitude = coordinates(form, photos)
-            case = report(grid, category=form.category.data, title=form.title.data,
+            # the QR code's grid, unless the position lies in another base grid of the town
+            # (a card read away from home): the case goes where it happened
+            found = place(town_of(grid), latitude, longitude)
+            into = found if found is not None and found.id != grid.id else grid
+            case = report(into, category=form.category.data, title=form.title.data,
                           description=form.description.data, address=form.address.data,
                           latitude=latitude, longitude=longitude,
                           reporter_name=form.reporter_name.data,
@@ -99,7 +104,10 @@ def report_case(grid_code):
                           photos=[p.name for p in photos])
             store_at_commit(*photos)
             commit()
-            current_app.logger.info("public report %s for grid %s", case.number, grid.code)
+            current_app.logger.info("public report %s for grid %s", case.number, into.code)
+            if into is not grid:
+                flash(_("您所在的位置属于“%(name)s”，问题已转给该网格办理。", name=into.name),
+                      "success")
             return render("public/reported.html", grid=grid, case=case, scope=grid)
         except UploadError as error:
             form.photos.errors = [*form.photos.errors, str(error)]
