@@ -62,6 +62,7 @@ def _register_core_blueprints(app):
     from portal.cases.blueprint import bp as cases_bp
     from portal.cases.open311 import bp as open311_bp
     from portal.cases.settings_views import bp as case_rules_bp
+    from portal.cases.kinds_views import bp as case_kinds_bp
     from portal.cases.intake import bp as cases_intake_bp
     from portal.home import bp as home_bp
     from portal.people.blueprint import bp as people_bp
@@ -75,3 +76,4 @@ def _register_core_blueprints(app):
                visits_bp, keypersons_bp, transfer_bp, cases_bp, open311_bp,
                case_rules_bp, cases_intake_bp, dashboard_bp, maps_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(case_kinds_bp)  # coordination and approval cases

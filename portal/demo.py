@@ -329,6 +329,9 @@ def load_demo(if_empty: bool = False):
     db.session.flush()
 
     _cases(nodes, users, rng)
+    from portal.cases.kinds_demo import load_kind_cases
+
+    load_kind_cases(nodes, users)  # coordination and approval cases
     _link_resident_login(users["resident"], first_grid)
     from portal.maps.demo import load_demo_boundaries
 

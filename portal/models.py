@@ -8,4 +8,5 @@ from portal.people.models import (House, Household, KeyPerson, Resident,  # noqa
 from portal.settings.models import TownSetting  # noqa: F401
 from portal.cases.models import (ApiKey, CalendarDay, CalendarYear, Case,  # noqa: F401
                                  CaseEvent, CasePhoto, ResponseTemplate, SupervisionNotice)
+from portal.cases.kind_models import ApprovalStep, Consultation  # noqa: F401
 from portal.maps.models import GridBoundary  # noqa: F401

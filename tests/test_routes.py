@@ -8,6 +8,7 @@ from PIL import Image
 
 from portal.cases.models import ApiKey, Case, ResponseTemplate
 from portal.cases.open311_keys import issue
+from portal.cases.kind_models import Consultation
 from portal.extensions import db
 from portal.grids.models import GridStaff
 from portal.people.models import VisitPhoto
@@ -126,6 +127,18 @@ ROUTES = {
     # the URL names the action "assign" on a case just received: dispatchers only
     ("cases.act", "GET"): Rule("cases.dispatch"),
     ("cases.act", "POST"): Rule("cases.dispatch", ok=422),
+    # coordination and approval cases (portal/cases/kinds_views.py): consultations and the lead
+    # by a dispatcher at the case's level; the case is an approval case just received, whose
+    # acceptance (受理) is a handler's; its decision page reads as its progress until decided
+    ("case_kinds.consultation_new", "GET"): Rule("cases.dispatch"),
+    ("case_kinds.consultation_new", "POST"): Rule("cases.dispatch", ok=422),
+    ("case_kinds.consultation_minutes", "GET"): Rule("cases.dispatch"),
+    ("case_kinds.consultation_minutes", "POST"): Rule("cases.dispatch", ok=422),
+    ("case_kinds.lead", "GET"): Rule("cases.dispatch"),
+    ("case_kinds.lead", "POST"): Rule("cases.dispatch", ok=422),
+    ("case_kinds.approval_step", "GET"): Rule("cases.handle"),
+    ("case_kinds.approval_step", "POST"): Rule("cases.handle", ok=422),
+    ("case_kinds.decision", "GET"): Rule("cases.view"),
     ("admin.calendar", "GET"): Rule("calendar.manage", scoped=False),
     ("admin.calendar", "POST"): Rule("calendar.manage", ok=422, scoped=False),
     ("admin.open311_keys", "GET"): Rule("modules.manage", scoped=False),
@@ -152,6 +165,8 @@ ROUTES = {
 def url_values(tree, staff, entry, case):
     return {
         "case_id": case.id, "photo_id": case.photos[0].id, "action": "assign",
+        "step": "accept", "consultation_id": db.session.scalar(  # made with the case
+            db.select(Consultation.id).filter_by(case_id=case.id)),
         "fmt": "json", "code": "hazard", "number": case.number,
         "household_id": tree.household_a.id, "resident_id": tree.resident_a.id,
         "entry_id": entry.id, "token": "x" * 32, "kind": "residents",
@@ -190,7 +205,11 @@ def case(tree, staff):
     from portal.cases.services import report, report_unplaced
 
     reported = report(tree.grid_a1, category="hazard", title="路灯不亮", description="村口",
-                      source="patrol", reporter=tree.users["grid_worker"], photos=[staff.photo])
+                      source="patrol", reporter=tree.users["grid_worker"], photos=[staff.photo],
+                      kind="approval")
+    # and a consultation (会商) on it, for its minutes
+    db.session.add(Consultation(case_id=reported.id, scheduled_at=reported.created_at,
+                                place="村委会", participants="当事人", plan="协商"))
     # and a case in town A's intake queue (no base grid found), for cases_intake.place
     report_unplaced(tree.town_a, category="need", title="待分派的事件", description="只有地址",
                     source="open311", reporter_phone="13812345678", address="文星镇某处")

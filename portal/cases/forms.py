@@ -28,6 +28,11 @@ ACTION_LABELS = {"report": _l("上报"), "assign": _l("交办"), "start": _l("�
 SOURCE_LABELS = {"patrol": _l("网格员巡查"), "resident": _l("群众上报"), "public": _l("扫码上报"),
                  "representative": _l("居民代表"), "video": _l("视频巡查"),
                  "department": _l("部门转办"), "open311": _l("接口")}
+# coordination and approval cases (portal.cases.consultations, portal.cases.approval)
+ACTION_LABELS.update({"consult_schedule": _l("安排会商"), "consult_minutes": _l("会商纪要"),
+                      "lead": _l("确定包案领导"), "approval_accept": _l("审批受理"),
+                      "approval_review": _l("审批审核"), "approval_approve": _l("审批批准"),
+                      "approval_return": _l("审批退回")})
 PHOTO_TYPES = ["jpg", "jpeg", "png", "webp"]
 
 

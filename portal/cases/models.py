@@ -61,6 +61,8 @@ class Case(db.Model):
     #: A department (公安, 民政 ...) when the case was passed to one.
     department: Mapped[str | None] = mapped_column(String(32))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    #: 包案领导: a town or county leader answerable for a hard case (portal.cases.consultations).
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     assigned_at: Mapped[datetime | None] = mapped_column()
     #: First reply to the reporter (procedural feedback).
@@ -80,6 +82,7 @@ class Case(db.Model):
     grid: Mapped[Grid] = relationship()
     reporter = relationship("User", foreign_keys=[reporter_id])
     assignee = relationship("User", foreign_keys=[assignee_id])
+    lead = relationship("User", foreign_keys=[lead_id])
     duplicate_of: Mapped["Case | None"] = relationship(remote_side=[id])
     events: Mapped[list["CaseEvent"]] = relationship(back_populates="case",
                                                      order_by="CaseEvent.id")
