@@ -110,8 +110,6 @@ def _form_page(case: Case, form: FlaskForm, **context):
 
 def panel(case: Case) -> dict:
     """What the case page's kind panel shows and offers the logged-in user."""
-    from portal.permissions import can
-
     steps = approval.steps_of(case) if case.kind == "approval" else []
     held = consultations.consultations_of(case)
     may_consult = consultations.may_consult(current_user, case)
@@ -123,7 +121,6 @@ def panel(case: Case) -> dict:
         "approval": case.kind == "approval", "steps": steps, "stage": stage,
         "approval_actions": approval.available(current_user, case, steps),
         "decided": stage in approval.DECIDED,
-        "may_print": can(current_user, "cases.view", case),
     }
 
 
