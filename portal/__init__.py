@@ -64,6 +64,7 @@ def _register_core_blueprints(app):
     from portal.cases.settings_views import bp as case_rules_bp
     from portal.cases.kinds_views import bp as case_kinds_bp
     from portal.cases.intake import bp as cases_intake_bp
+    from portal.departments.blueprint import bp as departments_bp
     from portal.home import bp as home_bp
     from portal.people.blueprint import bp as people_bp
     from portal.people.key_person_views import bp as keypersons_bp
@@ -72,6 +73,7 @@ def _register_core_blueprints(app):
     from portal.dashboard.blueprint import bp as dashboard_bp
     from portal.maps.blueprint import bp as maps_bp
 
+    app.register_blueprint(departments_bp)  # the departments' admin page and inbox
     for bp in (auth_bp, grids_bp, public_bp, admin_bp, health_bp, home_bp, people_bp,
                visits_bp, keypersons_bp, transfer_bp, cases_bp, open311_bp,
                case_rules_bp, cases_intake_bp, dashboard_bp, maps_bp):

@@ -58,8 +58,10 @@ def users_group():
 @click.option("--scope", "scope_code", required=True, help="Code of the grid node.")
 @click.option("--name", "display_name", default=None)
 @click.option("--phone", default=None)
+@click.option("--department", "department_name", default=None,
+              help="Department staff: the name of their department (of the scope or above).")
 @with_appcontext
-def users_create(username, password, role, scope_code, display_name, phone):
+def users_create(username, password, role, scope_code, display_name, phone, department_name):
     """Create a user with a role and a scope (a grid code)."""
     from portal.auth.services import create_user
     from portal.extensions import db
@@ -73,9 +75,15 @@ def users_create(username, password, role, scope_code, display_name, phone):
     if phone and not is_phone(phone):  # the web forms' rule: ASCII digits after NFKC
         raise click.ClickException(f"手机号无效 / not a valid phone number: {phone}")
     phone = normalise_phone(phone or "") or None
+    from portal.departments.services import offered_for_scope
+
+    department = next((d for d in offered_for_scope(scope) if d.name == department_name), None)
+    if department_name and department is None:
+        raise click.ClickException(f"{scope.name}及上级没有部门 {department_name} / "
+                                   f"no department {department_name} at or above {scope_code}")
     try:
         user = create_user(username=username, password=password, role=role, scope=scope,
-                           display_name=display_name, phone=phone)
+                           display_name=display_name, phone=phone, department=department)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

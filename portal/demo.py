@@ -52,12 +52,17 @@ def _name(rng) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
-def demo_login(username: str, role: str, scope: Grid, rng) -> User:
+def demo_login(username: str, role: str, scope: Grid, rng, department=None) -> User:
     """A demo login with the demo password, looked up first (the demo is idempotent). The core
-    makes its roles' logins with it and a plugin its own in ``register_demo_data``."""
+    makes its roles' logins with it and a plugin its own in ``register_demo_data``. Department
+    staff get ``department`` (one made before departments existed is put right)."""
     user = db.session.scalar(db.select(User).filter_by(username=username))
-    return user or create_user(username=username, password=DEMO_PASSWORD, role=role, scope=scope,
-                               display_name=_name(rng))
+    if user is not None:
+        if user.role == "dept_staff" and user.department_id is None and department is not None:
+            user.department = department
+        return user
+    return create_user(username=username, password=DEMO_PASSWORD, role=role, scope=scope,
+                       display_name=_name(rng), department=department)
 
 
 def village_login(town: Grid, username: str, role: str, village_name: str) -> list:
@@ -172,7 +177,49 @@ def _steps(created: datetime, now: datetime, rng) -> dict[str, datetime]:
     return steps
 
 
-def _cases(nodes, users, rng):
+#: The demo's departments (portal.departments): the county's, and every town's.
+COUNTY_DEPARTMENTS = ("民政局", "住建局", "自然资源局", "公安局")
+TOWN_DEPARTMENTS = ("派出所", "司法所", "民政办")
+
+
+def _departments(county: Grid, towns: list[Grid]) -> dict:
+    """(owner id, name) -> department, each made once."""
+    from portal.departments.models import Department
+    from portal.departments.services import create_department
+
+    made = {}
+    for owner, names in ((county, COUNTY_DEPARTMENTS), *((t, TOWN_DEPARTMENTS) for t in towns)):
+        for name in names:
+            made[(owner.id, name)] = db.session.scalar(
+                db.select(Department).filter_by(owner_id=owner.id, name=name)) \
+                or create_department(owner, name)
+    return made
+
+
+def _department_for(departments: dict, grid: Grid, number: int):
+    """A department of the case's town or the county, by the case's number (the demo's random
+    sequence is left as it was)."""
+    choices = [d for d in departments.values() if grid.code.startswith(d.owner.code)]
+    return choices[number % len(choices)]
+
+
+def _department_help(users: dict) -> None:
+    """One open case of the county's 民政局 in 文星镇 asks 文星镇's 派出所 to help (协办), so that
+    both demo department logins find something in their inbox."""
+    from portal.cases.models import Case
+    from portal.cases.services import act
+
+    civil = users["minzheng"].department
+    police = users["paichusuo"].department
+    case = db.session.scalar(
+        db.select(Case).join(Grid, Grid.id == Case.grid_id)
+        .where(Case.department_id == civil.id, Case.state.in_(("assigned", "in_progress")),
+               Grid.code.startswith(police.owner.code)).order_by(Case.id).limit(1))
+    if case is not None:
+        act(case, users["minzheng"], "assist", "请派出所协助核实当事人情况", department=police)
+
+
+def _cases(nodes, users, rng, departments=None):
     """About 150 cases over four months, in every state; lights of every colour among the open.
     Each case's steps are dated in order between its report and now (the services date them
     now; the demo moves them back to when the story says they happened), and a reporter rates
@@ -213,7 +260,8 @@ def _cases(nodes, users, rng):
             act(case, admin, "escalate", "需要上级协调")
         elif path != "received":
             act(case, admin, "assign", assignee=users["gridworker"] if grid is first else None,
-                department=None if grid is first else "村委会")
+                department=None if grid is first
+                else _department_for(departments, grid, number))
             if path != "assigned":
                 act(case, admin, "start")
                 act(case, admin, "feedback", "已到现场查看，正在处理")
@@ -235,6 +283,7 @@ def _cases(nodes, users, rng):
     deadlines.set_deadlines(yellow, today - timedelta(days=1))
     _date_the_story(yellow, {"report": yellow.created_at})
     db.session.flush()
+    _department_help(users)
 
 
 def _date_the_story(case, steps: dict[str, datetime]) -> None:
@@ -315,10 +364,16 @@ def load_demo(if_empty: bool = False):
         ("gridworker", "grid_worker", first_grid),
         ("infoofficer", "info_officer", nodes["城西社区"]),
         ("minzheng", "dept_staff", county),
+        ("paichusuo", "dept_staff", nodes["文星镇"]),
         ("resident", "resident", first_grid),
     ]
+    departments = _departments(county, [nodes[name] for name in TREE])
+    # department staff: the county's 民政局, and 文星镇's 派出所
+    staff_of = {"minzheng": departments[(county.id, "民政局")],
+                "paichusuo": departments[(nodes["文星镇"].id, "派出所")]}
     # a plugin's own logins (the kiosk operator, the association officer) come with its demo data
-    users = {username: demo_login(username, role, scope, rng) for username, role, scope in logins}
+    users = {username: demo_login(username, role, scope, rng, staff_of.get(username))
+             for username, role, scope in logins}
 
     counter = [0]
     for grid in nodes.values():
@@ -328,7 +383,7 @@ def load_demo(if_empty: bool = False):
                 _households(grid, rng, counter, users["gridworker"])
     db.session.flush()
 
-    _cases(nodes, users, rng)
+    _cases(nodes, users, rng, departments)
     from portal.cases.kinds_demo import load_kind_cases
 
     load_kind_cases(nodes, users)  # coordination and approval cases

@@ -382,10 +382,28 @@ class Generator:
                                     "supervision_phone", "description", "created_at",
                                     "retired_at")} for r in rows]
         _write(grids_t, clean, self.counts)
+        self._departments()
         _write(db.metadata.tables["users"], users, self.counts)
         for row in staff:
             row["id"] = self.ids.take(GridStaff.__table__)
         _write(GridStaff.__table__, staff, self.counts)
+
+    def _departments(self) -> None:
+        """Each new town's departments (portal.departments, as the normal demo's towns have);
+        a case assigned to no grid worker goes to one of its town's."""
+        from portal.demo import TOWN_DEPARTMENTS
+        from portal.departments.models import Department
+
+        rows = []
+        for town in self.towns:
+            town["departments"] = []
+            for name in TOWN_DEPARTMENTS:
+                rows.append({"id": self.ids.take(Department.__table__), "owner_id": town["id"],
+                             "name": name, "kind": None, "active": True,
+                             "created_at": self.now})
+                town["departments"].append(rows[-1]["id"])
+        _write(Department.__table__, rows, self.counts)
+        self.town_of = {base["id"]: base["town"] for base in self.base_grids}
 
     def login_row(self, username: str, role: str, scope_id: int, name: str) -> dict:
         """A row of ``users`` with the demo password (hashed once) and an id of its own: the core
@@ -396,7 +414,7 @@ class Generator:
                 "phone": None, "id_number": None, "email": None, "display_name": name,
                 "password_hash": self.password_hash, "role": role, "scope_id": scope_id,
                 "is_active": True, "locale": None, "created_at": self.now, "last_login_at": None,
-                "session_token": new_session_token()}
+                "session_token": new_session_token(), "department_id": None}
 
     def _staff(self, grid_id, post, user_id, name, order) -> dict:
         duties = {"leader": "负责网格全面工作，组织开展走访和矛盾调处",
@@ -591,7 +609,7 @@ class Generator:
                        "description": description, "address": None, "latitude": None,
                        "longitude": None, "source": source, "reporter_id": reporter,
                        "reporter_name": r_name, "reporter_phone": r_phone, "state": state,
-                       "level": "grid", "assignee_id": None, "department": None,
+                       "level": "grid", "assignee_id": None, "department_id": None,
                        "duplicate_of_id": None, "created_at": created, "assigned_at": None,
                        "feedback_at": None, "resolved_at": None, "closed_at": None,
                        "assign_due": assign_due, "feedback_due": feedback_due,
@@ -651,7 +669,8 @@ class Generator:
         if worker is not None:
             row["assignee_id"] = worker
         else:
-            row["department"] = "村委会"
+            departments = self.town_of[row["grid_id"]]["departments"]
+            row["department_id"] = departments[row["id"] % len(departments)]
         steps.append(("assign", "received", "assigned", assigned, None, None))
         if state == "assigned":
             return

@@ -37,10 +37,14 @@ ROLE_JOBS = {
         "The village's information officer (信息员, one per village): collects and enters "
         "information (the register, Excel imports, visits) and handles the cases given to them."),
     "dept_staff": (
-        "A department (部门: 公安, 司法, 信访, 民政 …): receives the cases a town cannot solve, "
-        "handles and reports cases, and judges the best-grid contest when invited. It holds no "
-        "grid tree, population register or command centre: a case's page says what the "
-        "department needs to act on it."),
+        "A staff member of one department (部门: 派出所, 司法所, 民政办 of a town; 公安局, 民政局 … "
+        "of the county), which an administrator sets on the account (required for this role): "
+        "sees and handles only the cases assigned to that department (its inbox, 待办), those it "
+        "is asked to help with (协办) and those they report, within their scope; answers a case "
+        "(办结), returns it to the level that assigned it with a reason (退回) or asks another "
+        "department to help; judges the best-grid contest when invited. It holds no grid tree, "
+        "population register or command centre: a case's page says what the department needs "
+        "to act on it."),
     "resident": (
         "A villager (居民): reports cases, sees their own points and association scores (matched "
         "to the register by ID number) and, where they volunteer, signs up for activities. A "

@@ -231,6 +231,17 @@ def tree_users() -> dict[str, str]:
     return {**CORE_TREE_USERS, **{role: t.scope for role, t in plugin_roles().items()}}
 
 
+def tree_departments(county, town_a, town_b) -> dict:
+    """The tree's departments (portal.departments): the county's 民政局, whose staff is the
+    tree's dept_staff user, town A's 派出所 and 司法所, town B's 派出所."""
+    from portal.departments.services import create_department
+
+    return {"county": create_department(county, "民政局"),
+            "police_a": create_department(town_a, "派出所"),
+            "justice_a": create_department(town_a, "司法所"),
+            "police_b": create_department(town_b, "派出所")}
+
+
 def build_tree():
     """A small county: town A (two villages, three base grids, a special grid) and town B (one
     village, one grid), a user for every role in town A and two in town B, and a few households."""
@@ -254,9 +265,11 @@ def build_tree():
     nodes = {"county": county, "town_a": town_a, "village_a1": village_a1, "grid_a1": grid_a1,
              "grid_a2": grid_a2, "special_a": special_a, "village_a2": village_a2,
              "grid_a3": grid_a3}
+    departments = tree_departments(county, town_a, town_b)
     known = role_registry()  # a plugin's roles only while the plugin is loaded
     users = {role: create_user(username=role, password=PASSWORD, role=role, scope=nodes[node],
-                               display_name=f"{role} 用户")
+                               display_name=f"{role} 用户",
+                               department=departments["county"] if role == "dept_staff" else None)
              for role, node in tree_users().items() if role in known}
     users["b_town_admin"] = create_user(username="b_town_admin", password=PASSWORD,
                                         role="town_admin", scope=town_b)
@@ -279,6 +292,7 @@ def build_tree():
         county=county, town_a=town_a, village_a1=village_a1, village_a2=village_a2,
         grid_a1=grid_a1, grid_a2=grid_a2, grid_a3=grid_a3, special_a=special_a,
         town_b=town_b, village_b1=village_b1, grid_b1=grid_b1, users=users,
+        departments=departments,
         household_a=h1, household_a2=h2, household_b=h4, resident_a=zhang, resident_b=chen)
 
 

@@ -8,6 +8,7 @@ from portal.cases.calendar import WorkCalendar, add_months, set_year
 from portal.cases.models import CalendarYear
 from portal.cases.services import act, report, sweep
 from portal.cases.workflow import ACTIONS, STATES, available, may
+from portal.departments.services import DEPARTMENT_ACTIONS
 from portal.errors import DomainError
 from portal.extensions import db
 
@@ -148,6 +149,10 @@ TRANSITIONS = [
     ("duplicate", "closed", "town_admin", False),
     ("feedback", "in_progress", "grid_worker", True),
     ("feedback", "closed", "grid_worker", False),
+    # a department's steps: allowed to its staff only (tests/test_departments.py)
+    ("return", "assigned", "grid_worker", False),
+    ("assist", "received", "grid_worker", False),
+    ("assist_answer", "in_progress", "grid_worker", False),
 ]
 
 
@@ -182,8 +187,8 @@ def test_levels_go_up_and_only_the_right_level_dispatches(tree):
     act(case, tree.users["village_admin"], "escalate", "涉及土地，报镇里")
     assert case.level == "town"
     assert not may(tree.users["village_admin"], case, "assign")
-    act(case, tree.users["town_admin"], "assign", department="司法所")
-    assert case.state == "assigned" and case.department == "司法所"
+    act(case, tree.users["town_admin"], "assign", department=tree.departments["justice_a"])
+    assert case.state == "assigned" and case.department.name == "司法所"
     case.level = "county"
     case.state = "in_progress"
     assert not may(tree.users["county_admin"], case, "escalate")  # nowhere further up
@@ -267,12 +272,25 @@ def test_sweep_raises_supervision_once_and_settles_it(tree):
     assert sweep(date(2026, 3, 6)) == {"raised": 0, "settled": 1}
 
 
+def _led_and_helped_by_the_department(tree, case):
+    """The case led by the county's 民政局 and asked for its help: its staff may take each of
+    the department's steps wherever the table allows."""
+    from portal.departments.models import CaseAssist
+
+    case.department = tree.departments["county"]
+    db.session.add(CaseAssist(case_id=case.id, department_id=case.department.id, note="请协办"))
+    db.session.flush()
+    return tree.users["dept_staff"]
+
+
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 def test_every_state_for_every_action(tree, action):
     """With a role that holds the action's permission at every level, the table alone decides."""
     case = _case(tree)
     case.level = "village"
     user = tree.users["county_admin"]
+    if action in DEPARTMENT_ACTIONS:  # a department's own steps: its staff, on its case
+        user = _led_and_helped_by_the_department(tree, case)
     for state in STATES:
         case.state = state
         expected = state in ACTIONS[action].sources

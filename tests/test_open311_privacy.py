@@ -39,6 +39,9 @@ def cases(tree):
     from portal.people.services import add_household
 
     household = add_household(tree.grid_a1, "城西路99号", number=SECRETS["household number"])
+    from portal.departments.services import create_department
+
+    department = create_department(tree.county, SECRETS["department"])
     made = {}
     for category in CATEGORIES:
         case = report(tree.grid_a1, category=category, title=SECRETS["title"],
@@ -48,7 +51,7 @@ def cases(tree):
                       address=SECRETS["address"], latitude=float(SECRETS["precise latitude"]),
                       longitude=float(SECRETS["precise longitude"]))
         act(case, tree.users["town_admin"], "assign", SECRETS["status note"],
-            department=SECRETS["department"])
+            department=department)
         made[category] = case
     other = report(tree.grid_b1, category="hazard", title="t", description="荷叶塘的事",
                    source="patrol", reporter=tree.users["b_grid_worker"])

@@ -160,6 +160,13 @@ ROUTES = {
     ("cases_intake.index", "GET"): Rule("cases.dispatch", scoped=False),
     ("cases_intake.place", "GET"): Rule("cases.dispatch", unseen=("village_admin",)),
     ("cases_intake.place", "POST"): Rule("cases.dispatch", ok=422, unseen=("village_admin",)),
+    # departments (portal.departments): the admin page (town A's 派出所 to edit; a new one
+    # without a name is refused beside its field) and the inbox of whoever handles cases
+    ("departments.admin_list", "GET"): Rule("settings.manage", scoped=False),
+    ("departments.admin_list", "POST"): Rule("settings.manage", ok=422, scoped=False),
+    ("departments.admin_edit", "GET"): Rule("settings.manage"),
+    ("departments.admin_edit", "POST"): Rule("settings.manage", ok=302),  # fields from the record
+    ("departments.inbox", "GET"): Rule("cases.handle", scoped=False),
 }
 
 def url_values(tree, staff, entry, case):
@@ -181,6 +188,7 @@ def url_values(tree, staff, entry, case):
                                             .order_by(VisitPhoto.id)),
         "intake_case_id": db.session.scalar(db.select(Case.id)  # made with the case
                                             .filter_by(grid_id=tree.town_a.id)),
+        "department_id": tree.departments["police_a"].id,
     }
 
 
@@ -210,6 +218,8 @@ def case(tree, staff):
     # and a consultation (会商) on it, for its minutes
     db.session.add(Consultation(case_id=reported.id, scheduled_at=reported.created_at,
                                 place="村委会", participants="当事人", plan="协商"))
+    # in the inbox of the county's 民政局, whose staff (dept_staff) see only their department's
+    reported.department_id = tree.departments["county"].id
     # and a case in town A's intake queue (no base grid found), for cases_intake.place
     report_unplaced(tree.town_a, category="need", title="待分派的事件", description="只有地址",
                     source="open311", reporter_phone="13812345678", address="文星镇某处")

@@ -8,6 +8,7 @@ from portal import audit
 from portal.admin.forms import ApiKeyForm, CalendarForm, ModuleSwitchForm, UserForm
 from portal.audit import labels as audit_labels
 from portal.audit.models import AuditEntry
+from portal.departments.services import offered_to_admin
 from portal.auth import services as users
 from portal.auth import sessions, throttle
 from portal.auth.models import User
@@ -63,10 +64,25 @@ def _user_form(user=None):
     if user is not None and request.method == "GET":
         form.scope.data = user.scope_id
         form.active.data = user.is_active
+        form.department.data = user.department_id or 0
     form.role.choices = choices((r, str(role_registry()[r].label))
                                 for r in assignable_roles(current_user))
     form.scope.choices = _scope_choices()
+    form.department.choices = choices([(0, "—"), *((d.id, f"{d.name} · {d.owner.name}")
+                                                  for d in offered_to_admin(current_user.scope))])
     return form
+
+
+def _department(form):
+    """The department chosen, among those offered; None for none (the service says whether
+    the role needs one), a refusal beside the field for anything else."""
+    if not form.department.data:
+        return None
+    chosen = next((d for d in offered_to_admin(current_user.scope)
+                   if d.id == form.department.data), None)
+    if chosen is None:
+        raise DomainError(_("所选部门不属于该用户的管理范围或已停用。"), "department")
+    return chosen
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -78,7 +94,7 @@ def user_new():
             username=form.username.data, password=form.password.data, role=form.role.data,
             scope=load_scoped(Grid, form.scope.data), display_name=form.display_name.data,
             phone=form.phone.data, id_number=form.id_number.data, email=form.email.data,
-            actor=current_user),
+            actor=current_user, department=_department(form)),
         done=lambda user: _("已创建用户 %(name)s。", name=user.username),
         then=url_for("admin.users_list"),
         page=lambda: render("admin/user_form.html", form=form, user=None))
@@ -111,7 +127,7 @@ def user_edit(user_id):
                                   username=form.username.data,
                                   display_name=form.display_name.data, phone=form.phone.data,
                                   id_number=form.id_number.data, email=form.email.data,
-                                  role=form.role.data,
+                                  role=form.role.data, department=_department(form),
                                   scope=scope, is_active_flag=form.active.data)
                 commit()
                 if user.session_token != token and user.id == current_user.id:

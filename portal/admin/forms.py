@@ -37,6 +37,9 @@ class UserForm(FlaskForm):
     role = SelectField(_l("角色"), validators=[DataRequired(_l("请选择角色。"))])
     scope = SelectField(_l("管理范围"), coerce=int,
                         validators=[DataRequired(_l("请选择管理范围。"))])
+    #: A department staff member's department (portal.departments): an id of the departments
+    #: offered, 0 for none; the service says when a department is needed or does not fit.
+    department = SelectField(_l("所属部门"), coerce=int, default=0, validate_choice=False)
     password = PasswordField(_l("密码"), validators=[Optional(), password_rules])
     active = BooleanField(_l("启用"), default=True)
 

@@ -44,6 +44,7 @@ ACTIONS = {
     "calendar.set_year": _l("设置全年工作日历"),
     "module.enable": _l("开启模块"), "module.disable": _l("关闭模块"),
     "open311.key_issue": _l("生成 Open311 密钥"), "open311.key_revoke": _l("停用 Open311 密钥"),
+    "department.create": _l("新建部门"), "department.update": _l("修改部门"),
 }
 
 OBJECTS = {
@@ -56,9 +57,11 @@ OBJECTS = {
     "CalendarDay": _l("日历日"), "CalendarYear": _l("日历年"), "TownModule": _l("模块开关"),
     "TownSetting": _l("镇设置"), "AuditEntry": _l("审计记录"), "LoginAttempt": _l("登录尝试"),
     "LoginLockout": _l("登录锁定"),
+    "Department": _l("部门"), "CaseAssist": _l("协办"), "DepartmentReturn": _l("部门退回"),
 }
 
 FIELDS = {
+    "department": _l("所属部门"),
     "changes": _l("改动"), "old": _l("原值"), "new": _l("新值"), "before": _l("原值"),
     "name": _l("名称"), "title": _l("标题"), "label": _l("用途"), "note": _l("说明"),
     "reason": _l("原因"), "number": _l("编号"), "code": _l("编码"), "old_code": _l("原编码"),

@@ -35,6 +35,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(32))
     #: The node of the grid tree this user sees and acts on, with everything under it.
     scope_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
+    #: The department of a department-staff user (role ``dept_staff``; portal.departments):
+    #: they see and act on that department's cases.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     is_active_flag: Mapped[bool] = mapped_column("is_active", default=True)
     #: Preferred interface language; NULL follows the browser.
     locale: Mapped[str | None] = mapped_column(String(8))
@@ -45,6 +48,7 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(43), default=new_session_token)
 
     scope: Mapped[Grid] = relationship()
+    department = relationship("Department")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -12,6 +12,15 @@ from portal.grids.forms import LEVEL_LABELS
 from portal.grids.models import Grid
 from portal.i18n import listing
 from portal.permissions import role_registry
+from portal.departments.models import Department
+from portal.departments.services import check_user_department
+
+
+def _shown(value: Any) -> Any:
+    """A value as the audit log keeps it: a grid by its code, a department by its name."""
+    if isinstance(value, Department):
+        return value.name
+    return getattr(value, "code", value)
 
 
 def _check_unique(user: User | None, **values: str | None) -> None:
@@ -46,21 +55,23 @@ def check_password_policy(password: str | None, username: str | None = None) -> 
 
 #: Changes that end every session of the user: a session must not outlive the password it was
 #: opened with, the account being disabled, or the role and scope it was opened for.
-ENDS_SESSIONS = ("password", "is_active_flag", "role", "scope")
+ENDS_SESSIONS = ("password", "is_active_flag", "role", "scope", "department")
 
 
 def create_user(*, username: str, password: str, role: str, scope: Grid,
                 display_name: str | None = None, phone: str | None = None,
                 id_number: str | None = None, email: str | None = None,
-                actor: User | None = None) -> User:
+                actor: User | None = None, department: Department | None = None) -> User:
     if not password:
         raise DomainError(_("请设置密码。"), "password")
     check_password_policy(password, username)
     check_role_scope(role, scope)
+    department = check_user_department(role, scope, department)  # department staff need one
     email = (email or "").strip().lower() or None
     _check_unique(None, username=username, phone=phone, id_number=id_number, email=email)
     user = User(username=username, display_name=display_name or username, role=role,
-                scope=scope, phone=phone or None, id_number=id_number or None, email=email)
+                scope=scope, phone=phone or None, id_number=id_number or None, email=email,
+                department=department)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -75,6 +86,10 @@ def update_user(user: User, *, actor: User | None = None, password: str | None =
     role or scope ends every session of the user; the caller re-issues its own session when
     ``user`` is the one logged in (see portal.auth.sessions.reissue)."""
     check_role_scope(values.get("role", user.role), values.get("scope", user.scope))
+    if "department" in values or "role" in values or "scope" in values:
+        values["department"] = check_user_department(
+            values.get("role", user.role), values.get("scope", user.scope),
+            values.get("department", user.department))
     if password:
         check_password_policy(password, values.get("username", user.username))
     if "email" in values:
@@ -87,7 +102,7 @@ def update_user(user: User, *, actor: User | None = None, password: str | None =
         if key in ("phone", "id_number", "email"):
             value = value or None
         if old != value:
-            changes[key] = [getattr(old, "code", old), getattr(value, "code", value)]
+            changes[key] = [_shown(old), _shown(value)]
             setattr(user, key, value)
     if password:
         user.set_password(password)

@@ -51,6 +51,27 @@ def _date_arg(name):
         return None
 
 
+def _department_sees():
+    """Department staff see their department's cases only (portal.departments)."""
+    from sqlalchemy import true
+
+    from portal.departments.services import visible_condition
+
+    condition = visible_condition(current_user)
+    return true() if condition is None else condition
+
+
+def _load_case(case_id):
+    """The case if the user may see it: in their scope and, for department staff, one of their
+    department's; 404 otherwise."""
+    from portal.departments.services import sees
+
+    case = load_scoped(Case, case_id)
+    if not sees(current_user, case):
+        abort(404)
+    return case
+
+
 @bp.route("/")
 @requires("cases.view")
 def index():
@@ -60,7 +81,7 @@ def index():
                        light=args.get("light") or None, category=args.get("category") or None,
                        grid=grid, since=_date_arg("since"), until=_date_arg("until"),
                        assignee=current_user if args.get("mine") == "1" else None,
-                       q=args.get("q", "").strip() or None)
+                       q=args.get("q", "").strip() or None).where(_department_sees())
     order = {"due": Case.resolve_due.asc(), "old": Case.created_at.asc()}.get(
         args.get("sort"), Case.created_at.desc())
     listing = paginate(query.options(joinedload(Case.grid)).order_by(order, Case.id.desc()),
@@ -135,7 +156,8 @@ def new():
 
 
 def _assignees(case):
-    """People who may take the case at its level: users whose scope contains its grid."""
+    """People who may take the case at its level: users whose scope contains its grid. A
+    department is given a case as a department (its inbox), not through one of its staff."""
     from portal.auth.models import User
 
     codes = codes_above(case.grid.code)
@@ -143,14 +165,14 @@ def _assignees(case):
         db.select(User).join(Grid, Grid.id == User.scope_id)
         .where(Grid.code.in_(codes), User.is_active_flag.is_(True),
                User.role.in_(("grid_worker", "info_officer", "village_admin", "town_admin",
-                              "dept_staff", "county_admin")))
+                              "county_admin")))
         .order_by(Grid.code.desc(), User.display_name)).all()
 
 
 @bp.route("/<int:case_id>")
 @requires("cases.view")
 def show(case_id):
-    case = load_scoped(Case, case_id)
+    case = _load_case(case_id)
     return render("cases/show.html", case=case, actions=available(current_user, case),
                   today=deadlines.today())
 
@@ -159,15 +181,23 @@ def show(case_id):
 @requires("cases.view")
 def act(case_id, action):
     """GET: the small form of one next step (htmx); POST: take it."""
-    case = load_scoped(Case, case_id)
+    from portal.departments.services import offered_for_case
+
+    case = _load_case(case_id)
     if action not in ACTIONS:
         abort(404)
     if action not in available(current_user, case):
         abort(403)
     form = CaseActionForm()
     if form.validate_on_submit():
-        assignee = duplicate = satisfaction = None
+        assignee = duplicate = satisfaction = department = None
         try:
+            if action in ("assign", "assist") and form.department.data:
+                # one of the departments offered (the case's town's and county's), matched here
+                department = next((d for d in offered_for_case(case)
+                                   if str(d.id) == form.department.data), None)
+                if department is None:
+                    raise DomainError(_("请选择本镇或本县的承办部门。"), "department")
             if action == "assign" and form.assignee.data:
                 assignee = next((u for u in _assignees(case) if str(u.id) == form.assignee.data),
                                 None)
@@ -180,7 +210,7 @@ def act(case_id, action):
             if action == "evaluate" and (form.satisfaction.data or "").isdigit():
                 satisfaction = int(form.satisfaction.data)
             services.act(case, current_user, action, form.note.data, assignee=assignee,
-                         department=form.department.data, satisfaction=satisfaction,
+                         department=department, satisfaction=satisfaction,
                          duplicate_of=duplicate)
             commit()
             flash(_("已%(action)s。", action=ACTION_LABELS[action]), "success")
@@ -196,6 +226,7 @@ def act(case_id, action):
     return render("cases/show.html", "cases/_action_form.html", case=case, action=action,
                   templates=town_templates(town_of(case.grid)), form=form,
                   assignees=_assignees(case) if action == "assign" else [],
+                  departments=offered_for_case(case) if action in ("assign", "assist") else [],
                   actions=available(current_user, case), today=deadlines.today()), \
         REFUSED if form.is_submitted() else 200
 
@@ -203,7 +234,7 @@ def act(case_id, action):
 @bp.route("/<int:case_id>/photos/<int:photo_id>")
 @requires("cases.view")
 def photo(case_id, photo_id):
-    case = load_scoped(Case, case_id)
+    case = _load_case(case_id)
     item = db.session.get(CasePhoto, photo_id)
     if item is None or item.case_id != case.id:
         abort(404)
@@ -231,7 +262,10 @@ def stats():
     if until < since:
         since, until = until, since
     report = figures(scope, since, until)
+    from portal.departments.stats import by_department
+
     return render("cases/stats.html", scope=scope, since=since, until=until, report=report,
+                  by_department=by_department(scope, since, until),
                   names=children_names(scope))
 
 
@@ -252,7 +286,7 @@ def export():
                        grid=scoped_grid_arg(args.get("grid")), since=_date_arg("since"),
                        until=_date_arg("until"),
                        assignee=current_user if args.get("mine") == "1" else None,
-                       q=args.get("q", "").strip() or None)
+                       q=args.get("q", "").strip() or None).where(_department_sees())
     workbook = ExportWorkbook()
     sheet = workbook.create_sheet("事件")
     sheet.append(["编号", "标题", "类别", "状态", "亮灯", "网格", "办理层级", "上报时间",

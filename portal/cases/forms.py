@@ -25,6 +25,9 @@ ACTION_LABELS = {"report": _l("上报"), "assign": _l("交办"), "start": _l("�
                  "feedback": _l("过程反馈"), "escalate": _l("上报上级"), "resolve": _l("办结"),
                  "close": _l("反馈结案"), "evaluate": _l("评价"), "reopen": _l("重新办理"),
                  "duplicate": _l("标为重复"), "place": _l("放入网格")}
+# a department's steps (portal.departments)
+ACTION_LABELS.update({"return": _l("退回"), "assist": _l("请求协办"),
+                      "assist_answer": _l("协办答复")})
 SOURCE_LABELS = {"patrol": _l("网格员巡查"), "resident": _l("群众上报"), "public": _l("扫码上报"),
                  "representative": _l("居民代表"), "video": _l("视频巡查"),
                  "department": _l("部门转办"), "open311": _l("接口")}

@@ -58,8 +58,8 @@ class Case(db.Model):
     #: The level now handling it (grid → village → town → county).
     level: Mapped[str] = mapped_column(String(8), default="grid")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    #: A department (公安, 民政 ...) when the case was passed to one.
-    department: Mapped[str | None] = mapped_column(String(32))
+    #: The department (portal.departments) the case was passed to, whose inbox it is in.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     #: 包案领导: a town or county leader answerable for a hard case (portal.cases.consultations).
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -82,6 +82,7 @@ class Case(db.Model):
     grid: Mapped[Grid] = relationship()
     reporter = relationship("User", foreign_keys=[reporter_id])
     assignee = relationship("User", foreign_keys=[assignee_id])
+    department = relationship("Department")
     lead = relationship("User", foreign_keys=[lead_id])
     duplicate_of: Mapped["Case | None"] = relationship(remote_side=[id])
     events: Mapped[list["CaseEvent"]] = relationship(back_populates="case",

@@ -216,7 +216,8 @@ def _full_row(case: Case) -> dict:
     followed = case.duplicate_of or case  # a duplicate follows its original
     last_note = next((e.note for e in reversed(followed.events) if e.note), None)
     with force_locale("zh_CN"):
-        agency = case.department or f"{case.grid.name} · {LEVEL_LABELS[case.level]}"
+        agency = case.department.name if case.department is not None \
+            else f"{case.grid.name} · {LEVEL_LABELS[case.level]}"
     due = datetime.combine(case.resolve_due, time(23, 59, 59), local_zone())
     return {
         "service_request_id": case.number,

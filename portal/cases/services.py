@@ -15,6 +15,7 @@ from portal.cases import deadlines
 from portal.cases.calendar import WorkCalendar
 from portal.cases.models import CATEGORIES, KINDS, SOURCES, Case, CaseEvent, CasePhoto
 from portal.cases.workflow import ACTIONS, LEVEL_ORDER, may
+from portal.departments import services as departments
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, TOWN, Grid
@@ -25,6 +26,7 @@ from portal.validators import is_phone, normalise_phone
 
 if TYPE_CHECKING:
     from portal.auth.models import User
+    from portal.departments.models import Department
     from portal.people.models import Household
 
 
@@ -100,7 +102,7 @@ def report(grid: Grid, *, category: str, title: str, description: str, source: s
 
 
 def act(case: Case, user: User, action_name: str, note: str | None = None, *,
-        assignee: User | None = None, department: str | None = None,
+        assignee: User | None = None, department: Department | None = None,
         satisfaction: int | None = None, duplicate_of: Case | None = None) -> Case:
     """Take one step of the loop; raises DomainError when it is not allowed or incomplete."""
     action = ACTIONS.get(action_name)
@@ -112,16 +114,21 @@ def act(case: Case, user: User, action_name: str, note: str | None = None, *,
     old = case.state
     now = utcnow()
     if action_name == "assign":
-        if assignee is None and not (department or "").strip():
-            raise DomainError(_("请选择承办人或填写承办部门。"), "assignee")
+        if assignee is None and department is None:
+            raise DomainError(_("请选择承办人或承办部门。"), "assignee")
         if assignee is not None and not in_subtree(case.grid.code, assignee.scope):
             raise DomainError(_("承办人不负责这个网格。"), "assignee")
+        departments.check_assigned(case, department)
         case.assignee_id = getattr(assignee, "id", None)
-        case.department = (department or "").strip() or None
+        case.department = department  # its inbox (portal.departments)
         case.assigned_at = now
+        if department is not None:
+            note = "\n".join(filter(None, (_("承办部门：%(d)s", d=department.name), note)))
     elif action_name == "escalate":
         case.level = LEVEL_ORDER[LEVEL_ORDER.index(case.level) + 1]
         case.assignee_id, case.department = None, None
+    elif action_name in departments.DEPARTMENT_ACTIONS:  # 退回, 协办, 协办答复
+        note = departments.take_step(case, user, action_name, note, department)
     elif action_name == "feedback":
         case.feedback_at = case.feedback_at or now
     elif action_name == "resolve":

@@ -50,6 +50,12 @@ ACTIONS = {a.name: a for a in (
     Action("reopen", ("closed", "evaluated"), "in_progress", "cases.dispatch", needs_note=True),
     Action("duplicate", ("received", "assigned", "in_progress"), "duplicate", "cases.dispatch",
            needs_note=True),
+    # a department's steps (portal.departments; who may: departments.services.department_may):
+    # return to the level that assigned it (退回), ask another department to help (协办), answer
+    # such a request; none of them resets a deadline
+    Action("return", ("assigned", "in_progress"), "received", "cases.handle", needs_note=True),
+    Action("assist", ("assigned", "in_progress"), None, "cases.handle", needs_note=True),
+    Action("assist_answer", OPEN_STATES, None, "cases.handle", needs_note=True),
 )}
 
 
@@ -75,6 +81,10 @@ def may(user: User, case: Case, action_name: str) -> bool:
     if action_name == "reopen" and case.reporter_id == getattr(user, "id", None):
         return True  # and may say the problem came back
     if not can(user, action.permission, case):
+        return False
+    from portal.departments.services import department_may
+
+    if not department_may(user, case, action_name):
         return False
     if action.at_level and level_index(user_level(user)) < level_index(case.level):
         return False
