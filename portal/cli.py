@@ -302,9 +302,9 @@ def calendar_seed():
     from portal.cases.calendar import seed_from_library
     from portal.extensions import db
 
-    added = seed_from_library()
+    added, recounted = seed_from_library()
     db.session.commit()
-    click.echo(f"{added} years added")
+    click.echo(f"{added} years added; {recounted} open cases recounted")
 
 
 @click.group("open311")

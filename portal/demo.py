@@ -246,7 +246,7 @@ def _cases(nodes, users, rng, departments=None):
                       reporter=reporter, reporter_name=None if reporter else _name(rng),
                       reporter_phone=None if reporter else _phone(rng), major=rng.random() < 0.05)
         case.created_at = created
-        deadlines.set_deadlines(case, deadlines.local_date(created))
+        deadlines.set_deadlines(case, deadlines.local_date(created), start_at=created)
         case.number = f"{deadlines.local_date(created):%Y%m%d}-{case.id:06d}"
         path = rng.choices([p for p, _ in CASE_PATHS], [w for _, w in CASE_PATHS])[0]
         steps = _steps(created, now, rng)

@@ -614,7 +614,10 @@ class Generator:
                        "feedback_at": None, "resolved_at": None, "closed_at": None,
                        "assign_due": assign_due, "feedback_due": feedback_due,
                        "resolve_due": major_due if major else resolve_due,
-                       "calendar_warning": warning, "satisfaction": None, "evaluation": None}
+                       "calendar_warning": warning, "satisfaction": None, "evaluation": None,
+                       # general cases only: no deadline in hours; nobody reopens, so one episode
+                       "assign_due_at": None, "feedback_due_at": None, "resolve_due_at": None,
+                       "episode": 1, "lead_id": None}
                 steps = [("report", None, "received", created, reporter, None)]
                 self._handle(row, steps, worker, recent_ids)
                 cases.append(row)

@@ -10,6 +10,7 @@ from portal.local_redirect import local_target
 from portal.plugins import host
 from portal.rendering import render
 from portal.tenancy import in_subtree
+from portal.timeutil import local_today
 
 bp = Blueprint("home", __name__)
 
@@ -45,13 +46,17 @@ def index():
     if landing:
         return redirect(landing)
     scope = current_user.scope
-    from portal.cases.blueprint import open_notices
-    from portal.cases.calendar import missing_next_year
+    from portal.cases.blueprint import open_emergencies, open_notices
+    from portal.cases.calendar import WorkCalendar, missing_next_year
     from portal.permissions import can
 
     cards = host().collect(scope, "dashboard_cards", scope=scope, user=current_user)
     notices = open_notices(scope) if can(current_user, "cases.view") else []
+    emergencies = open_emergencies(scope) if can(current_user, "cases.dispatch") else []
+    # one working-day calendar for every emergency's light, not a query per row
+    calendar = WorkCalendar.around(local_today()) if emergencies else None
     return render("home.html", scope=scope, levels=level_counts(scope),
                   counts=counts_under(scope), unstaffed=grids_without_worker(scope), cards=cards,
-                  notices=notices,
+                  notices=notices, emergencies=emergencies, today=local_today(),
+                  calendar=calendar,
                   calendar_missing=missing_next_year() if can(current_user, "calendar.manage") else None)

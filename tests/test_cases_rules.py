@@ -109,6 +109,11 @@ def test_lights(tree):
     act(case, tree.users["village_admin"], "assign", assignee=tree.users["grid_worker"])
     assert case.resolve_due == date(2026, 3, 11)
     assert deadlines.light(case, date(2026, 3, 4)) == "green"
+    # no procedural feedback yet: its deadline (Thursday 5 March) decides the light
+    assert deadlines.light(case, date(2026, 3, 5)) == "yellow"
+    assert deadlines.light(case, date(2026, 3, 6)) == "red"
+    act(case, tree.users["grid_worker"], "feedback", "已联系双方")
+    assert deadlines.light(case, date(2026, 3, 6)) == "green"
     assert deadlines.light(case, date(2026, 3, 11)) == "yellow"
     assert deadlines.light(case, date(2026, 3, 12)) == "red"
     act(case, tree.users["grid_worker"], "resolve", "已调解")

@@ -259,15 +259,17 @@ def calendar():
         if not form.holidays.errors and not form.workdays.errors and not parsed["holidays"]:
             form.holidays.errors = [_("请至少录入一个节假日。")]
         if not form.holidays.errors and not form.workdays.errors:
-            set_year(year, parsed["holidays"], parsed["workdays"],
-                     f"entered by {current_user.username}")
+            healed = set_year(year, parsed["holidays"], parsed["workdays"],
+                              f"entered by {current_user.username}")
             from portal import audit
 
             audit.record("calendar.set_year", None, scope_code=current_user.scope.code,
                          year=year, holidays=len(parsed["holidays"]),
-                         workdays=len(parsed["workdays"]))
+                         workdays=len(parsed["workdays"]), cases_recounted=healed)
             commit()
             flash(_("已录入%(year)d年的工作日历。", year=year), "success")
+            if healed:
+                flash(_("%(n)d 个未办结事件的期限已按新日历重新计算。", n=healed), "success")
             return redirect(url_for("admin.calendar"))
     years = db.session.scalars(db.select(CalendarYear).order_by(CalendarYear.year.desc())).all()
     from collections import Counter

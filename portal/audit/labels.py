@@ -38,7 +38,7 @@ ACTIONS = {
     "keyperson.view": _l("查看重点人员"), "keyperson.view_list": _l("查看重点人员名单"),
     "visit.create": _l("记录走访"),
     "people.import": _l("导入人口"), "people.export_unmasked": _l("导出未遮盖号码的人口表"),
-    "case.supervise": _l("事件督办"),
+    "case.supervise": _l("事件督办"), "case.deadlines_recounted": _l("按新日历重算事件期限"),
     "case.place": _l("事件放入网格"),
     "settings.cases": _l("修改事件设置"), "settings.visit_days": _l("修改走访周期"),
     "calendar.set_year": _l("设置全年工作日历"),
@@ -56,7 +56,7 @@ OBJECTS = {
     "SupervisionNotice": _l("督办单"), "ApiKey": _l("Open311 密钥"),
     "CalendarDay": _l("日历日"), "CalendarYear": _l("日历年"), "TownModule": _l("模块开关"),
     "TownSetting": _l("镇设置"), "AuditEntry": _l("审计记录"), "LoginAttempt": _l("登录尝试"),
-    "LoginLockout": _l("登录锁定"),
+    "LoginLockout": _l("登录锁定"), "ApprovalStep": _l("审批步骤"), "Consultation": _l("会商"),
     "Department": _l("部门"), "CaseAssist": _l("协办"), "DepartmentReturn": _l("部门退回"),
 }
 
@@ -86,10 +86,15 @@ FIELDS = {
     "new_head": _l("新户主"), "new_head_name": _l("新户主姓名"),
     "new_head_was": _l("新户主原与户主关系"), "old_head": _l("原户主"),
     "old_head_name": _l("原户主姓名"), "old_head_now": _l("原户主现与户主关系"),
+    "step": _l("环节"), "episode": _l("第几轮办理"), "years": _l("年份"), "after": _l("新值"),
+    "warning_before": _l("原提示"), "warning_after": _l("新提示"),
+    "cases_recounted": _l("重算期限的事件"),
 }
 
 #: Stored values that are words rather than data.
-VALUES = {"reset": _l("已重置"), "ended": _l("已结束")}
+VALUES = {"reset": _l("已重置"), "ended": _l("已结束"),
+          # the steps of a case's deadlines (13710)
+          "assign": _l("交办"), "feedback": _l("反馈"), "resolve": _l("办结")}
 
 
 @dataclass

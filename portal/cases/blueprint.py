@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from portal.cases import deadlines, services
 from portal.cases.forms import (ACTION_LABELS, CATEGORY_LABELS, CaseActionForm, CaseForm,
                                 KIND_LABELS, LEVEL_LABELS, LIGHT_LABELS, SOURCE_LABELS,
-                                STATE_LABELS)
+                                STATE_LABELS, STEP_LABELS)
 from portal.cases.calendar import WorkCalendar
 from portal.cases.models import Case, CasePhoto, SupervisionNotice
 from portal.cases.queries import case_query
@@ -41,7 +41,21 @@ def labels():
     return {"CATEGORY_LABELS": CATEGORY_LABELS, "KIND_LABELS": KIND_LABELS,
             "STATE_LABELS": STATE_LABELS, "CASE_LEVEL_LABELS": LEVEL_LABELS,
             "LIGHT_LABELS": LIGHT_LABELS, "ACTION_LABELS": ACTION_LABELS,
-            "SOURCE_LABELS": SOURCE_LABELS, "case_light": deadlines.light}
+            "SOURCE_LABELS": SOURCE_LABELS, "STEP_LABELS": STEP_LABELS,
+            "case_light": deadlines.light, "case_step_lights": deadlines.step_lights,
+            "case_due": deadlines.due_of, "case_done": deadlines.done_at,
+            "case_worst_step": deadlines.worst_pending_step, "due_text": due_text}
+
+
+def due_text(due) -> str:
+    """A deadline as people read it: the day, or the local time for one counted in hours."""
+    from datetime import datetime
+
+    from portal.timeutil import to_local
+
+    if isinstance(due, datetime):
+        return f"{to_local(due):%Y-%m-%d %H:%M}"
+    return due.isoformat() if due else ""
 
 
 def _date_arg(name):
@@ -49,6 +63,17 @@ def _date_arg(name):
         return date.fromisoformat(request.args[name]) if request.args.get(name) else None
     except ValueError:
         return None
+
+
+def _filtered(args):
+    """The list's filters, shared by the page and its export."""
+    return case_query(current_user.scope, state=args.get("state") or None,
+                      light=args.get("light") or None, step=args.get("step") or None,
+                      category=args.get("category") or None,
+                      grid=scoped_grid_arg(args.get("grid")), since=_date_arg("since"),
+                      until=_date_arg("until"),
+                      assignee=current_user if args.get("mine") == "1" else None,
+                      q=args.get("q", "").strip() or None).where(_department_sees())
 
 
 def _department_sees():
@@ -76,12 +101,7 @@ def _load_case(case_id):
 @requires("cases.view")
 def index():
     args = request.args
-    grid = scoped_grid_arg(args.get("grid"))
-    query = case_query(current_user.scope, state=args.get("state") or None,
-                       light=args.get("light") or None, category=args.get("category") or None,
-                       grid=grid, since=_date_arg("since"), until=_date_arg("until"),
-                       assignee=current_user if args.get("mine") == "1" else None,
-                       q=args.get("q", "").strip() or None).where(_department_sees())
+    query = _filtered(args)
     order = {"due": Case.resolve_due.asc(), "old": Case.created_at.asc()}.get(
         args.get("sort"), Case.created_at.desc())
     listing = paginate(query.options(joinedload(Case.grid)).order_by(order, Case.id.desc()),
@@ -89,8 +109,10 @@ def index():
     today = deadlines.today()
     calendar = WorkCalendar.around(today)  # one calendar for the whole page, not one per row
     lights = {case.id: deadlines.light(case, today, calendar) for case in listing.rows}
-    return render("cases/index.html", "cases/_rows.html", lights=lights, today=today, args=args,
-                  **listing.context())
+    late_steps = {case.id: deadlines.worst_pending_step(case, today, calendar)
+                  for case in listing.rows}
+    return render("cases/index.html", "cases/_rows.html", lights=lights, late_steps=late_steps,
+                  today=today, args=args, **listing.context())
 
 
 def _leaf_grids():
@@ -174,7 +196,13 @@ def _assignees(case):
 def show(case_id):
     case = _load_case(case_id)
     return render("cases/show.html", case=case, actions=available(current_user, case),
-                  today=deadlines.today())
+                  today=deadlines.today(), notices=_notices(case))
+
+
+def _notices(case):
+    """Every supervision notice of the case, each episode's, oldest first."""
+    return db.session.scalars(db.select(SupervisionNotice).filter_by(case_id=case.id)
+                              .order_by(SupervisionNotice.id)).all()
 
 
 @bp.route("/<int:case_id>/act/<action>", methods=["GET", "POST"])
@@ -227,7 +255,8 @@ def act(case_id, action):
                   templates=town_templates(town_of(case.grid)), form=form,
                   assignees=_assignees(case) if action == "assign" else [],
                   departments=offered_for_case(case) if action in ("assign", "assist") else [],
-                  actions=available(current_user, case), today=deadlines.today()), \
+                  actions=available(current_user, case), today=deadlines.today(),
+                  notices=_notices(case)), \
         REFUSED if form.is_submitted() else 200
 
 
@@ -239,6 +268,18 @@ def photo(case_id, photo_id):
     if item is None or item.case_id != case.id:
         abort(404)
     return send_photo(item.filename)
+
+
+def open_emergencies(scope):
+    """Emergencies still open in ``scope``, oldest first: at the top of a dispatcher's home page
+    until they are resolved (the in-portal notice, until a notifications outbox exists)."""
+    from portal.cases.workflow import OPEN_STATES
+
+    return db.session.scalars(
+        db.select(Case).join(Grid, Grid.id == Case.grid_id)
+        .where(Case.kind == "emergency", Case.state.in_(OPEN_STATES),
+               in_subtree(Grid.code, scope))
+        .options(joinedload(Case.grid)).order_by(Case.created_at).limit(20)).all()
 
 
 def open_notices(scope):
@@ -253,7 +294,7 @@ def open_notices(scope):
 @requires("cases.view")
 def stats():
     """Received, resolved, on-time rate, handling time and satisfaction for a period."""
-    from portal.cases.stats import children_names, figures
+    from portal.cases.stats import by_step, children_names, figures
 
     scope = scoped_grid_arg(request.args.get("grid")) or current_user.scope
     today = deadlines.today()
@@ -266,7 +307,7 @@ def stats():
 
     return render("cases/stats.html", scope=scope, since=since, until=until, report=report,
                   by_department=by_department(scope, since, until),
-                  names=children_names(scope))
+                  names=children_names(scope), steps=by_step(scope, since, until))
 
 
 @bp.route("/export.xlsx")
@@ -280,13 +321,7 @@ def export():
     from portal.people.masking import mask_phone
     from portal.timeutil import to_local
 
-    args = request.args
-    query = case_query(current_user.scope, state=args.get("state") or None,
-                       light=args.get("light") or None, category=args.get("category") or None,
-                       grid=scoped_grid_arg(args.get("grid")), since=_date_arg("since"),
-                       until=_date_arg("until"),
-                       assignee=current_user if args.get("mine") == "1" else None,
-                       q=args.get("q", "").strip() or None).where(_department_sees())
+    query = _filtered(request.args)
     workbook = ExportWorkbook()
     sheet = workbook.create_sheet("事件")
     sheet.append(["编号", "标题", "类别", "状态", "亮灯", "网格", "办理层级", "上报时间",

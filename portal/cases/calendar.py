@@ -19,9 +19,9 @@ HOLIDAY_NAMES = {
 }
 
 
-def seed_from_library() -> int:
+def seed_from_library() -> tuple[int, int]:
     """Copy every year ``chinese-calendar`` knows into the table (idempotent); returns the number
-    of years added."""
+    of years added and of open cases recounted with them."""
     import chinese_calendar
     from chinese_calendar import constants
 
@@ -38,11 +38,13 @@ def seed_from_library() -> int:
     db.session.add_all(row for day, row in rows.items() if day not in existing)
     db.session.add_all(CalendarYear(year=year, source=source) for year in added)
     db.session.flush()
-    return len(added)
+    return len(added), _heal(added)
 
 
-def set_year(year: int, holidays: dict[date, str], workdays: dict[date, str], source: str):
-    """Enter (or replace) the official schedule of a year."""
+def set_year(year: int, holidays: dict[date, str], workdays: dict[date, str],
+             source: str) -> int:
+    """Enter (or replace) the official schedule of a year; returns how many open cases were
+    recounted with it (portal.cases.calendar_healing)."""
     for day in [*holidays, *workdays]:
         if day.year != year:
             raise ValueError(f"{day} is not in {year}")
@@ -54,6 +56,14 @@ def set_year(year: int, holidays: dict[date, str], workdays: dict[date, str], so
     row.source = source
     db.session.add(row)
     db.session.flush()
+    return _heal([year])
+
+
+def _heal(years) -> int:
+    """Every path that adds a year recounts the cases that waited for it."""
+    from portal.cases.calendar_healing import heal
+
+    return heal(years)
 
 
 class WorkCalendar:

@@ -21,6 +21,8 @@ STATE_LABELS = {"received": _l("已受理"), "assigned": _l("已交办"), "in_pr
 LEVEL_LABELS = {"grid": _l("网格"), "village": _l("村(社区)"), "town": _l("镇(街道)"),
                 "county": _l("县")}
 LIGHT_LABELS = {"green": _l("绿灯"), "yellow": _l("黄灯"), "red": _l("红灯")}
+#: The steps of 13710 with a deadline (portal.cases.deadlines.STEPS).
+STEP_LABELS = {"assign": _l("交办"), "feedback": _l("程序性反馈"), "resolve": _l("办结")}
 ACTION_LABELS = {"report": _l("上报"), "assign": _l("交办"), "start": _l("开始办理"),
                  "feedback": _l("过程反馈"), "escalate": _l("上报上级"), "resolve": _l("办结"),
                  "close": _l("反馈结案"), "evaluate": _l("评价"), "reopen": _l("重新办理"),

@@ -5,7 +5,7 @@ feedback, evaluated. Every transition is a CaseEvent: the case's timeline.
 """
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -73,6 +73,13 @@ class Case(db.Model):
     assign_due: Mapped[date] = mapped_column(Date)
     feedback_due: Mapped[date] = mapped_column(Date)
     resolve_due: Mapped[date] = mapped_column(Date, index=True)
+    #: An emergency's deadlines in hours (a town's choice, see deadlines.DEFAULT_DEADLINES):
+    #: the moment (UTC) each step is due; None where the step counts working days.
+    assign_due_at: Mapped[datetime | None] = mapped_column()
+    feedback_due_at: Mapped[datetime | None] = mapped_column()
+    resolve_due_at: Mapped[datetime | None] = mapped_column()
+    #: 1 for the first handling, +1 each time the case is reopened: supervision is per episode.
+    episode: Mapped[int] = mapped_column(default=1, server_default="1")
     #: Set when a deadline was counted without the official calendar of its year.
     calendar_warning: Mapped[str | None] = mapped_column(String(64))
     #: 1-5, with a comment, from the reporter.
@@ -126,18 +133,28 @@ class CasePhoto(db.Model):
 
 
 class SupervisionNotice(db.Model):
-    """督办: raised when a case turns red, addressed to the responsible level and its superior;
-    shown on their pages until the case is resolved."""
+    """督办: raised when one step of a case (assign, feedback, resolve) misses its deadline,
+    addressed to the responsible level and its superior; shown on their pages until the step is
+    done. One per step and episode: a case reopened and late again is supervised again."""
 
     __tablename__ = "supervision_notices"
     #: tenancy: where the record lies (portal.tenancy.records)
     scope_path = "case.grid.code"
+    __table_args__ = (
+        UniqueConstraint("case_id", "episode", "step",
+                         name="uq_supervision_notices_case_id_episode_step"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    #: The step that went red: one of portal.cases.deadlines.STEPS.
+    step: Mapped[str] = mapped_column(String(8), default="resolve", server_default="resolve")
+    #: The case's episode (Case.episode) when it went red.
+    episode: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: The level responsible when the case went red.
     level: Mapped[str] = mapped_column(String(8))
+    #: When the step was done (or the case left the loop): the notice is settled.
     resolved_at: Mapped[datetime | None] = mapped_column()
 
     case: Mapped[Case] = relationship()

@@ -1,37 +1,53 @@
 """The lists a town official lives in: cases of a scope, filtered, in SQL."""
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
 from portal.cases.calendar import WorkCalendar
-from portal.cases.deadlines import DEFAULT_DEADLINES, today
+from portal.cases.deadlines import DEFAULT_DEADLINES, STEP_COLUMNS, STEPS, YELLOW_BEFORE, today
 from portal.cases.models import Case
 from portal.cases.workflow import OPEN_STATES
 from portal.grids.models import Grid
 from portal.tenancy import in_subtree
-from portal.timeutil import utc_start_of
+from portal.timeutil import utc_start_of, utcnow
 
 
-def light_condition(light: str, on: date | None = None, yellow_days: int | None = None):
-    """SQL for open cases showing ``light`` on ``on``; the same rule as deadlines.light()."""
+def step_condition(step: str, light: str, on: date | None = None,
+                   yellow_days: int | None = None, now: datetime | None = None):
+    """SQL for open cases whose ``step`` is pending and shows ``light``; the same rule as
+    deadlines.step_light()."""
     on = on or today()
+    now = now or utcnow()
     near = DEFAULT_DEADLINES["yellow_days"] if yellow_days is None else yellow_days
     last_yellow = WorkCalendar.around(on).add_working_days(on, near - 1) if near > 1 else on
-    waiting = Case.state == "received"
+    due_column, at_column, done_column = (getattr(Case, c) for c in STEP_COLUMNS[step])
+    in_hours, in_days = at_column.is_not(None), at_column.is_(None)
+    red = or_(and_(in_hours, at_column < now), and_(in_days, due_column < on))
+    yellow = or_(and_(in_hours, at_column >= now, at_column <= now + YELLOW_BEFORE),
+                 and_(in_days, due_column >= on, due_column <= last_yellow))
+    conditions = {"red": red, "yellow": yellow, "green": and_(~red, ~yellow)}
+    return and_(Case.state.in_(OPEN_STATES), done_column.is_(None), conditions[light])
 
-    def due(op):
-        return or_(and_(waiting, op(Case.assign_due)), and_(~waiting, op(Case.resolve_due)))
 
-    conditions = {
-        "red": due(lambda d: d < on),
-        "yellow": due(lambda d: and_(d >= on, d <= last_yellow)),
-        "green": due(lambda d: d > last_yellow),
-    }
+def light_condition(light: str, on: date | None = None, yellow_days: int | None = None,
+                    step: str | None = None):
+    """SQL for open cases showing ``light`` on ``on``; the same rule as deadlines.light(): the
+    worst pending step decides. With ``step``, only that step's light counts."""
+    if step in STEPS:
+        return step_condition(step, light, on, yellow_days)
+    now = utcnow()
+
+    def any_step(lt):
+        return or_(*(step_condition(s, lt, on, yellow_days, now) for s in STEPS))
+
+    conditions = {"red": any_step("red"),
+                  "yellow": and_(~any_step("red"), any_step("yellow")),
+                  "green": and_(~any_step("red"), ~any_step("yellow"), any_step("green"))}
     return and_(Case.state.in_(OPEN_STATES), conditions[light])
 
 
 def case_query(scope: Grid, *, state=None, light=None, category=None, grid=None, since=None,
-               until=None, assignee=None, q=None):
+               until=None, assignee=None, q=None, step=None):
     query = select(Case).join(Grid, Grid.id == Case.grid_id).where(in_subtree(Grid.code, grid or scope))
     if state == "open":
         query = query.where(Case.state.in_(OPEN_STATES))
@@ -40,7 +56,10 @@ def case_query(scope: Grid, *, state=None, light=None, category=None, grid=None,
     elif state:
         query = query.where(Case.state == state)
     if light in ("red", "yellow", "green"):
-        query = query.where(light_condition(light))
+        query = query.where(light_condition(light, step=step))
+    elif step in STEPS:  # a step still to do, whatever its light
+        query = query.where(Case.state.in_(OPEN_STATES),
+                            getattr(Case, STEP_COLUMNS[step][2]).is_(None))
     if category:
         query = query.where(Case.category == category)
     if since:

@@ -81,7 +81,7 @@ def report(grid: Grid, *, category: str, title: str, description: str, source: s
                 # emergencies go to the town at once; everything else starts in the grid
                 level="town" if kind == "emergency" or intake else "grid", state="received")
     case.created_at = utcnow()
-    deadlines.set_deadlines(case, deadlines.local_date(case.created_at))
+    deadlines.set_deadlines(case, deadlines.local_date(case.created_at), start_at=case.created_at)
     db.session.add(case)
     db.session.flush()
     case.number = f"{deadlines.local_date(case.created_at):%Y%m%d}-{case.id:06d}"
@@ -143,7 +143,8 @@ def act(case: Case, user: User, action_name: str, note: str | None = None, *,
     elif action_name == "reopen":
         case.resolved_at = case.closed_at = None
         case.satisfaction = None
-        deadlines.set_deadlines(case, deadlines.today())
+        case.episode += 1  # a new episode: its deadlines, lights and supervision start afresh
+        deadlines.set_deadlines(case, deadlines.today(), start_at=now)
     elif action_name == "duplicate":
         if duplicate_of is None or duplicate_of.id == case.id:
             raise DomainError(_("请填写重复的原事件编号。"), "duplicate_of")
@@ -160,8 +161,9 @@ def act(case: Case, user: User, action_name: str, note: str | None = None, *,
 
 
 def sweep(on: date | None = None) -> dict[str, int]:
-    """For cron: raise a supervision notice for every open case that has gone red, and settle the
-    notices of cases that are no longer open. Idempotent."""
+    """For cron: raise a supervision notice (督办) for every step of an open case that has gone
+    red — assignment, feedback or solution — once per step and episode, and settle the notices
+    whose step is done or whose case left the loop or was reopened. Idempotent."""
     from portal.cases.models import SupervisionNotice
     from portal.cases.workflow import OPEN_STATES
 
@@ -169,16 +171,24 @@ def sweep(on: date | None = None) -> dict[str, int]:
     calendar = WorkCalendar(on.year - 1, on.year + 1)
     raised = settled = 0
     open_cases = db.session.scalars(db.select(Case).where(Case.state.in_(OPEN_STATES))).all()
-    notified = set(db.session.scalars(db.select(SupervisionNotice.case_id)))
+    notified = set(db.session.execute(db.select(
+        SupervisionNotice.case_id, SupervisionNotice.episode, SupervisionNotice.step)).all())
     for case in open_cases:
-        if case.id not in notified and deadlines.light(case, on, calendar) == deadlines.RED:
-            db.session.add(SupervisionNotice(case_id=case.id, level=case.level))
+        for step in deadlines.pending_steps(case):
+            if (case.id, case.episode, step) in notified:
+                continue
+            if deadlines.step_light(case, step, on, calendar) != deadlines.RED:
+                continue
+            db.session.add(SupervisionNotice(case_id=case.id, level=case.level, step=step,
+                                             episode=case.episode))
             audit.record("case.supervise", case, scope_code=case.grid.code, number=case.number,
-                         level=case.level)
+                         level=case.level, step=step, episode=case.episode)
             raised += 1
     for notice in db.session.scalars(db.select(SupervisionNotice).where(
             SupervisionNotice.resolved_at.is_(None))):
-        if notice.case.state not in OPEN_STATES:
+        case = notice.case
+        if (case.state not in OPEN_STATES or case.episode != notice.episode
+                or deadlines.done_at(case, notice.step) is not None):
             notice.resolved_at = utcnow()
             settled += 1
     db.session.flush()

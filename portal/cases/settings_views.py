@@ -39,6 +39,7 @@ def town_templates(town) -> list[ResponseTemplate]:
 
 
 DAYS = NumberRange(1, 60, _l("应在1到60之间。"))
+HOURS = NumberRange(0, 240, _l("应在0到240之间；0 表示按工作日计算。"))
 
 
 def publishable_only(form, field):
@@ -57,6 +58,28 @@ class RulesForm(FlaskForm):
                                 validators=[NumberRange(1, 12, _l("应在1到12之间。"))])
     yellow_days = IntegerField(_l("提前几个工作日亮黄灯"),
                                validators=[NumberRange(1, 10, _l("应在1到10之间。"))])
+    # hours for emergencies, counted on the clock; 0 keeps the step in working days
+    emergency_assign_hours = IntegerField(_l("紧急事件交办时限(小时)"), validators=[HOURS])
+    emergency_feedback_hours = IntegerField(_l("紧急事件程序性反馈时限(小时)"), validators=[HOURS])
+    emergency_resolve_hours = IntegerField(_l("紧急事件办结时限(小时)"), validators=[HOURS])
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        hours = [getattr(self, f"emergency_{s}_hours") for s in ("assign", "feedback", "resolve")]
+        set_hours = [f for f in hours if f.data]
+        # a later step may not be due before an earlier one
+        for earlier, later in zip(set_hours, set_hours[1:]):
+            if later.data < earlier.data:
+                later.errors = [_("不能早于前一环节的时限。")]
+                return False
+        if self.feedback.data < self.assign.data:
+            self.feedback.errors = [_("不能早于交办期限。")]
+            return False
+        if self.resolve.data < self.feedback.data:
+            self.resolve.errors = [_("不能早于程序性反馈期限。")]
+            return False
+        return True
     categories = SelectMultipleField(_l("本镇使用的事件类别"),
                                      choices=choices(CATEGORY_LABELS.items()),
                                      validators=[DataRequired(_l("请至少选择一个类别。"))])
@@ -83,7 +106,7 @@ def _town():
 
 
 def _rules_form(town, **kwargs) -> RulesForm:
-    current = get_setting(town, SETTING, DEFAULT_DEADLINES)
+    current = {**DEFAULT_DEADLINES, **get_setting(town, SETTING, DEFAULT_DEADLINES)}
     return RulesForm(data={**current, "categories": town_categories(town),
                            "open311_public": publication.public_categories(town)}, **kwargs)
 

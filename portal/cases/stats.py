@@ -84,3 +84,50 @@ def figures(scope: Grid, since: date, until: date) -> Report:
 
 def children_names(scope: Grid) -> dict[str, str]:
     return {g.code: g.name for g in scope.children}
+
+
+@dataclass
+class StepFigures:
+    """One step of 13710 over the cases received in a period."""
+    done_on_time: int = 0
+    done_late: int = 0
+    pending: int = 0
+    overdue: int = 0
+
+    @property
+    def on_time_rate(self):
+        done = self.done_on_time + self.done_late
+        return self.done_on_time / done if done else None
+
+
+def by_step(scope: Grid, since: date, until: date) -> dict[str, StepFigures]:
+    """For the cases received in the period: each step done in time or late, and still pending
+    (and of those, overdue today) — the same rule as the lights (deadlines.step_light)."""
+    from types import SimpleNamespace
+
+    from portal.cases import deadlines
+
+    start, end = utc_bounds(since, until)
+    columns = [Case.state] + [getattr(Case, c) for step in deadlines.STEPS
+                              for c in deadlines.STEP_COLUMNS[step]]
+    names = ["state"] + [c for step in deadlines.STEPS for c in deadlines.STEP_COLUMNS[step]]
+    rows = db.session.execute(
+        select(*columns).join(Grid, Grid.id == Case.grid_id)
+        .where(in_subtree(Grid.code, scope), Case.state != "duplicate",
+               Case.created_at >= start, Case.created_at < end)).all()
+    today = deadlines.today()
+    calendar = WorkCalendar.around(today)
+    result = {step: StepFigures() for step in deadlines.STEPS}
+    for row in rows:
+        case = SimpleNamespace(**dict(zip(names, row, strict=True)))
+        for step in deadlines.STEPS:
+            figures_ = result[step]
+            lt = deadlines.step_light(case, step, today, calendar,  # type: ignore[arg-type]
+                                      yellow_days=deadlines.DEFAULT_DEADLINES["yellow_days"])
+            if deadlines.done_at(case, step) is not None:  # type: ignore[arg-type]
+                figures_.done_on_time += lt == deadlines.GREEN
+                figures_.done_late += lt == deadlines.RED
+            elif lt is not None:
+                figures_.pending += 1
+                figures_.overdue += lt == deadlines.RED
+    return result
