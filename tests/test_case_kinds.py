@@ -138,6 +138,13 @@ def test_a_lead_is_named_from_the_town_or_county(client, tree):
     assert ("lead", town_admin.display_name) in _timeline(case)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "包案领导" in page and town_admin.display_name in page and "更换包案领导" in page
+    other = _case(tree, "coordination")
+    other.title = "另一件协调事件"
+    db.session.commit()
+    client.logout()
+    client.login("town_admin")  # the lead finds the cases they answer for
+    mine = client.get("/cases/?lead=1").get_data(as_text=True)
+    assert case.title in mine and "另一件协调事件" not in mine and "我包案的" in mine
 
 
 def test_who_may_consult(client, tree):
@@ -210,6 +217,10 @@ def test_accept_review_approve_resolves_the_case_and_the_loop_goes_on(client, tr
     assert "审批" in page and "待受理" in page and "审批决定书" not in page
     _take(client, case, "accept", "材料齐全，予以受理")
     assert approval.stage(case) == "accepted"
+    # the application is the county 民政局's to review: its staff see only their department's
+    # cases (portal.tenancy.narrow), so the case names it
+    case.department_id = tree.departments["county"].id
+    db.session.commit()
     client.logout()
     client.login("dept_staff")  # the department reviews
     _take(client, case, "review", "经现场核查，房屋属C级危房，符合条件")

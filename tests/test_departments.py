@@ -426,3 +426,33 @@ def test_returns_and_assists_lie_in_their_cases_town(tree, people):
                    tree.departments["police_a"]):
         assert in_scope(tree.users["town_admin"], record)
         assert not in_scope(tree.users["b_town_admin"], record)
+
+
+def test_another_departments_case_is_a_404_on_every_case_page_and_off_the_home_page(
+        client, tree, people):
+    """The narrowing lives in the one scoping layer (portal.tenancy.narrow): every page that
+    loads a case with load_scoped — the case, its photos, its kind panel's forms, the printable
+    decision, the intake placing — and the home page's supervision notices apply it."""
+    from datetime import timedelta
+
+    from portal.cases.services import sweep
+    from portal.timeutil import local_today
+
+    case = report(tree.grid_a1, category="need", kind="approval", title="申请危房改造补助",
+                  description="房屋墙体开裂", source="patrol", reporter=tree.users["grid_worker"])
+    case.assign_due = local_today() - timedelta(days=1)
+    db.session.commit()
+    sweep()
+    db.session.commit()
+    _login(client, "justice_a")  # town A's 司法所: same town, not its case
+    for path in (f"/cases/{case.id}", f"/cases/{case.id}/act/feedback",
+                 f"/cases/{case.id}/decision", f"/cases/{case.id}/consultations/new",
+                 f"/cases/{case.id}/lead"):
+        assert client.get(path).status_code == 404, path
+    assert "申请危房改造补助" not in _text(client.get("/"))
+    assert "申请危房改造补助" not in _text(client.get("/cases/"))
+    case.department_id = tree.departments["justice_a"].id
+    db.session.commit()
+    assert client.get(f"/cases/{case.id}").status_code == 200
+    assert client.get(f"/cases/{case.id}/decision").status_code == 200
+    assert "申请危房改造补助" in _text(client.get("/"))  # its supervision notice now

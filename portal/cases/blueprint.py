@@ -22,7 +22,8 @@ from portal.grids.services import grids_in
 from portal.pagination import paginate
 from portal.permissions import requires
 from portal.rendering import render, wants_partial
-from portal.tenancy import codes_above, in_subtree, load_scoped, scoped_grid_arg, town_of
+from portal.tenancy import (codes_above, in_subtree, load_scoped, narrowed, scoped_grid_arg,
+                            town_of)
 from portal.uploads import (UploadError, coordinates, limits_hint, prepare_photos, send_photo,
                             store_at_commit)
 from portal.web import REFUSED, commit, refuse, submit_form
@@ -73,28 +74,8 @@ def _filtered(args):
                       grid=scoped_grid_arg(args.get("grid")), since=_date_arg("since"),
                       until=_date_arg("until"),
                       assignee=current_user if args.get("mine") == "1" else None,
-                      q=args.get("q", "").strip() or None).where(_department_sees())
-
-
-def _department_sees():
-    """Department staff see their department's cases only (portal.departments)."""
-    from sqlalchemy import true
-
-    from portal.departments.services import visible_condition
-
-    condition = visible_condition(current_user)
-    return true() if condition is None else condition
-
-
-def _load_case(case_id):
-    """The case if the user may see it: in their scope and, for department staff, one of their
-    department's; 404 otherwise."""
-    from portal.departments.services import sees
-
-    case = load_scoped(Case, case_id)
-    if not sees(current_user, case):
-        abort(404)
-    return case
+                      lead=current_user if args.get("lead") == "1" else None,
+                      q=args.get("q", "").strip() or None).where(narrowed(Case))
 
 
 @bp.route("/")
@@ -194,7 +175,7 @@ def _assignees(case):
 @bp.route("/<int:case_id>")
 @requires("cases.view")
 def show(case_id):
-    case = _load_case(case_id)
+    case = load_scoped(Case, case_id)
     return render("cases/show.html", case=case, actions=available(current_user, case),
                   today=deadlines.today(), notices=_notices(case))
 
@@ -211,7 +192,7 @@ def act(case_id, action):
     """GET: the small form of one next step (htmx); POST: take it."""
     from portal.departments.services import offered_for_case
 
-    case = _load_case(case_id)
+    case = load_scoped(Case, case_id)
     if action not in ACTIONS:
         abort(404)
     if action not in available(current_user, case):
@@ -263,7 +244,7 @@ def act(case_id, action):
 @bp.route("/<int:case_id>/photos/<int:photo_id>")
 @requires("cases.view")
 def photo(case_id, photo_id):
-    case = _load_case(case_id)
+    case = load_scoped(Case, case_id)
     item = db.session.get(CasePhoto, photo_id)
     if item is None or item.case_id != case.id:
         abort(404)
@@ -278,7 +259,7 @@ def open_emergencies(scope):
     return db.session.scalars(
         db.select(Case).join(Grid, Grid.id == Case.grid_id)
         .where(Case.kind == "emergency", Case.state.in_(OPEN_STATES),
-               in_subtree(Grid.code, scope))
+               in_subtree(Grid.code, scope), narrowed(Case))
         .options(joinedload(Case.grid)).order_by(Case.created_at).limit(20)).all()
 
 
@@ -286,7 +267,8 @@ def open_notices(scope):
     """Supervision notices still open in ``scope`` (for the home page)."""
     return db.session.scalars(
         db.select(SupervisionNotice).join(Case).join(Grid, Grid.id == Case.grid_id)
-        .where(SupervisionNotice.resolved_at.is_(None), in_subtree(Grid.code, scope))
+        .where(SupervisionNotice.resolved_at.is_(None), in_subtree(Grid.code, scope),
+               narrowed(Case))
         .order_by(SupervisionNotice.created_at)).all()
 
 

@@ -47,7 +47,7 @@ def light_condition(light: str, on: date | None = None, yellow_days: int | None 
 
 
 def case_query(scope: Grid, *, state=None, light=None, category=None, grid=None, since=None,
-               until=None, assignee=None, q=None, step=None):
+               until=None, assignee=None, q=None, step=None, lead=None):
     query = select(Case).join(Grid, Grid.id == Case.grid_id).where(in_subtree(Grid.code, grid or scope))
     if state == "open":
         query = query.where(Case.state.in_(OPEN_STATES))
@@ -68,6 +68,8 @@ def case_query(scope: Grid, *, state=None, light=None, category=None, grid=None,
         query = query.where(Case.created_at < utc_start_of(until + timedelta(days=1)))
     if assignee is not None:
         query = query.where(Case.assignee_id == assignee.id)
+    if lead is not None:  # the cases this leader answers for (包案领导)
+        query = query.where(Case.lead_id == lead.id)
     if q:
         query = query.where(or_(Case.number.contains(q, autoescape=True),
                                 Case.title.contains(q, autoescape=True)))

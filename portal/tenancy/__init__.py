@@ -16,12 +16,13 @@ from portal.tenancy.codes import (codes_above, county_code, in_subtree, in_subtr
 from portal.tenancy.modules import (guard_module_pages, in_subtree_where_on, module_on_at,
                                     module_on_for_request, modules_on, require_module_at,
                                     serving_plugin, towns_on)
-from portal.tenancy.records import in_scope, load_scoped, scope_code_of, scoped_grid_arg, visible
+from portal.tenancy.records import (in_scope, load_scoped, narrow, narrowed, scope_code_of,
+                                    scoped_grid_arg, visible)
 from portal.tenancy.residents import resident_of
 
 __all__ = [
     "codes_above", "county_code", "forget_modules", "guard_module_pages", "in_scope",
     "in_subtree", "in_subtree_or_above", "in_subtree_where_on", "load_scoped", "module_on_at",
-    "module_on_for_request", "modules_on", "require_module_at", "resident_of", "scope_code_of",
+    "module_on_for_request", "narrow", "narrowed", "modules_on", "require_module_at", "resident_of", "scope_code_of",
     "scoped_grid_arg", "serving_plugin", "town_code", "town_of", "towns_on", "visible",
 ]

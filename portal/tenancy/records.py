@@ -15,9 +15,14 @@ the model says about being seen from below.
 
 Anything the user may not see does not exist for them: 404, never 403, so that another town's
 records cannot even be probed for.
+
+Within a scope, a feature may narrow what some users see of a model (``narrow``): department
+staff see their department's cases only. ``load_scoped`` applies it to one record and
+``narrowed`` gives the SQL for lists, so that this too is decided here, once.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import abort
@@ -27,6 +32,27 @@ from portal.tenancy.codes import in_subtree, in_subtree_or_above
 from portal.tenancy.modules import require_module_at
 
 Record = TypeVar("Record")
+
+#: model -> (sees(user, record) -> bool, condition(user) -> SQL or None): see ``narrow``.
+_NARROWING: dict[type, tuple[Callable[[Any, Any], bool], Callable[[Any], Any]]] = {}
+
+
+def narrow(model: type, *, sees: Callable[[Any, Any], bool],
+           condition: Callable[[Any], Any]) -> None:
+    """Let some users see only part of ``model``'s records in their scope: ``sees(user,
+    record)`` answers for one record (``load_scoped``), ``condition(user)`` is the SQL for lists
+    (None when the user is not narrowed). Registered once, at start-up."""
+    _NARROWING[model] = (sees, condition)
+
+
+def narrowed(model: type, user: Any = None) -> Any:
+    """The SQL narrowing a query of ``model`` for ``user`` (the logged-in user unless given):
+    ``true()`` when nothing narrows it."""
+    from sqlalchemy import true
+
+    rule = _NARROWING.get(model)
+    condition = rule[1](current_user if user is None else user) if rule else None
+    return true() if condition is None else condition
 
 
 def scope_code_of(record: Any) -> str | None:
@@ -67,6 +93,9 @@ def load_scoped(model: type[Record], record_id: Any, user: Any = None, via: str 
         abort(404)
     code = _follow(record, via) if via else scope_code_of(record)
     if not _visible_at(code, model, user, from_below):
+        abort(404)
+    rule = _NARROWING.get(model)
+    if rule and not rule[0](current_user if user is None else user, record):
         abort(404)
     require_module_at(code)  # a module's record of a town where it is off
     return record
