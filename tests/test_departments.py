@@ -456,3 +456,44 @@ def test_another_departments_case_is_a_404_on_every_case_page_and_off_the_home_p
     assert client.get(f"/cases/{case.id}").status_code == 200
     assert client.get(f"/cases/{case.id}/decision").status_code == 200
     assert "申请危房改造补助" in _text(client.get("/"))  # its supervision notice now
+
+
+def test_a_department_invited_to_a_consultation_sees_the_case_until_the_minutes(
+        client, tree, people):
+    from datetime import timedelta
+
+    from portal.cases.kind_models import Consultation
+    from portal.timeutil import utcnow
+
+    case = report(tree.grid_a1, category="dispute", kind="coordination", title="排水沟纠纷",
+                  description="两户为排水沟争执", source="patrol",
+                  reporter=tree.users["grid_worker"])
+    case.created_at = utcnow() - timedelta(days=3)
+    db.session.commit()
+    _login(client, "justice_a")
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    _login(client, "town_admin")
+    form = _text(client.get(f"/cases/{case.id}/consultations/new"))
+    justice, police_b = tree.departments["justice_a"], tree.departments["police_b"]
+    assert f'value="{justice.id}"' in form and f'value="{police_b.id}"' not in form
+    fields = {"scheduled_at": (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+              "place": "村委会", "participants": "两户当事人", "plan": "现场调解"}
+    refused = client.post(f"/cases/{case.id}/consultations/new",
+                          data={**fields, "invited": [police_b.id]})  # another town's
+    assert refused.status_code == 422 and "请选择本镇或本县的部门" in _text(refused)
+    assert client.post(f"/cases/{case.id}/consultations/new",
+                       data={**fields, "invited": [justice.id], "departments": "镇水利站"}
+                       ).status_code == 302
+    page = _text(client.get(f"/cases/{case.id}"))
+    assert "司法所" in page and "镇水利站" in page
+    _login(client, "justice_a")  # invited: the case and its inbox
+    assert client.get(f"/cases/{case.id}").status_code == 200
+    assert "排水沟纠纷" in _inbox_titles(client)
+    _login(client, "police_a")  # not invited
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    consultation = db.session.scalar(db.select(Consultation).filter_by(case_id=case.id))
+    consultation.recorded_at, consultation.minutes = utcnow(), "已调解"
+    db.session.commit()
+    _login(client, "justice_a")  # minutes recorded: off the inbox, still readable
+    assert "排水沟纠纷" not in _inbox_titles(client)
+    assert client.get(f"/cases/{case.id}").status_code == 200

@@ -46,6 +46,17 @@ def upgrade():
     with op.batch_alter_table('case_consultations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_consultations_case_id'), ['case_id'], unique=False)
 
+    # the departments invited to a consultation
+    op.create_table('case_consultation_departments',
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['case_consultations.id'], name=op.f('fk_case_consultation_departments_consultation_id_case_consultations')),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_case_consultation_departments_department_id_departments')),
+    sa.PrimaryKeyConstraint('consultation_id', 'department_id', name=op.f('pk_case_consultation_departments'))
+    )
+    with op.batch_alter_table('case_consultation_departments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_consultation_departments_department_id'), ['department_id'], unique=False)
+
     # the steps of an approval case: 受理, 审核, 批准, each passed or returned (退回)
     op.create_table('case_approval_steps',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -68,6 +79,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_case_approval_steps_case_id'))
 
     op.drop_table('case_approval_steps')
+    with op.batch_alter_table('case_consultation_departments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_consultation_departments_department_id'))
+
+    op.drop_table('case_consultation_departments')
     with op.batch_alter_table('case_consultations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_consultations_case_id'))
 

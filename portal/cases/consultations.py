@@ -9,6 +9,7 @@ town or county leader answerable for the case. The caller commits.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -17,12 +18,14 @@ from flask_babel import gettext as _
 from portal.cases.kind_models import Consultation
 from portal.cases.models import Case, CaseEvent
 from portal.cases.workflow import OPEN_STATES, level_index, user_level
+from portal.departments.services import offered_for_case
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.timeutil import local_date, utcnow
 
 if TYPE_CHECKING:
     from portal.auth.models import User
+    from portal.departments.models import Department
 
 __all__ = ["Consultation", "may_consult", "schedule", "record_minutes", "lead_candidates",
            "name_lead", "consultations_of"]
@@ -72,7 +75,7 @@ def _text(value: str | None, field: str, message: str, limit: int | None = None)
 
 def schedule(case: Case, user: User, *, scheduled_at: datetime | None, place: str | None,
              departments: str | None, participants: str | None,
-             plan: str | None) -> Consultation:
+             plan: str | None, invited: Iterable[Department] = ()) -> Consultation:
     """Schedule a consultation; ``scheduled_at`` is naive UTC. Raises DomainError (with the
     field) when it may not be scheduled or something is missing."""
     if not may_consult(user, case):
@@ -88,6 +91,10 @@ def schedule(case: Case, user: User, *, scheduled_at: datetime | None, place: st
         participants=_text(participants, "participants", _("请填写参加会商的人员。"), 2000),
         plan=_text(plan, "plan", _("请填写会商方案。"), 4000),
         scheduled_by_id=user.id, created_at=utcnow())
+    consultation.invited = list(invited)
+    offered = {d.id for d in offered_for_case(case)}
+    if any(d.id not in offered for d in consultation.invited):
+        raise DomainError(_("请选择本镇或本县的部门。"), "invited")
     db.session.add(consultation)
     _event(case, user, "consult_schedule", _consultation_note(consultation))
     db.session.flush()
@@ -100,6 +107,7 @@ def _consultation_note(consultation: Consultation) -> str:
     from portal.timeutil import to_local
 
     parts = [f"{to_local(consultation.scheduled_at):%Y-%m-%d %H:%M}", consultation.place]
+    parts += [d.name for d in consultation.invited]
     if consultation.departments:
         parts.append(consultation.departments)
     return " · ".join(parts)

@@ -7,12 +7,22 @@ The rules live in portal.cases.consultations and portal.cases.approval.
 """
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.cases.models import Case
+from portal.departments.models import Department
 from portal.extensions import db
 from portal.timeutil import utcnow
+
+#: The departments (records) invited to a consultation: their staff see the case and find it in
+#: their inbox until its minutes are recorded.
+consultation_departments = Table(
+    "case_consultation_departments", db.metadata,
+    Column("consultation_id", Integer, ForeignKey("case_consultations.id"), primary_key=True),
+    Column("department_id", Integer, ForeignKey("departments.id"), primary_key=True,
+           index=True),
+)
 
 
 class Consultation(db.Model):
@@ -28,7 +38,7 @@ class Consultation(db.Model):
     #: When it takes place (naive UTC, as every time is stored).
     scheduled_at: Mapped[datetime] = mapped_column()
     place: Mapped[str] = mapped_column(String(100))
-    #: The departments involved, by name (民政办、司法所 …).
+    #: Other units involved that are no department record (镇水利站, 供电所 …), by name.
     departments: Mapped[str | None] = mapped_column(String(200))
     #: The people involved (the parties, the village's cadres, the grid worker …).
     participants: Mapped[str] = mapped_column(Text)
@@ -43,6 +53,9 @@ class Consultation(db.Model):
     recorded_at: Mapped[datetime | None] = mapped_column()
 
     case: Mapped[Case] = relationship()
+    #: The departments invited (records of the case's town and county).
+    invited: Mapped[list[Department]] = relationship(secondary=consultation_departments,
+                                                     order_by=Department.name)
     scheduled_by = relationship("User", foreign_keys=[scheduled_by_id])
     recorded_by = relationship("User", foreign_keys=[recorded_by_id])
 

@@ -22,6 +22,13 @@ APPROVALS = [
 ]
 
 
+def _departments_named(case, *names: str) -> list:
+    """The town's departments (portal.departments, made by the demo before the cases) by name."""
+    from portal.departments.services import offered_for_case
+
+    return [d for d in offered_for_case(case) if d.name in names]
+
+
 def _dated(case, moment: datetime, work: Callable[[], Any]) -> Any:
     """Do ``work`` (one step of ``case``), then date what it wrote at ``moment``: the timeline's
     new events, approval steps, and the case's step times it set."""
@@ -88,7 +95,8 @@ def load_kind_cases(nodes: dict, users: dict) -> None:
     held_at = created + 3 * day + 2 * hour
     consultation = _dated(case, created + day, lambda: consultations.schedule(
         case, village, scheduled_at=held_at, place="城西社区党群服务中心会议室",
-        departments="司法所、镇水利站", participants="张、李两户当事人，社区书记，网格员，驻村民警",
+        departments="镇水利站", invited=_departments_named(case, "司法所", "派出所"),
+        participants="张、李两户当事人，社区书记，网格员，驻村民警",
         plan="现场查看排水沟原走向，听取两户意见，由司法所主持调解，商定疏通和改道方案及完成时间"))
     consultation.created_at = created + day
     _dated(case, created + day + hour, lambda: consultations.name_lead(case, village, town))

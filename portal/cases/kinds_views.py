@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -18,6 +18,7 @@ from portal.errors import DomainError
 from portal.forms import choices, strip
 from portal.permissions import requires
 from portal.rendering import render, wants_partial
+from portal.departments.services import offered_for_case
 from portal.tenancy import load_scoped, town_of
 from portal.timeutil import local_today, to_local, to_utc
 from portal.web import REFUSED, commit, refuse
@@ -62,9 +63,11 @@ class ConsultationForm(FlaskForm):
                                       validators=[InputRequired(_l("请填写会商时间。"))])
     place = StringField(_l("会商地点"), filters=[strip],
                         validators=[DataRequired(_l("请填写会商地点。")), Length(max=100)])
-    departments = StringField(_l("参加部门"), filters=[strip],
+    # the departments on record (the case's town's and county's); choices set by the view
+    invited = SelectMultipleField(_l("参加部门"), coerce=int, choices=[], validate_choice=False)
+    departments = StringField(_l("其他参加单位"), filters=[strip],
                               validators=[Optional(), Length(max=200)],
-                              render_kw={"placeholder": _l("如 司法所、派出所、民政办")})
+                              render_kw={"placeholder": _l("如 镇水利站、供电所")})
     participants = TextAreaField(_l("参加人员"), filters=[strip], validators=[
         DataRequired(_l("请填写参加会商的人员。")), Length(max=2000)])
     plan = TextAreaField(_l("会商方案"), filters=[strip], validators=[
@@ -136,11 +139,17 @@ def consultation_new(case_id):
     if not consultations.may_consult(current_user, case):
         abort(403)
     form = ConsultationForm()
+    offered = offered_for_case(case)
+    form.invited.choices = [(d.id, d.name) for d in offered]
     if form.validate_on_submit():
         try:
+            chosen = set(form.invited.data or [])
+            invited = [d for d in offered if d.id in chosen]
+            if len(invited) != len(chosen):  # a department of another town, or none at all
+                raise DomainError(_("请选择本镇或本县的部门。"), "invited")
             consultations.schedule(
                 case, current_user, scheduled_at=to_utc(form.scheduled_at.data),
-                place=form.place.data, departments=form.departments.data,
+                place=form.place.data, departments=form.departments.data, invited=invited,
                 participants=form.participants.data, plan=form.plan.data)
             return _done(case, _("已安排会商。"))
         except DomainError as error:

@@ -147,8 +147,21 @@ def visible_condition(user: Any) -> ColumnElement[bool] | None:
     if user.department_id is not None:
         conditions += [Case.department_id == user.department_id,
                        Case.id.in_(select(CaseAssist.case_id).where(
-                           CaseAssist.department_id == user.department_id))]
+                           CaseAssist.department_id == user.department_id)),
+                       Case.id.in_(_invited_cases(user.department_id))]
     return or_(*conditions)
+
+
+def _invited_cases(department_id: int, pending_only: bool = False) -> Select:
+    """The cases with a consultation (会商) the department is invited to; ``pending_only``:
+    whose minutes are not recorded yet."""
+    from portal.cases.kind_models import Consultation, consultation_departments
+
+    query = (select(Consultation.case_id)
+             .join(consultation_departments,
+                   consultation_departments.c.consultation_id == Consultation.id)
+             .where(consultation_departments.c.department_id == department_id))
+    return query.where(Consultation.recorded_at.is_(None)) if pending_only else query
 
 
 def sees(user: Any, case: Case) -> bool:
@@ -159,10 +172,15 @@ def sees(user: Any, case: Case) -> bool:
         return True
     if user.department_id is None:
         return False
-    return case.department_id == user.department_id or db.session.scalar(
-        select(CaseAssist.id).where(CaseAssist.case_id == case.id,
-                                    CaseAssist.department_id == user.department_id)
-        .limit(1)) is not None
+    from portal.cases.kind_models import Consultation
+
+    if case.department_id == user.department_id:
+        return True
+    asked = select(CaseAssist.id).where(CaseAssist.case_id == case.id,
+                                        CaseAssist.department_id == user.department_id)
+    invited = _invited_cases(user.department_id).where(Consultation.case_id == case.id)
+    return db.session.scalar(asked.limit(1)) is not None or \
+        db.session.scalar(invited.limit(1)) is not None
 
 
 def open_assist(user: Any, case: Case) -> CaseAssist | None:
@@ -257,7 +275,8 @@ def inbox_query(user: Any) -> Select:
         conditions += [Case.department_id == user.department_id,
                        Case.id.in_(select(CaseAssist.case_id).where(
                            CaseAssist.department_id == user.department_id,
-                           CaseAssist.answered_at.is_(None)))]
+                           CaseAssist.answered_at.is_(None))),
+                       Case.id.in_(_invited_cases(user.department_id, pending_only=True))]
     return (select(Case).join(Grid, Grid.id == Case.grid_id)
             .where(in_subtree(Grid.code, user.scope), Case.state.in_(OPEN_STATES),
                    or_(*conditions)))

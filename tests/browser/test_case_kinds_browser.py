@@ -45,7 +45,10 @@ def test_a_village_admin_schedules_a_consultation_on_a_phone(phone, live_server,
     when = to_local(utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     phone.get_by_label("会商时间").fill(when)
     phone.get_by_label("会商地点").fill("城西社区会议室")
-    phone.get_by_label("参加部门").fill("司法所、镇水利站")
+    phone.get_by_label("司法所").check()  # a department on record: its staff will see the case
+    # the whole label is the touch target
+    assert phone.locator("#kind-form label", has_text="司法所").bounding_box()["height"] >= 44
+    phone.get_by_label("其他参加单位").fill("镇水利站")
     phone.get_by_label("参加人员").fill("两户当事人、社区书记、网格员")
     phone.get_by_label("会商方案").fill("现场查看排水沟走向，商定疏通方案")
     for name in ("会商时间", "会商地点", "会商方案"):
@@ -60,7 +63,7 @@ def test_a_village_admin_schedules_a_consultation_on_a_phone(phone, live_server,
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     shot(phone, tmp_path, "phone-consultation-scheduled")
     held = db.session.scalar(db.select(Consultation).filter_by(case_id=case.id))
-    assert held.place == "城西社区会议室"
+    assert held.place == "城西社区会议室" and [d.name for d in held.invited] == ["司法所"]
     assert to_local(held.scheduled_at).strftime("%Y-%m-%dT%H:%M") == when
     assert not errors, errors
 
