@@ -236,6 +236,12 @@ def test_accept_review_approve_resolves_the_case_and_the_loop_goes_on(client, tr
     assert [(s.step, s.decision) for s in steps] == [
         ("accept", "passed"), ("review", "passed"), ("approve", "passed")]
     assert [s.user.username for s in steps] == ["village_admin", "dept_staff", "town_admin"]
+    from portal.audit.models import AuditEntry
+
+    audited = db.session.scalars(db.select(AuditEntry.action).where(
+        AuditEntry.object_id == str(case.id), AuditEntry.action.startswith("case.approval_"))
+        .order_by(AuditEntry.id)).all()
+    assert audited == ["case.approval_accept", "case.approval_review", "case.approval_approve"]
     actions = [a for a, _ in _timeline(case)]
     assert actions == ["report", "approval_accept", "approval_review", "approval_approve",
                        "assign", "resolve"]

@@ -38,7 +38,11 @@ ACTIONS = {
     "keyperson.view": _l("查看重点人员"), "keyperson.view_list": _l("查看重点人员名单"),
     "visit.create": _l("记录走访"),
     "people.import": _l("导入人口"), "people.export_unmasked": _l("导出未遮盖号码的人口表"),
-    "case.supervise": _l("事件督办"), "case.deadlines_recounted": _l("按新日历重算事件期限"),
+    "case.supervise": _l("事件督办"),
+    "case.approval_accept": _l("审批受理"), "case.approval_review": _l("审批审核"),
+    "case.approval_approve": _l("审批批准"), "case.approval_return": _l("审批退回"),
+    "case.consult_schedule": _l("安排会商"), "case.consult_minutes": _l("记录会商纪要"),
+    "case.lead": _l("确定包案领导"), "case.deadlines_recounted": _l("按新日历重算事件期限"),
     "case.place": _l("事件放入网格"),
     "settings.cases": _l("修改事件设置"), "settings.visit_days": _l("修改走访周期"),
     "calendar.set_year": _l("设置全年工作日历"),
@@ -94,7 +98,9 @@ FIELDS = {
 #: Stored values that are words rather than data.
 VALUES = {"reset": _l("已重置"), "ended": _l("已结束"),
           # the steps of a case's deadlines (13710)
-          "assign": _l("交办"), "feedback": _l("反馈"), "resolve": _l("办结")}
+          "assign": _l("交办"), "feedback": _l("反馈"), "resolve": _l("办结"),
+          # the steps of an approval case
+          "accept": _l("受理"), "review": _l("审核"), "approve": _l("批准")}
 
 
 @dataclass

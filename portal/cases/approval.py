@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
+from portal import audit
 from portal.cases.kind_models import ApprovalStep
 from portal.cases.models import CaseEvent
 from portal.cases.workflow import OPEN_STATES, level_index, user_level
@@ -116,6 +117,9 @@ def take(case: Case, user: User, action: str, note: str | None) -> ApprovalStep:
     row = ApprovalStep(case_id=case.id, case=case, step=step.name, decision=decision, note=note,
                        user_id=user.id, at=utcnow())
     db.session.add(row)
+    # an approval is a decision of the administration: kept in the audit log as well
+    audit.record(f"case.approval_{action}", case, scope_code=case.grid.code, user=user,
+                 number=case.number, step=step.name, note=note)
     db.session.add(CaseEvent(case=case, user_id=user.id, action=f"approval_{action}",
                              from_state=case.state, to_state=case.state, note=note))
     db.session.flush()

@@ -19,6 +19,7 @@ from portal.cases.kind_models import Consultation
 from portal.cases.models import Case, CaseEvent
 from portal.cases.workflow import OPEN_STATES, level_index, user_level
 from portal.departments.services import offered_for_case
+from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.timeutil import local_date, utcnow
@@ -37,8 +38,12 @@ LEAD_LEVELS = ("town", "county")
 
 
 def _event(case: Case, user: User, action: str, note: str) -> None:
+    """The step on the case's timeline, and in the audit log (who convened, minuted or named a
+    lead is an official's act)."""
     db.session.add(CaseEvent(case=case, user_id=user.id, action=action, from_state=case.state,
                              to_state=case.state, note=note))
+    audit.record(f"case.{action}", case, scope_code=case.grid.code, user=user,
+                 number=case.number, note=note)
 
 
 def at_case_level(user: User, case: Case) -> bool:
