@@ -89,7 +89,11 @@ def inbox():
     today = deadlines.today()
     calendar = WorkCalendar.around(today)  # one calendar for the page, not one per row
     lights = {case.id: deadlines.light(case, today, calendar) for case in listing.rows}
+    # the step whose deadline decides the light, as on the case list
+    late_steps = {case.id: deadlines.worst_pending_step(case, today, calendar)
+                  for case in listing.rows}
     asking = services.asking(current_user, [case.id for case in listing.rows])
     return render("departments/inbox.html", "departments/_inbox_rows.html", lights=lights,
+                  late_steps=late_steps,
                   asking=asking, today=today, department=current_user.department,
                   **listing.context())
