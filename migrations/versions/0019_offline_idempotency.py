@@ -1,0 +1,24 @@
+"""offline phone: idempotency keys for visits and case reports (issue 19)
+
+Revision ID: core_0019
+Revises: core_0018
+Create Date: 2026-12-01 12:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'core_0019'
+down_revision = 'core_0018'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
