@@ -79,3 +79,6 @@ def _register_core_blueprints(app):
                case_rules_bp, cases_intake_bp, dashboard_bp, maps_bp):
         app.register_blueprint(bp)
     app.register_blueprint(case_kinds_bp)  # coordination and approval cases
+    from portal.cases.my_cases import bp as my_cases_bp
+
+    app.register_blueprint(my_cases_bp)  # a resident's own cases (issue 19)

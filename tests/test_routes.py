@@ -14,7 +14,7 @@ from portal.grids.models import GridStaff
 from portal.people.models import VisitPhoto
 from portal.people.visits import record_visit
 from portal.timeutil import local_today
-from portal.testing import LOGIN, PUBLIC, VISITORS, Rule, check_routes, routes_of
+from portal.testing import LOGIN, PUBLIC, VISITORS, Rule, check_routes, routes_of, tree_users
 from portal.uploads import photo_dir
 
 ROUTES = {
@@ -167,6 +167,11 @@ ROUTES = {
     ("departments.admin_edit", "GET"): Rule("settings.manage"),
     ("departments.admin_edit", "POST"): Rule("settings.manage", ok=302),  # fields from the record
     ("departments.inbox", "GET"): Rule("cases.handle", scoped=False),
+    # the resident's own loop (portal/cases/my_cases.py): the route's case was reported by the
+    # grid worker, so every other reporter is told it does not exist
+    ("my_cases.index", "GET"): Rule("cases.report", scoped=False),
+    ("my_cases.show", "GET"): Rule("cases.report",
+                                   unseen=tuple(u for u in tree_users() if u != "grid_worker")),
 }
 
 def url_values(tree, staff, entry, case):
