@@ -11,3 +11,4 @@ from portal.cases.models import (ApiKey, CalendarDay, CalendarYear, Case,  # noq
 from portal.cases.kind_models import ApprovalStep, Consultation  # noqa: F401
 from portal.maps.models import GridBoundary  # noqa: F401
 from portal.departments.models import CaseAssist, Department, DepartmentReturn  # noqa: F401
+from portal.notifications.models import Notification, NotificationSetting  # noqa: F401
