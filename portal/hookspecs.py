@@ -178,6 +178,45 @@ def module_switched(town, name, enabled, actor):
     has just been switched off, so it can tidy up)."""
 
 
+# ---------------------------------------------------------------- notifications (portal.notifications)
+
+
+@hookspec
+def notification_channels():
+    """Return a list of portal.notifications.messages.Channel this plugin delivers (e-mail, SMS,
+    a WeCom group robot ...). Asked of every loaded plugin: channels are the deployment's."""
+
+
+@hookspec(firstresult=True)
+def send_notification(channel, recipient, message):
+    """Deliver ``message`` (messages.Message) to ``recipient`` (messages.Recipient) if
+    ``channel`` is this plugin's: return True when sent; None when the channel is not yours.
+    Raise to fail the attempt (retried with backoff), messages.PermanentError to give up. Pass
+    ``message.id`` on as the idempotency key where the service takes one. Called by the worker
+    for every loaded plugin."""
+
+
+@hookspec
+def notification_events():
+    """Return {event code: lazy label} for the events this plugin notifies about (shown on the
+    preferences page and the admins' outbox)."""
+
+
+@hookspec
+def notification_groups(event, grid):
+    """Return a list of (channel, address) pairs: the groups of ``grid`` (or of the village or
+    town above it) told about ``event``, e.g. a grid's WeCom group robot. Asked only of the
+    plugins switched on for the grid's town."""
+
+
+@hookspec
+def scheduled_notifications(town, now):
+    """Write the notifications due at ``now`` (UTC) for ``town`` with
+    portal.notifications.outbox.notify (an activity tomorrow for its volunteers ...); keys make
+    a second run add nothing. Called by the worker's periodic round for the plugins on in
+    ``town``."""
+
+
 # ---------------------------------------------------------------- the core's test machinery
 # Called by the core's security, fuzz, gating and masking tests for every loaded plugin, so that
 # those tests name no plugin and a plugin's folder can be deleted. By convention a plugin writes
