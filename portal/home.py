@@ -1,4 +1,5 @@
-"""The landing page: a summary of the user's part of the grid tree and the modules' cards."""
+"""The landing page: "what must I do today?" first (portal.today), then, for the staff of the
+grid tree, a summary of their part of it, and the modules' cards."""
 from flask import Blueprint, redirect
 from flask_login import current_user, login_required
 from sqlalchemy import func
@@ -13,6 +14,8 @@ from portal.tenancy import in_subtree
 from portal.timeutil import local_today
 
 bp = Blueprint("home", __name__)
+#: Rows shown under each item of the today list; its number links to them all.
+HOME_ROWS = 5
 
 
 def level_counts(scope: Grid) -> dict[str, int]:
@@ -46,17 +49,22 @@ def index():
     if landing:
         return redirect(landing)
     scope = current_user.scope
-    from portal.cases.blueprint import open_emergencies, open_notices
+    from portal.cases.blueprint import open_emergencies
     from portal.cases.calendar import WorkCalendar, missing_next_year
     from portal.permissions import can
 
+    from portal.today import items_for
+
     cards = host().collect(scope, "dashboard_cards", scope=scope, user=current_user)
-    notices = open_notices(scope) if can(current_user, "cases.view") else []
     emergencies = open_emergencies(scope) if can(current_user, "cases.dispatch") else []
     # one working-day calendar for every emergency's light, not a query per row
     calendar = WorkCalendar.around(local_today()) if emergencies else None
-    return render("home.html", scope=scope, levels=level_counts(scope),
-                  counts=counts_under(scope), unstaffed=grids_without_worker(scope), cards=cards,
-                  notices=notices, emergencies=emergencies, today=local_today(),
+    # the summary of the tree is for those who keep it; a resident or an officer gets their list
+    summary = can(current_user, "grids.view")
+    return render("home.html", scope=scope, levels=level_counts(scope) if summary else {},
+                  counts=counts_under(scope) if summary else None,
+                  unstaffed=grids_without_worker(scope) if summary else 0, cards=cards,
+                  summary=summary, items=items_for(current_user), row_limit=HOME_ROWS,
+                  emergencies=emergencies, today=local_today(),
                   calendar=calendar,
                   calendar_missing=missing_next_year() if can(current_user, "calendar.manage") else None)

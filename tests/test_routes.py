@@ -167,6 +167,9 @@ ROUTES = {
     ("departments.admin_edit", "GET"): Rule("settings.manage"),
     ("departments.admin_edit", "POST"): Rule("settings.manage", ok=302),  # fields from the record
     ("departments.inbox", "GET"): Rule("cases.handle", scoped=False),
+    # today's work (portal.today): the user's own list in full and as the A5 day sheet
+    ("today.index", "GET"): Rule(LOGIN, scoped=False),
+    ("today.sheet", "GET"): Rule(LOGIN, scoped=False),
     # the resident's own loop (portal/cases/my_cases.py): the route's case was reported by the
     # grid worker, so every other reporter is told it does not exist
     ("my_cases.index", "GET"): Rule("cases.report", scoped=False),

@@ -2,7 +2,9 @@
 exists (no menu entry, and 404 rather than 403 for everyone else); every view is audited."""
 from functools import wraps
 
-from flask import Blueprint, abort, redirect, url_for
+from datetime import timedelta
+
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
@@ -11,11 +13,12 @@ from portal import audit
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.people.forms import KeyPersonForm
-from portal.people.models import KeyPerson, Resident
+from portal.people.models import KeyPerson, Resident, Visit
+from portal.people.visits import visit_days
 from portal.permissions import can
 from portal.rendering import render
 from portal.tenancy import in_subtree, load_scoped
-from portal.timeutil import utcnow
+from portal.timeutil import local_today, utcnow
 from portal.web import commit, run_action, submit_form
 
 bp = Blueprint("keypersons", __name__, url_prefix="/key-persons")
@@ -35,18 +38,37 @@ def hidden_unless_permitted(view):
     return wrapped
 
 
+def open_query(scope: Grid):
+    """Open entries of the register under ``scope``."""
+    return (db.select(KeyPerson).join(Resident, Resident.id == KeyPerson.resident_id)
+            .join(Grid, Grid.id == Resident.grid_id)
+            .where(in_subtree(Grid.code, scope), KeyPerson.closed_at.is_(None)))
+
+
+def due_query(scope: Grid):
+    """Open entries in control (red, control period not over) whose household has had no visit
+    within the town's interval for red households: due for a check-in (the today list counts
+    them, ?due=1 lists them)."""
+    today = local_today()
+    since = today - timedelta(days=visit_days(scope)["red"])
+    visited = db.select(Visit.id).where(Visit.household_id == Resident.household_id,
+                                        Visit.visited_on > since).exists()
+    return open_query(scope).where(
+        KeyPerson.light == "red",
+        db.or_(KeyPerson.control_until.is_(None), KeyPerson.control_until >= today), ~visited)
+
+
 @bp.route("/")
 @hidden_unless_permitted
 def index():
+    due = request.args.get("due") == "1"
+    query = due_query(current_user.scope) if due else open_query(current_user.scope)
     entries = db.session.scalars(
-        db.select(KeyPerson).join(Resident, Resident.id == KeyPerson.resident_id)
-        .join(Grid, Grid.id == Resident.grid_id)
-        .where(in_subtree(Grid.code, current_user.scope), KeyPerson.closed_at.is_(None))
-        .options(joinedload(KeyPerson.resident).joinedload(Resident.grid))
+        query.options(joinedload(KeyPerson.resident).joinedload(Resident.grid))
         .order_by(KeyPerson.control_until.desc(), KeyPerson.id)).all()
     audit.record("keyperson.view_list", None, scope_code=current_user.scope.code,
                  user=current_user, count=len(entries))
-    page = render("people/key_persons.html", entries=entries)
+    page = render("people/key_persons.html", entries=entries, due=due)
     commit()  # after rendering: a commit expires the rows the page reads
     return page
 
