@@ -29,7 +29,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = ("plugins.points", "plugins.volunteers", "plu
                                      "plugins.associations", "plugins.best_grid")
 
 #: Core behaviour written as an ordinary (always-on) plugin.
-CORE_PLUGINS = ("portal.core_hooks",)
+CORE_PLUGINS = ("portal.core_hooks", "portal.notifications.core_channels")
 
 ENTRY_POINT_GROUP = "portal.plugins"
 PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")

@@ -1,4 +1,5 @@
-"""The channels every loaded plugin offers (the core offers the inbox)."""
+"""The channels every loaded plugin offers (the core offers the inbox, and e-mail and SMS when
+they are configured: portal.notifications.core_channels)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -17,3 +18,13 @@ def all_channels() -> dict[str, Channel]:
         for channel in answer or []:
             found[channel.name] = channel
     return found
+
+
+def personal_channels() -> dict[str, Channel]:
+    """The channels a person may choose for themselves (not those that reach groups)."""
+    return {name: channel for name, channel in all_channels().items() if not channel.groups}
+
+
+def has_address(channel: Channel, user) -> bool:
+    """Whether ``user`` can be reached on ``channel`` (the inbox needs no address)."""
+    return channel.address_of is None or bool(channel.address_of(user))

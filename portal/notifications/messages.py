@@ -43,6 +43,14 @@ class Channel:
     default: bool = False
     #: ignores quiet hours (the inbox is read when the person looks)
     silent: bool = False
+    #: with ``default``: chosen by default only for these events (None: for every event). SMS
+    #: costs money and wakes people, so it is a default for urgent events only
+    default_events: frozenset[str] | None = None
+    #: why a person without an address on it cannot choose it ("未填写手机号"), for their page
+    missing: Any = None
+    #: reaches groups named by ``notification_groups`` (a WeCom group robot), never a person:
+    #: not among anyone's choices
+    groups: bool = False
 
 
 class PermanentError(Exception):
