@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
+    from portal.grids.models import Grid
 
 #: pending: waiting for the worker (or for the end of quiet hours); sending: claimed by a worker
 #: until ``claimed_until`` (a worker killed meanwhile leaves it to be claimed again); sent;
@@ -50,6 +55,12 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column()
     read_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User | None] = relationship()
+    town: Mapped[Grid | None] = relationship()
+    #: tenancy: a row lies in its town (the admins' outbox); a county-wide row (no town) is
+    #: nobody's to open by id
+    scope_path = "town.code"
 
 
 class NotificationSetting(db.Model):
