@@ -10,7 +10,7 @@ a success without reading the page.
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect
+from flask import flash, g, redirect
 from flask_wtf import FlaskForm
 
 from portal.errors import DomainError
@@ -63,6 +63,8 @@ def submit_form(form: FlaskForm, save: Callable[[], Any], *, done: str | Callabl
         else:
             flash(_value(done, result), "success")
             return redirect(_value(then, result))
+    if form.is_submitted():
+        g.refused_form = form  # what portal/offline/replay.py tells a phone's queued upload
     body, status = page(), (REFUSED if form.is_submitted() else 200)
     if isinstance(body, tuple):  # a page with a status of its own (a refused search)
         body, status = body[0], max(status, body[1])

@@ -17,8 +17,22 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Made on the phone for each visit or case report kept offline: a replayed upload finds the
+    # record its first attempt made instead of making a second (NULL for everything else).
+    with op.batch_alter_table('visits', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('idempotency_key', sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_visits_idempotency_key'),
+                                          ['idempotency_key'])
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('idempotency_key', sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_cases_idempotency_key'),
+                                          ['idempotency_key'])
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_cases_idempotency_key'), type_='unique')
+        batch_op.drop_column('idempotency_key')
+    with op.batch_alter_table('visits', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_visits_idempotency_key'), type_='unique')
+        batch_op.drop_column('idempotency_key')

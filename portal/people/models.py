@@ -190,6 +190,9 @@ class Visit(db.Model):
     latitude: Mapped[float | None] = mapped_column()
     longitude: Mapped[float | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Made on the phone for a visit kept offline (portal/offline/replay.py): the upload sent
+    #: again finds this visit instead of recording a second one.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     household: Mapped[Household] = relationship(back_populates="visits")
     grid: Mapped[Grid] = relationship()

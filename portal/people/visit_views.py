@@ -1,11 +1,13 @@
 """Visits: who is due, recording a visit, and the town's visit rules."""
 from flask import Blueprint, abort, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from portal.errors import DomainError
 from portal.people.forms import VisitForm, VisitRulesForm
-from portal.people.models import Household, VisitPhoto
+from portal.offline.conflicts import check_household
+from portal.offline.replay import replayable, stamp
+from portal.people.models import Household, Visit, VisitPhoto
 from portal.people.visits import (DEFAULT_VISIT_DAYS, due_list, record_visit, set_visit_days,
                                    visit_days)
 from portal.permissions import requires
@@ -44,11 +46,16 @@ def per_grid(rows):
 
 @bp.route("/households/<int:household_id>/new", methods=["GET", "POST"])
 @requires("visits.record")
+@replayable(Visit, owner="user_id", url=lambda visit: url_for("people.household",
+                                                              household_id=visit.household_id),
+            done=lambda visit: _("已记录走访。"),
+            gone=_l("这户已不在您的网格内（可能已迁到其他网格或已删除），走访没有保存。"))
 def new(household_id):
     household = load_scoped(Household, household_id)
     form = VisitForm()
 
     def save():
+        check_household(household)  # a visit kept on a phone: the household may have moved
         try:
             photos = prepare_photos(form.photos.data)  # checked in memory, written at commit
         except UploadError as error:
@@ -57,6 +64,7 @@ def new(household_id):
         visit = record_visit(household, current_user, form.visited_on.data, form.found.data,
                              form.follow_up.data, latitude=latitude, longitude=longitude,
                              photos=[p.name for p in photos])
+        stamp(visit)  # the phone's idempotency key, when it sent one
         store_at_commit(*photos)
         return visit
 
