@@ -91,6 +91,14 @@ def register_demo_data(town, db):
 
 
 @hookimpl
+def today_items(user, scope):
+    """An officer's associations with the appeals waiting; an admin's appeals waiting."""
+    from .today import items
+
+    return items(user, scope)
+
+
+@hookimpl
 def menu_links(user, town):
     if can(user, "associations.view"):
         return [MenuLink(330, str(_l("协会")), url_for("associations.index"))]

@@ -106,6 +106,14 @@ def dashboard_cards(scope, user):
     return [Card(320, str(_l("邻里互助组")), body, url_for("mutual_aid.index"))]
 
 
+@hookimpl
+def today_items(user, scope):
+    """Help asked for and not solved yet: the scope's for its staff, a leader's group's."""
+    from .today import items
+
+    return items(user, scope)
+
+
 @hookimpl(optionalhook=True)  # declared by the best_grid plugin, which may be absent
 def grid_measures(town, grids, since, until):
     """Problems solved by each grid's mutual-aid groups."""

@@ -40,13 +40,18 @@ def activities():
     query = (query.where(VolunteersActivity.ends_at < now)
              .order_by(VolunteersActivity.starts_at.desc()) if past else
              query.where(VolunteersActivity.ends_at >= now).order_by(VolunteersActivity.starts_at))
+    own = request.args.get("mine") == "1" and not past
+    if own:  # the today list's "this week": what I signed up for or my teams run, 7 days ahead
+        from .today import week_condition
+
+        query = query.where(week_condition(current_user, volunteer, now))
     rows = db.session.scalars(query.limit(100)).all()
     mine = set()
     if volunteer is not None:
         mine = set(db.session.scalars(select(VolunteersSignup.activity_id).filter_by(
             volunteer_id=volunteer.id, cancelled_at=None)))
     return render("volunteers/activities.html", rows=rows, past=past, mine=mine,
-                  volunteer=volunteer)
+                  volunteer=volunteer, own=own)
 
 
 def _team_choices():

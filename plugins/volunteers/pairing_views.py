@@ -23,8 +23,13 @@ from .models import VolunteersPairing, VolunteersVolunteer
 
 @requires("volunteers.pairing")
 def pairings():
-    return render("volunteers/pairings.html",
-                  rows=services.pairings_due(current_user.scope), today=local_today())
+    rows = services.pairings_due(current_user.scope)
+    due = request.args.get("due") == "1"
+    if due:  # the today list's number: overdue or due within DUE_SOON days
+        from .today import due_soon
+
+        rows = [row for row in rows if due_soon(row)]
+    return render("volunteers/pairings.html", rows=rows, today=local_today(), due=due)
 
 
 @requires("volunteers.pairing")

@@ -163,7 +163,7 @@ def late_cases(user) -> list[TodayItem]:
                          url_for("cases.index", light=RED, step=step), RED, str(n))
                 for step, n in zip(deadlines.STEPS, by_step) if n]
         items.append(TodayItem("late", _("超期事件"), red, url_for("cases.index", light=RED),
-                               RED, rows, order=15, note=_("按环节")))
+                               RED, rows, order=15))
     if yellow:
         items.append(TodayItem("near", _("临近期限的事件"), yellow,
                                url_for("cases.index", light=YELLOW), YELLOW, order=30))
