@@ -79,7 +79,11 @@ def logout():
     sessions.end(current_user._get_current_object())
     commit()
     flash(_("已退出登录。"), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # the phone's kept pages, household list and queue go with the session (portal/offline):
+    # static/js/offline.js wipes them first; this covers a page that had not loaded its script
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
