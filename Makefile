@@ -29,10 +29,12 @@ install-test: $(VENV)/.installed-test translations
 translations: $(VENV)/.installed
 	$(BIN)/python -m portal.i18n
 
-## Bring the database to the current schema, load the demo when it is empty, serve on :5000.
+## Bring the database to the current schema, load the demo when it is empty, serve on :5000
+## with the background worker beside it (notifications, the case sweep, digests), stopped with it.
 run: install
 	$(BIN)/portal db upgrade
 	$(BIN)/portal demo --if-empty
+	$(BIN)/portal worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 ## The whole suite: the lint first (seconds), then unit, request and browser tests.

@@ -21,6 +21,8 @@ from portal.notifications.messages import Channel
 
 #: (message id, recipient address) of every in-process send
 SENT: list[tuple] = []
+#: the towns whose scheduled notifications the worker's round asked for
+SCHEDULED: list[str] = []
 
 
 @hookimpl
@@ -47,6 +49,11 @@ def send_notification(channel, recipient, message):
         return outcome(message)
     SENT.append((message.id, recipient.address))
     return True
+
+
+@hookimpl
+def scheduled_notifications(town, now):
+    SCHEDULED.append(town.code)
 
 
 def _provider(folder: Path, message) -> bool:
