@@ -9,6 +9,7 @@ from portal.settings.models import TownSetting  # noqa: F401
 from portal.cases.models import (ApiKey, CalendarDay, CalendarYear, Case,  # noqa: F401
                                  CaseEvent, CasePhoto, ResponseTemplate, SupervisionNotice)
 from portal.cases.kind_models import ApprovalStep, Consultation  # noqa: F401
+from portal.cases.loop_models import CaseCallback, CaseMeToo  # noqa: F401
 from portal.maps.models import GridBoundary  # noqa: F401
 from portal.departments.models import CaseAssist, Department, DepartmentReturn  # noqa: F401
 from portal.notifications.models import Notification, NotificationSetting  # noqa: F401

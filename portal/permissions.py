@@ -101,6 +101,8 @@ CORE_PERMISSIONS = (
     Permission("cases.handle", _l("办理事件"), CASE_STAFF),
     Permission("cases.dispatch", _l("交办、结案事件"), ADMINS),
     Permission("cases.evaluate", _l("代群众评价"), (*ADMINS, "grid_worker")),
+    # 回访: the village's information officer calls reporters who did not rate a closed case
+    Permission("cases.callback", _l("回访群众"), (*ADMINS, "info_officer")),
     Permission("calendar.manage", _l("维护工作日历"), ("county_admin",)),
     # the command centre shows a node's whole register and case figures: grid staff only
     Permission("dashboard.view", _l("查看指挥中心"), GRID_STAFF),

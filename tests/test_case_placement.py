@@ -330,7 +330,8 @@ def test_the_public_form_reports_into_the_grid_the_position_lies_in(client, draw
     data = {"category": "need", "title": "路面塌陷", "description": "坑很深",
             "reporter_phone": "13912345678"}
     moved = client.post(f"/g/{drawn.grid_a1.code}/report",
-                        data={**data, "latitude": A2[0], "longitude": A2[1]})
+                        data={**data, "latitude": A2[0], "longitude": A2[1]},
+                        follow_redirects=True)  # to the receipt (portal/cases/tracking.py)
     assert moved.status_code == 200
     text = moved.get_data(as_text=True)
     assert "您所在的位置属于“第二网格”" in text
@@ -339,7 +340,7 @@ def test_the_public_form_reports_into_the_grid_the_position_lies_in(client, draw
     for title, point in (("本网格", A1), ("别处", NOWHERE)):
         kept = client.post(f"/g/{drawn.grid_a1.code}/report",
                            data={**data, "title": title, "latitude": point[0],
-                                 "longitude": point[1]})
+                                 "longitude": point[1]}, follow_redirects=True)
         assert kept.status_code == 200 and "您所在的位置属于" not in kept.get_data(as_text=True)
         assert db.session.scalar(db.select(Case).filter_by(title=title)).grid == drawn.grid_a1
     b_point = (28.05, 112.24)  # in grid_b1 only

@@ -25,7 +25,7 @@ EXPECTED = {
     "county_admin": GRID_STAFF_CORE | {
         "grids.manage", "users.manage", "modules.manage", "audit.view", "people.import",
         "people.key_persons", "settings.manage", "cases.dispatch", "cases.evaluate",
-        "calendar.manage",
+        "cases.callback", "calendar.manage",
         "points.view", "points.award", "points.correct", "points.rules", "points.goods",
         "points.cards",
         "volunteers.view", "volunteers.activities", "volunteers.manage", "volunteers.lead",
@@ -36,7 +36,8 @@ EXPECTED = {
     "town_admin": GRID_STAFF_CORE | {
         "grids.manage", "users.manage", "modules.manage", "audit.view", "people.import",
         "people.key_persons", "settings.manage", "cases.dispatch", "cases.evaluate",
-        "points.view", "points.award", "points.correct", "points.rules", "points.goods",
+        "cases.callback", "points.view", "points.award", "points.correct", "points.rules",
+        "points.goods",
         "points.cards",
         "volunteers.view", "volunteers.activities", "volunteers.manage", "volunteers.lead",
         "volunteers.pairing", "volunteers.proxy", "volunteers.settings",
@@ -45,7 +46,8 @@ EXPECTED = {
         "best_grid.view", "best_grid.manage", "best_grid.judge"},
     "village_admin": GRID_STAFF_CORE | {
         "grids.manage", "users.manage", "people.import", "cases.dispatch", "cases.evaluate",
-        "points.view", "points.award", "points.correct", "points.goods", "points.cards",
+        "cases.callback", "points.view", "points.award", "points.correct", "points.goods",
+        "points.cards",
         "points.redeem",
         "volunteers.view", "volunteers.activities", "volunteers.manage", "volunteers.lead",
         "volunteers.pairing", "volunteers.proxy",
@@ -58,7 +60,7 @@ EXPECTED = {
         "mutual_aid.view", "mutual_aid.manage", "mutual_aid.record",
         "associations.view", "associations.member", "best_grid.view"},
     "info_officer": GRID_STAFF_CORE | {
-        "people.import", "points.view", "points.cards",
+        "people.import", "cases.callback", "points.view", "points.cards",
         "volunteers.view", "volunteers.activities", "volunteers.proxy",
         "mutual_aid.view", "mutual_aid.record",
         "associations.view", "associations.member", "best_grid.view"},

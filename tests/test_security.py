@@ -29,6 +29,10 @@ NOT_SCOPED = {
     "public.qr": "the public notice board's QR code",
     "public.photo": "photos of staff on the public notice board",
     "public.report_case": "anyone may report a case from a grid's public page",
+    "me_too.public_hints": "the public report form's 我也遇到 hints: what Open311 publishes of "
+                           "the town's public categories",
+    "me_too.public_join": "anyone may join an open public-category case of the QR code's town, "
+                          "with a phone, throttled like a report",
     "open311.discovery": "the Open311 API: public, scoped by jurisdiction_id and api_key",
     "open311.services": "the Open311 API",
     "open311.service_definition": "the Open311 API",

@@ -30,6 +30,8 @@ ACTION_LABELS = {"report": _l("上报"), "assign": _l("交办"), "start": _l("�
 # a department's steps (portal.departments)
 ACTION_LABELS.update({"return": _l("退回"), "assist": _l("请求协办"),
                       "assist_answer": _l("协办答复")})
+# the resident's own loop (portal.cases.callbacks): the information officer's call-back
+ACTION_LABELS.update({"callback": _l("回访")})
 SOURCE_LABELS = {"patrol": _l("网格员巡查"), "resident": _l("群众上报"), "public": _l("扫码上报"),
                  "representative": _l("居民代表"), "video": _l("视频巡查"),
                  "department": _l("部门转办"), "open311": _l("接口")}
@@ -90,6 +92,8 @@ class CaseActionForm(FlaskForm):
     #: 1 to 5 stars; anything else is the service's "请选择1到5分的满意度".
     satisfaction = StringField()
     note = TextAreaField()
+    #: 答复群众: the reporter reads this (and only this) of the step; see portal.cases.public_view.
+    public_reply = TextAreaField(filters=[strip])
 
 
 class PublicReportForm(FlaskForm):
@@ -106,3 +110,16 @@ class PublicReportForm(FlaskForm):
                                  validators=[DataRequired(_l("请留下联系电话，以便把办理结果告诉您。")),
                                              Phone()])
     photos = photo_field()
+
+
+class RatingForm(FlaskForm):
+    """A reporter's rating (满意度) of their case, at /my/cases and /track; the rule is
+    portal.cases.public_view.rate, which names the field it refuses."""
+    #: 1 to 5 stars; anything else is the service's "请选择1到5分的满意度".
+    satisfaction = StringField()
+    comment = TextAreaField(_l("您的意见(可选)"), filters=[strip],
+                            validators=[Optional(), Length(max=2000)])
+
+    def satisfaction_value(self) -> int | None:
+        value = (self.satisfaction.data or "").strip()
+        return int(value) if value.isdigit() else None

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal import audit
 from portal.cases import open311_publication as publication
@@ -62,6 +62,10 @@ class RulesForm(FlaskForm):
     emergency_assign_hours = IntegerField(_l("紧急事件交办时限(小时)"), validators=[HOURS])
     emergency_feedback_hours = IntegerField(_l("紧急事件程序性反馈时限(小时)"), validators=[HOURS])
     emergency_resolve_hours = IntegerField(_l("紧急事件办结时限(小时)"), validators=[HOURS])
+    #: 回访 (portal.cases.callbacks): days after closing before an unrated case is called back
+    callback_days = IntegerField(_l("结案后几天未评价转入回访"),
+                                 validators=[Optional(),  # left out: kept as it is
+                                             NumberRange(1, 60, _l("应在1到60之间。"))])
 
     def validate(self, extra_validators=None):
         if not super().validate(extra_validators):
@@ -107,7 +111,10 @@ def _town():
 
 def _rules_form(town, **kwargs) -> RulesForm:
     current = {**DEFAULT_DEADLINES, **get_setting(town, SETTING, DEFAULT_DEADLINES)}
+    from portal.cases.callbacks import callback_days
+
     return RulesForm(data={**current, "categories": town_categories(town),
+                           "callback_days": callback_days(town),
                            "open311_public": publication.public_categories(town)}, **kwargs)
 
 
@@ -123,8 +130,13 @@ def _save_rules(town, form: RulesForm) -> None:
     set_setting(town, CATEGORY_SETTING, form.categories.data)
     public = [c for c in publication.PUBLISHABLE if c in (form.open311_public.data or [])]
     set_setting(town, publication.SETTING, public)
+    from portal.cases.callbacks import SETTING as CALLBACK_SETTING, callback_days
+
+    days = form.callback_days.data or callback_days(town)
+    set_setting(town, CALLBACK_SETTING, days)
     audit.record("settings.cases", town, scope_code=town.code, user=current_user,
-                 deadlines=value, categories=form.categories.data, open311_public=public)
+                 deadlines=value, categories=form.categories.data, open311_public=public,
+                 callback_days=days)
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """Pages anyone may open without an account: the grid's public notice board (公示牌), reached
 from the QR code on the service contact card."""
 import segno
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from markupsafe import Markup
 
 from portal.errors import DomainError
@@ -108,7 +108,12 @@ def report_case(grid_code):
             if into is not grid:
                 flash(_("您所在的位置属于“%(name)s”，问题已转给该网格办理。", name=into.name),
                       "success")
-            return render("public/reported.html", grid=grid, case=case, scope=grid)
+            # post/redirect/get: the receipt is a page of its own, so a refresh (or the back
+            # button) files nothing again; this browser may follow the case at once
+            from portal.cases.tracking import REPORTER, receipt_url, remember
+
+            remember(case, REPORTER)
+            return redirect(receipt_url(case), 303)
         except UploadError as error:
             form.photos.errors = [*form.photos.errors, str(error)]
         except DomainError as error:

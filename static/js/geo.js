@@ -97,6 +97,8 @@
         f.lon.value = lon;
       }
       box.setAttribute("data-accuracy", Math.round(c.accuracy || 0));
+      // the form may ask what lies near the point (the 我也遇到 hints, portal/cases/me_too.py)
+      box.dispatchEvent(new CustomEvent("portal:located", { bubbles: true }));
       show(box, "[data-geo-status]",
            words(box, "located", { lat: lat, lon: lon, m: Math.round(c.accuracy || 0) }), "ok");
       check(box, lat, lon, c.accuracy);
