@@ -153,11 +153,14 @@ def light(case: Case, on: date | None = None, calendar: WorkCalendar | None = No
 
 
 def worst_pending_step(case: Case, on: date | None = None,
-                       calendar: WorkCalendar | None = None) -> str | None:
-    """The pending step that decides the case's light (the earliest due among the worst)."""
+                       calendar: WorkCalendar | None = None,
+                       yellow_days: int | None = None) -> str | None:
+    """The pending step that decides the case's light (the earliest due among the worst);
+    ``yellow_days``: the town's window when the caller looked it up once for many cases."""
     on = on or today()
     calendar = calendar or WorkCalendar.around(on)
-    pending = [(step, step_light(case, step, on, calendar)) for step in pending_steps(case)]
+    pending = [(step, step_light(case, step, on, calendar, yellow_days))
+               for step in pending_steps(case)]
     ranked = [(-_SEVERITY[lt], n, step) for n, (step, lt) in enumerate(pending) if lt]
     return min(ranked)[2] if ranked else None
 

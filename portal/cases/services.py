@@ -163,9 +163,11 @@ def act(case: Case, user: User, action_name: str, note: str | None = None, *,
 def sweep(on: date | None = None) -> dict[str, int]:
     """For cron: raise a supervision notice (督办) for every step of an open case that has gone
     red — assignment, feedback or solution — once per step and episode, and settle the notices
-    whose step is done or whose case left the loop or was reopened. Idempotent."""
+    whose step is done or whose case left the loop or was reopened; notify the notices and the
+    cases turned yellow or red (portal.notifications.case_events). Idempotent."""
     from portal.cases.models import SupervisionNotice
     from portal.cases.workflow import OPEN_STATES
+    from portal.notifications import case_events
 
     on = on or deadlines.today()
     calendar = WorkCalendar(on.year - 1, on.year + 1)
@@ -179,8 +181,10 @@ def sweep(on: date | None = None) -> dict[str, int]:
                 continue
             if deadlines.step_light(case, step, on, calendar) != deadlines.RED:
                 continue
-            db.session.add(SupervisionNotice(case_id=case.id, level=case.level, step=step,
-                                             episode=case.episode))
+            notice = SupervisionNotice(case_id=case.id, level=case.level, step=step,
+                                       episode=case.episode)
+            db.session.add(notice)
+            case_events.supervised(case, notice)  # the people who must act, in this transaction
             audit.record("case.supervise", case, scope_code=case.grid.code, number=case.number,
                          level=case.level, step=step, episode=case.episode)
             raised += 1
@@ -191,6 +195,7 @@ def sweep(on: date | None = None) -> dict[str, int]:
                 or deadlines.done_at(case, notice.step) is not None):
             notice.resolved_at = utcnow()
             settled += 1
+    case_events.sweep_lights(on)  # my case turned yellow or red (once per step and colour)
     db.session.flush()
     return {"raised": raised, "settled": settled}
 
