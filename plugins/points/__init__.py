@@ -141,3 +141,8 @@ def points_award_requested(resident, points, reason, source, actor):
     from .ledger import award_from_module
 
     return award_from_module(resident, points, reason, source, actor)
+
+
+@hookimpl
+def notification_events():
+    return {"points_awarded": _l("获得积分")}

@@ -110,6 +110,10 @@ def post(account: PointsAccount, kind: str, points: int, *, actor=None, rule=Non
                         actor_id=getattr(actor, "id", None))
     db.session.add(entry)
     db.session.flush()
+    if kind == "earn":  # the owner's login is told, in this transaction (plugins/points/notices)
+        from .notices import tell_award
+
+        tell_award(account, entry)
     return entry
 
 

@@ -151,3 +151,16 @@ def grid_measures(town, grids, since, until):
 
     return [Measure("volunteers.hours", str(_l("志愿服务时长")),
                     hours_by_grid([g.id for g in grids], since, until), per=str(_l("小时")))]
+
+
+@hookimpl
+def notification_events():
+    return {"volunteers_activity": _l("明天的志愿活动")}
+
+
+@hookimpl
+def scheduled_notifications(town, now):
+    """The day before an activity: the volunteers who signed up (plugins/volunteers/reminders)."""
+    from .reminders import remind_tomorrow
+
+    remind_tomorrow(town, now)
