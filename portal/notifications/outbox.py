@@ -72,7 +72,10 @@ def notify(event: str, key: str, *, subject: str, body: str, link: str | None = 
             add(channel, None, address)
     if not rows:
         return 0
-    result: Any = db.session.execute(_insert_ignoring_duplicates(rows))
+    # preserve_rowcount: SQLAlchemy 2.1 with psycopg answers -1 for an INSERT's rowcount unless
+    # asked to keep it, and the rows written (0 for a duplicate) are what the caller is told
+    result: Any = db.session.execute(_insert_ignoring_duplicates(rows),
+                                     execution_options={"preserve_rowcount": True})
     written = result.rowcount or 0
     if written and any(row["channel"] != "inbox" for row in rows):
         db.session.info[WAKE] = True
