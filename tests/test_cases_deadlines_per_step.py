@@ -268,4 +268,6 @@ def test_an_open_emergency_heads_the_dispatchers_home_page(tree, client):
     db.session.commit()
     client.logout()
     client.login("town_admin")
-    assert "山体滑坡" not in client.get("/").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="emergencies"' not in home  # resolved: no longer an emergency at the top
+    assert "山体滑坡" in home[home.index('id="today-to_close"'):]  # but the town closes it

@@ -139,6 +139,16 @@ def test_hook_dashboard_cards_only_where_on(client, example_on):
     assert "example card" not in client.get("/").get_data(as_text=True)
 
 
+def test_hook_today_items_only_where_on(client, example_on):
+    client.login("grid_worker")
+    home = client.get("/").get_data(as_text=True)
+    assert "示例待办 第一网格" in home and 'id="today-example.todo"' in home
+    assert "示例待办" in client.get("/today/sheet").get_data(as_text=True)
+    client.logout()
+    client.login("b_grid_worker")
+    assert "示例待办" not in client.get("/").get_data(as_text=True)
+
+
 def test_county_sees_modules_any_of_its_towns_uses(client, example_on):
     client.login("county_admin")
     assert "example card for 湘阴县" in client.get("/").get_data(as_text=True)

@@ -241,3 +241,30 @@ def test_every_role_opens_its_list_and_its_sheet(client, tree, username):
         assert response.status_code == 200, url
         if username == "b_town_admin":
             assert "路灯不亮" not in response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- queries
+
+
+def _add_work(tree, n):
+    from portal.people.services import add_household
+
+    for i in range(n):
+        household = add_household(tree.grid_a1, f"城西路{100 + i}号-{n}")
+        household.created_at = utcnow() - timedelta(days=400)
+        _late(_case(tree, title=f"事件{i}-{n}"), steps=("assign",))
+    sweep()
+    db.session.commit()
+
+
+@pytest.mark.parametrize("username,url", [("grid_worker", "/"), ("grid_worker", "/today/sheet"),
+                                          ("village_admin", "/today/"), ("town_admin", "/")])
+def test_the_list_does_not_grow_in_statements_with_its_rows(client, tree, username, url):
+    from tests.test_query_counts import _statements
+
+    client.login(username)
+    _add_work(tree, 3)
+    few = _statements(client, url)
+    _add_work(tree, 9)
+    many = _statements(client, url)
+    assert many == few, f"{url}: {few} statements for few rows, {many} for more"

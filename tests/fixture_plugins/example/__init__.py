@@ -125,6 +125,14 @@ def dashboard_cards(scope, user):
 
 
 @hookimpl
+def today_items(user, scope):
+    from portal.today import TodayItem
+
+    return [TodayItem("example.todo", f"示例待办 {scope.name}", 1, url_for("example.index"),
+                      order=500, module="example")]
+
+
+@hookimpl
 def grid_tabs(grid, user):
     return [Tab(500, "示例标签", url_for("example.index"))]
 
