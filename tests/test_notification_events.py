@@ -294,3 +294,17 @@ def test_the_dispatcher_who_reported_the_emergency_is_not_told(tree, channels):
     _case(tree, grid=tree.grid_b1, kind="emergency", reporter=tree.users["b_town_admin"])
     db.session.commit()
     assert rows("emergency") == []
+
+
+def test_each_recipient_reads_their_own_language(tree, channels):
+    """The text is fixed when the row is written: a worker reading English gets English, a
+    dispatcher's language does not matter."""
+    worker = tree.users["grid_worker"]
+    worker.locale = "en"
+    db.session.commit()
+    case = _case(tree, reporter=tree.users["village_admin"])
+    act(case, tree.users["village_admin"], "assign", assignee=worker)
+    db.session.commit()
+    (row,) = rows("case_assigned")
+    assert row.subject == f"New case assigned: {case.number}"
+    assert "has been assigned to you" in row.body and "路灯不亮" in row.body
