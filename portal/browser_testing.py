@@ -61,6 +61,20 @@ def phone(browser):
 
 
 @pytest.fixture
+def phone_without_worker(browser):
+    """The phone with service workers blocked: the portal's worker (static/js/sw.js) sends a
+    controlled page's form posts itself, and Playwright's page.route never sees a worker's own
+    requests; a test that inspects what a form sends uses this phone."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  service_workers="block")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def kiosk_screen(browser):
     """A touch screen the size of a points-supermarket kiosk."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800},

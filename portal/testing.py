@@ -16,7 +16,8 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import text
 
 from portal import create_app
-from portal.browser_testing import browser, kiosk_screen, page, phone  # noqa: F401  (fixtures)
+from portal.browser_testing import (browser, kiosk_screen, page, phone,  # noqa: F401  (fixtures)
+                                    phone_without_worker)
 from portal.database_snapshots import Snapshots, schema_key, worker_database_url
 from portal.extensions import db
 
