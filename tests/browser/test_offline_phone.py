@@ -164,3 +164,42 @@ def test_a_conflict_is_shown_and_kept_until_the_user_decides(offline_phone, live
     row.get_by_role("button", name="放弃").click()
     phone.get_by_text("没有待上传的记录。").wait_for()
     assert _pending(phone).is_hidden()
+
+
+def test_another_user_on_the_same_phone_finds_nothing_of_the_first(offline_phone, live_server,
+                                                                   app, tree, tmp_path):
+    """The first user's session ended without a logout (expired); the next user to log in on
+    the phone gets none of their kept pages, household list or queue."""
+    phone = offline_phone
+    login(phone, live_server, "grid_worker")
+    _ready(phone, live_server)
+    phone.context.set_offline(True)
+    phone.goto(f"{live_server}/cases/new")
+    phone.get_by_label("标题").fill(CASE_TITLE)
+    phone.get_by_label("事件经过").fill("村口路灯坏了三天")
+    phone.get_by_role("button", name="上报").click()
+    phone.wait_for_url("**/offline/queue?kept=1")
+    _pending(phone, "待上传 1").wait_for()
+    phone.context.clear_cookies()  # the session is gone, the phone's copies are not
+    phone.context.set_offline(False)
+    # back online the queue is not sent without a session: it waits for its user's login
+    phone.locator("[data-offline-item]").get_by_text("需要重新登录").wait_for()
+    phone.get_by_text("登录已过期").wait_for()
+
+    login(phone, live_server, "village_admin")
+    phone.goto(f"{live_server}/offline/queue")
+    phone.wait_for_selector("html[data-offline-ready='1']", state="attached")
+    phone.get_by_text("没有待上传的记录。").wait_for()
+    kept = phone.evaluate("""async () => {
+        const found = [];
+        for (const name of await caches.keys()) {
+            for (const request of await (await caches.open(name)).keys()) {
+                found.push(new URL(request.url).pathname);
+            }
+        }
+        return found;
+    }""")
+    assert "/" not in kept and "/offline/households" not in kept
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Case)
+                             .filter_by(title=CASE_TITLE)) == 0  # not sent as someone else
