@@ -13,6 +13,9 @@ RAW_FORM_ALLOWED = {
                                "post its own field names and get its own error format, not a page",
     "portal/request_guard.py": "the guard that refuses malformed input in every request before "
                                "any view (it reads every field by design)",
+    "portal/offline/replay.py": "the idempotency key a phone's upload queue adds to a form, read "
+                                "before the view builds its form to answer a repeat with the "
+                                "first record (the kiosk basket's rule)",
 }
 
 

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField,
-                     StringField, SubmitField, TextAreaField)
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.cases.forms import coordinate_fields, photo_field
@@ -96,6 +96,9 @@ class VisitForm(FlaskForm):
     # photos and where the visit took place: the same fields as the case form's
     latitude, longitude = coordinate_fields()
     photos = photo_field(_l("走访照片"))
+    #: The household's grid as the page showed it: a visit kept on a phone without signal is
+    #: refused if the household moved meanwhile (portal/offline/conflicts.py).
+    household_grid = HiddenField()
 
 
 class KeyPersonForm(FlaskForm):

@@ -55,7 +55,8 @@ def new(household_id):
     form = VisitForm()
 
     def save():
-        check_household(household)  # a visit kept on a phone: the household may have moved
+        # a visit kept on a phone: the household may have moved meanwhile
+        check_household(household, form.household_grid.data)
         try:
             photos = prepare_photos(form.photos.data)  # checked in memory, written at commit
         except UploadError as error:
