@@ -149,6 +149,42 @@ def test_hook_today_items_only_where_on(client, example_on):
     assert "示例待办" not in client.get("/").get_data(as_text=True)
 
 
+def test_hook_notification_channels(app):
+    from portal.notifications.channels import all_channels, personal_channels
+
+    assert all_channels()["example_group"].groups
+    assert "example_group" not in personal_channels()
+
+
+def test_hook_send_notification(app):
+    from portal.notifications.messages import Message, Recipient
+
+    assert app.extensions["portal_plugins"].pm.hook.send_notification(
+        channel="example_group", recipient=Recipient(address="g1"),
+        message=Message("example", "示例消息", "正文")) is True
+    assert _events("send_notification") == [{"address": "g1", "subject": "示例消息"}]
+
+
+def test_hook_notification_groups_only_where_on(example_on):
+    from portal.notifications.models import Notification
+    from portal.notifications.outbox import notify
+
+    notify("example", "x:a", subject="s", body="b", grid=example_on.grid_a1)
+    notify("example", "x:b", subject="s", body="b", grid=example_on.grid_b1)
+    rows = db.session.scalars(db.select(Notification).filter_by(channel="example_group")).all()
+    assert [row.address for row in rows] == [example_on.grid_a1.code]
+
+
+def test_hook_sms_providers(app):
+    from portal.notifications.messages import Message, Recipient
+
+    app.config["SMS_PROVIDER"] = "example"
+    app.extensions["portal_plugins"].pm.hook.send_notification(
+        channel="sms", recipient=Recipient(address="13900001111"),
+        message=Message("case_assigned", "s", "b", id=4))
+    assert _events("sms") == [{"phone": "13900001111", "out_id": "4", "text": "s：b"}]
+
+
 def test_county_sees_modules_any_of_its_towns_uses(client, example_on):
     client.login("county_admin")
     assert "example card for 湘阴县" in client.get("/").get_data(as_text=True)

@@ -209,6 +209,43 @@ def case_state_changed(case, old, new, action, actor):
     _event("case_state_changed", number=case.number, old=old, new=new, action=action)
 
 
+# ---------------------------------------------------------------- notifications
+
+
+class _ExampleSms:
+    needs_template = False
+
+    def send(self, phone, template_id, params, out_id, text):
+        _event("sms", phone=phone, out_id=out_id, text=text)
+
+
+@hookimpl
+def notification_channels():
+    from portal.notifications.messages import Channel
+
+    # a group channel: no one's personal choice, so the core's notification tests are unchanged
+    return [Channel("example_group", "示例群", groups=True)]
+
+
+@hookimpl
+def send_notification(channel, recipient, message):
+    if channel != "example_group":
+        return None
+    _event("send_notification", address=recipient.address, subject=message.subject)
+    return True
+
+
+@hookimpl
+def notification_groups(event, grid):
+    # only for its own event: other tests' notifications of a grid stay as they are
+    return [("example_group", grid.code)] if event == "example" else []
+
+
+@hookimpl
+def sms_providers():
+    return {"example": lambda config: _ExampleSms()}
+
+
 # ---------------------------------------------------------------- the core's test machinery
 
 
