@@ -202,3 +202,12 @@ def test_a_digest_time_that_is_no_time_falls_back_to_the_default(app, tree):
 
 def test_the_worker_command_is_registered(app):
     assert {"worker", "notifications"} <= set(app.cli.commands)
+
+
+def test_digests_read_the_today_list(app, tree):
+    """With portal.today's own list, in the worker (no request of its own): the town's admin
+    has the unstaffed grids of the tree to see to, at least."""
+    assert digest.write_digests(tree.town_a, local_today()) >= 1
+    db.session.commit()
+    rows = digests()
+    assert rows and all(r.body.startswith(f"今日工作 {local_today().isoformat()}") for r in rows)

@@ -75,13 +75,17 @@ def write_digests(town, today: date) -> int:
 
     base_url = current_app.config.get("PUBLIC_BASE_URL") or ""
     written = 0
-    for user in staff_of(town):
-        with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            text = as_text(user, base_url=base_url)
-            if not text:
-                continue
-            subject = _("今日工作 %(day)s", day=today.isoformat())
-        written += notify("daily_digest", f"digest:{today.isoformat()}:{user.id}",
-                          subject=subject, body=text, link="/today/", users=[user], town=town)
+    # the today list links its items with url_for, which needs a request: the worker has none,
+    # so it gets one of its own (nobody logged in; the lists are asked for ``user``)
+    with current_app.test_request_context("/", base_url=base_url or None):
+        for user in staff_of(town):
+            with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+                text = as_text(user, base_url=base_url)
+                if not text:
+                    continue
+                subject = _("今日工作 %(day)s", day=today.isoformat())
+            written += notify("daily_digest", f"digest:{today.isoformat()}:{user.id}",
+                              subject=subject, body=text, link="/today/", users=[user],
+                              town=town)
     set_setting(town, WRITTEN_SETTING, today.isoformat())
     return written
