@@ -20,11 +20,15 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
 from portal.cases.loop_models import CaseMeToo
 from portal.cases.models import Case
 from portal.cases.workflow import OPEN_STATES
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.forms import strip
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.permissions import can, requires
 from portal.rendering import render
@@ -188,6 +192,12 @@ def public_hints(grid_code):
                                             case_id=case.id))
 
 
+class JoinForm(FlaskForm):
+    """Who joins from the public form: its name and phone fields (checked in the view)."""
+    reporter_name = StringField(filters=[strip])
+    reporter_phone = StringField(filters=[strip])
+
+
 @bp.route("/g/<grid_code>/report/join/<int:case_id>", methods=["POST"])
 def public_join(grid_code, case_id):
     """我也遇到 from the public form (its fields come along: the phone is required, as for a
@@ -209,13 +219,14 @@ def public_join(grid_code, case_id):
         flash(_("提交太频繁，请稍后再试，或直接拨打网格员电话。"), "error")
         return redirect(back, 303)
     throttle.record_failure([key])
-    phone = normalise_phone(request.form.get("reporter_phone", "")) or ""
+    form = JoinForm()  # the public form's own fields come along; these two are read
+    phone = normalise_phone(form.reporter_phone.data or "")
     if not is_phone(phone):
         flash(_("点“我也遇到”也请留下联系电话，以便把办理结果告诉您。"), "error")
         return redirect(back, 303)
 
     def work():
-        row = join(case, name=request.form.get("reporter_name"), phone=phone, source="public")
+        row = join(case, name=form.reporter_name.data, phone=phone, source="public")
         remember(case, JOINED)
         return row
 

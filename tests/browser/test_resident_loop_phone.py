@@ -76,3 +76,40 @@ def test_public_report_receipt_track_and_rate_on_a_phone(phone, live_server, app
     db.session.expire_all()
     rated = db.session.get(Case, case.id)
     assert (rated.satisfaction, rated.evaluation, rated.state) == (4, "修得很快", "resolved")
+
+
+def test_the_public_form_offers_me_too_and_joining_follows_that_case(phone, live_server, app,
+                                                                     tree, tmp_path):
+    from portal.cases.services import report
+
+    with app.test_request_context():
+        case = report(tree.grid_a1, category="hazard", title="路灯不亮", description="村口",
+                      source="public", reporter_phone="13912345678",
+                      latitude=28.05, longitude=112.15)
+        db.session.commit()
+    phone.goto(f"{live_server}/g/{tree.grid_a1.code}/report")
+    phone.get_by_label("类别").select_option("need")
+    phone.get_by_label("联系电话").fill("13700002222")
+    # the position as a photo's GPS gives it (static/js/photos.js): the hints are asked again
+    phone.evaluate("""() => {
+        const form = document.querySelector('form[enctype]');
+        form.querySelector('[name=latitude]').value = '28.0502';
+        form.querySelector('[name=longitude]').value = '112.1501';
+        form.dispatchEvent(new CustomEvent('portal:location', {bubbles: true,
+            detail: {latitude: 28.0502, longitude: 112.1501, source: 'photo'}}));
+    }""")
+    phone.wait_for_timeout(300)
+    assert phone.get_by_role("button", name="我也遇到").count() == 0  # another category
+    phone.get_by_label("类别").select_option("hazard")
+    join = phone.get_by_role("button", name="我也遇到")
+    join.wait_for()
+    assert "路灯不亮" not in phone.content()  # the public sees category, state, day, distance
+    _fits(phone)
+    shot(phone, tmp_path, "phone-resident-me-too")
+    join.click()
+    phone.wait_for_url(f"**/track/{case.number}")
+    phone.get_by_text("您也遇到了这个问题").wait_for()
+    _fits(phone)
+    shot(phone, tmp_path, "phone-resident-me-too-joined")
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Case)) == 1
