@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 
 
 def _event(case: Case, user: User | None, action: str, old: str | None, new: str,
-           note: str | None = None) -> None:
+           note: str | None = None, public_reply: str | None = None) -> None:
     db.session.add(CaseEvent(case=case, user_id=getattr(user, "id", None), action=action,
-                             from_state=old, to_state=new, note=note or None))
+                             from_state=old, to_state=new, note=note or None,
+                             public_reply=public_reply or None))
 
 
 def report(grid: Grid, *, category: str, title: str, description: str, source: str,
@@ -103,8 +104,11 @@ def report(grid: Grid, *, category: str, title: str, description: str, source: s
 
 def act(case: Case, user: User, action_name: str, note: str | None = None, *,
         assignee: User | None = None, department: Department | None = None,
-        satisfaction: int | None = None, duplicate_of: Case | None = None) -> Case:
-    """Take one step of the loop; raises DomainError when it is not allowed or incomplete."""
+        satisfaction: int | None = None, duplicate_of: Case | None = None,
+        public_reply: str | None = None) -> Case:
+    """Take one step of the loop; raises DomainError when it is not allowed or incomplete.
+    ``public_reply`` (答复群众): what the reporter may read of this step, on the steps that offer
+    it (portal.cases.public_view.REPLY_ACTIONS); the note stays internal."""
     action = ACTIONS.get(action_name)
     if action is None or not may(user, case, action_name):
         raise DomainError(_("当前状态下不能执行这个操作，或您没有这个权限。"))
@@ -152,7 +156,14 @@ def act(case: Case, user: User, action_name: str, note: str | None = None, *,
         case.duplicate_of_id = original.id
     if action.target:
         case.state = action.target
-    _event(case, user, action_name, old, case.state, note)
+    if action_name == "close" and case.satisfaction is not None:
+        case.state = "evaluated"  # the reporter rated it while it was resolved (public_view.rate)
+    from portal.cases.public_view import REPLY_ACTIONS
+
+    public_reply = (public_reply or "").strip() if action_name in REPLY_ACTIONS else ""
+    if len(public_reply) > 2000:
+        raise DomainError(_("答复群众的内容不能超过2000字。"), "public_reply")
+    _event(case, user, action_name, old, case.state, note, public_reply)
     if action.target and action.target != old:
         host().notify(case.grid, "case_state_changed", case=case, old=old, new=case.state,
                       action=action_name, actor=user)
