@@ -79,6 +79,27 @@ def _register_core_blueprints(app):
                case_rules_bp, cases_intake_bp, dashboard_bp, maps_bp):
         app.register_blueprint(bp)
     app.register_blueprint(case_kinds_bp)  # coordination and approval cases
+    from portal.cases.callbacks import bp as callbacks_bp
+    from portal.cases.me_too import bp as me_too_bp
     from portal.cases.my_cases import bp as my_cases_bp
+    from portal.cases.tracking import bp as track_bp
 
-    app.register_blueprint(my_cases_bp)  # a resident's own cases (issue 19)
+    # the resident's own loop (issue 19): their cases, /track, call-backs, 我也遇到
+    for bp in (my_cases_bp, track_bp, callbacks_bp, me_too_bp):
+        app.register_blueprint(bp)
+    from portal.today.views import bp as today_bp
+
+    app.register_blueprint(today_bp)  # today's work: the full list and the A5 day sheet
+    from portal.offline.views import bp as offline_bp, pwa as pwa_bp
+
+    # the phone without signal (issue 19): manifest and /sw.js at the root, the offline pages
+    app.register_blueprint(pwa_bp)
+    app.register_blueprint(offline_bp)
+    from portal.notifications.inbox import bp as inbox_bp
+    from portal.notifications.settings_views import bp as my_notifications_bp
+
+    app.register_blueprint(inbox_bp)  # the bell and the in-portal inbox
+    app.register_blueprint(my_notifications_bp)  # one's own notification choices
+    from portal.notifications.outbox_views import bp as outbox_bp
+
+    app.register_blueprint(outbox_bp)  # the admins' outbox: sent, failed and why, retry

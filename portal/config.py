@@ -106,6 +106,51 @@ class Defaults:
     #: Seconds between refreshes of the command centre's wall screen.
     WALL_REFRESH_SECONDS = 60
 
+    #: The portal's address as people outside it reach it, e.g. "https://grid.example.gov.cn":
+    #: links in e-mails, SMS and group-robot messages (sent by the worker, which has no request
+    #: to take the host from) and printed QR codes are made absolute with it.
+    PUBLIC_BASE_URL = None
+
+    #: E-mail notifications (portal.notifications.email): unset MAIL_SERVER and e-mail is no
+    #: channel at all. MAIL_USE_TLS: STARTTLS on a plain connection (port 587); MAIL_USE_SSL:
+    #: TLS from the start (port 465, what most Chinese mail services offer). MAIL_FROM is the
+    #: sender, e.g. "网格通 <noreply@example.gov.cn>"; the password is best given in the
+    #: environment (PORTAL_MAIL_PASSWORD).
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_FROM = "网格通 <noreply@localhost>"
+    MAIL_TIMEOUT_SECONDS = 30
+
+    #: SMS notifications (portal.notifications.sms): the provider sending them, one offered by
+    #: a loaded plugin's ``sms_providers`` (e.g. "aliyun" from plugins.sms_aliyun). "log", the
+    #: default, writes each SMS to the application log and sends nothing (development); empty
+    #: switches SMS off.
+    SMS_PROVIDER = "log"
+    #: {event: template id}: the template approved by the SMS service for each event, e.g.
+    #: {"case_assigned": "SMS_460775001"}; its parameters are the notification's params.
+    SMS_TEMPLATES: dict = {}
+
+    #: The background worker's queue (portal.worker): unset, a SQLite file in the instance
+    #: folder (one machine: the web processes and `portal worker` share it); "redis://host:6379/0"
+    #: for several machines; "memory" keeps tasks in the process and runs none (tests);
+    #: "immediate" runs each task at once in the process that asks (development without a
+    #: worker: periodic tasks then never run).
+    QUEUE_URL = None
+    #: Worker threads `portal worker` starts unless told otherwise.
+    WORKER_THREADS = 2
+    #: Attempts at a notification before it is given up (dead); retries wait 1, 2, 4 ...
+    #: minutes (at most 6 hours) between them.
+    NOTIFICATION_MAX_ATTEMPTS = 8
+    #: How long a worker's claim on a notification lasts: a worker killed mid-delivery leaves
+    #: its row to be claimed again after this. Longer than any channel's own timeout.
+    NOTIFICATION_LEASE_SECONDS = 300
+    #: Rows one delivery round sends at most (the next round, a minute later, goes on).
+    NOTIFICATION_BATCH = 200
+
 
 ENV_OVERRIDES = {
     "PORTAL_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
@@ -114,6 +159,10 @@ ENV_OVERRIDES = {
     "PORTAL_MAP_TILE_URL": "MAP_TILE_URL",
     "PORTAL_MAP_TILE_ATTRIBUTION": "MAP_TILE_ATTRIBUTION",
     "PORTAL_TIME_ZONE": "BABEL_DEFAULT_TIMEZONE",
+    "PORTAL_QUEUE_URL": "QUEUE_URL",
+    "PORTAL_PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
+    "PORTAL_MAIL_SERVER": "MAIL_SERVER",
+    "PORTAL_MAIL_PASSWORD": "MAIL_PASSWORD",
 }
 
 

@@ -119,6 +119,15 @@ def dashboard_cards(scope, user):
 
 
 @hookspec
+def today_items(user, scope):
+    """Return a list of portal.today.TodayItem: what ``user`` (whose scope is ``scope``) must
+    do today in this module (activities tomorrow, pairing visits due, applications to decide,
+    a resident's points ...), each number linked to the list of exactly those rows. Shown on
+    the home page, the printed day sheet and the daily digest (portal.today.items_for); order
+    100 and up. Asked only of the plugins on for the user's town."""
+
+
+@hookspec
 def grid_tabs(grid, user):
     """Return a list of portal.plugins.Tab shown on a grid's page."""
 
@@ -207,6 +216,13 @@ def notification_groups(event, grid):
     """Return a list of (channel, address) pairs: the groups of ``grid`` (or of the village or
     town above it) told about ``event``, e.g. a grid's WeCom group robot. Asked only of the
     plugins switched on for the grid's town."""
+
+
+@hookspec
+def sms_providers():
+    """Return {name: factory} of SMS services this plugin can send through; ``factory(config)``
+    builds a portal.notifications.sms.SmsProvider. ``SMS_PROVIDER`` names the one used (the
+    core offers "log"). Asked of every loaded plugin: the provider is the deployment's."""
 
 
 @hookspec

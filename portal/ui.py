@@ -26,6 +26,7 @@ CORE_MENU = (
     ("departments.admin_list", _l("部门"), "settings.manage"),
     ("admin.modules_page", _l("功能模块"), "modules.manage"),
     ("admin.audit_log", _l("审计日志"), "audit.view"),
+    ("outbox.index", _l("通知记录"), "audit.view"),
     ("admin.calendar", _l("工作日历"), "calendar.manage"),
 )
 
@@ -55,6 +56,9 @@ def menu_for(user) -> list[MenuLink]:
     links = [MenuLink(i * 10, str(label), url_for(endpoint))
              for i, (endpoint, label, perm) in enumerate(CORE_MENU)
              if perm is None or can(user, perm)]
+    if can(user, "cases.report") and not can(user, "cases.view"):
+        # a resident may not open the case list (403): their own cases are at /my/cases
+        links.insert(1, MenuLink(15, str(_l("我的事件")), url_for("my_cases.index")))
 
     links += host().collect(user.scope, "menu_links", user=user, town=town_of(user.scope))
     return links

@@ -10,6 +10,8 @@ from portal.cases.models import ApiKey, Case, ResponseTemplate
 from portal.cases.open311_keys import issue
 from portal.cases.kind_models import Consultation
 from portal.extensions import db
+from portal.notifications.models import Notification
+from portal.notifications.outbox import notify
 from portal.grids.models import GridStaff
 from portal.people.models import VisitPhoto
 from portal.people.visits import record_visit
@@ -59,6 +61,12 @@ ROUTES = {
     ("admin.module_switch", "POST"): Rule("modules.manage", ok=302, data=(("enabled", "1"),)),
     # (without a state: 422 beside the button, test_plugins.py)
     ("admin.audit_log", "GET"): Rule("audit.view", scoped=False),
+    # the admins' outbox (portal/notifications/outbox_views.py): the route's row is town A's
+    # failed SMS; retried once, a second retry is refused with a flash (303 too); the digest
+    # time posted empty is refused beside its field (a county admin: which town? 422 too)
+    ("outbox.index", "GET"): Rule("audit.view", scoped=False),
+    ("outbox.retry", "POST"): Rule("settings.manage", ok=303),
+    ("outbox.digest_time", "POST"): Rule("settings.manage", ok=422, scoped=False),
     ("people.index", "GET"): Rule("people.view", scoped=False),
     ("people.households", "GET"): Rule("people.view", scoped=False),
     ("people.household_new", "GET"): Rule("people.manage"),
@@ -123,6 +131,17 @@ ROUTES = {
     # are invalid (400)
     ("maps.contains", "GET"): Rule("grids.view", ok=400),
     ("visits.photo", "GET"): Rule("people.view"),
+    # the phone without signal (portal/offline): the installable app's files and the page shown
+    # without network are everyone's (nothing personal in them); the queue and the fresh CSRF
+    # token are a logged-in user's; the carried household list and the one visit form for all
+    # households are for who records visits, in their own scope
+    ("pwa.service_worker", "GET"): Rule(PUBLIC, scoped=False),
+    ("pwa.manifest", "GET"): Rule(PUBLIC, scoped=False),
+    ("offline.fallback", "GET"): Rule(PUBLIC, scoped=False),
+    ("offline.csrf", "GET"): Rule(LOGIN, scoped=False),
+    ("offline.queue", "GET"): Rule(LOGIN, scoped=False),
+    ("offline.households", "GET"): Rule("visits.record", scoped=False),
+    ("offline.visit_form", "GET"): Rule("visits.record", scoped=False),
     ("cases.photo", "GET"): Rule("cases.view"),
     # the URL names the action "assign" on a case just received: dispatchers only
     ("cases.act", "GET"): Rule("cases.dispatch"),
@@ -175,6 +194,36 @@ ROUTES = {
     ("my_cases.index", "GET"): Rule("cases.report", scoped=False),
     ("my_cases.show", "GET"): Rule("cases.report",
                                    unseen=tuple(u for u in tree_users() if u != "grid_worker")),
+    # the reporter may not rate a case just received: refused beside the stars
+    ("my_cases.rate_case", "POST"): Rule("cases.report", ok=422,
+                                         unseen=tuple(u for u in tree_users()
+                                                      if u != "grid_worker")),
+    # /track (portal/cases/tracking.py): a wrong answer is refused beside the form; a case's page
+    # and its rating answer 404 to whoever has not proved it (the number: see OVERRIDES), as a
+    # forged receipt token does
+    ("track.lookup", "GET"): Rule(PUBLIC, scoped=False),
+    ("track.lookup", "POST"): Rule(PUBLIC, ok=422, scoped=False),
+    ("track.show", "GET"): Rule(PUBLIC, ok=404, scoped=False),
+    ("track.rate_case", "POST"): Rule(PUBLIC, ok=404, scoped=False),
+    ("track.receipt", "GET"): Rule(PUBLIC, ok=404, scoped=False),
+    # 回访 (portal/cases/callbacks.py): the case is not due for a call-back, refused beside the form
+    ("callbacks.index", "GET"): Rule("cases.callback", scoped=False),
+    ("callbacks.call", "GET"): Rule("cases.callback"),
+    ("callbacks.call", "POST"): Rule("cases.callback", ok=422),
+    # 我也遇到 (portal/cases/me_too.py): the hints, and joining (a refusal is flashed, 303 too)
+    ("me_too.hints", "GET"): Rule("cases.report", scoped=False),
+    ("me_too.join_case", "POST"): Rule("cases.report", ok=303),
+    ("me_too.public_hints", "GET"): Rule(PUBLIC, scoped=False),
+    ("me_too.public_join", "POST"): Rule(PUBLIC, ok=303, scoped=False),  # no phone: back
+    # the inbox (portal/notifications/inbox.py): the route's message is the grid worker's, so it
+    # does not exist for anyone else; opening it follows its link
+    ("inbox.index", "GET"): Rule(LOGIN, scoped=False),
+    ("inbox.show", "GET"): Rule(LOGIN, ok=302,
+                                unseen=tuple(u for u in tree_users() if u != "grid_worker")),
+    ("inbox.read_all", "POST"): Rule(LOGIN, ok=303, scoped=False),
+    # one's own notification choices: nothing filled in is valid (the defaults, no quiet hours)
+    ("my_notifications.notifications", "GET"): Rule(LOGIN, scoped=False),
+    ("my_notifications.notifications", "POST"): Rule(LOGIN, ok=302, scoped=False),
 }
 
 def url_values(tree, staff, entry, case):
@@ -197,10 +246,17 @@ def url_values(tree, staff, entry, case):
         "intake_case_id": db.session.scalar(db.select(Case.id)  # made with the case
                                             .filter_by(grid_id=tree.town_a.id)),
         "department_id": tree.departments["police_a"].id,
+        "notification_id": db.session.scalar(db.select(Notification.id)  # made with the case
+                                             .filter_by(user_id=tree.users["grid_worker"].id)),
+        "outbox_id": db.session.scalar(db.select(Notification.id)  # made with the case
+                                       .filter_by(key="route:outbox")),
     }
 
 
-OVERRIDES = {"grids.create": {"grid_id": "village_a1", "level": "grid"}}
+OVERRIDES = {"grids.create": {"grid_id": "village_a1", "level": "grid"},
+             # a number nobody proved in the session (the grid worker reported the route's case)
+             "track.show": {"number": "20990101-000001"},
+             "track.rate_case": {"number": "20990101-000001"}}
 #: Query arguments some pages need.
 QUERY = {"people.household_new": {"grid": "grid_a1"}, "maps.contains": {"grid": "grid_a1"}}
 
@@ -235,6 +291,13 @@ def case(tree, staff):
     db.session.add(ResponseTemplate(town_id=tree.town_a.id, title="已修复", text="已处理"))
     # and town A's Open311 key, for the keys page's revoke button
     issue(tree.town_a, "12345热线")
+    # and a message in the grid worker's inbox, for inbox.show
+    notify("case_assigned", f"route:{reported.id}", subject="事件分派给您", body="路灯不亮",
+           link=f"/cases/{reported.id}", users=[tree.users["grid_worker"]])
+    # and town A's SMS that failed, for the admins' outbox (outbox.retry)
+    db.session.add(Notification(key="route:outbox", event="case_assigned", channel="sms",
+                                town_id=tree.town_a.id, subject="路灯不亮", body="请处理",
+                                address="13812345678", state="failed", attempts=1))
     # and a visit with a photo in town A, for visits.photo
     record_visit(tree.household_a, tree.users["grid_worker"], local_today(), "走访",
                  photos=[staff.photo])

@@ -129,6 +129,14 @@ def dashboard_cards(scope, user):
 
 
 @hookimpl
+def today_items(user, scope):
+    """A resident's points balance."""
+    from .today import items
+
+    return items(user, scope)
+
+
+@hookimpl
 def landing_page(user):
     """The kiosk operator starts on the kiosk, not on the office home page."""
     if user.role == "kiosk_operator":

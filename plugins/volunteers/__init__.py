@@ -123,6 +123,14 @@ def dashboard_cards(scope, user):
 
 
 @hookimpl
+def today_items(user, scope):
+    """Pairing visits due (staff) and this week's activities (a volunteer, a team leader)."""
+    from .today import items
+
+    return items(user, scope)
+
+
+@hookimpl
 def template_slot(name, context):
     """On a case's page: raise a proxy service from it, and list those linked to it."""
     if name != "case_bottom":

@@ -44,11 +44,14 @@ ACTIONS = {
     "case.consult_schedule": _l("安排会商"), "case.consult_minutes": _l("记录会商纪要"),
     "case.lead": _l("确定包案领导"), "case.deadlines_recounted": _l("按新日历重算事件期限"),
     "case.place": _l("事件放入网格"),
+    "case.callback": _l("回访报告人"),
     "settings.cases": _l("修改事件设置"), "settings.visit_days": _l("修改走访周期"),
     "calendar.set_year": _l("设置全年工作日历"),
     "module.enable": _l("开启模块"), "module.disable": _l("关闭模块"),
     "open311.key_issue": _l("生成 Open311 密钥"), "open311.key_revoke": _l("停用 Open311 密钥"),
     "department.create": _l("新建部门"), "department.update": _l("修改部门"),
+    # the admins' outbox (portal.notifications.outbox_views)
+    "notification.retry": _l("重试发送通知"), "settings.digest_time": _l("修改每日待办推送时间"),
 }
 
 OBJECTS = {
@@ -62,6 +65,8 @@ OBJECTS = {
     "TownSetting": _l("镇设置"), "AuditEntry": _l("审计记录"), "LoginAttempt": _l("登录尝试"),
     "LoginLockout": _l("登录锁定"), "ApprovalStep": _l("审批步骤"), "Consultation": _l("会商"),
     "Department": _l("部门"), "CaseAssist": _l("协办"), "DepartmentReturn": _l("部门退回"),
+    "CaseMeToo": _l("我也遇到"), "CaseCallback": _l("回访"),
+    "Notification": _l("通知"), "NotificationSetting": _l("通知设置"),
 }
 
 FIELDS = {
@@ -93,6 +98,11 @@ FIELDS = {
     "step": _l("环节"), "episode": _l("第几轮办理"), "years": _l("年份"), "after": _l("新值"),
     "warning_before": _l("原提示"), "warning_after": _l("新提示"),
     "cases_recounted": _l("重算期限的事件"),
+    # a call-back (回访) and the town's call-back rule
+    "outcome": _l("回访结果"), "satisfaction": _l("满意度"), "attempt": _l("第几次回访"),
+    "callback_days": _l("结案后几天转入回访"),
+    # a notification retried (its event, channel and state before) and the digest time
+    "event": _l("事项"), "channel": _l("通道"), "state": _l("原状态"), "time": _l("时间"),
 }
 
 #: Stored values that are words rather than data.
@@ -100,7 +110,9 @@ VALUES = {"reset": _l("已重置"), "ended": _l("已结束"),
           # the steps of a case's deadlines (13710)
           "assign": _l("交办"), "feedback": _l("反馈"), "resolve": _l("办结"),
           # the steps of an approval case
-          "accept": _l("受理"), "review": _l("审核"), "approve": _l("批准")}
+          "accept": _l("受理"), "review": _l("审核"), "approve": _l("批准"),
+          # the outcomes of a call-back (回访)
+          "answered": _l("已接通"), "no_answer": _l("未接通"), "unreachable": _l("联系不上")}
 
 
 @dataclass

@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -19,8 +19,9 @@ from portal.extensions import db
 from portal.forms import choices
 from portal.grids.models import GRID, SPECIAL, Grid
 from portal.grids.services import grids_in
+from portal.offline.replay import replayable, stamp
 from portal.pagination import paginate
-from portal.permissions import requires
+from portal.permissions import can, requires
 from portal.rendering import render, wants_partial
 from portal.tenancy import (codes_above, in_subtree, load_scoped, narrowed, scoped_grid_arg,
                             town_of)
@@ -92,7 +93,10 @@ def index():
     lights = {case.id: deadlines.light(case, today, calendar) for case in listing.rows}
     late_steps = {case.id: deadlines.worst_pending_step(case, today, calendar)
                   for case in listing.rows}
+    from portal.cases.my_cases import me_too_counts
+
     return render("cases/index.html", "cases/_rows.html", lights=lights, late_steps=late_steps,
+                  me_too=me_too_counts(c.id for c in listing.rows),
                   today=today, args=args, **listing.context())
 
 
@@ -103,6 +107,9 @@ def _leaf_grids():
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires("cases.report")
+@replayable(Case, owner="reporter_id", url=lambda case: url_for("cases.show", case_id=case.id),
+            done=lambda case: _("已上报，事件编号 %(n)s。", n=case.number),
+            gone=_l("所选网格已不在您的范围内，事件没有上报，请重新选择网格。"))
 def new():
     from portal.cases.settings_views import town_categories
 
@@ -150,11 +157,14 @@ def new():
             reporter=current_user,
             household=household, source=REPORT_SOURCE.get(current_user.role, "patrol"),
             handled_on_the_spot=form.on_the_spot.data or None)
+        stamp(case)  # the phone's idempotency key, when it sent one (portal/offline/replay.py)
         store_at_commit(*photos)
         return case
 
     return submit_form(form, save, done=lambda case: _("已上报，事件编号 %(n)s。", n=case.number),
-                       then=lambda case: url_for("cases.show", case_id=case.id),
+                       then=lambda case: url_for("cases.show", case_id=case.id)
+                       if can(current_user, "cases.view") else  # a resident: their own page
+                       url_for("my_cases.show", case_id=case.id),
                        page=lambda: render("cases/form.html", form=form))
 
 
@@ -175,9 +185,12 @@ def _assignees(case):
 @bp.route("/<int:case_id>")
 @requires("cases.view")
 def show(case_id):
+    from portal.cases.my_cases import me_too_counts
+
     case = load_scoped(Case, case_id)
     return render("cases/show.html", case=case, actions=available(current_user, case),
-                  today=deadlines.today(), notices=_notices(case))
+                  today=deadlines.today(), notices=_notices(case),
+                  me_too=me_too_counts([case.id]).get(case.id, 0))
 
 
 def _notices(case):
@@ -220,7 +233,7 @@ def act(case_id, action):
                 satisfaction = int(form.satisfaction.data)
             services.act(case, current_user, action, form.note.data, assignee=assignee,
                          department=department, satisfaction=satisfaction,
-                         duplicate_of=duplicate)
+                         duplicate_of=duplicate, public_reply=form.public_reply.data)
             commit()
             flash(_("已%(action)s。", action=ACTION_LABELS[action]), "success")
             target = url_for("cases.show", case_id=case.id)

@@ -85,6 +85,9 @@ class Case(db.Model):
     #: 1-5, with a comment, from the reporter.
     satisfaction: Mapped[int | None] = mapped_column()
     evaluation: Mapped[str | None] = mapped_column(Text)
+    #: Made on the phone for a report kept offline (portal/offline/replay.py): the upload sent
+    #: again finds this case instead of filing a second one.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     grid: Mapped[Grid] = relationship()
     reporter = relationship("User", foreign_keys=[reporter_id])
@@ -112,7 +115,11 @@ class CaseEvent(db.Model):
     action: Mapped[str] = mapped_column(String(24))
     from_state: Mapped[str | None] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
+    #: Staff's working note: never shown to the reporter (portal.cases.public_view).
     note: Mapped[str | None] = mapped_column(Text)
+    #: 答复群众: what staff chose to tell the reporter on this step (feedback, resolve, close);
+    #: the only text of the timeline a reporter reads.
+    public_reply: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case] = relationship(back_populates="events")
     user = relationship("User")

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
@@ -21,8 +22,26 @@ from portal.notifications.preferences import channels_for, quiet_until
 from portal.timeutil import utcnow
 
 #: set in ``db.session.info`` when rows for the worker were written: after the commit the worker
-#: is woken (portal.notifications.worker) instead of waiting for its next round
+#: is woken (portal.worker.wake) instead of waiting for its next round
 WAKE = "notifications_to_deliver"
+
+
+def _wake_after_commit(session) -> None:
+    if session.info.pop(WAKE, False):
+        from portal.worker import wake
+
+        wake()
+
+
+def _forget_wake(session) -> None:
+    """The rows were rolled back with the caller's change: nothing to wake the worker for."""
+    session.info.pop(WAKE, None)
+
+
+# once, on the one session factory every app's db.session uses
+if not event.contains(db.session, "after_commit", _wake_after_commit):
+    event.listen(db.session, "after_commit", _wake_after_commit)
+    event.listen(db.session, "after_rollback", _forget_wake)
 
 
 def notify(event: str, key: str, *, subject: str, body: str, link: str | None = None,
