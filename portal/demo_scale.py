@@ -76,6 +76,8 @@ STATES_BY_AGE = [
 ]
 SATISFACTION = [(5, 70), (4, 20), (3, 6), (2, 3), (1, 1)]
 RESIDENCE_WEIGHTS = [("local", 88), ("registered_away", 8), ("non_registered", 4)]
+REPLIES = ["问题已处理完毕，感谢您的反映。", "已安排人员现场处理，如仍有问题请再次反映。",
+           "已协调相关部门解决，欢迎监督。"]
 FOUND = ["家中一切正常", "老人身体不适，已联系村医", "反映路灯不亮", "子女在外务工，已留联系电话",
          "了解生产生活情况，无困难", "宣传防诈骗知识"]
 
@@ -535,7 +537,8 @@ class Generator:
                                  "user_id": worker, "visited_on": on, "found": rng.choice(FOUND),
                                  "follow_up": None, "latitude": None, "longitude": None,
                                  "created_at": datetime.combine(on, datetime.min.time())
-                                 + timedelta(hours=rng.randint(1, 10))})
+                                 + timedelta(hours=rng.randint(1, 10)),
+                                 "idempotency_key": None})  # only visits kept offline have one
                     v_id += 1
         _write(Visit.__table__, rows, self.counts)
 
@@ -617,14 +620,15 @@ class Generator:
                        "calendar_warning": warning, "satisfaction": None, "evaluation": None,
                        # general cases only: no deadline in hours; nobody reopens, so one episode
                        "assign_due_at": None, "feedback_due_at": None, "resolve_due_at": None,
-                       "episode": 1, "lead_id": None}
+                       "episode": 1, "lead_id": None,
+                       "idempotency_key": None}  # only reports kept offline have one
                 steps = [("report", None, "received", created, reporter, None)]
                 self._handle(row, steps, worker, recent_ids)
                 cases.append(row)
                 for action, old, new, at, user, note in steps:
                     events.append({"id": e_id, "case_id": c_id, "at": at, "user_id": user,
                                    "action": action, "from_state": old, "to_state": new,
-                                   "note": note})
+                                   "note": note, "public_reply": self._reply(row, action)})
                     e_id += 1
                 recent_ids.append(c_id)
                 if len(recent_ids) > 400:
@@ -636,6 +640,14 @@ class Generator:
                 cases, events = [], []
         _write(Case.__table__, cases, self.counts)
         _write(CaseEvent.__table__, events, self.counts)
+
+    def _reply(self, case: dict, action: str) -> str | None:
+        """答复群众 on the resolve step of most cases someone outside reported, so their tracking
+        pages read as in a live county (patrol cases have nobody to answer). Chosen by the case's
+        id, not drawn: the rest of the county stays what the same seed made before."""
+        if action != "resolve" or case["reporter_name"] is None or case["id"] % 5 == 0:
+            return None
+        return REPLIES[case["id"] % len(REPLIES)]
 
     def _state(self, age: int, may_duplicate: bool) -> str:
         rng = self.rng
