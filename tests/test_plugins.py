@@ -185,6 +185,25 @@ def test_hook_sms_providers(app):
     assert _events("sms") == [{"phone": "13900001111", "out_id": "4", "text": "s：b"}]
 
 
+def test_hook_notification_events(app):
+    from portal.notifications.events import CORE_EVENTS, all_events
+
+    events = all_events()
+    assert events["example"] == "示例通知" and set(CORE_EVENTS) <= set(events)
+
+
+def test_hook_scheduled_notifications_only_where_on_and_once(example_on):
+    from portal.notifications.models import Notification
+    from portal.worker import scheduled_round
+
+    assert scheduled_round() >= 2  # every town had its round
+    scheduled_round()  # a later round of the same day
+    assert _events("scheduled_notifications") == [{"town": example_on.town_a.code}] * 2
+    rows = db.session.scalars(db.select(Notification).filter_by(event="example")).all()
+    assert [(row.channel, row.address) for row in rows] == [("example_group",
+                                                              example_on.town_a.code)]
+
+
 def test_county_sees_modules_any_of_its_towns_uses(client, example_on):
     client.login("county_admin")
     assert "example card for 湘阴县" in client.get("/").get_data(as_text=True)

@@ -246,6 +246,21 @@ def sms_providers():
     return {"example": lambda config: _ExampleSms()}
 
 
+@hookimpl
+def notification_events():
+    return {"example": "示例通知"}
+
+
+@hookimpl
+def scheduled_notifications(town, now):
+    from portal.notifications.outbox import notify
+
+    _event("scheduled_notifications", town=town.code)
+    # one per town and day: the key makes the worker's later rounds of the day add nothing
+    notify("example", f"example:{town.code}:{now:%Y-%m-%d}", subject="示例提醒", body="示例",
+           town=town, grid=town)
+
+
 # ---------------------------------------------------------------- the core's test machinery
 
 
