@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.notifications.writing import Composed, notify_each_language, site_path
-from portal.tenancy import in_subtree
+from portal.tenancy import in_subtree, in_subtree_where_on
 from portal.timeutil import to_local, utc_start_of
 
 from .models import VolunteersActivity, VolunteersSignup, VolunteersTeam, VolunteersVolunteer
@@ -35,7 +35,7 @@ def remind_tomorrow(town: Grid, now: datetime) -> int:
     activities = db.session.scalars(
         select(VolunteersActivity).join(VolunteersTeam)
         .join(Grid, Grid.id == VolunteersTeam.grid_id)
-        .where(in_subtree(Grid.code, town), VolunteersActivity.cancelled_at.is_(None),
+        .where(in_subtree_where_on("volunteers", town), VolunteersActivity.cancelled_at.is_(None),
                VolunteersActivity.starts_at >= utc_start_of(tomorrow),
                VolunteersActivity.starts_at < utc_start_of(tomorrow + timedelta(days=1)))
         .options(selectinload(VolunteersActivity.signups).joinedload(VolunteersSignup.volunteer)
