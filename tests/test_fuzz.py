@@ -108,10 +108,12 @@ def test_public_report_page(app, client, tree):
     @FUZZ
     @given(form_data(valid))
     def check(data):
-        # a report is acknowledged with its number on a page of its own (200); every attempt,
-        # refused or not, counts towards the address's throttle (and may lock it)
-        post(client, url, data, accepted=(200,), refused=(400, 429),
-             ignore=("login_attempts", "login_lockouts"))
+        # a report is acknowledged by a redirect to its receipt (post/redirect/get); every
+        # attempt, refused or not, counts towards the address's throttle (and may lock it)
+        response = post(client, url, data, accepted=(303,), refused=(400, 429),
+                        ignore=("login_attempts", "login_lockouts"))
+        if response.status_code == 303:
+            assert response.location.startswith("/track/receipt/"), response.location
 
     check()
 
