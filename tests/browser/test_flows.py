@@ -13,7 +13,9 @@ def test_town_admin_opens_a_notice_board_and_switches_a_module_on(page, live_ser
     db.session.commit()
 
     login(page, live_server, "town_admin")
-    assert page.get_by_role("heading", name="文星镇").is_visible()
+    # the home page answers "what must I do today?" first, the town's summary below it
+    assert page.get_by_role("heading", name="今日工作").is_visible()
+    assert page.get_by_role("heading", name="文星镇 430624001").is_visible()
     shot(page, tmp_path, "home")
 
     page.get_by_role("link", name="网格", exact=True).click()
@@ -34,7 +36,7 @@ def test_town_admin_opens_a_notice_board_and_switches_a_module_on(page, live_ser
     assert db.session.scalar(db.select(TownModule.enabled).filter_by(town_id=tree.town_a.id))
     # the module's menu entry appears on the next page
     page.goto(f"{live_server}/")
-    assert page.get_by_role("link", name="示例").is_visible()
+    assert page.get_by_role("link", name="示例", exact=True).is_visible()
 
 
 def test_wrong_password_shows_the_message_next_to_the_field(page, live_server, tree, tmp_path):
