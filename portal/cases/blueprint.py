@@ -107,7 +107,8 @@ def _leaf_grids():
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires("cases.report")
-@replayable(Case, owner="reporter_id", url=lambda case: url_for("cases.show", case_id=case.id),
+@replayable(Case, owner="reporter_id", endpoint="cases.show",
+            values=lambda case: {"case_id": case.id},
             done=lambda case: _("已上报，事件编号 %(n)s。", n=case.number),
             gone=_l("所选网格已不在您的范围内，事件没有上报，请重新选择网格。"))
 def new():

@@ -161,11 +161,11 @@ def join_case(case_id):
     """我也遇到 from /cases/new: the user joins the case instead of filing a new one."""
     case = _joinable(case_id)
     source = "resident" if current_user.role == "resident" else "patrol"
-    then = url_for("cases.show", case_id=case.id) if can(current_user, "cases.view", case) \
-        else url_for("my_cases.show", case_id=case.id)
+    page = "cases.show" if can(current_user, "cases.view", case) else "my_cases.show"
     return run_action(lambda: join(case, user=current_user, source=source),
                       done=_("已记录“我也遇到”：事件 %(n)s。", n=case.number),
-                      then=lambda row: then if row is not None else url_for("cases.new"))
+                      then=lambda row: url_for(page, case_id=case.id) if row is not None
+                      else url_for("cases.new"))
 
 
 # ---------------------------------------------------------------- the public form (/g/<code>/report)

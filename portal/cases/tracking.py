@@ -71,8 +71,9 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt=RECEIPT_SALT)
 
 
-def receipt_url(case: Case) -> str:
-    return url_for("track.receipt", token=_serializer().dumps(case.id))
+def receipt_token(case: Case) -> str:
+    """The signed token of ``case``'s receipt page (``url_for("track.receipt", token=...)``)."""
+    return _serializer().dumps(case.id)
 
 
 # ---------------------------------------------------------------- who proved what

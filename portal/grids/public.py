@@ -110,10 +110,10 @@ def report_case(grid_code):
                       "success")
             # post/redirect/get: the receipt is a page of its own, so a refresh (or the back
             # button) files nothing again; this browser may follow the case at once
-            from portal.cases.tracking import REPORTER, receipt_url, remember
+            from portal.cases.tracking import REPORTER, receipt_token, remember
 
             remember(case, REPORTER)
-            return redirect(receipt_url(case), 303)
+            return redirect(url_for("track.receipt", token=receipt_token(case)), 303)
         except UploadError as error:
             form.photos.errors = [*form.photos.errors, str(error)]
         except DomainError as error:

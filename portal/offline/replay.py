@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable
 from functools import wraps
 
-from flask import flash, g, get_flashed_messages, jsonify, make_response, redirect, request
+from flask import (flash, g, get_flashed_messages, jsonify, make_response, redirect, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -50,11 +51,15 @@ def refusal(message: str, status: int = CONFLICT, errors: dict | None = None):
     return make_response(jsonify(ok=False, message=str(message), errors=errors or {}), status)
 
 
-def replayable(model, *, owner: str, url: Callable, done: Callable, gone: str):
+def replayable(model, *, owner: str, endpoint: str, values: Callable, done: Callable, gone: str):
     """View decorator for a form that records ``model``: ``owner`` names the column holding who
-    made it, ``url(record)`` its page, ``done(record)`` the sentence a success says, ``gone``
+    made it, ``endpoint`` and ``values(record)`` (its url_for arguments) its page, so the
+    redirect is built here by url_for; ``done(record)`` the sentence a success says, ``gone``
     what a record the form names that no longer exists for the user (a household moved to
     another grid, removed) says to the phone."""
+
+    def url(record) -> str:
+        return url_for(endpoint, **values(record))
 
     def answer_first(first):
         if getattr(first, owner) != current_user.id:
@@ -64,7 +69,7 @@ def replayable(model, *, owner: str, url: Callable, done: Callable, gone: str):
         if wants_json():
             return jsonify(ok=True, replayed=True, url=url(first), message=done(first))
         flash(done(first), "success")
-        return redirect(url(first), 303)
+        return redirect(url_for(endpoint, **values(first)), 303)
 
     def refusal_page():
         from portal.rendering import render

@@ -46,8 +46,8 @@ def per_grid(rows):
 
 @bp.route("/households/<int:household_id>/new", methods=["GET", "POST"])
 @requires("visits.record")
-@replayable(Visit, owner="user_id", url=lambda visit: url_for("people.household",
-                                                              household_id=visit.household_id),
+@replayable(Visit, owner="user_id", endpoint="people.household",
+            values=lambda visit: {"household_id": visit.household_id},
             done=lambda visit: _("已记录走访。"),
             gone=_l("这户已不在您的网格内（可能已迁到其他网格或已删除），走访没有保存。"))
 def new(household_id):
