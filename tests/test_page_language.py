@@ -48,6 +48,7 @@ ALLOWED_WORDS = {
     "Open311", "GeoReport", "GeoJSON",         # standards the portal speaks
     "PDF", "Excel", "xlsx", "CSV", "JSON", "API", "URL", "JPG", "JPEG", "PNG", "EXIF", "GPS",
     "OpenStreetMap",                           # the map's tiles, credited by name
+    "Webhook",                                 # WeCom's own Chinese name of a robot's address
     "FeatureCollection", "WGS84", "EPSG",      # GeoJSON's terms, in the boundary import's help
     "zsf",                                     # pinyin initials: the people search's own example
 }

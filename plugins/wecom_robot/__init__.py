@@ -26,7 +26,7 @@ def audit_labels():
                     "wecom_robot.update": _l("修改群机器人"),
                     "wecom_robot.delete": _l("删除群机器人")},
         "objects": {"WecomRobotRobot": _l("企业微信群机器人")},
-        "fields": {"key_changed": _l("更换了 key"), "events": _l("推送的消息")},
+        "fields": {"key_changed": _l("更换了密钥"), "events": _l("推送的消息")},
     }
 
 

@@ -34,7 +34,7 @@ def parse_key(value: str | None) -> str:
     if value.startswith(("http://", "https://")):
         value = (parse_qs(urlsplit(value).query).get("key") or [""])[0]
     if not KEY.match(value):
-        raise DomainError(_("请粘贴群机器人的 Webhook 地址或其中的 key。"), "key")
+        raise DomainError(_("请粘贴群机器人的 Webhook 地址或其中的密钥。"), "key")
     return value
 
 
