@@ -29,6 +29,14 @@
     if (!box || !text) {
       return;
     }
+    // the page's own send and the service worker's background sync may both report the same
+    // outcome (a session expired): say it once
+    var shown = Array.prototype.some.call(box.children, function (child) {
+      return child.textContent === text;
+    });
+    if (shown) {
+      return;
+    }
     var note = document.createElement("div");
     note.className = "flash flash-" + (kind || "info");
     note.setAttribute("role", "status");

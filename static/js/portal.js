@@ -130,8 +130,16 @@ document.addEventListener("change", function (event) {
   }
 
   document.addEventListener("htmx:beforeRequest", function (event) {
-    clear(event.detail.elt);
-    busy(event.detail.elt, true);
+    var elt = event.detail.elt;
+    // a panel that only helps (the 我也遇到 hints of a report form) is not asked while the phone
+    // has no network: its failure would raise an alarm atop a form the phone keeps offline,
+    // and scroll the page away from the button being tapped
+    if (!navigator.onLine && elt && elt.hasAttribute && elt.hasAttribute("data-online-only")) {
+      event.preventDefault();
+      return;
+    }
+    clear(elt);
+    busy(elt, true);
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     busy(event.detail.elt, false);

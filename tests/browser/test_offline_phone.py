@@ -175,6 +175,8 @@ def test_another_user_on_the_same_phone_finds_nothing_of_the_first(offline_phone
     _ready(phone, live_server)
     phone.context.set_offline(True)
     phone.goto(f"{live_server}/cases/new")
+    # the page's offline script has started (it keeps the form) once it says this is a copy
+    phone.get_by_text("保存在手机上的副本").wait_for()
     phone.get_by_label("标题").fill(CASE_TITLE)
     phone.get_by_label("事件经过").fill("村口路灯坏了三天")
     phone.get_by_role("button", name="上报").click()
