@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.extensions import db
 from portal.notifications.channels import all_channels
 from portal.notifications.models import Notification
-from portal.notifications.preferences import channels_for, quiet_until
+from portal.notifications.preferences import channels_for, quiet_until, settings_of
 from portal.timeutil import utcnow
 
 #: set in ``db.session.info`` when rows for the worker were written: after the commit the worker
@@ -62,13 +62,16 @@ def notify(event: str, key: str, *, subject: str, body: str, link: str | None = 
     rows: list[dict[str, Any]] = []
     town_id = town.id if town is not None else None
 
+    people = {u.id: u for u in users if u is not None}
+    settings = settings_of(people)  # one query for everybody told, not two a person
+
     def add(channel: str, user=None, address: str | None = None) -> None:
         if channel not in channels:
             return
         recipient = f"u{user.id}" if user is not None else f"a{address}"
         due = now
         if user is not None and not urgent and not channels[channel].silent:
-            due = quiet_until(user.id, now) or now
+            due = quiet_until(user.id, now, settings.get(user.id)) or now
         inbox = channel == "inbox"
         rows.append({
             "key": f"{key}|{channel}|{recipient}"[:200], "event": event, "channel": channel,
@@ -78,8 +81,8 @@ def notify(event: str, key: str, *, subject: str, body: str, link: str | None = 
             "urgent": urgent, "state": "sent" if inbox else "pending", "attempts": 0,
             "next_attempt_at": due, "created_at": now, "sent_at": now if inbox else None})
 
-    for user in {u.id: u for u in users if u is not None}.values():
-        for channel in channels_for(user, event):
+    for user in people.values():
+        for channel in channels_for(user, event, settings.get(user.id)):
             address = channels[channel].address_of(user) if channels[channel].address_of else None
             add(channel, user, address)
     for channel, address in direct:

@@ -17,8 +17,20 @@ from portal.timeutil import to_local, to_utc
 CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
+#: "not looked up yet": the callers that notify many people look up all their settings at once
+UNSET: object = object()
+
+
 def setting_of(user_id: int) -> NotificationSetting | None:
     return db.session.get(NotificationSetting, user_id)
+
+
+def settings_of(user_ids) -> dict[int, NotificationSetting | None]:
+    """The settings of several people in one query (None for those who never chose)."""
+    ids = list(user_ids)
+    found = {s.user_id: s for s in db.session.scalars(
+        db.select(NotificationSetting).where(NotificationSetting.user_id.in_(ids)))} if ids else {}
+    return {user_id: found.get(user_id) for user_id in ids}
 
 
 def is_default(channel: Channel, event: str) -> bool:
@@ -26,9 +38,10 @@ def is_default(channel: Channel, event: str) -> bool:
     return channel.default and (channel.default_events is None or event in channel.default_events)
 
 
-def chosen(user, event: str) -> list[str]:
+def chosen(user, event: str, setting=UNSET) -> list[str]:
     """What ``user`` chose for ``event`` (the defaults when they never chose), addresses aside."""
-    setting = setting_of(user.id)
+    if setting is UNSET:
+        setting = setting_of(user.id)
     picked = json.loads(setting.channels).get(event) if setting is not None else None
     if picked is None:
         return [name for name, channel in personal_channels().items()
@@ -36,12 +49,13 @@ def chosen(user, event: str) -> list[str]:
     return list(picked)
 
 
-def channels_for(user, event: str) -> list[str]:
+def channels_for(user, event: str, setting=UNSET) -> list[str]:
     """The channels ``user`` chose for ``event`` (the defaults when they never chose), limited to
     the channels that exist and on which they have an address. The inbox is always among them:
     the bell is where everything can be found again."""
     channels = personal_channels()
-    picked = [INBOX.name, *(name for name in chosen(user, event) if name != INBOX.name)]
+    picked = [INBOX.name, *(name for name in chosen(user, event, setting)
+                                if name != INBOX.name)]
     return [name for name in picked if name in channels and has_address(channels[name], user)]
 
 
@@ -83,9 +97,10 @@ def _parse(value: str | None) -> time | None:
     return time(int(hours), int(minutes))
 
 
-def quiet_until(user_id: int | None, now: datetime) -> datetime | None:
+def quiet_until(user_id: int | None, now: datetime, setting=UNSET) -> datetime | None:
     """When ``user_id``'s quiet hours end if ``now`` (UTC) falls inside them, else None."""
-    setting = setting_of(user_id) if user_id is not None else None
+    if setting is UNSET:
+        setting = setting_of(user_id) if user_id is not None else None
     start, end = (_parse(setting.quiet_from), _parse(setting.quiet_to)) if setting else (None, None)
     if start is None or end is None or start == end:
         return None
