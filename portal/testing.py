@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
+from jinja2 import BytecodeCache
 from sqlalchemy import text
 
 from portal import create_app
@@ -166,6 +167,57 @@ def app_config(tmp_path, plugins_extra):
     }
 
 
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once per test process and shared by every test's app.
+
+    Each test builds its own app, so its own Jinja environment, which would parse and compile
+    every template it renders again: a tenth of a second for a page's layout, partials and
+    macros, a third of a light test's time. The compiled code depends only on the template's
+    source (the checksum Jinja checks) and on the environment's options, the same in every app.
+    """
+
+    def __init__(self):
+        self.codes: dict[str, tuple[str, object]] = {}
+
+    def load_bytecode(self, bucket):
+        found = self.codes.get(bucket.key)
+        if found and found[0] == bucket.checksum:
+            bucket.code = found[1]
+
+    def dump_bytecode(self, bucket):
+        self.codes[bucket.key] = (bucket.checksum, bucket.code)
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
+class CompiledStatements:
+    """SQL statements compiled once per test process and shared by every test's engine.
+
+    SQLAlchemy keeps compiled statements per engine, keyed by the engine's own dialect object,
+    so each test (a new app, a new engine) compiled every query it ran again: about as costly as
+    the queries themselves on a small database. Engines of the tests differ only by the database
+    they point at; the same dialect class on the same server compiles the same SQL.
+    """
+
+    def __init__(self):
+        self.compiled: dict = {}
+
+    @staticmethod
+    def _key(key):
+        dialect, *rest = key
+        return (type(dialect), dialect.server_version_info, *rest)
+
+    def get(self, key, default=None):
+        return self.compiled.get(self._key(key), default)
+
+    def __setitem__(self, key, value):
+        self.compiled[self._key(key)] = value
+
+
+COMPILED_STATEMENTS = CompiledStatements()
+
+
 @pytest.fixture
 def make_app(tmp_path, monkeypatch, snapshots):
     """Build an app on its own instance folder; the database starts empty (no tables)."""
@@ -175,6 +227,13 @@ def make_app(tmp_path, monkeypatch, snapshots):
     def build(config, *, schema=False):
         app = create_app(config)
         app.test_client_class = PortalClient
+        app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.update_execution_options(compiled_cache=COMPILED_STATEMENTS)
+        # the ORM's flushes (INSERT, UPDATE, DELETE) use a cache of their own per mapper
+        for mapper in db.Model.registry.mappers:
+            vars(mapper)["_compiled_cache"] = COMPILED_STATEMENTS
         with app.app_context():
             if schema:  # the tables and the calendar, as db.create_all and the migration leave them
                 snapshots.fresh(schema_key("schema"), _create_schema)
