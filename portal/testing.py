@@ -75,9 +75,10 @@ def pytest_configure(config):
     _share_url_builders()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own reads the groups into the test ids
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (``--dist loadgroup``), the tests on the demo run on one worker: each
-    worker would otherwise build the demo's snapshot (half a minute) for itself."""
+    worker would otherwise build the demo's snapshot (ten seconds) for itself."""
     if os.environ.get("PORTAL_TEST_DATABASE_URL", "").startswith("postgresql"):
         # CI runs the suite twice; what no database changes needs only the first (SQLite) run
         # and so does a browser test: it checks what a person sees and taps, while the server's
@@ -149,6 +150,12 @@ def reset_database():
             conn.execute(text("CREATE SCHEMA public"))
 
 
+#: A test's commits do not wait for the disk (the data is thrown away after the test anyway):
+#: with PostgreSQL's default each commit waits for its log to be flushed, a few milliseconds.
+TEST_POSTGRESQL_ENGINE = {"pool_pre_ping": True,
+                          "connect_args": {"options": "-c synchronous_commit=off"}}
+
+
 @pytest.fixture
 def plugins_extra():
     """Import paths of extra plugins for the app under test; override in a conftest."""
@@ -157,10 +164,13 @@ def plugins_extra():
 
 @pytest.fixture
 def app_config(tmp_path, plugins_extra):
+    url = test_database_url(tmp_path)
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": test_database_url(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": url,
+        **({"SQLALCHEMY_ENGINE_OPTIONS": TEST_POSTGRESQL_ENGINE} if url.startswith("postgresql")
+           else {}),
         "PLUGINS_EXTRA": plugins_extra,
         "PLUGINS_ENTRY_POINTS": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

@@ -23,10 +23,13 @@ def step_condition(step: str, light: str, on: date | None = None,
     due_column, at_column, done_column = (getattr(Case, c) for c in STEP_COLUMNS[step])
     in_hours, in_days = at_column.is_not(None), at_column.is_(None)
     red = or_(and_(in_hours, at_column < now), and_(in_days, due_column < on))
-    yellow = or_(and_(in_hours, at_column >= now, at_column <= now + YELLOW_BEFORE),
-                 and_(in_days, due_column >= on, due_column <= last_yellow))
-    conditions = {"red": red, "yellow": yellow, "green": and_(~red, ~yellow)}
-    return and_(Case.state.in_(OPEN_STATES), done_column.is_(None), conditions[light])
+    if light == "red":
+        shows = red
+    else:
+        yellow = or_(and_(in_hours, at_column >= now, at_column <= now + YELLOW_BEFORE),
+                     and_(in_days, due_column >= on, due_column <= last_yellow))
+        shows = yellow if light == "yellow" else and_(~red, ~yellow)
+    return and_(Case.state.in_(OPEN_STATES), done_column.is_(None), shows)
 
 
 def light_condition(light: str, on: date | None = None, yellow_days: int | None = None,
@@ -36,14 +39,12 @@ def light_condition(light: str, on: date | None = None, yellow_days: int | None 
     if step in STEPS:
         return step_condition(step, light, on, yellow_days)
     now = utcnow()
-
-    def any_step(lt):
-        return or_(*(step_condition(s, lt, on, yellow_days, now) for s in STEPS))
-
-    conditions = {"red": any_step("red"),
-                  "yellow": and_(~any_step("red"), any_step("yellow")),
-                  "green": and_(~any_step("red"), ~any_step("yellow"), any_step("green"))}
-    return and_(Case.state.in_(OPEN_STATES), conditions[light])
+    # built only for the light asked (a page asks for one or two lights per request, and each
+    # step's condition is a few dozen SQL nodes to build and to compute the cache key of)
+    worse = {"red": (), "yellow": ("red",), "green": ("red", "yellow")}[light]
+    any_step = {lt: or_(*(step_condition(s, lt, on, yellow_days, now) for s in STEPS))
+                for lt in (*worse, light)}
+    return and_(Case.state.in_(OPEN_STATES), *(~any_step[lt] for lt in worse), any_step[light])
 
 
 def case_query(scope: Grid, *, state=None, light=None, category=None, grid=None, since=None,
