@@ -1,5 +1,10 @@
 import pytest
 
+# The example plugin's tables are in the metadata from the start: a snapshot (schema, tree, demo)
+# is known by the tables imported so far, and tables added midway would have each worker build
+# all three again.
+import tests.fixture_plugins.example.models  # noqa: F401,E402
+
 EXAMPLE = "tests.fixture_plugins.example"
 
 
