@@ -121,50 +121,61 @@ def copy_without(plugin: str, tmp_path: Path) -> Path:
     return copy
 
 
-def pytest_in(copy: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+def pytest_in(copy: Path, *args: str, timeout: int = 900,
+              env: dict | None = None) -> subprocess.CompletedProcess:
     """pytest run in the copy, which imports its own portal and plugins, on SQLite files of its
     own."""
-    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
     env.pop("PORTAL_TEST_DATABASE_URL", None)
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                            "-p", "no:xdist", *args], cwd=copy, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 
+def collect_and_run(copy: Path, run_only: list[str]) -> tuple[subprocess.CompletedProcess, str]:
+    """One pytest run in the copy: the whole suite collected with every test's fixtures found
+    (tests/resolving_fixtures.py), then ``run_only`` run; and the ids collected."""
+    collected = copy / "collected.txt"
+    ran = pytest_in(copy, "-p", "tests.resolving_fixtures", "-x",
+                    env={"PORTAL_COLLECTED": str(collected), "PORTAL_RUN_ONLY": " ".join(run_only)})
+    return ran, collected.read_text(encoding="utf-8") if collected.exists() else ""
+
+
+def check_copy_without(plugin: str, tmp_path: Path, run_only: list[str], passed: str) -> None:
+    copy = copy_without(plugin, tmp_path)
+    ran, collected = collect_and_run(copy, run_only)
+    assert ran.returncode == 0, ran.stdout[-5000:] + ran.stderr[-3000:]
+    assert len(collected.splitlines()) > 500, "the whole suite was collected"
+    assert f"plugins/{plugin}/" not in collected
+    assert passed in ran.stdout, ran.stdout[-2000:]
+
+
 # the copies run on SQLite files of their own whatever the suite's database: once is enough
 @pytest.mark.database_independent
-@pytest.mark.parametrize("plugin", BUILTIN_NAMES)
+@pytest.mark.parametrize("plugin", [name for name in BUILTIN_NAMES if name != "best_grid"])
 def test_without_any_one_plugin_every_test_finds_its_fixtures_and_the_core_passes(
         tmp_path, plugin):
-    """Fast (about 12 seconds a plugin): in a copy without the plugin, ``--setup-plan`` collects
-    the whole suite and resolves every test's fixtures (a test asking for the plugin's fixtures
-    must be marked needs_plugin and is skipped), then a few core tests that walk every plugin
-    run."""
-    copy = copy_without(plugin, tmp_path)
-    planned = pytest_in(copy, "--setup-plan")
-    assert planned.returncode == 0, planned.stdout[-4000:] + planned.stderr[-2000:]
-    assert f"plugins/{plugin}/" not in planned.stdout
-    ran = pytest_in(copy, "-x", *FAST_CORE_TESTS)
-    assert ran.returncode == 0, ran.stdout[-4000:] + ran.stderr[-2000:]
-    assert "3 passed" in ran.stdout
+    """Fast (about ten seconds a plugin): in a copy without the plugin, the whole suite is
+    collected and every test's fixtures are found (a test asking for the plugin's fixtures must
+    be marked needs_plugin and is skipped), then a few core tests that walk every plugin run.
+    Without best_grid, the slow test below checks the same and more."""
+    check_copy_without(plugin, tmp_path, FAST_CORE_TESTS, "3 passed")
 
 
 @pytest.mark.database_independent
 @pytest.mark.slow_copy
 def test_deleting_a_plugins_folder_keeps_the_suite_collectable_and_green(tmp_path):
-    """Slow on purpose (a copy of the repository and two pytest runs in a subprocess): the whole
-    collection and the core files that touch every plugin, without best_grid."""
+    """Slow on purpose: in a copy without best_grid, the copy imports its own code, the whole
+    suite is collected with every test's fixtures found, and the core test files that touch
+    every plugin run besides the fast ones."""
     copy = copy_without("best_grid", tmp_path)
     env = {**os.environ, "PYTHONPATH": str(copy)}
     which = subprocess.run([sys.executable, "-c", "import portal, plugins; "
                             "print(portal.__file__, plugins.__path__[0])"],
                            cwd=copy, env=env, capture_output=True, text=True)
     assert str(copy) in which.stdout and str(ROOT) + "/" not in which.stdout, which.stdout
-    collected = pytest_in(copy, "--collect-only")
-    assert collected.returncode == 0, collected.stdout[-3000:] + collected.stderr[-3000:]
-    assert "plugins/best_grid/" not in collected.stdout
-    ran = pytest_in(copy, "-x", *CORE_FILES)
-    assert ran.returncode == 0, ran.stdout[-5000:] + ran.stderr[-3000:]
+    shutil.rmtree(copy)
+    check_copy_without("best_grid", tmp_path, [*FAST_CORE_TESTS, *CORE_FILES], "passed")
 
 
 def test_the_plugin_list_is_where_the_copy_test_expects_it():
