@@ -361,7 +361,7 @@ def _records(recipe: Any, found: dict) -> dict:
 def _recall(recipe: Any) -> Any:
     """What ``_remember`` pictured, its records loaded with one query per model (a tree holds
     thirty records: as many round trips otherwise), then taken from the session."""
-    loaded = []  # held: the session's identity map keeps records only while referenced
+    loaded: list[Any] = []  # held: the session's identity map keeps records only while referenced
     for model, identities in _records(recipe, {}).items():
         key = inspect(model).primary_key
         if len(key) == 1:
