@@ -58,3 +58,27 @@ def test_list_pages_do_not_grow_with_rows(client, tree, url):
     _add_rows(tree, 12)
     many = _statements(client, url)
     assert many == few, f"{url}: {few} statements for few rows, {many} for more"
+
+
+def _cases_in_new_towns(tree, n):
+    """A case in each of ``n`` new towns of the tree's county (a village and a grid each)."""
+    from portal.grids import services as grids
+
+    for i in range(n):
+        town = grids.create_grid(tree.county, "town", f"新镇{i}-{n}")
+        grid = grids.create_grid(grids.create_grid(town, "village", f"新村{i}"), "grid", "一组")
+        report(grid, category="hazard", title=f"新镇事件{i}", description="d", source="patrol",
+               reporter=tree.users["county_admin"])
+    db.session.commit()
+
+
+@pytest.mark.parametrize("url", ["/cases/", "/cases/?light=green", "/"])
+def test_a_countys_lists_do_not_grow_with_the_towns_of_their_rows(client, tree, url):
+    """The N+1 of the towns: a county's rows come from many towns, each with its own rules
+    (deadlines, yellow window); the rules are looked up for all of them at once."""
+    client.login("county_admin")
+    _cases_in_new_towns(tree, 1)
+    few = _statements(client, url)
+    _cases_in_new_towns(tree, 4)
+    many = _statements(client, url)
+    assert many == few, f"{url}: {few} statements for rows of 2 towns, {many} for 6"

@@ -90,6 +90,7 @@ def index():
                        PAGE_SIZE)
     today = deadlines.today()
     calendar = WorkCalendar.around(today)  # one calendar for the whole page, not one per row
+    deadlines.prepare(listing.rows)  # the towns' rules for every row at once, not per town
     lights = {case.id: deadlines.light(case, today, calendar) for case in listing.rows}
     late_steps = {case.id: deadlines.worst_pending_step(case, today, calendar)
                   for case in listing.rows}

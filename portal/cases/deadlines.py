@@ -42,6 +42,8 @@ YELLOW_BEFORE = timedelta(hours=1)
 _SEVERITY = {GREEN: 0, YELLOW: 1, RED: 2}
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from portal.cases.models import Case
     from portal.grids.models import Grid
 
@@ -163,6 +165,27 @@ def worst_pending_step(case: Case, on: date | None = None,
                for step in pending_steps(case)]
     ranked = [(-_SEVERITY[lt], n, step) for n, (step, lt) in enumerate(pending) if lt]
     return min(ranked)[2] if ranked else None
+
+
+def prepare(cases: Iterable[Case]) -> None:
+    """Look up, for the towns of ``cases`` together, what their lights need (each town's yellow
+    window): two statements for a page of a county's cases from many towns, not two per town.
+    The cases' grids are to be loaded with them (joinedload)."""
+    from flask import g, has_request_context
+
+    from portal.settings import settings_of
+    from portal.tenancy.codes import remember_towns
+
+    if not has_request_context():
+        return
+    cache = g.setdefault("_yellow_days", {})
+    codes = {town_code(case.grid.code) for case in cases} - set(cache)
+    towns = remember_towns(code for code in codes if code is not None)
+    kept = settings_of([town for town in towns.values() if town is not None], SETTING)
+    for code in codes:
+        town = towns.get(code) if code is not None else None
+        saved = kept.get(town.id, {}) if town is not None else {}
+        cache[code] = {**DEFAULT_DEADLINES, **saved}["yellow_days"]
 
 
 def _yellow_days(grid: Grid) -> int:

@@ -88,6 +88,7 @@ def inbox():
     listing = paginate(query, PAGE_SIZE)
     today = deadlines.today()
     calendar = WorkCalendar.around(today)  # one calendar for the page, not one per row
+    deadlines.prepare(listing.rows)  # the towns' rules for every row at once, not per town
     lights = {case.id: deadlines.light(case, today, calendar) for case in listing.rows}
     # the step whose deadline decides the light, as on the case list
     late_steps = {case.id: deadlines.worst_pending_step(case, today, calendar)

@@ -23,6 +23,16 @@ def get_setting(town: Grid | None, key: str, default: Any) -> Any:
     return {**default, **value} if isinstance(default, dict) else value
 
 
+def settings_of(towns: list[Grid], key: str) -> dict[int, Any]:
+    """town id -> the stored value of ``key`` (as saved, not merged) for each of ``towns`` that
+    has one, in one query."""
+    if not towns:
+        return {}
+    rows = db.session.execute(db.select(TownSetting.town_id, TownSetting.value).where(
+        TownSetting.key == key, TownSetting.town_id.in_([town.id for town in towns])))
+    return {town_id: json.loads(value) for town_id, value in rows}
+
+
 def set_setting(town: Grid, key: str, value: Any) -> None:
     row = db.session.scalar(db.select(TownSetting).filter_by(town_id=town.id, key=key))
     if row is None:

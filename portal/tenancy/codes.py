@@ -70,3 +70,21 @@ def town_of(node: Grid) -> Grid | None:
     if code not in towns:
         towns[code] = db.session.scalar(db.select(Grid).filter_by(code=code))
     return towns[code]
+
+
+def remember_towns(codes) -> dict[str, Grid | None]:
+    """The towns of ``codes`` (town codes), those not yet kept for the request loaded in one
+    query: a list of a county's records asks town_of for each town of its rows."""
+    from portal.extensions import db
+    from portal.grids.models import Grid
+    from portal.tenancy.cache import request_cache
+
+    codes = set(codes)
+    towns = request_cache("towns")
+    missing = codes - set(towns)
+    if missing:
+        for town in db.session.scalars(db.select(Grid).where(Grid.code.in_(missing))):
+            towns[town.code] = town
+        for code in missing:
+            towns.setdefault(code, None)
+    return {code: towns[code] for code in codes}

@@ -49,6 +49,8 @@ def case_rows(cases, *, url=None) -> list[TodayRow]:
 
     on = deadlines.today()
     calendar = WorkCalendar.around(on)  # one calendar for every row
+    cases = list(cases)
+    deadlines.prepare(cases)  # the towns' rules for every row at once, not per town
     rows = []
     for case in cases:
         light = deadlines.light(case, on, calendar)
