@@ -32,7 +32,8 @@ from portal.demo import CASE_SAMPLES as DEMO_CASE_SAMPLES, GIVEN, SURNAMES
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid, GridStaff
 from portal.people.identity import pinyin_keys
-from portal.people.models import House, Household, Resident, ResidentCare, Visit
+from portal.people.models import (House, Household, Resident, ResidentCare, Visit,
+                                  refresh_last_visits)
 from portal.validators import ID_CHECK_CHARS, ID_WEIGHTS
 from portal.timeutil import local_date, to_utc, utcnow
 
@@ -541,6 +542,8 @@ class Generator:
                                  "idempotency_key": None})  # only visits kept offline have one
                     v_id += 1
         _write(Visit.__table__, rows, self.counts)
+        # written without the ORM, so without its events: the households' last visits at once
+        refresh_last_visits(unset_only=True)
 
     # ------------------------------------------------------------ cases
 

@@ -5,8 +5,11 @@ Nothing here is deleted: households move out, residents leave (deceased or moved
 change is in the audit log with who and when.
 """
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (Date, ForeignKey, Index, String, Text, UniqueConstraint, and_, event,
+                        func, inspect, or_, select, text)
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -70,6 +73,9 @@ class Household(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Households leave the register by moving out, never by deletion.
     moved_out_at: Mapped[datetime | None] = mapped_column()
+    #: The day of its latest visit (NULL: never visited), kept by the visits' own writes (below)
+    #: so that a dashboard or a due list reads one column instead of every visit of the county.
+    last_visited_on: Mapped[date | None] = mapped_column(Date)
 
     grid: Mapped[Grid] = relationship()
     house: Mapped[House | None] = relationship()
@@ -199,6 +205,55 @@ class Visit(db.Model):
     user = relationship("User")
     photos: Mapped[list["VisitPhoto"]] = relationship(back_populates="visit", lazy="selectin",
                                                       order_by="VisitPhoto.id")
+
+
+def _latest_visit(household_id: Any) -> Any:
+    return (select(func.max(Visit.visited_on)).where(Visit.household_id == household_id)
+            .scalar_subquery())
+
+
+@event.listens_for(Visit, "after_insert")
+def _visit_added(mapper: Any, connection: Connection, visit: Visit) -> None:
+    """In the visit's own transaction: the household's last visit is this one if it is later.
+    One conditional UPDATE, so that two visits saved at once cannot lose the later day."""
+    households = Household.__table__
+    connection.execute(households.update().where(
+        households.c.id == visit.household_id,
+        or_(households.c.last_visited_on.is_(None),
+               households.c.last_visited_on < visit.visited_on))
+        .values(last_visited_on=visit.visited_on))
+
+
+@event.listens_for(Visit, "after_update")
+@event.listens_for(Visit, "after_delete")
+def _visit_changed(mapper: Any, connection: Connection, visit: Visit) -> None:
+    """A visit moved to another day or household, or removed: the latest is looked up again."""
+    households = Household.__table__
+    moved_from: tuple = tuple(inspect(visit).attrs.household_id.history.deleted or ())
+    ids = {visit.household_id, *moved_from}
+    for household_id in ids - {None}:
+        connection.execute(households.update().where(households.c.id == household_id)
+                           .values(last_visited_on=_latest_visit(household_id)))
+
+
+def refresh_last_visits(*, unset_only: bool = False) -> None:
+    """Set the households' last visit from their visits (with ``unset_only``, only where none is
+    set yet: households just written in bulk): after visits written without the ORM (the scaled
+    demo), whose events do not run."""
+    households = Household.__table__
+    statement = households.update().values(last_visited_on=_latest_visit(households.c.id))
+    if unset_only:
+        statement = statement.where(households.c.last_visited_on.is_(None))
+    db.session.execute(statement)
+
+
+def stale_last_visits() -> list[int]:
+    """Households whose last visit is not the latest of their visits (none, when every write
+    went through the ORM or was followed by refresh_last_visits)."""
+    latest = _latest_visit(Household.id)
+    return list(db.session.scalars(select(Household.id).where(
+        or_(and_(Household.last_visited_on.is_(None), latest.is_not(None)),
+            Household.last_visited_on.is_distinct_from(latest)))))
 
 
 class VisitPhoto(db.Model):

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 
 from portal.errors import DomainError
 from portal.extensions import db
@@ -73,16 +73,13 @@ def due_list(scope: Grid, *, today: date | None = None, only_due: bool = True) -
     query; the interval rule is applied per row."""
     today = today or local_today()
     days = visit_days(scope)
-    last = (select(Visit.household_id, func.max(Visit.visited_on).label("last"))
-            .group_by(Visit.household_id).subquery())
     care = exists().where(ResidentCare.resident_id == Resident.id,
                           ResidentCare.category.in_(VISIT_CARE_CATEGORIES),
                           Resident.household_id == Household.id, Resident.left_at.is_(None))
     rows = db.session.execute(
         select(Household.id, Household.address, Household.colour, Household.created_at,
-               Grid.name, Grid.id, care.label("care"), last.c.last)
+               Grid.name, Grid.id, care.label("care"), Household.last_visited_on)
         .join(Grid, Grid.id == Household.grid_id)
-        .outerjoin(last, last.c.household_id == Household.id)
         .where(in_subtree(Grid.code, scope), Household.moved_out_at.is_(None))).all()
     result = []
     for hid, address, colour, created, grid_name, grid_id, needs_care, last_visit in rows:
@@ -142,10 +139,8 @@ def household_facts(scope: Grid, *extra_columns):
                    .where(Resident.household_id == Household.id, Resident.left_at.is_(None),
                           ResidentCare.category.in_(VISIT_CARE_CATEGORIES)))
             .correlate(Household))
-    last = (select(func.max(Visit.visited_on)).where(Visit.household_id == Household.id)
-            .correlate(Household).scalar_subquery())
     return (select(Household.grid_id, Household.colour, Household.created_at,
-                   care.label("care"), last.label("last"), *extra_columns)
+                   care.label("care"), Household.last_visited_on.label("last"), *extra_columns)
             .join(Grid, Grid.id == Household.grid_id)
             .where(in_subtree(Grid.code, scope), Household.moved_out_at.is_(None))
             .cte("household_facts").prefix_with("MATERIALIZED"))
