@@ -465,7 +465,8 @@ class Generator:
                                "address": address})
                 row = {"id": h_id, "grid_id": base["id"], "house_id": house_id,
                        "number": f"{number:03d}", "address": address, "colour": colour,
-                       "created_at": created, "moved_out_at": None}
+                       "created_at": created, "moved_out_at": None,
+                       "last_visited_on": None}  # set after the visits (visits())
                 households.append(row)
                 ids.append(h_id)
                 size = sizes[len(households) - 1]
