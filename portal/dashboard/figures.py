@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import case, func, select
 
 from portal.cases.models import Case
-from portal.cases.queries import light_condition
+from portal.cases.queries import cases_in, light_condition
 from portal.cases.stats import Figures as CaseFigures
 from portal.cases.workflow import OPEN_STATES
 from portal.extensions import db
@@ -158,21 +158,6 @@ def build(scope: Grid, since: date, until: date, today: date, trend_months: int 
                 for node in scope.children if node.active]
     return Dashboard(scope, since, until, total, children,
                      trend(scope, until, trend_months) if trend_months else [])
-
-
-def cases_in(scope: Grid):
-    """SQL condition: the case lies under ``scope``.
-
-    For a county or a town it is written ``grid_id + 0 IN (grids under scope)`` on purpose: the
-    ``+ 0`` keeps SQLite from walking the cases grid by grid through (grid_id, created_at), which
-    there reads nearly every case, and lets it start from the selective index (state, created_at
-    or resolved_at) instead. A village or a grid has a handful of grids and few cases: there the
-    walk grid by grid is the short way, and a literal list of their ids is what makes the planner
-    see it."""
-    grids = select(Grid.id).where(in_subtree(Grid.code, scope))
-    if scope.level in (COUNTY, TOWN):
-        return (Case.grid_id + 0).in_(grids)
-    return Case.grid_id.in_(db.session.scalars(grids).all())
 
 
 def trend(scope: Grid, until: date, count: int) -> list[TrendMonth]:

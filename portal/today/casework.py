@@ -16,12 +16,12 @@ from sqlalchemy.orm import joinedload
 from portal.cases import deadlines
 from portal.cases.calendar import WorkCalendar
 from portal.cases.models import Case, SupervisionNotice
-from portal.cases.queries import light_condition, step_condition
+from portal.cases.queries import cases_in, light_condition, step_condition
 from portal.cases.workflow import OPEN_STATES, user_level
 from portal.extensions import db
 from portal.grids.models import COUNTY, TOWN, Grid
 from portal.permissions import can
-from portal.tenancy import in_subtree, narrowed
+from portal.tenancy import narrowed
 from portal.timeutil import utcnow
 from portal.today.items import NONE, RED, YELLOW, TodayItem, TodayRow, worst
 
@@ -72,9 +72,9 @@ def _severity(light) -> int:
 
 def _scoped(user):
     """Open cases in the user's scope, as the user sees them."""
-    return (select(Case).join(Grid, Grid.id == Case.grid_id)
-            .where(in_subtree(Grid.code, user.scope), Case.state.in_(OPEN_STATES),
-                   narrowed(Case, user)))
+    # cases_in(): from the open cases (an index on state), not grid by grid through every case
+    return select(Case).where(cases_in(user.scope), Case.state.in_(OPEN_STATES),
+                              narrowed(Case, user))
 
 
 def _load(query) -> list[Case]:
@@ -95,8 +95,8 @@ def notices(user, *, only_mine: bool) -> TodayItem | None:
     from portal.cases.blueprint import due_text
     from portal.cases.forms import STEP_LABELS
 
-    query = (select(SupervisionNotice).join(Case).join(Grid, Grid.id == Case.grid_id)
-             .where(SupervisionNotice.resolved_at.is_(None), in_subtree(Grid.code, user.scope),
+    query = (select(SupervisionNotice).join(Case)
+             .where(SupervisionNotice.resolved_at.is_(None), cases_in(user.scope),
                     narrowed(Case, user))
              .options(joinedload(SupervisionNotice.case).joinedload(Case.grid))
              .order_by(SupervisionNotice.created_at, SupervisionNotice.id))
@@ -154,10 +154,10 @@ def late_cases(user) -> list[TodayItem]:
                for step in deadlines.STEPS]
     columns += [func.sum(sql_case((light_condition(RED, on), 1), else_=0)),
                 func.sum(sql_case((light_condition(YELLOW, on), 1), else_=0))]
+    # from the open cases (an index on state), not grid by grid through every case of the scope
     counts = [int(n or 0) for n in db.session.execute(
-        select(*columns).select_from(Case).join(Grid, Grid.id == Case.grid_id)
-        .where(in_subtree(Grid.code, user.scope), Case.state.in_(OPEN_STATES),
-               narrowed(Case, user))).one()]
+        select(*columns).select_from(Case)
+        .where(cases_in(user.scope), Case.state.in_(OPEN_STATES), narrowed(Case, user))).one()]
     *by_step, red, yellow = counts
     items = []
     if red:
@@ -200,9 +200,10 @@ def intake(user) -> TodayItem | None:
 
 def to_assign(user) -> TodayItem | None:
     """Cases received or passed up to the user's level, waiting to be assigned (交办)."""
-    query = _scoped(user).where(Case.state.in_(("received", "escalated")),
-                                Case.level.in_(waiting_levels(user)),
-                                Grid.level.not_in((TOWN, COUNTY)))  # the intake queue's own
+    query = (_scoped(user).join(Grid, Grid.id == Case.grid_id)
+             .where(Case.state.in_(("received", "escalated")),
+                    Case.level.in_(waiting_levels(user)),
+                    Grid.level.not_in((TOWN, COUNTY))))  # the intake queue's own
     count = _count(query)
     if not count:
         return None
@@ -213,8 +214,8 @@ def to_assign(user) -> TodayItem | None:
 
 def to_close(user) -> TodayItem | None:
     """Cases resolved at the user's level, waiting to be checked and closed (结案)."""
-    query = (select(Case).join(Grid, Grid.id == Case.grid_id)
-             .where(in_subtree(Grid.code, user.scope), Case.state == "resolved",
+    query = (select(Case)
+             .where(cases_in(user.scope), Case.state == "resolved",
                     Case.level.in_(waiting_levels(user)), narrowed(Case, user)))
     count = _count(query)
     if not count:
@@ -261,8 +262,7 @@ def consultations(user) -> TodayItem | None:
 
     found = list(db.session.scalars(
         select(Consultation).join(Case, Case.id == Consultation.case_id)
-        .join(Grid, Grid.id == Case.grid_id)
-        .where(in_subtree(Grid.code, user.scope), Consultation.recorded_at.is_(None),
+        .where(cases_in(user.scope), Consultation.recorded_at.is_(None),
                Case.state.in_(OPEN_STATES), narrowed(Case, user))
         .options(joinedload(Consultation.case).joinedload(Case.grid))
         .order_by(Consultation.scheduled_at, Consultation.id).limit(ROW_LIMIT)))
