@@ -57,10 +57,15 @@ def cases_in(scope: Grid):
     or resolved_at) instead. A village or a grid has a handful of grids and few cases: there the
     walk grid by grid is the short way, and a literal list of their ids is what makes the planner
     see it."""
+    from portal.tenancy.cache import request_cache
+
     grids = select(Grid.id).where(in_subtree(Grid.code, scope))
     if scope.level in (COUNTY, TOWN):
         return (Case.grid_id + 0).in_(grids)
-    return Case.grid_id.in_(db.session.scalars(grids).all())
+    ids = request_cache("grid_ids")  # a home page asks for the same scope's grids several times
+    if scope.code not in ids:
+        ids[scope.code] = db.session.scalars(grids).all()
+    return Case.grid_id.in_(ids[scope.code])
 
 
 def case_query(scope: Grid, *, state=None, light=None, category=None, grid=None, since=None,
