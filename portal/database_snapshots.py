@@ -4,13 +4,15 @@ Building the schema (61 tables), seeding the holiday calendar, the shared test t
 county costs from half a second to half a minute each, and almost every test wants one of them.
 They are built once per test process (per pytest-xdist worker) and saved: a SQLite database as a
 file copied next to the test's own file, a PostgreSQL database as a template database that
-``CREATE DATABASE ... TEMPLATE`` clones. Restoring one gives the test a real, fresh database of
-its own (not a transaction rolled back at the end), so code that commits, live servers in
-threads, racing connections and backups behave exactly as on a database built from scratch.
+``CREATE DATABASE ... TEMPLATE`` clones and as a copy of its rows that refills the tables of
+the test's database (much faster than a clone while the tables are the same: see _refill).
+Restoring one gives the test a real, fresh database of its own (not a transaction rolled back at
+the end), so code that commits, live servers in threads, racing connections and backups behave
+exactly as on a database built from scratch.
 
 Putting a snapshot in place waits for the first connection (or the test's start): a test asking
-for the tree is given the schema by its app fixture first, and on PostgreSQL each clone costs a
-tenth of a second, so only the last one asked for is made.
+for the tree is given the schema by its app fixture first, and only the last one asked for is
+put in place.
 
 A snapshot is known by a name and everything its content depends on (the tables the loaded
 models declare, the plugins loaded), and is taken only from a database nobody has written to
@@ -319,8 +321,6 @@ def pytest_runtest_teardown(item, nextitem) -> None:
     snapshots = getattr(item, "funcargs", {}).get("snapshots")
     if snapshots is not None:
         snapshots.pending.clear()
-
-
 
 
 def schema_key(name: str, *extra: Hashable) -> tuple:

@@ -164,12 +164,6 @@ def reset_database():
             conn.execute(text("CREATE SCHEMA public"))
 
 
-#: A test's commits do not wait for the disk (the data is thrown away after the test anyway):
-#: with PostgreSQL's default each commit waits for its log to be flushed, a few milliseconds.
-TEST_POSTGRESQL_ENGINE = {"pool_pre_ping": True,
-                          "connect_args": {"options": "-c synchronous_commit=off"}}
-
-
 @pytest.fixture
 def plugins_extra():
     """Import paths of extra plugins for the app under test; override in a conftest."""
@@ -178,13 +172,10 @@ def plugins_extra():
 
 @pytest.fixture
 def app_config(tmp_path, plugins_extra):
-    url = test_database_url(tmp_path)
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": url,
-        **({"SQLALCHEMY_ENGINE_OPTIONS": TEST_POSTGRESQL_ENGINE} if url.startswith("postgresql")
-           else {}),
+        "SQLALCHEMY_DATABASE_URI": test_database_url(tmp_path),
         "PLUGINS_EXTRA": plugins_extra,
         "PLUGINS_ENTRY_POINTS": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
