@@ -95,3 +95,25 @@ def test_the_migration_fills_it_from_the_visits(make_app, app_config):
         assert str(rows[1]) == "2026-11-02" and rows[2] is None
         db.session.remove()
         db.engine.dispose()
+
+
+def test_editing_a_visits_text_does_not_look_the_latest_up_again(app, tree):
+    from sqlalchemy import event
+
+    visit = record_visit(tree.household_a, tree.users["grid_worker"],
+                         local_today() - timedelta(days=4), "家中一切正常")
+    db.session.commit()
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        visit.found = "家中一切正常，已提醒按时服药"
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert any(s.startswith("UPDATE visits") for s in statements)
+    assert not any(s.startswith("UPDATE households") for s in statements), statements
+    assert _last(tree.household_a) == local_today() - timedelta(days=4)

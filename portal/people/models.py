@@ -220,18 +220,28 @@ def _visit_added(mapper: Any, connection: Connection, visit: Visit) -> None:
     connection.execute(households.update().where(
         households.c.id == visit.household_id,
         or_(households.c.last_visited_on.is_(None),
-               households.c.last_visited_on < visit.visited_on))
+            households.c.last_visited_on < visit.visited_on))
         .values(last_visited_on=visit.visited_on))
 
 
 @event.listens_for(Visit, "after_update")
+def _visit_edited(mapper: Any, connection: Connection, visit: Visit) -> None:
+    """A visit moved to another day or household: the latest is looked up again (an edit of its
+    text changes nothing here)."""
+    changed: Any = inspect(visit).attrs
+    if changed.visited_on.history.has_changes() or changed.household_id.history.has_changes():
+        _look_up_again(connection, visit)
+
+
 @event.listens_for(Visit, "after_delete")
-def _visit_changed(mapper: Any, connection: Connection, visit: Visit) -> None:
-    """A visit moved to another day or household, or removed: the latest is looked up again."""
+def _visit_removed(mapper: Any, connection: Connection, visit: Visit) -> None:
+    _look_up_again(connection, visit)
+
+
+def _look_up_again(connection: Connection, visit: Visit) -> None:
     households = Household.__table__
     moved_from: tuple = tuple(inspect(visit).attrs.household_id.history.deleted or ())
-    ids = {visit.household_id, *moved_from}
-    for household_id in ids - {None}:
+    for household_id in {visit.household_id, *moved_from} - {None}:
         connection.execute(households.update().where(households.c.id == household_id)
                            .values(last_visited_on=_latest_visit(household_id)))
 
