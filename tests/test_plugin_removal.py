@@ -141,8 +141,9 @@ def collect_and_run(copy: Path, run_only: list[str]) -> tuple[subprocess.Complet
     return ran, collected.read_text(encoding="utf-8") if collected.exists() else ""
 
 
-def check_copy_without(plugin: str, tmp_path: Path, run_only: list[str], passed: str) -> None:
-    copy = copy_without(plugin, tmp_path)
+def check_copy(copy: Path, plugin: str, run_only: list[str], passed: str) -> None:
+    """In ``copy`` (the repository without ``plugin``): the whole suite collected with every
+    test's fixtures found, the plugin's tests gone, and ``run_only`` passing."""
     ran, collected = collect_and_run(copy, run_only)
     assert ran.returncode == 0, ran.stdout[-5000:] + ran.stderr[-3000:]
     assert len(collected.splitlines()) > 500, "the whole suite was collected"
@@ -159,7 +160,7 @@ def test_without_any_one_plugin_every_test_finds_its_fixtures_and_the_core_passe
     collected and every test's fixtures are found (a test asking for the plugin's fixtures must
     be marked needs_plugin and is skipped), then a few core tests that walk every plugin run.
     Without best_grid, the slow test below checks the same and more."""
-    check_copy_without(plugin, tmp_path, FAST_CORE_TESTS, "3 passed")
+    check_copy(copy_without(plugin, tmp_path), plugin, FAST_CORE_TESTS, "3 passed")
 
 
 @pytest.mark.database_independent
@@ -174,8 +175,7 @@ def test_deleting_a_plugins_folder_keeps_the_suite_collectable_and_green(tmp_pat
                             "print(portal.__file__, plugins.__path__[0])"],
                            cwd=copy, env=env, capture_output=True, text=True)
     assert str(copy) in which.stdout and str(ROOT) + "/" not in which.stdout, which.stdout
-    shutil.rmtree(copy)
-    check_copy_without("best_grid", tmp_path, [*FAST_CORE_TESTS, *CORE_FILES], "passed")
+    check_copy(copy, "best_grid", [*FAST_CORE_TESTS, *CORE_FILES], "passed")
 
 
 def test_the_plugin_list_is_where_the_copy_test_expects_it():

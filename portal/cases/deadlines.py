@@ -173,7 +173,7 @@ def prepare(cases: Iterable[Case]) -> None:
     The cases' grids are to be loaded with them (joinedload)."""
     from flask import g, has_request_context
 
-    from portal.settings import settings_of
+    from portal.settings import stored_settings
     from portal.tenancy.codes import remember_towns
 
     if not has_request_context():
@@ -181,7 +181,7 @@ def prepare(cases: Iterable[Case]) -> None:
     cache = g.setdefault("_yellow_days", {})
     codes = {town_code(case.grid.code) for case in cases} - set(cache)
     towns = remember_towns(code for code in codes if code is not None)
-    kept = settings_of([town for town in towns.values() if town is not None], SETTING)
+    kept = stored_settings([town for town in towns.values() if town is not None], SETTING)
     for code in codes:
         town = towns.get(code) if code is not None else None
         saved = kept.get(town.id, {}) if town is not None else {}

@@ -23,7 +23,7 @@ def get_setting(town: Grid | None, key: str, default: Any) -> Any:
     return {**default, **value} if isinstance(default, dict) else value
 
 
-def settings_of(towns: list[Grid], key: str) -> dict[int, Any]:
+def stored_settings(towns: list[Grid], key: str) -> dict[int, Any]:
     """town id -> the stored value of ``key`` (as saved, not merged) for each of ``towns`` that
     has one, in one query."""
     if not towns:
