@@ -1,5 +1,7 @@
 """The `portal` command line: `portal run`, `portal db upgrade`, `portal users create`,
 `portal plugins list|enable|disable|remove`, `portal demo`."""
+import re
+
 import click
 import flask_migrate.cli
 from flask import g
@@ -288,6 +290,47 @@ def cases_sweep():
     result = sweep()
     db.session.commit()
     click.echo(f"supervision notices raised {result['raised']}, settled {result['settled']}")
+
+
+@cases_group.group("months")
+def cases_months():
+    """Finished months of case figures, kept per grid for the dashboards."""
+
+
+@cases_months.command("roll")
+@click.option("--month", "month", default=None, metavar="YYYY-MM",
+              help="Count this finished month again (default: roll every finished month not "
+                   "rolled yet).")
+@with_appcontext
+def cases_months_roll(month):
+    """Roll the finished months (the worker does it each night)."""
+    from portal.cases import monthly
+    from portal.extensions import db
+
+    if month is not None:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month) or not monthly.finished(month):
+            raise click.BadParameter(f"{month}: a finished month, as YYYY-MM", param_hint="--month")
+        rows = monthly.roll(month)
+        db.session.commit()
+        click.echo(f"{month}: {rows} grid rows")
+        return
+    rolled = monthly.roll_months()
+    db.session.commit()
+    click.echo(f"rolled {len(rolled)} months" + (f": {rolled[0]} .. {rolled[-1]}" if rolled else ""))
+
+
+@cases_months.command("verify")
+@with_appcontext
+def cases_months_verify():
+    """Count every rolled month again from the cases; exit 1 when a stored row differs."""
+    from portal.cases import monthly
+
+    differences = monthly.verify()
+    for line in differences:
+        click.echo(line, err=True)
+    if differences:
+        raise SystemExit(1)
+    click.echo("every rolled month equals its cases")
 
 
 @click.group("calendar")

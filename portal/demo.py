@@ -398,5 +398,8 @@ def load_demo(if_empty: bool = False):
         town = nodes[town_name]
         for made in plugins.hook(town, "register_demo_data")(town=town, db=db):
             logins.extend(made or ())
+    from portal.cases.monthly import roll_months
+
+    roll_months()  # the demo's finished months, as the worker's first night would
     db.session.commit()
     return [(u, r, f"{s.code} {s.name}") for u, r, s in logins]

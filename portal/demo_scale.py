@@ -29,7 +29,9 @@ from sqlalchemy import types as sa_types
 from werkzeug.security import generate_password_hash
 
 from portal.demo import CASE_SAMPLES as DEMO_CASE_SAMPLES, GIVEN, SURNAMES
+from portal.cases.monthly import roll_months
 from portal.extensions import db
+from portal.people import visit_due
 from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid, GridStaff
 from portal.people.identity import pinyin_keys
 from portal.people.models import (House, Household, Resident, ResidentCare, Visit,
@@ -301,6 +303,10 @@ class Generator:
         self._phase("cases and timelines", t)
         db.session.commit()
         t = time.perf_counter()
+        roll_months(again=True)  # the cases were written without the ORM's events
+        self._phase("finished months rolled", t)
+        db.session.commit()
+        t = time.perf_counter()
         self.modules()
         self._phase("optional modules", t)
         self.fix_sequences()
@@ -466,7 +472,7 @@ class Generator:
                 row = {"id": h_id, "grid_id": base["id"], "house_id": house_id,
                        "number": f"{number:03d}", "address": address, "colour": colour,
                        "created_at": created, "moved_out_at": None,
-                       "last_visited_on": None}  # set after the visits (visits())
+                       "last_visited_on": None, "visit_due_on": None}  # set after the visits
                 households.append(row)
                 ids.append(h_id)
                 size = sizes[len(households) - 1]
@@ -545,6 +551,7 @@ class Generator:
         _write(Visit.__table__, rows, self.counts)
         # written without the ORM, so without its events: the households' last visits at once
         refresh_last_visits(unset_only=True)
+        visit_due.refresh()  # households, care and visits were written without the ORM's events
 
     # ------------------------------------------------------------ cases
 

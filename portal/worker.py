@@ -126,6 +126,10 @@ def _register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
             _in_app(app, _locked(huey, "scheduled", scheduled_round))),
         "digests": huey.periodic_task(every_5, name="digests")(
             _in_app(app, _locked(huey, "digests", digest_round))),
+        # each night: a month just over is rolled on its first night, and a night the worker
+        # was down is caught up the next
+        "months": huey.periodic_task(crontab(minute="10", hour="1"), name="months")(
+            _in_app(app, _locked(huey, "months", roll_months))),
     }
     return tasks
 
@@ -188,6 +192,16 @@ def digest_round() -> int:
             db.session.rollback()
             log.exception("digests of town %s failed", town.code)
     return written
+
+
+def roll_months() -> list[str]:
+    """Roll the finished months of case figures not rolled yet (portal cases months roll)."""
+    from portal.cases import monthly
+    from portal.extensions import db
+
+    rolled = monthly.roll_months()
+    db.session.commit()
+    return rolled
 
 
 # ---------------------------------------------------------------- waking the worker

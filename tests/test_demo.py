@@ -90,6 +90,7 @@ FUTURE = {
     "cases.feedback_due": "a deadline: the day of the first reply",
     "cases.resolve_due": "a deadline: the day by which it must be solved",
     "key_persons.control_until": "the end of a control period",
+    "households.visit_due_on": "a deadline: the day the next visit is due",
     "volunteers_activities.starts_at": "coming activities people sign up for",
     "volunteers_activities.ends_at": "coming activities people sign up for",
     "best_grid_contests.ends_on": "this quarter's contest runs to the end of the quarter",

@@ -111,7 +111,9 @@ def test_an_unreachable_queue_loses_nothing(app, tree, caplog):
 def test_the_periodic_tasks_are_scheduled(app):
     huey = queue(app)
     periodic = {t.name: t for t in huey._registry.periodic_tasks}
-    assert set(periodic) == {"deliver", "sweep", "scheduled", "digests"}
+    assert set(periodic) == {"deliver", "sweep", "scheduled", "digests", "months"}
+    assert periodic["months"].validate_datetime(datetime(2026, 12, 1, 1, 10))
+    assert not periodic["months"].validate_datetime(datetime(2026, 12, 1, 2, 10))
     minute, quarter = datetime(2026, 12, 1, 8, 1), datetime(2026, 12, 1, 8, 15)
     assert periodic["deliver"].validate_datetime(minute)
     assert not periodic["sweep"].validate_datetime(minute)

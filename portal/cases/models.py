@@ -229,3 +229,46 @@ class ApiKey(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
     town: Mapped[Grid] = relationship()
+
+
+# ---------------------------------------------------------------- finished months, per grid
+# (portal.cases.monthly keeps them; dashboards read them instead of every case)
+
+
+class CaseMonth(db.Model):
+    """The case figures of one grid in one finished (rolled) month: received by the month of
+    ``created_at``, resolved, on time and rated by the month of ``resolved_at`` (local time);
+    merged duplicates not counted, as everywhere in the statistics."""
+
+    __tablename__ = "case_months"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "grid.code"
+    # grid first: a town or a village reads its own grids' rows, whatever the county's size
+    __table_args__ = (UniqueConstraint("grid_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"))
+    #: "YYYY-MM", local time.
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    received: Mapped[int] = mapped_column(default=0)
+    resolved: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    rated: Mapped[int] = mapped_column(default=0)
+    stars: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+
+    grid: Mapped[Grid] = relationship()
+
+
+class RolledMonth(db.Model):
+    """A finished month whose ``case_months`` rows are written: from then on they are kept exact
+    and read instead of the cases."""
+
+    __tablename__ = "rolled_months"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    rolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The events that keep the rolled months exact must listen wherever a case can be written.
+from portal.cases import monthly as _monthly  # noqa: E402,F401

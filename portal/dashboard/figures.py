@@ -10,16 +10,17 @@ from datetime import date
 
 from sqlalchemy import case, func, select
 
-from portal.cases.models import Case
+from portal.cases import monthly
+from portal.cases.models import Case, CaseMonth
 from portal.cases.queries import cases_in, light_condition
 from portal.cases.stats import Figures as CaseFigures
 from portal.cases.workflow import OPEN_STATES
 from portal.extensions import db
-from portal.grids.models import COUNTY, GRID, SEGMENT_WIDTH, SPECIAL, TOWN, Grid, GridStaff
+from portal.grids.models import GRID, SEGMENT_WIDTH, SPECIAL, Grid, GridStaff
 from portal.people.models import Household, Resident
-from portal.people.visits import due_conditions, household_facts, visit_days
+from portal.people import visit_due
 from portal.tenancy import in_subtree
-from portal.timeutil import months_back, sql_local_date, sql_month, utc_bounds
+from portal.timeutil import months_back, sql_local_date, sql_month
 
 #: The figures of one node, in the order the tables show them.
 FIELDS = ("base_grids", "unstaffed", "workers", "households", "residents", "visits_overdue",
@@ -108,27 +109,20 @@ def build(scope: Grid, since: date, until: date, today: date, trend_months: int 
             .group_by(child)):
         grouped.put(prefix, workers=workers)
 
+    # Counted per base grid from the grid-first indexes, then summed per child here.
+    prefix_of: dict[int, str] = dict(db.session.execute(select(Grid.id, child).where(under)).all())
+    grids_under = select(Grid.id).where(under)
     for model, gone, name in ((Household, Household.moved_out_at, "households"),
                               (Resident, Resident.left_at, "residents")):
-        for prefix, count in db.session.execute(
-                select(child, func.count()).select_from(model).join(Grid, Grid.id == model.grid_id)
-                .where(under, gone.is_(None)).group_by(child)):
-            grouped.put(prefix, **{name: count})
+        for grid_id, count in db.session.execute(
+                select(model.grid_id, func.count())
+                .where(model.grid_id.in_(grids_under), gone.is_(None)).group_by(model.grid_id)):
+            grouped.put(prefix_of[grid_id], **{name: count})
 
-    # Visit rules are a town's setting: a county asks each town under its own rules.
-    parts = ([town for town in scope.children if town.level == TOWN and town.active]
-             if scope.level == COUNTY else [scope])
-    for part in parts:
-        facts = household_facts(part, child.label("prefix"))
-        overdue, soon = due_conditions(facts, visit_days(part), today)
-        for prefix, late, near in db.session.execute(
-                select(facts.c.prefix, func.sum(case((overdue, 1), else_=0)),
-                       func.sum(case((soon, 1), else_=0))).group_by(facts.c.prefix)):
-            grouped.put(prefix, visits_overdue=late, visits_soon=near)
+    for grid_id, (late, near) in visit_due.due_counts(scope, today).items():
+        grouped.put(prefix_of[grid_id], visits_overdue=late, visits_soon=near)
 
-    # Cases are counted per grid id and summed per child here: ≤ one row per grid.
-    prefix_of: dict[int, str] = dict(db.session.execute(select(Grid.id, child).where(under)).all())
-
+    # Open cases too: ≤ one row per grid.
     gid = Case.grid_id + 0  # see cases_in(): grouping by the bare column would pick that index
 
     def per_grid(query, *names):
@@ -136,20 +130,29 @@ def build(scope: Grid, since: date, until: date, today: date, trend_months: int 
             grouped.put(prefix_of[grid_id], **dict(zip(names, values)))
 
     in_scope = cases_in(scope)
-    counted = Case.state != "duplicate"
     per_grid(select(gid, func.count(),
                     func.sum(case((light_condition("red", today), 1), else_=0)))
              .where(in_scope, Case.state.in_(OPEN_STATES)), "open", "red")
-    start, end = utc_bounds(since, until)
-    per_grid(select(gid, func.count())
-             .where(in_scope, counted, Case.created_at >= start, Case.created_at < end), "received")
-    on_time = case((sql_local_date(Case.resolved_at) <= Case.resolve_due, 1), else_=0)
-    per_grid(select(gid, func.count(), func.sum(on_time),
-                    func.sum(case((Case.satisfaction.is_not(None), 1), else_=0)),
-                    func.sum(func.coalesce(Case.satisfaction, 0)),
-                    func.sum(case((Case.satisfaction >= 4, 1), else_=0)))
-             .where(in_scope, counted, Case.resolved_at >= start, Case.resolved_at < end),
-             "resolved", "on_time", "rated", "stars", "satisfied")
+
+    # The period: its finished months from the rolled rows, the days left from the cases.
+    months, rest = monthly.split(since, until)
+    if months:
+        for prefix, *values in db.session.execute(
+                select(child, *(func.sum(getattr(CaseMonth, name)) for name in monthly.FIGURES))
+                .select_from(CaseMonth).join(Grid, Grid.id == CaseMonth.grid_id)
+                .where(under, CaseMonth.month.in_(months)).group_by(child)):
+            grouped.put(prefix, **dict(zip(monthly.FIGURES, values)))
+    if rest:
+        counted = Case.state != "duplicate"
+        per_grid(select(gid, func.count())
+                 .where(in_scope, counted, monthly.within(Case.created_at, rest)), "received")
+        on_time = case((sql_local_date(Case.resolved_at) <= Case.resolve_due, 1), else_=0)
+        per_grid(select(gid, func.count(), func.sum(on_time),
+                        func.sum(case((Case.satisfaction.is_not(None), 1), else_=0)),
+                        func.sum(func.coalesce(Case.satisfaction, 0)),
+                        func.sum(case((Case.satisfaction >= 4, 1), else_=0)))
+                 .where(in_scope, counted, monthly.within(Case.resolved_at, rest)),
+                 "resolved", "on_time", "rated", "stars", "satisfied")
 
     total = Figures()
     for figures in grouped.by_prefix.values():
@@ -162,26 +165,36 @@ def build(scope: Grid, since: date, until: date, today: date, trend_months: int 
 
 def trend(scope: Grid, until: date, count: int) -> list[TrendMonth]:
     """Cases received, resolved and resolved on time in each of the ``count`` months up to
-    ``until``'s month (local time)."""
+    ``until``'s month (local time): rolled months from their rows, the others from the cases."""
     keys = months_back(until, count)
-    first = date.fromisoformat(keys[0] + "-01")
-    start, end = utc_bounds(first, until)
     months = {key: TrendMonth(key) for key in keys}
+    done, rest = monthly.split(date.fromisoformat(keys[0] + "-01"), until)
+    if done:
+        for month, received, resolved, in_time in db.session.execute(
+                select(CaseMonth.month, func.sum(CaseMonth.received),
+                       func.sum(CaseMonth.resolved), func.sum(CaseMonth.on_time))
+                .join(Grid, Grid.id == CaseMonth.grid_id)
+                .where(in_subtree(Grid.code, scope), CaseMonth.month.in_(done))
+                .group_by(CaseMonth.month)):
+            months[month] = TrendMonth(month, int(received or 0), int(resolved or 0),
+                                       int(in_time or 0))
+    if not rest:
+        return list(months.values())
     where = (cases_in(scope), Case.state != "duplicate")
     received_month = sql_month(Case.created_at)
     for month, count_ in db.session.execute(
             select(received_month, func.count())
-            .where(*where, Case.created_at >= start, Case.created_at < end)
+            .where(*where, monthly.within(Case.created_at, rest))
             .group_by(received_month)):
         if month in months:
-            months[month].received = count_
+            months[month].received += count_
     resolved_month = sql_month(Case.resolved_at)
     on_time = case((sql_local_date(Case.resolved_at) <= Case.resolve_due, 1), else_=0)
     for month, count_, in_time in db.session.execute(
             select(resolved_month, func.count(), func.sum(on_time))
-            .where(*where, Case.resolved_at >= start, Case.resolved_at < end)
+            .where(*where, monthly.within(Case.resolved_at, rest))
             .group_by(resolved_month)):
         if month in months:
-            months[month].resolved = count_
-            months[month].on_time = int(in_time or 0)
+            months[month].resolved += count_
+            months[month].on_time += int(in_time or 0)
     return list(months.values())

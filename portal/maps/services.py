@@ -7,18 +7,18 @@ from typing import TYPE_CHECKING
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from portal import audit
 from portal.cases.models import Case
 from portal.cases.queries import light_condition
 from portal.cases.workflow import OPEN_STATES
 from portal.extensions import db
-from portal.grids.models import COUNTY, GRID, SPECIAL, TOWN, Grid
+from portal.grids.models import GRID, SPECIAL, Grid
 from portal.maps.geojson import Checked, check_geometry
 from portal.maps.models import GridBoundary
 from portal.dashboard.figures import cases_in
-from portal.people.visits import due_conditions, household_facts, visit_days
+from portal.people import visit_due
 from portal.tenancy import in_subtree
 
 if TYPE_CHECKING:
@@ -92,16 +92,8 @@ def leaf_measure(scope: Grid, measure: str, today: date) -> dict[int, int]:
             select(grid_id, func.count()).where(cases_in(scope), condition)
             .group_by(grid_id)).all())
     if measure == "overdue":
-        parts = ([t for t in scope.children if t.level == TOWN and t.active]
-                 if scope.level == COUNTY else [scope])
-        values: dict[int, int | None] = {}
-        for part in parts:
-            facts = household_facts(part)
-            overdue, _soon = due_conditions(facts, visit_days(part), today)
-            values.update(db.session.execute(
-                select(facts.c.grid_id, func.sum(case((overdue, 1), else_=0)))
-                .group_by(facts.c.grid_id)).all())
-        return {k: int(v or 0) for k, v in values.items()}
+        return {grid_id: late for grid_id, (late, _near) in visit_due.due_counts(scope, today).items()
+                if late}
     raise ValueError(measure)
 
 

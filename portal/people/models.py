@@ -59,6 +59,8 @@ class Household(db.Model):
         UniqueConstraint("grid_id", "number"),
         #: Counting a scope's current households reads this index alone (county scale).
         Index("ix_households_grid_active", "grid_id", "moved_out_at"),
+        #: Counting a scope's overdue households reads this index alone (portal.people.visit_due).
+        Index("ix_households_grid_visit_due", "grid_id", "visit_due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +78,8 @@ class Household(db.Model):
     #: The day of its latest visit (NULL: never visited), kept by the visits' own writes (below)
     #: so that a dashboard or a due list reads one column instead of every visit of the county.
     last_visited_on: Mapped[date | None] = mapped_column(Date)
+    #: The day its next visit is due (NULL once moved out), kept by portal.people.visit_due.
+    visit_due_on: Mapped[date | None] = mapped_column(Date)
 
     grid: Mapped[Grid] = relationship()
     house: Mapped[House | None] = relationship()
@@ -314,3 +318,7 @@ class KeyPerson(db.Model):
         if self.control_until and self.control_until < local_today():
             return "green"
         return self.light
+
+
+# The events that keep each household's visit due day must listen wherever these are written.
+from portal.people import visit_due as _visit_due  # noqa: E402,F401

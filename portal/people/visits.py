@@ -7,9 +7,9 @@ monthly whatever its colour.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import exists, select
 
 from portal.errors import DomainError
 from portal.extensions import db
@@ -17,7 +17,7 @@ from portal.grids.models import Grid
 from portal.people.models import Household, Resident, ResidentCare, Visit, VisitPhoto
 from portal.settings import get_setting, set_setting
 from portal.tenancy import in_subtree, town_of
-from portal.timeutil import local_today
+from portal.timeutil import local_date, local_today
 
 DEFAULT_VISIT_DAYS = {"red": 7, "yellow": 15, "green": 30, "ordinary": 182, "care": 30}
 #: Care categories that impose the "care" interval ("四必访": families in difficulty, people living
@@ -38,6 +38,9 @@ def set_visit_days(town: Grid, days: dict[str, int], actor=None) -> None:
     from portal import audit
 
     set_setting(town, SETTING, days)
+    from portal.people.visit_due import refresh
+
+    refresh(town)  # every household of the town is due on the new intervals
     audit.record("settings.visit_days", town, scope_code=town.code, user=actor, value=days)
 
 
@@ -84,7 +87,7 @@ def due_list(scope: Grid, *, today: date | None = None, only_due: bool = True) -
     result = []
     for hid, address, colour, created, grid_name, grid_id, needs_care, last_visit in rows:
         interval = interval_for(colour, bool(needs_care), days)
-        start = last_visit or created.date()
+        start = last_visit or local_date(created)  # registered on a local day
         due_on = start + timedelta(days=interval)
         if only_due and due_on > today + timedelta(days=3):
             continue
@@ -127,58 +130,3 @@ def record_visit(household: Household, user, visited_on: date, found: str, follo
     return visit
 
 
-def household_facts(scope: Grid, *extra_columns):
-    """A CTE with one row per current household under ``scope``: ``grid_id``, ``colour``,
-    ``care`` (a member in a "四必访" category), ``last`` (latest visit or NULL), ``created_at``,
-    plus ``extra_columns``. Materialised, so that the conditions of due_conditions() read the
-    columns instead of re-running the visit and care subqueries once per condition."""
-    # Residents first: from the household's few members to their care entries (SQLite follows
-    # the FROM order here, and the other way round reads every care entry of the county).
-    care = (exists(select(Resident.id).select_from(Resident)
-                   .join(ResidentCare, ResidentCare.resident_id == Resident.id)
-                   .where(Resident.household_id == Household.id, Resident.left_at.is_(None),
-                          ResidentCare.category.in_(VISIT_CARE_CATEGORIES)))
-            .correlate(Household))
-    return (select(Household.grid_id, Household.colour, Household.created_at,
-                   care.label("care"), Household.last_visited_on.label("last"), *extra_columns)
-            .join(Grid, Grid.id == Household.grid_id)
-            .where(in_subtree(Grid.code, scope), Household.moved_out_at.is_(None))
-            .cte("household_facts").prefix_with("MATERIALIZED"))
-
-
-def _interval_classes(days: dict[str, int], colour):
-    """(colour condition, needs care, interval) for every class of household the rule tells apart;
-    the same rule as interval_for(), as SQL conditions."""
-    colours = [("red", colour == "red"), ("yellow", colour == "yellow"),
-               ("green", colour == "green"),
-               (None, or_(colour.is_(None), colour.not_in(("red", "yellow", "green"))))]
-    for name, condition in colours:
-        for needs_care in (False, True):
-            yield condition, needs_care, interval_for(name, needs_care, days)
-
-
-def due_conditions(facts, days: dict[str, int], today: date):
-    """SQL conditions (overdue, due within three days) over the rows of household_facts(): the
-    counting twin of due_list(), so a dashboard counts without loading rows."""
-    overdue, soon = [], []
-    care = facts.c.care
-    for colour_condition, needs_care, interval in _interval_classes(days, facts.c.colour):
-        care_condition = care if needs_care else ~care
-        threshold = today - timedelta(days=interval)  # started before this → overdue
-        latest = threshold + timedelta(days=3)
-
-        def started_between(low, high):
-            """The household's start (last visit, or the day it was registered) in [low, high]."""
-            end = datetime.combine(high + timedelta(days=1), datetime.min.time())
-            visited = and_(facts.c.last.is_not(None), facts.c.last < high + timedelta(days=1))
-            registered = and_(facts.c.last.is_(None), facts.c.created_at < end)
-            if low is not None:
-                visited = and_(visited, facts.c.last >= low)
-                registered = and_(registered, facts.c.created_at
-                                  >= datetime.combine(low, datetime.min.time()))
-            return or_(visited, registered)
-
-        overdue.append(and_(colour_condition, care_condition,
-                            started_between(None, threshold - timedelta(days=1))))
-        soon.append(and_(colour_condition, care_condition, started_between(threshold, latest)))
-    return or_(*overdue), or_(*soon)

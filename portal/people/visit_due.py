@@ -1,0 +1,214 @@
+"""Each household keeps the day its next visit is due (``households.visit_due_on``), so that a
+dashboard or a map counts the overdue households of a county from an index instead of applying
+the visit rule to every household (issue 20: 515 of a county dashboard's 810 ms).
+
+The day is the household's start (its latest visit, else the day it was registered) plus its
+interval (portal.people.visits.interval_for: its colour, a member in a "四必访" care category, the
+town's visit days); NULL once it moved out. It is computed in SQL, by one UPDATE per town:
+
+- after a flush that wrote a visit, a household (colour, grid, moved out), a resident (left,
+  moved to another household) or a care category: the households concerned, in the same
+  transaction (:func:`_refresh_marked`);
+- for a whole town when its visit days change (:func:`refresh`, from set_visit_days);
+- for everything after rows written without the ORM (the scaled demo, the import's bulk updates).
+
+:func:`stale_visit_dues` recomputes every household's day in Python, the due list's way, and
+lists those that differ: the tests run it after each kind of change.
+"""
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import (case, event, exists, false, func, inspect, or_, select, true,
+                        update)
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.grids.models import TOWN, Grid
+from portal.people.models import Household, Resident, ResidentCare, Visit
+from portal.tenancy import in_subtree
+from portal.timeutil import sql_local_date
+from portal.people.visits import (DEFAULT_VISIT_DAYS, SETTING, VISIT_CARE_CATEGORIES,
+                                  interval_for)
+
+#: session.info key: the households whose day a flush has to compute again.
+_MARKED = "visit_due_households"
+#: Colours with an interval of their own; any other (or none) is ordinary.
+_COLOURS = ("red", "yellow", "green")
+
+
+def _due_on(days: dict[str, int], dialect: str) -> Any:
+    """SQL: the visit due day of the households row being updated, under ``days``."""
+    households = Household.__table__
+    care = exists(select(Resident.id).select_from(Resident)
+                  .join(ResidentCare, ResidentCare.resident_id == Resident.id)
+                  .where(Resident.household_id == households.c.id, Resident.left_at.is_(None),
+                         ResidentCare.category.in_(VISIT_CARE_CATEGORIES)))
+
+    def interval(needs_care: bool) -> Any:
+        return case(*((households.c.colour == colour, interval_for(colour, needs_care, days))
+                      for colour in _COLOURS), else_=interval_for(None, needs_care, days))
+
+    interval_days = case((care, interval(True)), else_=interval(False))
+    # the start: the latest visit, else the local day the household was registered
+    start = func.coalesce(households.c.last_visited_on, sql_local_date(households.c.created_at))
+    if dialect == "postgresql":
+        due: Any = start + interval_days
+    else:  # SQLite keeps dates as 'YYYY-MM-DD' text: date() adds the days and stays that text
+        due = func.date(start, func.printf("+%d days", interval_days))
+    return case((households.c.moved_out_at.is_not(None), None), else_=due)
+
+
+def _town_days(session: Session | Any, towns: list[Grid]) -> dict[int, dict[str, int]]:
+    """Each town's visit days over the defaults (read on ``session``: a migration has its own)."""
+    from portal.settings.models import TownSetting
+
+    stored = {town_id: json.loads(value) for town_id, value in session.execute(
+        select(TownSetting.town_id, TownSetting.value).where(
+            TownSetting.key == SETTING, TownSetting.town_id.in_([t.id for t in towns])))}
+    return {town.id: {**DEFAULT_VISIT_DAYS, **stored.get(town.id, {})} for town in towns}
+
+
+def refresh(town: Grid | None = None, household_ids: Iterable[int] | None = None,
+            session: Session | Any = None) -> None:
+    """Compute the due day again: of ``household_ids`` (all when None) under ``town`` (every
+    town when None, and households under no town by the default days)."""
+    session = session or db.session
+    dialect = session.get_bind().dialect.name
+    households = Household.__table__
+    towns = [town] if town is not None else list(
+        session.scalars(select(Grid).where(Grid.level == TOWN)))
+    days = _town_days(session, towns)
+    ids = None if household_ids is None else sorted(set(household_ids))
+    if ids is not None and not ids:
+        return
+    chosen = households.c.id.in_(ids) if ids is not None else true()
+    for each in towns:
+        under = select(Grid.id).where(in_subtree(Grid.code, each))
+        session.execute(update(households).where(chosen, households.c.grid_id.in_(under))
+                        .values(visit_due_on=_due_on(days[each.id], dialect)),
+                        execution_options={"synchronize_session": False})
+    if town is None:  # households hanging above every town (on the county itself)
+        in_a_town = or_(*(in_subtree(Grid.code, each) for each in towns)) if towns else false()
+        outside = select(Grid.id).where(~in_a_town)
+        session.execute(update(households).where(chosen, households.c.grid_id.in_(outside))
+                        .values(visit_due_on=_due_on(DEFAULT_VISIT_DAYS, dialect)),
+                        execution_options={"synchronize_session": False})
+
+
+def stale_visit_dues() -> list[int]:
+    """Households whose stored due day differs from the due list's rule (none, when the events
+    kept them): for the tests and after bulk writes."""
+    from portal.people.visits import due_list
+
+    wrong: list[int] = []
+    towns = list(db.session.scalars(select(Grid).where(Grid.level == TOWN)))
+    for town in towns:
+        stored = dict(db.session.execute(
+            select(Household.id, Household.visit_due_on).join(Grid, Grid.id == Household.grid_id)
+            .where(Grid.code.startswith(town.code, autoescape=True))).all())
+        expected = {due.household_id: due.due_on for due in due_list(town, only_due=False)}
+        wrong.extend(i for i, due_on in stored.items() if expected.get(i) != due_on)
+    return sorted(wrong)
+
+
+# ---------------------------------------------------------------- marked by the writes
+
+
+def _mark(target: Any, *household_ids: int | None) -> None:
+    session = inspect(target).session
+    if session is not None:
+        session.info.setdefault(_MARKED, set()).update(i for i in household_ids if i is not None)
+
+
+def _old(target: Any, name: str) -> list:
+    return list(getattr(inspect(target).attrs, name).history.deleted or ())
+
+
+def _changed(target: Any, *names: str) -> bool:
+    attrs: Any = inspect(target).attrs
+    return any(getattr(attrs, name).history.has_changes() for name in names)
+
+
+@event.listens_for(Household, "after_insert")
+def _household_added(mapper: Any, connection: Any, household: Household) -> None:
+    _mark(household, household.id)
+
+
+@event.listens_for(Household, "after_update")
+def _household_changed(mapper: Any, connection: Any, household: Household) -> None:
+    if _changed(household, "colour", "grid_id", "moved_out_at", "created_at", "last_visited_on"):
+        _mark(household, household.id)
+
+
+@event.listens_for(Visit, "after_insert")
+@event.listens_for(Visit, "after_delete")
+def _visit_written(mapper: Any, connection: Any, visit: Visit) -> None:
+    _mark(visit, visit.household_id, *_old(visit, "household_id"))
+
+
+@event.listens_for(Visit, "after_update")
+def _visit_changed(mapper: Any, connection: Any, visit: Visit) -> None:
+    if _changed(visit, "visited_on", "household_id"):
+        _mark(visit, visit.household_id, *_old(visit, "household_id"))
+
+
+@event.listens_for(Resident, "after_insert")
+@event.listens_for(Resident, "after_delete")
+def _resident_written(mapper: Any, connection: Any, resident: Resident) -> None:
+    _mark(resident, resident.household_id, *_old(resident, "household_id"))
+
+
+@event.listens_for(Resident, "after_update")
+def _resident_changed(mapper: Any, connection: Any, resident: Resident) -> None:
+    if _changed(resident, "left_at", "household_id"):
+        _mark(resident, resident.household_id, *_old(resident, "household_id"))
+
+
+@event.listens_for(ResidentCare, "after_insert")
+@event.listens_for(ResidentCare, "after_update")
+@event.listens_for(ResidentCare, "after_delete")
+def _care_written(mapper: Any, connection: Any, care: ResidentCare) -> None:
+    residents = Resident.__table__
+    for resident_id in {care.resident_id, *_old(care, "resident_id")} - {None}:
+        _mark(care, connection.scalar(select(residents.c.household_id)
+                                      .where(residents.c.id == resident_id)))
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _refresh_marked(session: Session, flush_context: Any) -> None:
+    """After every flush that marked households: their day again, town by town, in the same
+    transaction (a Core UPDATE: nothing for the next flush to do)."""
+    marked = session.info.pop(_MARKED, None)
+    if not marked:
+        return
+    by_town: dict[int | None, set[int]] = defaultdict(set)
+    towns = {town.code: town for town in session.scalars(select(Grid).where(Grid.level == TOWN))}
+    for household_id, code in session.execute(
+            select(Household.id, Grid.code).join(Grid, Grid.id == Household.grid_id)
+            .where(Household.id.in_(sorted(marked)))):
+        town = next((t for c, t in towns.items() if code.startswith(c)), None)
+        by_town[town.id if town else None].add(household_id)
+    by_id = {town.id: town for town in towns.values()}
+    for town_id, ids in by_town.items():
+        refresh(by_id.get(town_id) if town_id is not None else None, ids, session=session)
+
+
+# ---------------------------------------------------------------- counting
+
+
+def due_counts(scope: Grid, today: date) -> dict[int, tuple[int, int]]:
+    """Base grid id → (households overdue, households due within three days) under ``scope``:
+    read from the (grid_id, visit_due_on) index, so a town costs its own households and a county
+    only the households due."""
+    soon_until = today + timedelta(days=3)
+    due = Household.visit_due_on
+    rows = db.session.execute(
+        select(Household.grid_id, func.sum(case((due < today, 1), else_=0)),
+               func.sum(case((due >= today, 1), else_=0)))
+        .where(Household.grid_id.in_(select(Grid.id).where(in_subtree(Grid.code, scope))),
+               due <= soon_until)
+        .group_by(Household.grid_id))
+    return {grid_id: (int(late or 0), int(near or 0)) for grid_id, late, near in rows}
