@@ -271,11 +271,13 @@ def open_emergencies(scope):
     until they are resolved (the in-portal notice, until a notifications outbox exists)."""
     from portal.cases.workflow import OPEN_STATES
 
-    return db.session.scalars(
+    from portal.cases.queries import first_of
+
+    return db.session.scalars(first_of(
         db.select(Case).join(Grid, Grid.id == Case.grid_id)
         .where(Case.kind == "emergency", Case.state.in_(OPEN_STATES),
-               in_subtree(Grid.code, scope), narrowed(Case))
-        .options(joinedload(Case.grid)).order_by(Case.created_at).limit(20)).all()
+               in_subtree(Grid.code, scope), narrowed(Case)),
+        Case.created_at, Case.id, limit=20).options(joinedload(Case.grid))).all()
 
 
 def open_notices(scope):

@@ -68,6 +68,17 @@ def cases_in(scope: Grid):
     return Case.grid_id.in_(ids[scope.code])
 
 
+def first_of(query, *order_by, limit: int):
+    """The first ``limit`` cases of ``query`` in ``order_by``, written so that the database picks
+    the matching cases by the query's own conditions and sorts only those. Written plainly
+    (ORDER BY … LIMIT), SQLite walks the order's index through every case of the county until it
+    has ``limit`` matches: nearly free when matches are common, a whole-table walk when they are
+    rare or none (a town's open approval cases: 73 ms of its home page on the 0.3 county, 0.1 ms
+    this way). The matches of such a list are a scope's open cases of a kind, few enough to sort."""
+    matching = query.with_only_columns(Case.id).order_by(None)
+    return select(Case).where(Case.id.in_(matching)).order_by(*order_by).limit(limit)
+
+
 def case_query(scope: Grid, *, state=None, light=None, category=None, grid=None, since=None,
                until=None, assignee=None, q=None, step=None, lead=None):
     query = select(Case).join(Grid, Grid.id == Case.grid_id).where(in_subtree(Grid.code, grid or scope))

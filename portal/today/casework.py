@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from portal.cases import deadlines
 from portal.cases.calendar import WorkCalendar
 from portal.cases.models import Case, SupervisionNotice
-from portal.cases.queries import cases_in, light_condition, step_condition
+from portal.cases.queries import cases_in, first_of, light_condition, step_condition
 from portal.cases.workflow import OPEN_STATES, user_level
 from portal.extensions import db
 from portal.grids.models import COUNTY, TOWN, Grid
@@ -78,8 +78,8 @@ def _scoped(user):
 
 
 def _load(query) -> list[Case]:
-    return list(db.session.scalars(query.options(joinedload(Case.grid))
-                                   .order_by(Case.resolve_due, Case.id).limit(ROW_LIMIT)))
+    return list(db.session.scalars(first_of(query, Case.resolve_due, Case.id, limit=ROW_LIMIT)
+                                   .options(joinedload(Case.grid))))
 
 
 def _count(query) -> int:
