@@ -1,34 +1,48 @@
-"""Benchmark: server time of the main pages on the county-scale demo, against the bare SQL query
-that fetches the same rows, timed with the same engine in the same run.
+"""Benchmark: the main pages over HTTP through gunicorn, each against its own SQL run bare.
 
-Builds the county-scale data set (``portal demo --scale county``; ``--scale-factor`` of it) in a
-new SQLite file, or reuses one (``--reuse PATH``: built there the first time, reused afterwards),
-or empties and fills a PostgreSQL database (``--database-url``). Then, through the Flask test
-client (no network, no WSGI server: the portal's own time), logged in as the role that uses each
-page, it requests every page ``-n`` times and reports the median and the 95th percentile, the SQL
-statements per request, and each time as a ratio to the bare query's median. Run it from the
-repository root:
+Builds the county-scale demo (``portal demo --scale county``; ``--scale-factor`` of it) in a new
+SQLite file, or reuses one (``--reuse PATH``), or empties and fills a PostgreSQL database
+(``--database-url``; ``--reuse-database`` keeps what is there). Then, for every page:
 
-    .venv/bin/python bench/pages.py --scale-factor 0.05             # a quick look, ~1 minute
+1. capture: the page is requested in this process through the Flask test client, logged in as
+   the role that uses it, as a normal full request (no outer app context, so no session cache
+   hides a statement): once to warm up, once with every SQL statement and its parameters
+   recorded by a ``before_cursor_execute`` listener on the engine;
+2. measure, interleaved request by request, ``-n`` times: the page over HTTP (``gunicorn -w N``
+   serving the portal on a loopback port; the request sent by one of ``--clients`` client
+   processes, each with its own logged-in session, one request in flight at a time); the
+   captured statements replayed bare in this process (raw DB-API cursor of the same engine,
+   every result fetched, then rolled back); the same statements run by a bare Flask endpoint
+   served by the same gunicorn command (``GET /replay/<page>`` over HTTP from the same clients).
+
+It prints p50 and p95 (linear interpolation between closest ranks) of the three, the statements
+of every measured request (counted in the gunicorn worker), the ratios and the portal's overhead
+(page p50 − bare endpoint p50: the same statements and the same HTTP, minus the portal's Python),
+with the machine's load. Run it from the repository root:
+
+    .venv/bin/python bench/pages.py --scale-factor 0.02 -n 30       # a quick look, ~2 minutes
     .venv/bin/python bench/pages.py --reuse /tmp/county.db           # the county; built once
     .venv/bin/python bench/pages.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
-A URL that answers 404 (e.g. ``/dashboard/`` before that page exists) is skipped with a note.
+A URL that answers 404 is skipped with a note.
 """
 import argparse
+import json
 import os
-import platform
-import re
-import shlex
+import pickle
 import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from common import (  # noqa: E402  (after the path is set)
+    Capture, Clients, Gunicorn, MachineLoad, database_kind, machine, p50, p95, replay,
+    shown_command, stop_on_sigterm)
 
 CONFIG = {"PLUGINS_ENTRY_POINTS": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
           "SECRET_KEY": "bench-pages", "WTF_CSRF_ENABLED": True,
@@ -41,19 +55,16 @@ class Page:
     label: str
     user: str
     url: str
-    sql: str  # the bare query fetching the same rows
-    params: dict
-
-
-@dataclass
-class Timing:
-    page: Page
-    status: int
-    median: float
-    p95: float
-    queries: float
-    sql_median: float
-    sql_rows: int
+    statements: list = field(default_factory=list)
+    captured: list = field(default_factory=list)  # statements of the capture requests
+    page: list = field(default_factory=list)  # seconds over HTTP
+    replayed: list = field(default_factory=list)  # seconds, bare replay in this process
+    bare: list = field(default_factory=list)  # seconds over HTTP, bare Flask endpoint
+    server: list = field(default_factory=list)  # seconds in the gunicorn worker (WSGI call)
+    counts: list = field(default_factory=list)  # statements of each measured page request
+    bare_counts: list = field(default_factory=list)
+    rows: int = 0
+    size: int = 0
 
 
 def build(app, factor: float) -> float:
@@ -86,12 +97,10 @@ def has_data(app) -> bool:
 
 
 def pages(app) -> list[Page]:
-    """The pages and their bare queries, with codes, names and ids taken from the data."""
+    """The pages, with codes, names and ids taken from the data."""
     from sqlalchemy import text
 
-    from portal.cases.blueprint import PAGE_SIZE
     from portal.extensions import db
-    from portal.timeutil import local_today
 
     with app.app_context():
         one = lambda sql, **p: db.session.execute(text(sql), p).first()  # noqa: E731
@@ -112,131 +121,170 @@ def pages(app) -> list[Page]:
             shop = one("SELECT s.id, s.grid_id FROM points_shops s JOIN grids g ON "
                        "g.id = s.grid_id WHERE g.code LIKE :p ORDER BY s.id LIMIT 1",
                        p=points_town.code + "%")
-            account = one("SELECT a.id FROM points_accounts a JOIN grids g ON g.id = a.grid_id "
-                          "WHERE g.code LIKE :p ORDER BY a.id LIMIT 1",
-                          p=(one("SELECT code FROM grids WHERE id = :i", i=shop.grid_id).code
-                             + "%"))
-            if db.session.execute(text("SELECT 1 FROM users WHERE username = :u"),
-                                  {"u": kiosk}).first() is None:
+            if shop is not None:
+                account = one("SELECT a.id FROM points_accounts a JOIN grids g ON "
+                              "g.id = a.grid_id WHERE g.code LIKE :p ORDER BY a.id LIMIT 1",
+                              p=one("SELECT code FROM grids WHERE id = :i",
+                                    i=shop.grid_id).code + "%")
+            if one("SELECT 1 FROM users WHERE username = :u", u=kiosk) is None:
                 kiosk = None
-        today = local_today().isoformat()
+        db.session.remove()
     admin = f"town{seq:03d}"
-    cases = ("SELECT cases.* FROM cases JOIN grids ON grids.id = cases.grid_id "
-             "WHERE grids.code >= :lo AND grids.code < :hi {where} ORDER BY cases.created_at DESC, cases.id DESC "
-             f"LIMIT {PAGE_SIZE + 1} OFFSET :offset")
-    open_ = "AND cases.state IN ('received', 'assigned', 'in_progress', 'escalated')"
-    people = ("SELECT residents.* FROM residents JOIN households ON households.id = "
-              "residents.household_id JOIN grids ON grids.id = residents.grid_id "
-              "WHERE grids.code >= :lo AND grids.code < :hi AND residents.left_at IS NULL AND ({where}) "
-              "ORDER BY residents.name_pinyin, residents.id LIMIT 30")
-    tp = {**span(town.code), "offset": 0}
     found = [
-        Page("case list", admin, "/cases/", cases.format(where=""), tp),
-        Page("case list, state=open", admin, "/cases/?state=open", cases.format(where=open_), tp),
-        Page("case list, light=red", admin, "/cases/?light=red", cases.format(
-            where=open_ + " AND ((cases.state = 'received' AND cases.assign_due < :today) OR "
-            "(cases.state != 'received' AND cases.resolve_due < :today))"), {**tp, "today": today}),
-        Page("case list, category", admin, "/cases/?category=dispute",
-             cases.format(where="AND cases.category = 'dispute'"), tp),
-        Page("case list, page 50", admin, "/cases/?page=50", cases.format(where=""),
-             {**tp, "offset": 49 * PAGE_SIZE}),
-        Page("case list, county", "county", "/cases/", cases.format(where=""),
-             {**span("430624"), "offset": 0}),
-        Page("resident search, name", admin, f"/people/?q={resident.name}",
-             people.format(where="residents.name LIKE :q OR households.address LIKE :q"),
-             {**span(town.code), "q": f"%{resident.name}%"}),
-        Page("resident search, initials", admin, f"/people/?q={resident.name_initials}",
-             people.format(where="residents.name_initials LIKE :q OR residents.name_pinyin "
-                                 "LIKE :q"), {**span(town.code), "q": resident.name_initials + "%"}),
-        Page("resident search, ID tail", admin, f"/people/?q={resident.id_number[-6:]}",
-             people.format(where="residents.id_reversed LIKE :q OR residents.phone_reversed "
-                                 "LIKE :q"), {**span(town.code),
-                                              "q": resident.id_number[-6:][::-1] + "%"}),
+        Page("case list", admin, "/cases/"),
+        Page("case list, state=open", admin, "/cases/?state=open"),
+        Page("case list, light=red", admin, "/cases/?light=red"),
+        Page("case list, category", admin, "/cases/?category=dispute"),
+        Page("case list, page 50", admin, "/cases/?page=50"),
+        Page("case list, county", "county", "/cases/"),
+        Page("resident search, name", admin, f"/people/?q={resident.name}"),
+        Page("resident search, initials", admin, f"/people/?q={resident.name_initials}"),
+        Page("resident search, ID tail", admin, f"/people/?q={resident.id_number[-6:]}"),
+        Page("home, county", "county", "/"),
+        Page("home, town", admin, "/"),
+        Page("home, grid", f"gw{grid.code}", "/"),
     ]
-    home_sql = ("SELECT count(*) FROM residents WHERE residents.left_at IS NULL AND "
-                "residents.grid_id IN (SELECT id FROM grids WHERE code >= :lo AND code < :hi)")
-    for label, user, code in (("county", "county", "430624"), ("town", admin, town.code),
-                              ("grid", f"gw{grid.code}", grid.code)):
-        found.append(Page(f"home, {label}", user, "/", home_sql, span(code)))
-    dash_sql = ("SELECT count(*), sum(CASE WHEN cases.resolved_at IS NOT NULL THEN 1 ELSE 0 END), "
-                "avg(cases.satisfaction) FROM cases JOIN grids ON grids.id = cases.grid_id "
-                "WHERE grids.code >= :lo AND grids.code < :hi AND cases.created_at >= :since")
-    since = f"{local_today().year}-01-01"
     for label, code in (("county", "430624"), ("town", town.code), ("village", village.code),
                         ("grid", grid.code)):
-        found.append(Page(f"dashboard, {label}", "county", f"/dashboard/?code={code}", dash_sql,
-                          {**span(code), "since": since}))
+        found.append(Page(f"dashboard, {label}", "county", f"/dashboard/?code={code}"))
     if kiosk and shop and account:
-        found.append(Page("kiosk balance", kiosk, f"/kiosk/{shop.id}/accounts/{account.id}",
-                          "SELECT a.*, (SELECT count(*) FROM points_entries e WHERE "
-                          "e.account_id = a.id) FROM points_accounts a WHERE a.id = :a",
-                          {"a": account.id}))
+        found.append(Page("kiosk balance", kiosk, f"/kiosk/{shop.id}/accounts/{account.id}"))
     return found
 
 
-def span(code: str) -> dict:
-    """A node and everything under it, as the indexed range the bare queries use (codes are paths:
-    430624003 ≤ code < 430624004), the fastest way to say "in this scope" in SQL."""
-    return {"lo": code, "hi": code[:-1] + chr(ord(code[-1]) + 1)}
-
-
-def percentile(values: list, q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def measure(app, found: list[Page], n: int) -> tuple[list[Timing], list[str]]:
-    from sqlalchemy import event, text
-
+def capture(app, found: list[Page]) -> list[str]:
+    """Each page's own statements, from a full request in this process (after one to warm up).
+    Returns notes on the pages skipped."""
     from portal.demo import DEMO_PASSWORD
     from portal.extensions import db
     from portal.testing import PortalClient
 
     app.test_client_class = PortalClient
-    timings, skipped, clients = [], [], {}
     with app.app_context():
         engine = db.engine
-        statements = [0]
-
-        @event.listens_for(engine, "before_cursor_execute")
-        def count(*args):
-            statements[0] += 1
-
-        for page in found:
+    recorder = Capture(engine)
+    clients, skipped = {}, []
+    try:
+        for page in list(found):
             client = clients.get(page.user)
             if client is None:
                 client = clients[page.user] = app.test_client()
                 client.login(page.user, DEMO_PASSWORD)
-            first = client.get(page.url)  # warm: templates compiled, caches filled
-            if first.status_code == 404:
-                skipped.append(f"{page.label}: {page.url} answered 404 (not built yet?), skipped")
+            for _ in range(2):  # the first warms the caches; the second is the one replayed
+                with recorder:
+                    answer = client.get(page.url)
+                page.captured.append(len(recorder.statements))
+                if answer.status_code != 200:
+                    break
+            if answer.status_code == 404:
+                skipped.append(f"{page.label}: {page.url} answered 404, skipped")
+                found.remove(page)
                 continue
-            if first.status_code != 200:
-                raise RuntimeError(f"{page.url} as {page.user}: {first.status_code}")
-            times = []
-            statements[0] = 0
-            for _ in range(n):
+            if answer.status_code != 200:
+                raise RuntimeError(f"{page.url} as {page.user} answered {answer.status_code}")
+            page.statements = list(recorder.statements)
+    finally:
+        recorder.close()
+    return skipped
+
+
+def measure(found: list[Page], portal: Gunicorn, bare: Gunicorn, clients: Clients, engine,
+            n: int, password: str):
+    """Page, bare replay, bare endpoint; page, replay, endpoint; … ``n`` rounds a page, each
+    HTTP request from the next client process in turn."""
+    users = sorted({page.user for page in found})
+    for i in range(len(clients)):
+        for user in users:
+            clients.login(i, portal.base, user, password)
+    connection = engine.raw_connection()
+    try:
+        for number, page in enumerate(found):
+            name = str(number)
+            for i in range(2 * len(clients) + 1):  # warm every worker of both servers
+                clients.get(i % len(clients), portal.base, page.user, page.url)
+                clients.get(i % len(clients), bare.base, None, f"/replay/{name}")
+            page.rows = replay(connection, page.statements)
+            for k in range(n):
+                who = k % len(clients)
+                status, seconds, count, size, server = clients.get(who, portal.base, page.user,
+                                                                   page.url)
+                if status != 200:
+                    raise RuntimeError(f"{page.url} as {page.user} answered {status} over HTTP")
+                page.page.append(seconds)
+                page.counts.append(int(count))
+                page.size = size
+                page.server.append(float(server) / 1000)
                 started = time.perf_counter()
-                client.get(page.url)
-                times.append(time.perf_counter() - started)
-            queries = statements[0] / n
-            sql_times, rows = [], 0
-            with engine.connect() as connection:
-                connection.execute(text(page.sql), page.params).fetchall()  # warm
-                for _ in range(n):
-                    started = time.perf_counter()
-                    rows = len(connection.execute(text(page.sql), page.params).fetchall())
-                    sql_times.append(time.perf_counter() - started)
-            timings.append(Timing(page, first.status_code, statistics.median(times),
-                                  percentile(times, 0.95), queries,
-                                  statistics.median(sql_times), rows))
-            print(f"  {page.label:<28} {statistics.median(times) * 1000:8.1f} ms", flush=True)
-        event.remove(engine, "before_cursor_execute", count)
-    return timings, skipped
+                replay(connection, page.statements)
+                page.replayed.append(time.perf_counter() - started)
+                status, seconds, count, _size, _server = clients.get(who, bare.base, None,
+                                                                     f"/replay/{name}")
+                if status != 200:
+                    raise RuntimeError(f"the bare endpoint of {page.label} answered {status}")
+                page.bare.append(seconds)
+                page.bare_counts.append(int(count))
+            print(f"  {page.label:<28} page p50 {p50(page.page) * 1000:8.1f} ms, replay "
+                  f"{p50(page.replayed) * 1000:7.1f} ms, bare endpoint "
+                  f"{p50(page.bare) * 1000:7.1f} ms, {counts(page.counts)} statements", flush=True)
+    finally:
+        connection.close()
 
 
-def shown_command() -> str:
-    return re.sub(r"://([^:/@]+):[^@/]+@", r"://\1:***@", shlex.join([sys.executable, *sys.argv]))
+def counts(values: list) -> str:
+    """The statements per request: one number, or the range and the most frequent."""
+    low, high = min(values), max(values)
+    if low == high:
+        return str(low)
+    return f"{low}–{high} (mostly {statistics.mode(values)})"
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def report(found, skipped, args, url, counts_of, built, load_line, workers, clients_n):
+    from portal.timeutil import local_today
+
+    print(f"\n# pages over HTTP against their own SQL, {local_today()}")
+    print(f"machine: {machine()}; database {database_kind(url)}")
+    print(f"load: {load_line}")
+    print(f"command: `{shown_command()}`")
+    print("data: " + ", ".join(f"{v:,} {k}" for k, v in counts_of.items())
+          + (f"; built in {built:.0f} s" if built else " (reused)"))
+    print(f"method: gunicorn -w {workers} (sync) on loopback; {args.n} requests a page from "
+          f"{clients_n} client processes in turn, one in flight at a time, interleaved request "
+          f"by request with the bare replay (this process, raw DB-API cursor of the same engine) "
+          f"and the bare Flask endpoint (`/replay/<page>` running the same statements, served "
+          f"by the same gunicorn command); p95 by linear interpolation between closest ranks; "
+          f"overhead = page p50 − bare endpoint p50 (both over the same HTTP, both running the "
+          f"same statements: what is left is the portal's Python); \"in the worker\" = the WSGI "
+          f"call timed inside gunicorn, for reading only\n")
+    print("| page | URL | login | statements | page p50 ms | page p95 ms | replay p50 ms | "
+          "replay p95 ms | bare endpoint p50 ms | bare endpoint p95 ms | page ÷ replay (p50) | "
+          "page ÷ bare endpoint (p50) | overhead ms | page p50 in the worker ms | KB |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+          "| ---: | ---: |")
+    for page in found:
+        print(f"| {page.label} | `{page.url}` | {page.user} | {counts(page.counts)} | "
+              f"{ms(p50(page.page))} | {ms(p95(page.page))} | {ms(p50(page.replayed))} | "
+              f"{ms(p95(page.replayed))} | {ms(p50(page.bare))} | {ms(p95(page.bare))} | "
+              f"{p50(page.page) / p50(page.replayed):.1f} × | "
+              f"{p50(page.page) / p50(page.bare):.1f} × | "
+              f"{ms(p50(page.page) - p50(page.bare))} | {ms(p50(page.server))} | "
+              f"{page.size / 1024:.0f} |")
+    notes = []
+    for page in found:
+        if set(page.counts) != {len(page.statements)}:
+            notes.append(f"{page.label}: {len(page.statements)} statements captured in-process, "
+                         f"{counts(page.counts)} counted in the workers")
+        if set(page.bare_counts) != {len(page.statements)}:
+            notes.append(f"{page.label}: the bare endpoint ran {counts(page.bare_counts)} "
+                         f"statements, not {len(page.statements)}")
+        if page.captured and page.captured[0] != page.captured[-1]:
+            notes.append(f"{page.label}: {page.captured[0]} statements on the first request "
+                         f"(cold caches), {page.captured[-1]} after")
+    for line in notes + skipped:
+        print(f"\nnote: {line}")
 
 
 def main():
@@ -249,8 +297,15 @@ def main():
                         help="PostgreSQL database to EMPTY and fill (unless --reuse-database)")
     parser.add_argument("--reuse-database", action="store_true",
                         help="with --database-url: use the data already there")
-    parser.add_argument("-n", type=int, default=20, help="requests per page (20)")
+    parser.add_argument("-n", type=int, default=30, help="requests per page (30)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument("--clients", type=int, default=2, help="client processes (2)")
+    parser.add_argument("--only", metavar="TEXT", help="only the pages whose label has TEXT")
     args = parser.parse_args()
+    if args.n < 30:
+        print(f"note: -n {args.n} is under 30 requests a page: its p95 is a rough figure",
+              flush=True)
+    stop_on_sigterm()
 
     workdir = tempfile.mkdtemp(prefix="bench-pages-")
     if args.database_url:
@@ -259,47 +314,55 @@ def main():
         url = f"sqlite:///{Path(args.reuse).resolve()}"
     else:
         url = f"sqlite:///{workdir}/bench.db"
-    os.environ.update(PORTAL_INSTANCE_PATH=str(Path(workdir) / "instance"), PORTAL_DATABASE_URL=url)
+    os.environ.update(PORTAL_INSTANCE_PATH=str(Path(workdir) / "instance"),
+                      PORTAL_DATABASE_URL=url, BENCH_CONFIG=json.dumps(CONFIG))
     os.environ.pop("PORTAL_ENV", None)
     from portal import create_app
+    from portal.demo import DEMO_PASSWORD
 
     app = create_app(CONFIG)
     built = None
     if (args.reuse or args.reuse_database) and has_data(app):
         print(f"reusing {url}", flush=True)
     else:
-        print(f"building the county-scale demo (factor {args.scale_factor:g}) in {url}", flush=True)
+        print(f"building the county-scale demo (factor {args.scale_factor:g}) in {url}",
+              flush=True)
         built = build(app, args.scale_factor)
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
     with app.app_context():
-        from sqlalchemy import text
-
-        from portal.extensions import db
-
-        counts = {t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-                  for t in ("grids", "households", "residents", "cases", "points_entries")}
+        counts_of = {t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                     for t in ("grids", "households", "residents", "cases", "points_entries")}
+        db.session.remove()
+        engine = db.engine
     found = pages(app)
-    print(f"measuring {len(found)} pages, {args.n} requests each", flush=True)
-    timings, skipped = measure(app, found, args.n)
+    if args.only:
+        found = [page for page in found if args.only in page.label]
+    print(f"capturing the statements of {len(found)} pages", flush=True)
+    skipped = capture(app, found)
+    statements = Path(workdir) / "statements.pickle"
+    statements.write_bytes(pickle.dumps({str(i): page.statements for i, page in enumerate(found)}))
 
-    from portal.timeutil import local_today
-
-    print(f"\n# page server times on the county-scale demo, {local_today()}")
-    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}, database {url.split(':')[0]}")
-    print(f"command: {shown_command()}")
-    print("data: " + ", ".join(f"{v:,} {k}" for k, v in counts.items())
-          + (f"; built in {built:.0f} s" if built else ""))
-    print(f"{args.n} requests per page through the Flask test client; the bare SQL is the query "
-          f"fetching the same rows, timed on the same engine\n")
-    print("| page | URL | login | median ms | p95 ms | SQL statements | bare SQL median ms (rows)"
-          " | median ÷ SQL | p95 ÷ SQL |")
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for t in timings:
-        print(f"| {t.page.label} | `{t.page.url}` | {t.page.user} | {t.median * 1000:.1f} | "
-              f"{t.p95 * 1000:.1f} | {t.queries:.0f} | {t.sql_median * 1000:.2f} ({t.sql_rows}) | "
-              f"{t.median / t.sql_median:.0f} × | {t.p95 / t.sql_median:.0f} × |")
-    for line in skipped:
-        print(f"\nskipped: {line}")
+    load = MachineLoad()
+    portal = bare = clients = None
+    try:
+        portal = Gunicorn("apps:portal_app()", args.workers, workdir, "/healthz")
+        bare = Gunicorn("apps:bare_app()", args.workers, workdir, "/select1",
+                        env={"BENCH_STATEMENTS": str(statements)})
+        clients = Clients(args.clients)
+        print(f"measuring {len(found)} pages, {args.n} requests each", flush=True)
+        measure(found, portal, bare, clients, engine, args.n, DEMO_PASSWORD)
+        load.sample_others()
+    finally:
+        if clients is not None:
+            clients.close()
+        for server in (bare, portal):
+            if server is not None:
+                server.stop()
+    engine.dispose()
+    report(found, skipped, args, url, counts_of, built, load.stop(), args.workers, args.clients)
 
 
 if __name__ == "__main__":
