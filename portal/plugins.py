@@ -88,6 +88,9 @@ class PluginHost:
         self.migrations: dict[str, str] = {}
         #: role name -> the plugin that declared it (the core's roles are not listed).
         self.role_owner: dict[str, str] = {}
+        #: (plugins on, hook name) -> the hook caller without the others (``_caller``); emptied
+        #: whenever a plugin is registered or left out.
+        self._callers: dict[tuple[frozenset[str], str], object] = {}
         if os.environ.get("PORTAL_TRACE_HOOKS") == "1":
             self.pm.trace.root.setwriter(print)
             self.pm.enable_tracing()
@@ -110,6 +113,7 @@ class PluginHost:
     def _load(self, name, importer):
         if name in self.optional or name in self.failed:
             return
+        self._callers.clear()
         try:
             if not PLUGIN_NAME.match(name):
                 raise PluginSetupError(f"plugin name {name!r} must be lower-case letters, digits, _")
@@ -133,6 +137,7 @@ class PluginHost:
             self.pm.add_hookspecs(specs)
 
     def _fail(self, name, exc):
+        self._callers.clear()
         self.failed[name] = f"{type(exc).__name__}: {exc}"
         log.error("plugin %s failed and is left out:\n%s", name, traceback.format_exc())
         plugin = self.optional.pop(name, None)
@@ -246,18 +251,31 @@ class PluginHost:
         return modules_on(scope) & set(self.optional)
 
     def hook(self, scope, name):
-        """The hook ``name`` restricted to the plugins on for ``scope`` (built once a request)."""
-        cache = request_cache("hooks")  # forgotten with the modules when one is switched
+        """The hook ``name`` restricted to the plugins on for ``scope`` (looked up once a
+        request; forgotten with the modules when one is switched)."""
+        cache = request_cache("hooks")
         key = (scope.code if scope is not None else None, name)
-        if key not in cache and not hasattr(self.pm.hook, name):
-            # a hook declared by a plugin that is not loaded (points_award_requested without
-            # points): nobody answers
-            cache[key] = _nobody_answers
-        if key not in cache:
-            enabled = self.enabled_names(scope)
-            off = [m for n, m in self.optional.items() if n not in enabled]
-            cache[key] = self.pm.subset_hook_caller(name, remove_plugins=off)
-        return cache[key]
+        caller = cache.get(key)
+        if caller is None:
+            caller = cache[key] = self._caller(frozenset(self.enabled_names(scope)), name)
+        return caller
+
+    def _caller(self, enabled: frozenset[str], name: str):
+        """The hook ``name`` without the plugins not in ``enabled``, made once per process for
+        each set of plugins that is on somewhere: the key is the set itself, so a town that
+        switches a module asks for another key and nothing needs invalidating."""
+        key = (enabled, name)
+        caller = self._callers.get(key)
+        if caller is None:
+            if not hasattr(self.pm.hook, name):
+                # a hook declared by a plugin that is not loaded (points_award_requested
+                # without points): nobody answers
+                caller = _nobody_answers
+            else:
+                off = [m for n, m in self.optional.items() if n not in enabled]
+                caller = self.pm.subset_hook_caller(name, remove_plugins=off)
+            self._callers[key] = caller
+        return caller
 
     def collect(self, scope, name, /, **kwargs) -> list:
         """Call a list-returning UI hook for ``scope`` and flatten the results, sorted."""

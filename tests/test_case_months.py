@@ -137,7 +137,8 @@ def test_split_cuts_a_period_into_rolled_months_and_days(app):
     assert monthly.split(date(2026, 1, 15), date(2026, 4, 10)) == (
         ["2026-02", "2026-03"], [(date(2026, 1, 15), date(2026, 1, 31)), (date(2026, 4, 1), date(2026, 4, 10))])
     # a month not rolled joins the days around it into one range
-    assert monthly.split(date(2025, 12, 1), date(2026, 1, 31)) == (["2026-01"], [(date(2025, 12, 1), date(2025, 12, 31))])
+    assert monthly.split(date(2025, 12, 1), date(2026, 1, 31)) == (
+        ["2026-01"], [(date(2025, 12, 1), date(2025, 12, 31))])
     assert monthly.split(date(2026, 3, 5), date(2026, 3, 5)) == ([], [(date(2026, 3, 5), date(2026, 3, 5))])
     assert monthly.month_days("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
 

@@ -11,18 +11,21 @@ earlier visit (the browser's Back, a reload, a receipt's URL) sends the kiosk to
 instead of showing it, and a visit untouched for POINTS_KIOSK_STATE_SECONDS is forgotten too.
 """
 import uuid
+from functools import cache
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.people.models import Household, Resident
 from portal.people.search import find_residents, refusal_status
 from portal.permissions import requires
 from portal.rendering import render
-from portal.tenancy import load_scoped, town_of
+from portal.tenancy import load_scoped, town_code, town_of
 from portal.timeutil import utcnow
 from portal.web import REFUSED, refuse
 
@@ -39,12 +42,28 @@ def kiosk_shop(shop_id) -> PointsShop:
     return shop
 
 
-def shop_account(shop: PointsShop, account_id: int) -> PointsAccount:
-    """An account of the shop's town (a neighbouring village's resident may shop here too)."""
-    account = db.session.get(PointsAccount, account_id)
-    if account is None or account.town_id != town_of(shop.grid).id:
+def shop_account(shop: PointsShop, account_id: int, *, with_owner: bool = False) -> PointsAccount:
+    """An account of the shop's town (a neighbouring village's resident may shop here too),
+    loaded with its town and, for a page that names its owner, the owner's household, in one
+    statement."""
+    found = db.session.execute(_account_statement(with_owner), {"account_id": account_id})
+    account = found.unique().scalar_one_or_none()
+    if account is None or account.town.code != town_code(shop.grid.code):
         abort(404)
     return account
+
+
+@cache
+def _account_statement(with_owner: bool):
+    """Built once: the kiosk's pages are light, and building a statement with its options each
+    request cost as much as running it."""
+    statement = (select(PointsAccount).where(PointsAccount.id == bindparam("account_id"))
+                 .options(joinedload(PointsAccount.town)))
+    if with_owner:  # owner_name and home read these
+        statement = statement.options(
+            joinedload(PointsAccount.household).joinedload(Household.members),
+            joinedload(PointsAccount.resident).joinedload(Resident.household))
+    return statement
 
 
 # ---------------------------------------------------------------- the visit (who is served now)
@@ -162,52 +181,68 @@ def find(shop_id):
                   refusal=refusal), refusal_status(refusal)
 
 
-def _goods(shop):
-    return db.session.scalars(select(PointsGoods).filter_by(shop_id=shop.id, active=True)
-                              .order_by(PointsGoods.price, PointsGoods.name)).all()
+def _shelf(shop) -> list[PointsGoods]:
+    """Every goods of the shop, on offer or not, in the kiosk's order: the basket's form needs
+    them all (one taken off the shelf while the basket was open is refused by name, not
+    dropped), the page those on offer (``_on_offer``)."""
+    return db.session.scalars(_SHELF, {"shop_id": shop.id}).all()
 
 
-def _basket_form(shop) -> BasketForm:
-    """Quantities of every goods of the shop, on offer or not: one taken off the shelf while
-    the basket was open is refused by name, not dropped."""
-    return BasketForm.over(db.session.scalars(select(PointsGoods.id).filter_by(shop_id=shop.id)))
+_SHELF = (select(PointsGoods).where(PointsGoods.shop_id == bindparam("shop_id"))
+          .order_by(PointsGoods.price, PointsGoods.name, PointsGoods.id))
+#: The ids alone, for the confirm: it shows no goods.
+_GOODS_IDS = select(PointsGoods.id).where(PointsGoods.shop_id == bindparam("shop_id"))
 
 
-def _basket_page(shop, account, form: BasketForm, visit: dict):
-    return render("points/kiosk/basket.html", shop=shop, account=account, goods=_goods(shop),
+def _on_offer(shelf: list[PointsGoods]) -> list[PointsGoods]:
+    return [goods for goods in shelf if goods.active]
+
+
+def _basket_form(shop, shelf: list[PointsGoods] | None = None) -> BasketForm:
+    """Quantities of every goods of the shop (``shelf`` when the page has it already)."""
+    if shelf is None:
+        return BasketForm.over(db.session.scalars(_GOODS_IDS, {"shop_id": shop.id}))
+    return BasketForm.over(goods.id for goods in shelf)
+
+
+def _basket_page(shop, account, form: BasketForm, visit: dict, shelf=None):
+    goods = _on_offer(_shelf(shop) if shelf is None else shelf)
+    return render("points/kiosk/basket.html", shop=shop, account=account, goods=goods,
                   form=form, key=form.key.data, chosen=form.chosen(), visit=visit)
 
 
 @requires("points.redeem")
 def basket(shop_id, account_id):
     shop = kiosk_shop(shop_id)
-    account = shop_account(shop, account_id)
+    account = shop_account(shop, account_id, with_owner=True)
     visit = visit_of_request(shop)
     if visit is None:  # an earlier visit's basket (Back, a reload after the kiosk went idle)
         return back_to_start(shop)
     _serve(visit, account)
-    form = _basket_form(shop)
+    shelf = _shelf(shop)
+    form = _basket_form(shop, shelf)
     # One key per basket, made when the page is drawn: every confirm of this basket carries it.
     form.key.data = request.args.get("key") or uuid.uuid4().hex
-    return _basket_page(shop, account, form, visit)
+    return _basket_page(shop, account, form, visit, shelf)
 
 
 @requires("points.redeem")
 def review(shop_id, account_id):
     """The basket read back before anything is taken: lines, total, balance after."""
     shop = kiosk_shop(shop_id)
-    account = shop_account(shop, account_id)
+    account = shop_account(shop, account_id, with_owner=True)
     visit = _serves(shop, account)
     if visit is None:  # the kiosk has moved on to someone else, or went idle
         return back_to_start(shop)
-    form = _basket_form(shop)
+    shelf = _shelf(shop)
+    form = _basket_form(shop, shelf)
     if not form.validate_on_submit():
-        return _basket_page(shop, account, form, visit), REFUSED
+        return _basket_page(shop, account, form, visit, shelf), REFUSED
     try:
         chosen = form.chosen()
         if not chosen:
             raise DomainError(_("请先选择要兑换的商品。"))
-        goods = {g.id: g for g in _goods(shop)}
+        goods = {g.id: g for g in _on_offer(shelf)}
         if any(goods_id not in goods for goods_id in chosen):
             raise DomainError(_("所选商品已下架，请重新选择。"))
         lines = [(goods[i], n) for i, n in sorted(chosen.items())]
@@ -220,7 +255,7 @@ def review(shop_id, account_id):
                                 b=account.balance, n=total))
     except DomainError as error:
         refuse(form, error)
-        return _basket_page(shop, account, form, visit), REFUSED
+        return _basket_page(shop, account, form, visit, shelf), REFUSED
     return render("points/kiosk/review.html", shop=shop, account=account, lines=lines,
                   total=total, key=form.key.data, visit=visit)
 
@@ -235,14 +270,14 @@ def redeem(shop_id, account_id):
     visit = _serves(shop, account)
     if form.validate_on_submit():
         try:
-            redemption, _made = shops.redeem(shop, account, form.chosen(), form.key.data or "",
-                                             actor=current_user,
-                                             expected_total=form.expected_total())
+            redemption_id, _made = shops.redeem_basket(
+                shop, account, form.chosen(), form.key.data or "", actor=current_user,
+                expected_total=form.expected_total())
             if visit is None:
                 visit = begin_visit(shop)
                 _serve(visit, account)
-            visit["receipt"] = redemption.id
-            return redirect(url_for("points_kiosk.receipt", redemption_id=redemption.id))
+            visit["receipt"] = redemption_id
+            return redirect(url_for("points_kiosk.receipt", redemption_id=redemption_id))
         except DomainError as error:
             refuse(form, error)
     if visit is None:  # refused, and this resident is no longer the one at the kiosk

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -87,21 +87,35 @@ def reissue_card(account: PointsAccount, actor=None) -> str:
 # ---------------------------------------------------------------- the one writer of balances
 
 
+_ACCOUNTS = PointsAccount.__table__
+#: The conditional UPDATE every balance change is (the check itself), built once: the kiosk
+#: runs it on every confirm, and building it cost about what running it does.
+_CHANGE_BALANCE = (update(_ACCOUNTS)
+                   .where(_ACCOUNTS.c.id == bindparam("account"),
+                          _ACCOUNTS.c.balance + bindparam("points") >= 0)
+                   .values(balance=_ACCOUNTS.c.balance + bindparam("points"))
+                   .returning(_ACCOUNTS.c.balance))
+_NEW_ENTRY = insert(PointsEntry.__table__)
+
+
+def _change_balance(account_id: int, points: int) -> int:
+    """The balance after adding ``points``, or the refusal when it would go below zero."""
+    balance = db.session.execute(_CHANGE_BALANCE, {"account": account_id,
+                                                   "points": points}).scalar_one_or_none()
+    if balance is None:
+        current = db.session.scalar(select(PointsAccount.balance).filter_by(id=account_id))
+        raise DomainError(_("积分不足：当前余额 %(b)d 分，需要 %(n)d 分。", b=current, n=-points),
+                          field="points")
+    return balance
+
+
 def post(account: PointsAccount, kind: str, points: int, *, actor=None, rule=None, note=None,
          source=None, source_label=None, redemption_id=None, reverses=None) -> PointsEntry:
     """Add ``points`` (signed) to the account and write the entry; refuse to go below zero."""
     if points == 0:
         raise DomainError(_("积分不能为0。"), field="points")
     db.session.flush()
-    balance = db.session.execute(
-        update(PointsAccount)
-        .where(PointsAccount.id == account.id, PointsAccount.balance + points >= 0)
-        .values(balance=PointsAccount.balance + points)
-        .returning(PointsAccount.balance)).scalar_one_or_none()
-    if balance is None:
-        current = db.session.scalar(select(PointsAccount.balance).filter_by(id=account.id))
-        raise DomainError(_("积分不足：当前余额 %(b)d 分，需要 %(n)d 分。", b=current, n=-points),
-                          field="points")
+    balance = _change_balance(account.id, points)
     set_committed_value(account, "balance", balance)
     entry = PointsEntry(account_id=account.id, town_id=account.town_id, kind=kind, points=points,
                         balance_after=balance, rule_id=rule.id if rule else None,
@@ -115,6 +129,21 @@ def post(account: PointsAccount, kind: str, points: int, *, actor=None, rule=Non
 
         tell_award(account, entry)
     return entry
+
+
+def post_row(account: PointsAccount, kind: str, points: int, *, actor_id: int | None,
+             redemption_id: int | None, note: str, created_at: datetime) -> None:
+    """``post`` for the kiosk's redemption, which writes with Core (plugins/points/shop.py):
+    the same balance change and the same entry, without an ORM object. Spending only: an award
+    tells its owner (``post``)."""
+    if points >= 0:
+        raise ValueError("post_row takes points out; awards go through post()")
+    balance = _change_balance(account.id, points)
+    set_committed_value(account, "balance", balance)
+    db.session.execute(_NEW_ENTRY, {
+        "account_id": account.id, "town_id": account.town_id, "kind": kind, "points": points,
+        "balance_after": balance, "redemption_id": redemption_id, "note": note,
+        "actor_id": actor_id, "created_at": created_at})
 
 
 # ---------------------------------------------------------------- earning

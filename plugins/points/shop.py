@@ -4,24 +4,49 @@ A redemption is one transaction: the redemption row first (its unique idempotenc
 second confirm of the same basket wait for, then find, the first), then each goods row's stock and
 the account's balance debited by conditional UPDATEs in a fixed order (goods by id, the account
 last), so two kiosks never deadlock and never both get the last item or the last points.
+
+The kiosk's confirm writes through SQLAlchemy Core (``redeem_basket``): it makes a handful of
+rows and reads none back, so the ORM's unit of work (objects, flush ordering, refresh after
+commit) added most of its Python time and nothing it needed. The rows and the checks are the same
+as ``move_stock`` and ``ledger.post`` make; ``portal points verify`` checks both alike.
 """
+from types import SimpleNamespace
+
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.tenancy import town_of
+from portal.tenancy import town_code
 from portal.timeutil import utcnow
 from portal.uploads import UploadError, prepare_optional, store_at_commit
 
-from .ledger import post
+from .ledger import post, post_row
 from .models import (PointsAccount, PointsEntry, PointsGoods, PointsRedemption,
                      PointsRedemptionLine, PointsShop, PointsStockEntry)
 
 MAX_QUANTITY = 99
+
+
+def _stock_change(*, from_shelf: bool):
+    """The conditional UPDATE every stock change is: by ``:quantity`` (signed), never below
+    zero, answering the stock after it and the goods' name and price at that moment (read under
+    the row's lock), or no row when it refused. ``from_shelf``: only goods of ``:in_shop`` that
+    are on offer (a kiosk's basket). Built once: see _write_basket."""
+    goods = PointsGoods.__table__
+    quantity = bindparam("quantity")
+    where = [goods.c.id == bindparam("goods"), goods.c.stock + quantity >= 0]
+    if from_shelf:
+        where += [goods.c.shop_id == bindparam("in_shop"), goods.c.active.is_(True)]
+    return (update(goods).where(*where).values(stock=goods.c.stock + quantity)
+            .returning(goods.c.stock, goods.c.name, goods.c.price))
+
+
+_CHANGE_STOCK = _stock_change(from_shelf=False)
+_TAKE_FROM_SHELF = _stock_change(from_shelf=True)
 
 
 def move_stock(goods: PointsGoods, kind: str, quantity: int, *, actor=None, note=None,
@@ -30,15 +55,12 @@ def move_stock(goods: PointsGoods, kind: str, quantity: int, *, actor=None, note
     if quantity == 0:
         raise DomainError(_("数量不能为0。"), field="quantity")
     db.session.flush()
-    stock = db.session.execute(
-        update(PointsGoods).where(PointsGoods.id == goods.id, PointsGoods.stock + quantity >= 0)
-        .values(stock=PointsGoods.stock + quantity).returning(PointsGoods.stock)
-    ).scalar_one_or_none()
-    if stock is None:
+    taken = db.session.execute(_CHANGE_STOCK, {"goods": goods.id, "quantity": quantity}).first()
+    if taken is None:
         raise DomainError(_("“%(name)s”库存不足。", name=goods.name), field="quantity")
-    set_committed_value(goods, "stock", stock)
-    entry = PointsStockEntry(goods_id=goods.id, kind=kind, quantity=quantity, stock_after=stock,
-                             redemption_id=redemption_id, note=note,
+    set_committed_value(goods, "stock", taken.stock)
+    entry = PointsStockEntry(goods_id=goods.id, kind=kind, quantity=quantity,
+                             stock_after=taken.stock, redemption_id=redemption_id, note=note,
                              actor_id=getattr(actor, "id", None))
     db.session.add(entry)
     return entry
@@ -88,30 +110,41 @@ def find_redemption(key: str) -> PointsRedemption | None:
 
 def redeem(shop: PointsShop, account: PointsAccount, basket: dict[int, int], key: str,
            actor=None, expected_total: int | None = None) -> tuple[PointsRedemption, bool]:
-    """Redeem a basket. Returns (redemption, made now); a key already used returns the redemption
-    it made, so a double tap or a retry never redeems twice. Commits or rolls back itself, because
-    the idempotency check needs the first attempt's outcome."""
+    """``redeem_basket``, answering with the redemption itself (loaded again)."""
+    redemption_id, made = redeem_basket(shop, account, basket, key, actor=actor,
+                                        expected_total=expected_total)
+    return db.session.get(PointsRedemption, redemption_id), made
+
+
+def redeem_basket(shop: PointsShop, account: PointsAccount, basket: dict[int, int], key: str,
+                  actor=None, expected_total: int | None = None) -> tuple[int, bool]:
+    """Redeem a basket. Returns (redemption id, made now); a key already used returns the
+    redemption it made, so a double tap or a retry never redeems twice. Commits or rolls back
+    itself, because the idempotency check needs the first attempt's outcome."""
     if not key or len(key) > 64:
         raise DomainError(_("兑换单无效，请重新选择商品。"))
-    done = find_redemption(key)
-    if done is not None:
-        return _same_basket(done, account), False
     if not basket:
+        done = find_redemption(key)  # a confirm retried with its basket lost: still its receipt
+        if done is not None:
+            return _same_basket(done, account).id, False
         raise DomainError(_("请先选择要兑换的商品。"))
-    if account.town_id != town_of(shop.grid).id:
+    if account.town.code != town_code(shop.grid.code):
         raise DomainError(_("该积分卡不属于本镇。"))
+    actor_id = getattr(actor, "id", None)  # read now: the commit expires the user
     try:
-        redemption = fill_basket(shop, account, basket, key, actor=actor,
-                                 expected_total=expected_total)
+        # No look-up of the key first: the INSERT's unique key is the check, and a used key (a
+        # retry, a double tap) is the rare case that pays for the rollback below.
+        redemption_id = _write_basket(shop.id, account, basket, key, actor_id, expected_total)
         db.session.commit()
-        return redemption, True
+        return redemption_id, True
     except IntegrityError:
-        # The same basket was confirmed by another request a moment ago: show its receipt.
+        # The same basket was confirmed before, or by another request a moment ago (which the
+        # INSERT waited for): show its receipt.
         db.session.rollback()
         done = find_redemption(key)
         if done is None:
             raise
-        return _same_basket(done, account), False
+        return _same_basket(done, account).id, False
     except DomainError:
         db.session.rollback()
         raise
@@ -120,27 +153,72 @@ def redeem(shop: PointsShop, account: PointsAccount, basket: dict[int, int], key
 def fill_basket(shop: PointsShop, account: PointsAccount, basket: dict[int, int], key: str,
                 actor=None, expected_total: int | None = None) -> PointsRedemption:
     """The writes of a redemption, in the caller's transaction (the caller commits)."""
-    redemption = PointsRedemption(shop_id=shop.id, account_id=account.id, idempotency_key=key,
-                                  total=0, actor_id=getattr(actor, "id", None))
-    db.session.add(redemption)
-    db.session.flush()  # takes the key (and, on SQLite, the write lock) first
-    total = 0
+    redemption_id = _write_basket(shop.id, account, basket, key, getattr(actor, "id", None),
+                                  expected_total)
+    return db.session.get(PointsRedemption, redemption_id)
+
+
+_REDEMPTIONS = PointsRedemption.__table__
+# The redemption's statements are built once: building a statement (and the key of the compiled
+# SQL's cache) costs about what running it does, and the kiosk runs these on every confirm.
+_NEW_REDEMPTION = insert(_REDEMPTIONS).returning(_REDEMPTIONS.c.id)
+_NEW_STOCK_ENTRIES = insert(PointsStockEntry.__table__)
+_NEW_LINES = insert(PointsRedemptionLine.__table__)
+_SET_TOTAL = (update(_REDEMPTIONS).where(_REDEMPTIONS.c.id == bindparam("redemption"))
+              .values(total=bindparam("sum")))
+
+
+def _write_basket(shop_id: int, account: PointsAccount, basket: dict[int, int], key: str,
+                  actor_id: int | None, expected_total: int | None) -> int:
+    """The rows of a redemption, written with Core in the caller's transaction: the redemption
+    first (its key, and on SQLite the write lock), each goods' stock taken in the order of their
+    ids, the lines and stock entries, then the account debited last by the ledger."""
+    db.session.flush()  # what the ORM holds goes first: the rows below bypass it
+    at = utcnow()
+    redemption_id = db.session.execute(_NEW_REDEMPTION, {
+        "shop_id": shop_id, "account_id": account.id, "idempotency_key": key, "total": 0,
+        "actor_id": actor_id, "created_at": at}).scalar_one()
+    total, lines, moves = 0, [], []
     for goods_id in sorted(basket):
         quantity = basket[goods_id]
-        goods = db.session.get(PointsGoods, goods_id)
-        if goods is None or goods.shop_id != shop.id or not goods.active:
-            raise DomainError(_("所选商品已下架，请重新选择。"))
-        move_stock(goods, "redeem", -quantity, actor=actor, redemption_id=redemption.id)
-        db.session.add(PointsRedemptionLine(redemption_id=redemption.id, goods_id=goods.id,
-                                            name=goods.name, price=goods.price,
-                                            quantity=quantity))
-        total += goods.price * quantity
+        taken = db.session.execute(_TAKE_FROM_SHELF, {"goods": goods_id, "quantity": -quantity,
+                                                      "in_shop": shop_id}).first()
+        if taken is None:
+            raise _refusal(goods_id, shop_id)
+        _forget_stock(goods_id, taken.stock)
+        moves.append({"goods_id": goods_id, "kind": "redeem", "quantity": -quantity,
+                      "stock_after": taken.stock, "redemption_id": redemption_id,
+                      "note": None, "actor_id": actor_id, "created_at": at})
+        lines.append({"redemption_id": redemption_id, "goods_id": goods_id, "name": taken.name,
+                      "price": taken.price, "quantity": quantity})
+        total += taken.price * quantity
     if expected_total is not None and total != expected_total:
         raise DomainError(_("商品积分价格已变动，请核对后重新确认。"))
-    redemption.total = total
-    post(account, "redeem", -total, actor=actor, redemption_id=redemption.id,
-         note=_("兑换单 %(n)s", n=redemption.receipt_number))
-    return redemption
+    db.session.execute(_NEW_STOCK_ENTRIES, moves)
+    db.session.execute(_NEW_LINES, lines)
+    db.session.execute(_SET_TOTAL, {"redemption": redemption_id, "sum": total})
+    # the receipt number as PointsRedemption.receipt_number makes it, without loading the row
+    number = PointsRedemption.receipt_number.fget(SimpleNamespace(id=redemption_id,
+                                                                  created_at=at))
+    post_row(account, "redeem", -total, actor_id=actor_id, redemption_id=redemption_id,
+             note=_("兑换单 %(n)s", n=number), created_at=at)
+    return redemption_id
+
+
+def _refusal(goods_id: int, shop_id: int) -> DomainError:
+    """Why a goods row refused to be taken: gone from the shelf, or not enough left."""
+    goods = db.session.execute(select(PointsGoods.name, PointsGoods.shop_id, PointsGoods.active)
+                               .where(PointsGoods.id == goods_id)).first()
+    if goods is None or goods.shop_id != shop_id or not goods.active:
+        return DomainError(_("所选商品已下架，请重新选择。"))
+    return DomainError(_("“%(name)s”库存不足。", name=goods.name), field="quantity")
+
+
+def _forget_stock(goods_id: int, stock: int) -> None:
+    """A goods object the session already holds shows the stock just written."""
+    goods = db.session.identity_map.get(db.session.identity_key(PointsGoods, goods_id))
+    if goods is not None:
+        set_committed_value(goods, "stock", stock)
 
 
 def _same_basket(redemption: PointsRedemption, account: PointsAccount) -> PointsRedemption:

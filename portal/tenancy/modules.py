@@ -20,9 +20,58 @@ if TYPE_CHECKING:
     from portal.grids.models import Grid
 
 
+#: How ``county_switches`` packs a county's towns and their modules into one string:
+#: "430624001:points;430624001:volunteers;430624002:" (a town with nothing on has an empty name).
+_PAIR, _NAME = ";", ":"
+
+
+def county_switches(scope_code: Any):
+    """SQL: every town of the county that the grid code ``scope_code`` (a column) lies in, with
+    the modules switched on there, packed into one string. The user's load reads it in the same
+    statement as the user and their scope (``portal.auth.sessions``), so a request asks nothing
+    more to answer its gating questions; being read afresh each request, a switch made by another
+    process counts at once (no cache across requests to invalidate)."""
+    from sqlalchemy import and_, func, select
+    from sqlalchemy.orm import aliased
+
+    from portal.grids.models import COUNTY_CODE_WIDTH, TOWN, Grid
+    from portal.modules.models import TownModule
+
+    town, county = aliased(Grid), aliased(Grid)
+    pair = town.code + _NAME + func.coalesce(TownModule.name, "")
+    # a county's children are its towns (ALLOWED_CHILDREN): found by the indexed parent_id
+    return (select(func.aggregate_strings(pair, _PAIR))
+            .select_from(county)
+            .join(town, and_(town.parent_id == county.id, town.level == TOWN))
+            .outerjoin(TownModule, and_(TownModule.town_id == town.id,
+                                        TownModule.enabled.is_(True)))
+            .where(county.code == func.substr(scope_code, 1, COUNTY_CODE_WIDTH))
+            .scalar_subquery())
+
+
+def remember_user_places(scope: Grid, town: Grid | None, packed: str | None) -> None:
+    """Keep for this request what the user's load read with the user: their town (for
+    ``town_of``, which every page with a menu asks) and their county's switches."""
+    if town is not None:
+        request_cache("towns")[town.code] = town
+    remember_county_switches(scope.code, packed)
+
+
+def remember_county_switches(code: str, packed: str | None) -> None:
+    """Keep for this request what ``county_switches`` read for the county of ``code``."""
+    towns: dict[str, set[str]] = {}
+    for pair in (packed or "").split(_PAIR) if packed else ():
+        town, _sep, module = pair.partition(_NAME)
+        names = towns.setdefault(town, set())
+        if module:
+            names.add(module)
+    request_cache("modules_by_town")[county_code(code)] = towns
+
+
 def modules_by_town(code: str) -> dict[str, set[str]]:
     """Each town of the county that ``code`` lies in, with the modules switched on there: one
-    query per county and request, shared by every gating question of the request."""
+    query per county and request (none for the logged-in user's county, read with the user),
+    shared by every gating question of the request."""
     county = county_code(code)
     cache = request_cache("modules_by_town")
     if county not in cache:
