@@ -143,3 +143,20 @@ def test_the_migration_fills_the_day_by_each_towns_rule(make_app, app_config):
         assert rows == {1: "2027-01-31", 2: "2026-07-02", 3: "2026-11-27", 4: None}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_import_keeps_the_due_days(app, tree):
+    from tests.test_people_import import ident, xlsx
+
+    from portal.people.transfer import import_file
+
+    code = tree.grid_a2.code
+    report = import_file(xlsx([
+        [code, "101", "城西路101号", "红", "王大山", "户主", ident(1), "", "户籍常住", "", "独居老人"],
+        [code, "102", "城西路102号", "", "孙悟", "户主", ident(3), "", "户籍常住", "", ""],
+    ]), tree.town_a)
+    db.session.commit()
+    assert report.written and not report.errors
+    assert stale_visit_dues() == []
+    red = db.session.scalar(select(Household).filter_by(grid_id=tree.grid_a2.id, number="101"))
+    assert red.visit_due_on == local_today() + timedelta(days=7)  # red, registered today

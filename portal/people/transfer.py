@@ -1,4 +1,5 @@
-"""Excel import and export of the register (openpyxl).
+"""Excel import and export of the register: files are read with python-calamine (within the
+ceilings of portal.people.import_limits) and written with openpyxl.
 
 An import is checked row by row before anything is written; a file with a bad row writes nothing
 unless the user asks for the good rows only. Households match on (grid code, household number) and
@@ -9,11 +10,13 @@ transaction: a failure leaves the database as it was.
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from functools import lru_cache
+from itertools import islice
+from typing import NamedTuple
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from openpyxl.styles import Font, PatternFill
 from sqlalchemy import delete, insert, select, text, update
 
 from portal import audit
@@ -44,6 +47,8 @@ COLUMNS = [
 HEADERS = {header: key for key, header, _required in COLUMNS}
 LABEL_OF = {key: header for key, header, _required in COLUMNS}
 CHUNK = 500
+#: Rows whose statement parameters are built at once by apply().
+BATCH = 5000
 
 
 def _chinese():
@@ -98,11 +103,46 @@ SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d*)?[eE][+-]?\d+$")
 TEXT_COLUMNS = ("grid_code", "household_number", "id_number", "phone")
 
 
-def read_rows(data: bytes) -> list[tuple[int, dict]]:
+class SheetRow(NamedTuple):
+    """A data row as read: its number in the sheet, its cells' text in the order of COLUMNS
+    ("" for a column the file lacks or a blank cell) and the columns whose cells Excel stored
+    as numbers. A tuple, not a dict: a file's rows are held once, in their smallest form."""
+    number: int
+    values: tuple[str, ...]
+    numeric: frozenset[str]
+
+
+KEYS = tuple(key for key, _header, _required in COLUMNS)
+#: Columns whose few distinct values repeat on every row: one string object each, not one a row.
+REPEATED = frozenset({"grid_code", "household_number", "address", "colour", "relation",
+                      "residence", "party_member", "care"})
+NOTHING: frozenset[str] = frozenset()
+
+
+def _text(value) -> tuple[str, bool]:
+    """A cell's text as the import reads it, and whether Excel stored it as a number. calamine
+    gives every number of an .xlsx as a float: a whole one is written without ".0" (Excel turns
+    0730 into 730.0; a number cell is kept as text and flagged); a date cell with no time is a
+    date, shown with its midnight as before."""
+    if isinstance(value, str):
+        return value.strip(), False
+    if isinstance(value, bool):
+        return str(value), False
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value), True
+    if isinstance(value, int):
+        return str(value), True
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    return str(value).strip(), False
+
+
+def read_rows(data: bytes) -> list[SheetRow]:
     """The data rows of the file's data sheet (the first one that is not the template's
     instructions or lists), read within the import ceilings (portal.people.import_limits);
     ImportFileError for a file to refuse, also for one without any row (an unchanged template).
-    ``row["_numeric"]`` names the columns whose cells Excel stored as numbers."""
+    Every row is read (and the row ceiling checked) before any is validated; blank rows are
+    skipped."""
     workbook, sheet = open_sheet(data, skip=NOT_DATA)
     try:
         rows = capped_rows(sheet)
@@ -116,21 +156,22 @@ def read_rows(data: bytes) -> list[tuple[int, dict]]:
         if missing:
             raise ImportFileError(_("缺少必填列：%(cols)s。请使用下载的模板。",
                                     cols="、".join(missing)))
+        positions = [(key, index.get(key)) for key in KEYS]
+        shared: dict[str, str] = {}
         result = []
-        for number, values in enumerate(rows, start=2):
-            if values is None or all(v is None or str(v).strip() == "" for v in values):
-                continue
-            row: dict = {}
-            numeric = set()
-            for key, position in index.items():
-                value = values[position] if position < len(values) else None
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    numeric.add(key)
-                if isinstance(value, float) and value.is_integer():
-                    value = int(value)  # Excel turns 0730 into 730.0; a number cell is kept as text
-                row[key] = "" if value is None else str(value).strip()
-            row["_numeric"] = frozenset(numeric)
-            result.append((number, row))
+        for number, cells in enumerate(rows, start=2):
+            texts, numeric = [], []
+            for key, position in positions:
+                if position is None or position >= len(cells):
+                    texts.append("")
+                    continue
+                text, is_number = _text(cells[position])
+                if is_number:
+                    numeric.append(key)
+                texts.append(shared.setdefault(text, text) if key in REPEATED else text)
+            if any(texts) or any(_text(v)[0] for v in cells):
+                result.append(SheetRow(number, tuple(texts),
+                                       frozenset(numeric) if numeric else NOTHING))
     finally:
         workbook.close()
     if not result:
@@ -158,17 +199,21 @@ def _pinyin(name: str) -> tuple[str, str]:
     return pinyin_keys(name)
 
 
-def validate(rows, scope: Grid) -> Report:
-    """Check every row; nothing is written."""
+GRID_CODE, ID_NUMBER = KEYS.index("grid_code"), KEYS.index("id_number")
+
+
+def validate(rows: list[SheetRow], scope: Grid) -> Report:
+    """Check every row; nothing is written. Each row is looked at as a dict only while it is
+    checked: the good ones become the report's rows, the only other copy of the file."""
     report = Report(rows=len(rows))
     relations, residences = _reverse(RELATION_LABELS), _reverse(RESIDENCE_LABELS)
     colours, cares = _reverse(COLOUR_SHORT), _reverse(CARE_LABELS)
-    codes = {r["grid_code"] for _, r in rows if r.get("grid_code")}
+    codes = {r.values[GRID_CODE] for r in rows if r.values[GRID_CODE]}
     grids = {}
     for chunk in _chunks(sorted(codes)):
         for grid in db.session.scalars(select(Grid).where(Grid.code.in_(chunk))):
             grids[grid.code] = grid
-    ids = {r["id_number"].upper() for _, r in rows if r.get("id_number")}
+    ids = {r.values[ID_NUMBER].upper() for r in rows if r.values[ID_NUMBER]}
     owner_grid: dict[str, int] = {}  # id number → grid id of the resident who has it now
     for chunk in _chunks(sorted(ids)):
         # no join here: the unique index on id_number answers each chunk directly
@@ -179,7 +224,9 @@ def validate(rows, scope: Grid) -> Report:
         grid_codes.update(db.session.execute(select(Grid.id, Grid.code).where(Grid.id.in_(chunk))).all())
     owners = {id_number: grid_codes[grid_id] for id_number, grid_id in owner_grid.items()}
     seen_ids: dict[str, int] = {}
-    for number, row in rows:
+    for number, values, numeric in rows:
+        row: dict = dict(zip(KEYS, values))
+        row["_numeric"] = numeric
         errors = []
 
         def fail(key, message):
@@ -331,32 +378,46 @@ def apply(report: Report, scope: Grid, actor=None) -> Report:
                 .where(Resident.household_id.in_(chunk), Resident.id_number.is_(None))):
             by_name[(hid, name)] = rid
 
-    inserts, updates, care = [], [], {}
-    for row in rows:
-        household_id = households[(row["grid_id"], row["number"])]
-        values = _resident_values(row, household_id)
-        resident_id = existing.get(row["id_number"]) if row["id_number"] else \
-            by_name.get((household_id, row["name"]))
-        if resident_id:
-            updates.append({"id": resident_id, **values})
-            care[resident_id] = row["care"]
-        else:
-            inserts.append((values, row["care"]))
-    if updates:
-        # a head who steps down is written before one who steps up: one head at every moment
-        updates.sort(key=lambda values: values["relation"] == "head")
-        db.session.execute(update(Resident), updates)
-        for chunk in _chunks(sorted(care)):
-            db.session.execute(delete(ResidentCare).where(ResidentCare.resident_id.in_(chunk)))
-    if inserts:
+    def matched(registered: bool, heads: bool | None = None):
+        """(resident id or None, values, care) of the rows of residents (not) registered yet,
+        only heads or only others when ``heads`` says so."""
+        for row in rows:
+            if heads is not None and (row["relation"] == "head") != heads:
+                continue
+            household_id = households[(row["grid_id"], row["number"])]
+            resident_id = existing.get(row["id_number"]) if row["id_number"] else \
+                by_name.get((household_id, row["name"]))
+            if bool(resident_id) == registered:
+                yield resident_id, _resident_values(row, household_id), row["care"]
+
+    # The statements' parameters are built a batch at a time, never for the whole file at once.
+    care: dict[int, list[str]] = {}
+    new_with_care: list[tuple[dict, list[str]]] = []
+    created = updated = 0
+    for heads in (False, True):  # a head who steps down is written before one who steps up
+        for batch in _batches(matched(True, heads), BATCH):
+            db.session.execute(update(Resident), [{"id": rid, **values} for rid, values, _c in batch])
+            care.update((rid, cats) for rid, _v, cats in batch)
+            updated += len(batch)
+    for batch in _batches(matched(False), BATCH):
         # a plain executemany (no RETURNING): psycopg pipelines it, SQLite loops in C
-        db.session.execute(insert(Resident), [values for values, _ in inserts])
-        care.update(_new_resident_ids([(v, c) for v, c in inserts if c]))
+        db.session.execute(insert(Resident), [values for _r, values, _c in batch])
+        new_with_care.extend((values, cats) for _r, values, cats in batch if cats)
+        created += len(batch)
+    for chunk in _chunks(sorted(care)):
+        db.session.execute(delete(ResidentCare).where(ResidentCare.resident_id.in_(chunk)))
+    care.update(_new_resident_ids(new_with_care))
     care_rows = [{"resident_id": rid, "category": c} for rid, cats in care.items() for c in cats]
     if care_rows:
         db.session.execute(insert(ResidentCare), care_rows)
-    report.residents_created, report.residents_updated = len(inserts), len(updates)
+    report.residents_created, report.residents_updated = created, updated
     report.written = True
+    # households, residents and care were written without the ORM's events: the due days of
+    # visits again for the town (a colour, a member in care or a new household changes them)
+    from portal.people import visit_due
+    from portal.tenancy import town_of
+
+    visit_due.refresh(town_of(scope) if scope.level != "county" else None)
     if db.engine.dialect.name == "postgresql" and len(rows) > 1000:
         # after a bulk load the planner's row counts are stale until autovacuum catches up, and
         # it would answer the next import's id lookups with sequential scans
@@ -468,6 +529,13 @@ def _chunks(items, size=CHUNK):
         yield items[start:start + size]
 
 
+def _batches(iterable, size):
+    """Lists of up to ``size`` items of an iterator."""
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
 def import_file(data: bytes, scope: Grid, actor=None, *, good_rows_only=False) -> Report:
     """Validate and, when allowed, write. Leaves the transaction to the caller."""
     try:
@@ -475,6 +543,7 @@ def import_file(data: bytes, scope: Grid, actor=None, *, good_rows_only=False) -
     except ImportFileError as error:
         return Report(file_error=str(error))
     report = validate(rows, scope)
+    del rows  # the report's good rows are what is written: the rows as read can go
     if report.errors and not good_rows_only:
         return report
     if report.good:
@@ -484,8 +553,6 @@ def import_file(data: bytes, scope: Grid, actor=None, *, good_rows_only=False) -
 
 # ---------------------------------------------------------------- templates and exports
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="C0392B")
 
 
 def _sheet(title, headers, prepare=None):
@@ -497,12 +564,16 @@ def _sheet(title, headers, prepare=None):
     sheet = workbook.create_sheet(title)
     if prepare is not None:
         prepare(sheet)
-    cells = []
+    # openpyxl only writes files (calamine reads them): loaded when a file is written, so that an
+    # import, and every process that writes none, does without its 30 MB
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
 
+    cells = []
+    font, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="C0392B")
     for header in headers:
         cell = WriteOnlyCell(sheet, value=header)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.font, cell.fill = font, fill
         cells.append(cell)
     sheet.append(cells)
     return workbook, sheet
