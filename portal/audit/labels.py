@@ -66,6 +66,7 @@ OBJECTS = {
     "LoginLockout": _l("登录锁定"), "ApprovalStep": _l("审批步骤"), "Consultation": _l("会商"),
     "Department": _l("部门"), "CaseAssist": _l("协办"), "DepartmentReturn": _l("部门退回"),
     "CaseMeToo": _l("我也遇到"), "CaseCallback": _l("回访"),
+    "CaseMonth": _l("事件月统计"), "RolledMonth": _l("已结转月份"),
     "Notification": _l("通知"), "NotificationSetting": _l("通知设置"),
 }
 
