@@ -160,3 +160,20 @@ def test_an_import_keeps_the_due_days(app, tree):
     assert stale_visit_dues() == []
     red = db.session.scalar(select(Household).filter_by(grid_id=tree.grid_a2.id, number="101"))
     assert red.visit_due_on == local_today() + timedelta(days=7)  # red, registered today
+
+
+def test_the_demo_keeps_every_due_day(demo):
+    assert stale_visit_dues() == []
+    assert db.session.scalar(select(db.func.count()).select_from(Household)
+                             .where(Household.visit_due_on.is_not(None))) > 0
+
+
+def test_a_rolled_back_write_leaves_no_mark_for_the_next_commit(app, tree):
+    from portal.people.visit_due import _MARKED
+
+    tree.household_a2.colour = "red"
+    db.session.flush()
+    assert db.session.info.get(_MARKED)
+    db.session.rollback()
+    assert not db.session.info.get(_MARKED)
+    assert stale_visit_dues() == []

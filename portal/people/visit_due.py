@@ -6,9 +6,9 @@ The day is the household's start (its latest visit, else the day it was register
 interval (portal.people.visits.interval_for: its colour, a member in a "四必访" care category, the
 town's visit days); NULL once it moved out. It is computed in SQL, by one UPDATE per town:
 
-- after a flush that wrote a visit, a household (colour, grid, moved out), a resident (left,
-  moved to another household) or a care category: the households concerned, in the same
-  transaction (:func:`_refresh_marked`);
+- before the commit of a transaction that wrote a visit, a household (colour, grid, moved out),
+  a resident (left, moved to another household) or a care category: the households concerned,
+  in that transaction (:func:`_refresh_marked`);
 - for a whole town when its visit days change (:func:`refresh`, from set_visit_days);
 - for everything after rows written without the ORM (the scaled demo, the import's bulk updates).
 
@@ -19,6 +19,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (case, event, exists, false, func, inspect, or_, select, true,
@@ -33,7 +34,7 @@ from portal.timeutil import sql_local_date
 from portal.people.visits import (DEFAULT_VISIT_DAYS, SETTING, VISIT_CARE_CATEGORIES,
                                   interval_for)
 
-#: session.info key: the households whose day a flush has to compute again.
+#: session.info key: the households whose day the transaction has to compute again.
 _MARKED = "visit_due_households"
 #: Colours with an interval of their own; any other (or none) is ordinary.
 _COLOURS = ("red", "yellow", "green")
@@ -41,6 +42,13 @@ _COLOURS = ("red", "yellow", "green")
 
 def _due_on(days: dict[str, int], dialect: str) -> Any:
     """SQL: the visit due day of the households row being updated, under ``days``."""
+    return _due_on_expression(tuple(sorted(days.items())), dialect)
+
+
+@lru_cache(maxsize=64)
+def _due_on_expression(days_items: tuple, dialect: str) -> Any:
+    # built once per set of visit days: building it cost more than running the UPDATE
+    days = dict(days_items)
     households = Household.__table__
     care = exists(select(Resident.id).select_from(Resident)
                   .join(ResidentCare, ResidentCare.resident_id == Resident.id)
@@ -61,7 +69,7 @@ def _due_on(days: dict[str, int], dialect: str) -> Any:
     return case((households.c.moved_out_at.is_not(None), None), else_=due)
 
 
-def _town_days(session: Session | Any, towns: list[Grid]) -> dict[int, dict[str, int]]:
+def _town_days(session: Session | Any, towns: list[Any]) -> dict[int, dict[str, int]]:
     """Each town's visit days over the defaults (read on ``session``: a migration has its own)."""
     from portal.settings.models import TownSetting
 
@@ -71,27 +79,32 @@ def _town_days(session: Session | Any, towns: list[Grid]) -> dict[int, dict[str,
     return {town.id: {**DEFAULT_VISIT_DAYS, **stored.get(town.id, {})} for town in towns}
 
 
-def refresh(town: Grid | None = None, household_ids: Iterable[int] | None = None,
+def _towns(session: Session | Any) -> list[Any]:
+    """(id, code) of every town: all a refresh needs of them."""
+    return list(session.execute(select(Grid.id, Grid.code).where(Grid.level == TOWN)))
+
+
+def refresh(town: Any = None, household_ids: Iterable[int] | None = None,
             session: Session | Any = None) -> None:
-    """Compute the due day again: of ``household_ids`` (all when None) under ``town`` (every
-    town when None, and households under no town by the default days)."""
+    """Compute the due day again: of ``household_ids`` (all when None) under ``town`` (a Grid or
+    an (id, code) row; every town when None, and households under no town by the default
+    days)."""
     session = session or db.session
     dialect = session.get_bind().dialect.name
     households = Household.__table__
-    towns = [town] if town is not None else list(
-        session.scalars(select(Grid).where(Grid.level == TOWN)))
+    towns = [town] if town is not None else _towns(session)
     days = _town_days(session, towns)
     ids = None if household_ids is None else sorted(set(household_ids))
     if ids is not None and not ids:
         return
     chosen = households.c.id.in_(ids) if ids is not None else true()
     for each in towns:
-        under = select(Grid.id).where(in_subtree(Grid.code, each))
+        under = select(Grid.id).where(in_subtree(Grid.code, each.code))
         session.execute(update(households).where(chosen, households.c.grid_id.in_(under))
                         .values(visit_due_on=_due_on(days[each.id], dialect)),
                         execution_options={"synchronize_session": False})
     if town is None:  # households hanging above every town (on the county itself)
-        in_a_town = or_(*(in_subtree(Grid.code, each) for each in towns)) if towns else false()
+        in_a_town = or_(*(in_subtree(Grid.code, each.code) for each in towns)) if towns else false()
         outside = select(Grid.id).where(~in_a_town)
         session.execute(update(households).where(chosen, households.c.grid_id.in_(outside))
                         .values(visit_due_on=_due_on(DEFAULT_VISIT_DAYS, dialect)),
@@ -177,23 +190,32 @@ def _care_written(mapper: Any, connection: Any, care: ResidentCare) -> None:
                                       .where(residents.c.id == resident_id)))
 
 
-@event.listens_for(Session, "after_flush_postexec")
-def _refresh_marked(session: Session, flush_context: Any) -> None:
-    """After every flush that marked households: their day again, town by town, in the same
-    transaction (a Core UPDATE: nothing for the next flush to do)."""
+@event.listens_for(Session, "before_commit")
+def _refresh_marked(session: Session) -> None:
+    """Before a commit that wrote what a due day depends on: the marked households' day again,
+    town by town, in the same transaction. Once per transaction however many flushes marked
+    them (the demo flushes thousands of times), so a read inside the transaction, before its
+    commit, may still see the day from before."""
+    session.flush()  # the transaction's last writes mark theirs
     marked = session.info.pop(_MARKED, None)
     if not marked:
         return
     by_town: dict[int | None, set[int]] = defaultdict(set)
-    towns = {town.code: town for town in session.scalars(select(Grid).where(Grid.level == TOWN))}
+    towns = _towns(session)
     for household_id, code in session.execute(
             select(Household.id, Grid.code).join(Grid, Grid.id == Household.grid_id)
             .where(Household.id.in_(sorted(marked)))):
-        town = next((t for c, t in towns.items() if code.startswith(c)), None)
+        town = next((t for t in towns if code.startswith(t.code)), None)
         by_town[town.id if town else None].add(household_id)
-    by_id = {town.id: town for town in towns.values()}
+    by_id = {town.id: town for town in towns}
     for town_id, ids in by_town.items():
         refresh(by_id.get(town_id) if town_id is not None else None, ids, session=session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_marked(session: Session) -> None:
+    """A transaction rolled back wrote nothing: its marks must not reach the next one."""
+    session.info.pop(_MARKED, None)
 
 
 # ---------------------------------------------------------------- counting
