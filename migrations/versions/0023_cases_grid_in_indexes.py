@@ -1,4 +1,4 @@
-"""cases: the grid joins the state, created and resolved indexes (issue 20: a town's figures
+"""cases: the grid joins the state and resolved indexes (issue 20: a town's figures
 cost the town's cases, not the county's); indexes for the rare kinds' and the open notices' lists
 
 Revision ID: core_0023
@@ -19,7 +19,6 @@ depends_on = None
 #: so it serves every query the old one did.
 REPLACED = {
     'ix_cases_state': ('ix_cases_state_grid', ['state', 'level', 'grid_id']),
-    'ix_cases_created_at': ('ix_cases_created_grid', ['created_at', 'grid_id']),
     'ix_cases_resolved_at': ('ix_cases_resolved_grid', ['resolved_at', 'grid_id']),
 }
 

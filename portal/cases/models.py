@@ -31,12 +31,13 @@ class Case(db.Model):
     __table_args__ = (
         Index("ix_cases_state_resolve_due", "state", "resolve_due"),
         Index("ix_cases_grid_created", "grid_id", "created_at"),
-        # The grid after the state (and level) or the day: a town's open cases, or its cases of
-        # a month, are told apart from the county's in the index, before any row is read, so a
-        # town's figures cost the town's cases whatever the county's size (issue 20); the level
-        # picks the few resolved cases waiting at a user's level among the many resolved.
+        # The grid after the state (and level) or the day of resolution: a town's open cases, or
+        # its cases resolved in a month, are told apart from the county's in the index, before
+        # any row is read, so a town's figures cost the town's cases whatever the county's size
+        # (issue 20); the level picks the few resolved cases waiting at a user's level among the
+        # many resolved. created_at keeps its own index: with the grid added, SQLite stopped
+        # walking it for a list ordered by date (a category's cases: 0.2 ms → 15 ms).
         Index("ix_cases_state_grid", "state", "level", "grid_id"),
-        Index("ix_cases_created_grid", "created_at", "grid_id"),
         Index("ix_cases_resolved_grid", "resolved_at", "grid_id"),
         # A scope's open cases of a rare kind (approval, emergency) for its home page.
         Index("ix_cases_kind_state", "kind", "state"),
@@ -72,7 +73,7 @@ class Case(db.Model):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     #: 包案领导: a town or county leader answerable for a hard case (portal.cases.consultations).
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     assigned_at: Mapped[datetime | None] = mapped_column()
     #: First reply to the reporter (procedural feedback).
     feedback_at: Mapped[datetime | None] = mapped_column()
