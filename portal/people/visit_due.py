@@ -156,28 +156,23 @@ def _household_changed(mapper: Any, connection: Any, household: Household) -> No
         _mark(household, household.id)
 
 
-@event.listens_for(Visit, "after_insert")
-@event.listens_for(Visit, "after_delete")
-def _visit_written(mapper: Any, connection: Any, visit: Visit) -> None:
-    _mark(visit, visit.household_id, *_old(visit, "household_id"))
+def _watch(model: Any, *deciding: str) -> None:
+    """Mark the household of a ``model`` row written, deleted, or changed in ``deciding`` (and
+    the household it left, when it moved)."""
+    def written(mapper: Any, connection: Any, target: Any) -> None:
+        _mark(target, target.household_id, *_old(target, "household_id"))
+
+    def changed(mapper: Any, connection: Any, target: Any) -> None:
+        if _changed(target, *deciding):
+            written(mapper, connection, target)
+
+    event.listen(model, "after_insert", written)
+    event.listen(model, "after_delete", written)
+    event.listen(model, "after_update", changed)
 
 
-@event.listens_for(Visit, "after_update")
-def _visit_changed(mapper: Any, connection: Any, visit: Visit) -> None:
-    if _changed(visit, "visited_on", "household_id"):
-        _mark(visit, visit.household_id, *_old(visit, "household_id"))
-
-
-@event.listens_for(Resident, "after_insert")
-@event.listens_for(Resident, "after_delete")
-def _resident_written(mapper: Any, connection: Any, resident: Resident) -> None:
-    _mark(resident, resident.household_id, *_old(resident, "household_id"))
-
-
-@event.listens_for(Resident, "after_update")
-def _resident_changed(mapper: Any, connection: Any, resident: Resident) -> None:
-    if _changed(resident, "left_at", "household_id"):
-        _mark(resident, resident.household_id, *_old(resident, "household_id"))
+_watch(Visit, "visited_on", "household_id")
+_watch(Resident, "left_at", "household_id")
 
 
 @event.listens_for(ResidentCare, "after_insert")
