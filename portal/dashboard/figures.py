@@ -1,9 +1,12 @@
 """The figures of a dashboard, for a scope and each of its children at once.
 
-Every figure is one aggregate query grouped by the children's code prefix (children of a node share
-one code length), so a county with 1,100 grids costs the same dozen queries as a village; no rows
-are loaded into Python. A record hanging on the scope node itself (not under a child) lands in the
-group of the scope's own code: it counts in the total, not in any child.
+Every figure is one aggregate query, grouped by the children's code prefix (children of a node
+share one code length) or by base grid and summed per child here (at most one row per grid), so a
+county with 1,100 grids costs the same dozen queries as a village. What would read every case or
+household of a county is kept instead: finished months per grid (portal.cases.monthly) and each
+household's visit due day (portal.people.visit_due). A record hanging on the scope node itself
+(not under a child) lands in the group of the scope's own code: it counts in the total, not in
+any child.
 """
 from dataclasses import dataclass, field
 from datetime import date
