@@ -90,25 +90,32 @@ def refresh(town: Any = None, household_ids: Iterable[int] | None = None,
     an (id, code) row; every town when None, and households under no town by the default
     days)."""
     session = session or db.session
-    dialect = session.get_bind().dialect.name
-    households = Household.__table__
-    towns = [town] if town is not None else _towns(session)
-    days = _town_days(session, towns)
     ids = None if household_ids is None else sorted(set(household_ids))
     if ids is not None and not ids:
         return
+    households = Household.__table__
     chosen = households.c.id.in_(ids) if ids is not None else true()
+    towns = [town] if town is not None else _towns(session)
+    days = _town_days(session, towns)
     for each in towns:
         under = select(Grid.id).where(in_subtree(Grid.code, each.code))
-        session.execute(update(households).where(chosen, households.c.grid_id.in_(under))
-                        .values(visit_due_on=_due_on(days[each.id], dialect)),
-                        execution_options={"synchronize_session": False})
-    if town is None:  # households hanging above every town (on the county itself)
-        in_a_town = or_(*(in_subtree(Grid.code, each.code) for each in towns)) if towns else false()
-        outside = select(Grid.id).where(~in_a_town)
-        session.execute(update(households).where(chosen, households.c.grid_id.in_(outside))
-                        .values(visit_due_on=_due_on(DEFAULT_VISIT_DAYS, dialect)),
-                        execution_options={"synchronize_session": False})
+        _update(session, chosen, under, days[each.id])
+    if town is None:
+        _refresh_outside(session, towns, chosen)
+
+
+def _refresh_outside(session: Session | Any, towns: list[Any], chosen: Any) -> None:
+    """The ``chosen`` households hanging above every town (on the county itself): the default
+    days."""
+    in_a_town = or_(*(in_subtree(Grid.code, each.code) for each in towns)) if towns else false()
+    _update(session, chosen, select(Grid.id).where(~in_a_town), DEFAULT_VISIT_DAYS)
+
+
+def _update(session: Session | Any, chosen: Any, grids: Any, days: dict[str, int]) -> None:
+    households = Household.__table__
+    session.execute(update(households).where(chosen, households.c.grid_id.in_(grids))
+                    .values(visit_due_on=_due_on(days, session.get_bind().dialect.name)),
+                    execution_options={"synchronize_session": False})
 
 
 def stale_visit_dues() -> list[int]:
@@ -204,7 +211,10 @@ def _refresh_marked(session: Session) -> None:
         by_town[town.id if town else None].add(household_id)
     by_id = {town.id: town for town in towns}
     for town_id, ids in by_town.items():
-        refresh(by_id.get(town_id) if town_id is not None else None, ids, session=session)
+        if town_id is None:  # no town's rule: only the defaults' UPDATE, not every town's
+            _refresh_outside(session, towns, Household.id.in_(sorted(ids)))
+        else:
+            refresh(by_id[town_id], ids, session=session)
 
 
 @event.listens_for(Session, "after_rollback")
