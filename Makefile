@@ -38,8 +38,10 @@ run: install
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 ## The whole suite: the lint first (seconds), then unit, request and browser tests.
+## PYTHONDONTWRITEBYTECODE emptied: each pytest process rewrites the asserts of ~200 test
+## modules (five seconds) unless it may keep them in __pycache__ for the next one.
 test: install-test lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## ruff (pycodestyle, pyflakes, bugbear, the one-clock ban) over the tree; mypy over portal/.
 lint: install-test
