@@ -14,8 +14,8 @@ from pathlib import Path
 from babel import support
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, has_request_context, request
-from flask_babel import get_locale
+from flask import Flask, g, has_request_context, request
+from flask_babel import Domain, get_locale
 from markupsafe import Markup
 
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -86,7 +86,32 @@ def keep_wtforms_messages() -> None:
     request.wtforms_translations = _WTFORMS_MESSAGES  # type: ignore[attr-defined]
 
 
+class RequestDomain(Domain):
+    """Flask-Babel's domain, keeping the request's catalogue on the request. Flask-Babel finds
+    the locale, spells its name and looks the catalogue up again for each of a page's ~200
+    strings (a tenth of a light page's Python). It is kept where Flask-Babel's own
+    ``force_locale`` and ``refresh`` already clear and restore it (``babel_translations`` of the
+    request's Babel context), so a message in another user's language still gets theirs."""
+
+    def get_translations(self):
+        context = g.get("_flask_babel") if g else None
+        kept = getattr(context, "babel_translations", None)
+        if kept is not None:
+            return kept
+        translations = super().get_translations()
+        context = g.get("_flask_babel") if g else None  # made by the lookup when missing
+        if context is not None:
+            context.babel_translations = translations
+        return translations
+
+
 def init_app(app: Flask) -> None:
+    from portal.extensions import babel
+
+    # Flask-Babel's default domain is a cached property of the extension: set it first
+    if not isinstance(babel.__dict__.get("domain_instance"), RequestDomain):
+        babel.domain_instance = RequestDomain(domain=app.config.get(
+            "BABEL_DOMAIN", "messages"))
     app.jinja_env.globals.update(colon=colon, comma=comma, paren=paren, semicolon=semicolon,
                                  code_tag=code_tag)
     app.add_template_filter(listing, "listing")

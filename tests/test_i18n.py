@@ -47,3 +47,22 @@ def test_english_pages(client, tree):
     page = client.get(f"/grids/{tree.village_a1.id}").get_data(as_text=True)
     assert "Households" in page or "households" in page
     assert "下级" not in page and "网格人员" not in page
+
+
+def test_the_catalogue_kept_on_the_request_follows_force_locale(app):
+    """The request keeps its catalogue (portal.i18n.RequestDomain); a message written in another
+    user's language inside it (force_locale) is in theirs, and the page's own after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+
+    from portal.i18n import RequestDomain
+    from portal.extensions import babel
+
+    assert isinstance(babel.domain_instance, RequestDomain)
+    label = _l("首页")
+    with app.test_request_context("/"):
+        assert _("首页") == "首页" and str(label) == "首页"
+        with force_locale("en"):
+            assert _("首页") == "Home" and str(label) == "Home"
+            assert render_template_string("{{ _('首页') }}") == "Home"
+        assert _("首页") == "首页" and render_template_string("{{ _('首页') }}") == "首页"
