@@ -93,7 +93,7 @@ class RequestDomain(Domain):
     ``force_locale`` and ``refresh`` already clear and restore it (``babel_translations`` of the
     request's Babel context), so a message in another user's language still gets theirs."""
 
-    def get_translations(self):
+    def get_translations(self) -> support.NullTranslations:
         context = g.get("_flask_babel") if g else None
         kept = getattr(context, "babel_translations", None)
         if kept is not None:
