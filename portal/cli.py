@@ -333,6 +333,45 @@ def cases_months_verify():
     click.echo("every rolled month equals its cases")
 
 
+@click.group("people")
+def people_group():
+    """The register's kept figures."""
+
+
+@people_group.group("counts")
+def people_counts():
+    """Each grid's households and residents counts, kept for the home pages and dashboards."""
+
+
+@people_counts.command("verify")
+@with_appcontext
+def people_counts_verify():
+    """Count every grid's households and residents again; exit 1 when a kept count differs."""
+    from portal.people.grid_counts import stale_grid_counts
+
+    stale = stale_grid_counts()
+    if stale:
+        click.echo(f"{len(stale)} grids' counts differ from the register (grid ids "
+                   f"{', '.join(map(str, stale[:20]))}{' ...' if len(stale) > 20 else ''}); "
+                   "`portal people counts refresh` counts them again", err=True)
+        raise SystemExit(1)
+    click.echo("every grid's counts equal the register")
+
+
+@people_counts.command("refresh")
+@with_appcontext
+def people_counts_refresh():
+    """Count every grid's households and residents again (after rows written outside the
+    portal)."""
+    from portal.extensions import db
+    from portal.people.grid_counts import refresh, stale_grid_counts
+
+    stale = stale_grid_counts()
+    refresh()
+    db.session.commit()
+    click.echo(f"counted again; {len(stale)} grids had differed")
+
+
 @click.group("calendar")
 def calendar_group():
     """The working-day calendar."""
@@ -381,7 +420,7 @@ def register(app):
 
     app.cli.commands.pop("alembic", None)  # replaced by our `db` group below
     for command in (_db_group(), users_group, plugins_group, demo_command, import_group,
-                    cases_group, calendar_group, open311_group, uploads_group,
+                    cases_group, people_group, calendar_group, open311_group, uploads_group,
                     *backup_commands, *worker_commands):
         app.cli.add_command(command)
     from portal.permissions_matrix import permissions_group

@@ -31,7 +31,7 @@ from werkzeug.security import generate_password_hash
 from portal.demo import CASE_SAMPLES as DEMO_CASE_SAMPLES, GIVEN, SURNAMES
 from portal.cases.monthly import roll_months
 from portal.extensions import db
-from portal.people import visit_due
+from portal.people import grid_counts, visit_due
 from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid, GridStaff
 from portal.people.identity import pinyin_keys
 from portal.people.models import (House, Household, Resident, ResidentCare, Visit,
@@ -387,9 +387,11 @@ class Generator:
             worker = self.worker_of[base["id"]] = user(f"gw{base['code']}", "grid_worker",
                                                        base["id"], name)
             staff.append(self._staff(base["id"], "worker", worker, name, 1))
-        clean = [{k: r[k] for k in ("id", "parent_id", "level", "code", "name", "special_kind",
-                                    "supervision_phone", "description", "created_at",
-                                    "retired_at")} for r in rows]
+        # the households and residents counts are counted once the people are written
+        clean = [{**{k: r[k] for k in ("id", "parent_id", "level", "code", "name", "special_kind",
+                                       "supervision_phone", "description", "created_at",
+                                       "retired_at")}, "households_count": 0, "residents_count": 0}
+                 for r in rows]
         _write(grids_t, clean, self.counts)
         self._departments()
         _write(db.metadata.tables["users"], users, self.counts)
@@ -552,6 +554,7 @@ class Generator:
         # written without the ORM, so without its events: the households' last visits at once
         refresh_last_visits(unset_only=True)
         visit_due.refresh()  # households, care and visits were written without the ORM's events
+        grid_counts.refresh()  # and the grids' households and residents counts
 
     # ------------------------------------------------------------ cases
 

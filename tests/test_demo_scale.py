@@ -16,7 +16,7 @@ from portal.grids import services as grids
 from portal.grids.models import Grid, GridStaff
 from portal.people.identity import make_id_number, pinyin_keys
 from portal.cases import monthly
-from portal.people import visit_due
+from portal.people import grid_counts, visit_due
 from portal.people.models import Household, Resident, Visit, stale_last_visits
 from portal.people.search import search_residents
 from portal.timeutil import utcnow
@@ -50,6 +50,7 @@ def test_counts_are_as_planned(scaled):
     assert _count(Visit) > plan.households * 0.8
     # the visits are written in bulk, without the ORM's events: the households' last visit too
     assert stale_last_visits() == [] and visit_due.stale_visit_dues() == []
+    assert grid_counts.stale_grid_counts() == []  # counted once after the bulk people
     assert monthly.rolled() and monthly.verify() == []  # rolled again after the bulk cases
     assert _count(Household, Household.last_visited_on.is_not(None)) > plan.households * 0.8
     # a leader on every base grid's board, a worker (with a login) on all but a few

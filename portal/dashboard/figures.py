@@ -20,7 +20,6 @@ from portal.cases.stats import Figures as CaseFigures
 from portal.cases.workflow import OPEN_STATES
 from portal.extensions import db
 from portal.grids.models import GRID, SEGMENT_WIDTH, SPECIAL, Grid, GridStaff
-from portal.people.models import Household, Resident
 from portal.people import visit_due
 from portal.tenancy import in_subtree
 from portal.timeutil import months_back, sql_local_date, sql_month
@@ -112,15 +111,14 @@ def build(scope: Grid, since: date, until: date, today: date, trend_months: int 
             .group_by(child)):
         grouped.put(prefix, workers=workers)
 
-    # Counted per base grid from the grid-first indexes, then summed per child here.
-    prefix_of: dict[int, str] = dict(db.session.execute(select(Grid.id, child).where(under)).all())
-    grids_under = select(Grid.id).where(under)
-    for model, gone, name in ((Household, Household.moved_out_at, "households"),
-                              (Resident, Resident.left_at, "residents")):
-        for grid_id, count in db.session.execute(
-                select(model.grid_id, func.count())
-                .where(model.grid_id.in_(grids_under), gone.is_(None)).group_by(model.grid_id)):
-            grouped.put(prefix_of[grid_id], **{name: count})
+    # Households and residents: the grids' kept counts (portal.people.grid_counts), read with
+    # each grid's child prefix
+    prefix_of: dict[int, str] = {}
+    for grid_id, prefix, households, residents in db.session.execute(
+            select(Grid.id, child, Grid.households_count, Grid.residents_count).where(under)):
+        prefix_of[grid_id] = prefix
+        if households or residents:  # a prefix appears where something was counted, as before
+            grouped.put(prefix, households=households, residents=residents)
 
     for grid_id, (late, near) in visit_due.due_counts(scope, today).items():
         grouped.put(prefix_of[grid_id], visits_overdue=late, visits_soon=near)

@@ -13,7 +13,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import (ALLOWED_CHILDREN, COUNTY, SEGMENT_WIDTH, SPECIAL,
                                  SPECIAL_SEQUENCE_START, Grid, GridStaff)
-from portal.people.models import Household, Resident
+from portal.people.models import Household
 from portal.plugins import host
 from portal.tenancy import in_subtree
 from portal.timeutil import utcnow
@@ -200,37 +200,29 @@ def end_staff(staff: GridStaff) -> None:
                  post=staff.post)
 
 
-def _counts_by_prefix(width: int, node: Grid, model: Any, active_col: Any) -> dict[str, int]:
-    # Counted per grid first (an index-only GROUP BY on (grid_id, active column)), then the few
-    # hundred per-grid counts are summed by code prefix: no per-row join at county scale.
-    per_grid = (db.select(model.grid_id.label("grid_id"), func.count().label("n"))
-                .where(model.grid_id.in_(db.select(Grid.id).where(in_subtree(Grid.code, node))),
-                       active_col.is_(None))
-                .group_by(model.grid_id).subquery())
+def _counts_by_prefix(width: int, node: Grid) -> dict[str, tuple[int, int]]:
+    """Households and residents under ``node``, per code prefix of ``width``: the grids' kept
+    counts added up (portal.people.grid_counts), a few hundred rows for a county."""
     prefix = func.substr(Grid.code, 1, width)
     rows = db.session.execute(
-        db.select(prefix, func.sum(per_grid.c.n))
-        .join(Grid, Grid.id == per_grid.c.grid_id)
-        .where(func.length(Grid.code) >= width)
+        db.select(prefix, func.sum(Grid.households_count), func.sum(Grid.residents_count))
+        .where(in_subtree(Grid.code, node), func.length(Grid.code) >= width)
         .group_by(prefix))
-    return {code: int(n) for code, n in rows}
+    return {code: (int(households or 0), int(residents or 0))
+            for code, households, residents in rows}
 
 
 def counts_under(node: Grid) -> Counts:
-    """Households and residents in the register under ``node`` (two aggregate queries)."""
-    width = len(node.code)
-    hh = _counts_by_prefix(width, node, Household, Household.moved_out_at)
-    rs = _counts_by_prefix(width, node, Resident, Resident.left_at)
-    return Counts(hh.get(node.code, 0), rs.get(node.code, 0))
+    """Households and residents in the register under ``node`` (one sum of kept counts)."""
+    return Counts(*_counts_by_prefix(len(node.code), node).get(node.code, (0, 0)))
 
 
 def child_counts(node: Grid) -> dict[str, Counts]:
     """Counts for every child of ``node`` at once: children share one code length, so a GROUP BY
     on the code prefix answers for all of them."""
-    width = len(node.code) + SEGMENT_WIDTH
-    hh = _counts_by_prefix(width, node, Household, Household.moved_out_at)
-    rs = _counts_by_prefix(width, node, Resident, Resident.left_at)
-    return {code: Counts(hh.get(code, 0), rs.get(code, 0)) for code in {*hh, *rs}}
+    counted = _counts_by_prefix(len(node.code) + SEGMENT_WIDTH, node)
+    return {code: Counts(households, residents)
+            for code, (households, residents) in counted.items() if households or residents}
 
 
 def grids_in(node: Grid, include_retired: bool = False) -> Select[tuple[Grid]]:

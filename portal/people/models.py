@@ -322,3 +322,5 @@ class KeyPerson(db.Model):
 
 # The events that keep each household's visit due day must listen wherever these are written.
 from portal.people import visit_due as _visit_due  # noqa: E402,F401
+# and so must those that keep each grid's households and residents counts.
+from portal.people import grid_counts as _grid_counts  # noqa: E402,F401

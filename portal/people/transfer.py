@@ -414,10 +414,11 @@ def apply(report: Report, scope: Grid, actor=None) -> Report:
     report.written = True
     # households, residents and care were written without the ORM's events: the due days of
     # visits again for the town (a colour, a member in care or a new household changes them)
-    from portal.people import visit_due
+    from portal.people import grid_counts, visit_due
     from portal.tenancy import town_of
 
     visit_due.refresh(town_of(scope) if scope.level != "county" else None)
+    grid_counts.refresh(under=scope)  # and the grids' households and residents counts
     if db.engine.dialect.name == "postgresql" and len(rows) > 1000:
         # after a bulk load the planner's row counts are stale until autovacuum catches up, and
         # it would answer the next import's id lookups with sequential scans
