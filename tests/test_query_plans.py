@@ -15,9 +15,50 @@ PAGES = [
     ("county", "/"), ("county", "/dashboard/?code=430624"),
     ("wenxing", "/"), ("wenxing", "/dashboard/?code=430624001"),
     ("chengxi", "/"), ("gridworker", "/"),
+    # a village of the town with every module on: the points card reads the village's accounts
+    ("county", "/dashboard/?code=430624001001"),
 ]
 #: A plan line that reads a whole table (an index walked end to end is still every row).
 WHOLE = ("SCAN cases", "SCAN supervision_notices")
+#: Tables whose every row may not be read even through a covering index: a village's points
+#: card once walked the county's accounts index to find the village's accounts.
+NOT_EVEN_COVERING = ("SCAN points_accounts", "SCAN points_entries")
+
+
+#: sqlite_stat1 of the whole county's demo (bench/pages.py --scale-factor 1.0, after ANALYZE) for
+#: the points tables: the demo's few accounts are cheapest read whole, and SQLite plans by the
+#: statistics it is given; given the county's, it plans as it does for a county.
+COUNTY_STATS = {
+    ("points_accounts", "ix_points_accounts_town_id"): "43091 8619",
+    ("points_accounts", "ix_points_accounts_grid_id"): "43091 130",
+    ("points_entries", "ix_points_entries_town_time"): "505904 101181 6",
+    ("points_entries", "ix_points_entries_redemption_id"): "505904 9",
+    ("points_entries", "ix_points_entries_account"): "505904 12 1",
+    ("grids", "ix_grids_parent_id"): "1320 7",
+}
+
+
+def _county_statistics() -> None:
+    """ANALYZE, then the county's figures for the tables in COUNTY_STATS (the other indexes of
+    those tables get the county's row count), read again by the planner."""
+    db.session.execute(text("ANALYZE"))
+    tables = {table for table, _index in COUNTY_STATS}
+    rows = {table: stat.split()[0] for (table, _index), stat in COUNTY_STATS.items()}
+    for table, index, stat in db.session.execute(text(
+            "SELECT tbl, idx, stat FROM sqlite_stat1")).all():
+        if table in tables:
+            kept = COUNTY_STATS.get((table, index))
+            if kept is None:  # a unique index: one row per value, the county's rows
+                kept = " ".join([rows[table], *["1"] * (len(stat.split()) - 1)])
+            db.session.execute(text("UPDATE sqlite_stat1 SET stat = :s WHERE tbl = :t AND "
+                                    "idx IS :i"), {"s": kept, "t": table, "i": index})
+    db.session.execute(text("ANALYZE sqlite_schema"))  # the planner reads sqlite_stat1 again
+    db.session.commit()
+
+
+def _walks(line: str) -> bool:
+    return line.startswith(NOT_EVEN_COVERING) or (line.startswith(WHOLE)
+                                                  and "COVERING" not in line)
 
 
 def _statements(client, url):
@@ -39,14 +80,13 @@ def _statements(client, url):
 def test_no_home_page_or_dashboard_walks_every_case(app, demo, client, login, url):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the plans checked are SQLite's (PostgreSQL plans by its own statistics)")
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
+    _county_statistics()
     client.login(login, DEMO_PASSWORD)
     walks = []
     with db.engine.connect() as connection:
         for statement, parameters in _statements(client, url):
             plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
             lines = [row[-1] for row in plan]
-            if any(line.startswith(WHOLE) and "COVERING" not in line for line in lines):
+            if any(_walks(line) for line in lines):
                 walks.append(" ".join(statement.split())[:300] + "\n    " + "\n    ".join(lines))
     assert not walks, "\n".join(walks)

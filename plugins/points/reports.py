@@ -45,9 +45,11 @@ def monthly(scope: Grid, until: date, count: int = 12, shop: PointsShop | None =
              .where(PointsEntry.town_id.in_(towns), PointsEntry.created_at >= since)
              .group_by(month))
     if scope.level not in (COUNTY, TOWN):  # a village or a grid: only its accounts
-        query = (query.join(PointsAccount, PointsAccount.id == PointsEntry.account_id)
-                 .join(Grid, Grid.id == PointsAccount.grid_id)
-                 .where(in_subtree_where_on("points", scope)))
+        # by the ids of its grids' accounts: joined to accounts and grids instead, SQLite walked
+        # every account of the county to find the village's (16 ms of a village's dashboard).
+        # "+ 0": the months asked for are read from the town's (town_id, created_at) range, not
+        # every entry of every account of the village since it opened
+        query = query.where((PointsEntry.account_id + 0).in_(_accounts_under(scope)))
     if shop is not None:
         query = query.join(PointsRedemption, PointsRedemption.id == PointsEntry.redemption_id) \
             .where(PointsRedemption.shop_id == shop.id)
@@ -58,11 +60,19 @@ def monthly(scope: Grid, until: date, count: int = 12, shop: PointsShop | None =
     return list(rows.values())
 
 
+def _accounts_under(scope: Grid):
+    """SQL: the ids of the accounts on grids under ``scope`` (where points are on)."""
+    return select(PointsAccount.id).where(PointsAccount.grid_id.in_(
+        select(Grid.id).where(in_subtree_where_on("points", scope))))
+
+
 def totals(scope: Grid) -> dict:
+    # from the scope's grid ids to their accounts (the grid_id index), not every account of the
+    # county joined to its grid and tested
     accounts, balance = db.session.execute(
         select(func.count(PointsAccount.id), func.coalesce(func.sum(PointsAccount.balance), 0))
-        .join(Grid, Grid.id == PointsAccount.grid_id)
-        .where(in_subtree_where_on("points", scope))).one()
+        .where(PointsAccount.grid_id.in_(
+            select(Grid.id).where(in_subtree_where_on("points", scope))))).one()
     return {"accounts": accounts, "balance": int(balance)}
 
 
