@@ -75,9 +75,9 @@ def _now() -> float:
     return utcnow().timestamp()
 
 
-def begin_visit(shop: PointsShop) -> dict:
-    """A new visit at ``shop``: nobody identified, no receipt; the last visit is forgotten."""
-    visit = {"shop": shop.id, "id": uuid.uuid4().hex[:16], "account": None, "receipt": None,
+def begin_visit(shop_id: int) -> dict:
+    """A new visit at the shop: nobody identified, no receipt; the last visit is forgotten."""
+    visit = {"shop": shop_id, "id": uuid.uuid4().hex[:16], "account": None, "receipt": None,
              "at": _now()}
     session[VISIT] = visit
     return visit
@@ -104,12 +104,12 @@ def visit_of_request(shop: PointsShop) -> dict | None:
     wanted = request.args.get("v")
     if wanted:
         return visit if visit is not None and visit["id"] == wanted else None
-    return visit or begin_visit(shop)
+    return visit or begin_visit(shop.id)
 
 
-def _serve(visit: dict, account: PointsAccount) -> None:
-    if visit["account"] != account.id:
-        visit.update(account=account.id, receipt=None)
+def _serve(visit: dict, account_id: int) -> None:
+    if visit["account"] != account_id:
+        visit.update(account=account_id, receipt=None)
     session.modified = True
 
 
@@ -144,7 +144,7 @@ def start():
 def identify(shop_id):
     """The start page: a new visit begins here, so nothing of the last person is kept."""
     shop = kiosk_shop(shop_id)
-    return render("points/kiosk/identify.html", shop=shop, visit=begin_visit(shop))
+    return render("points/kiosk/identify.html", shop=shop, visit=begin_visit(shop.id))
 
 
 @requires("points.redeem")
@@ -166,7 +166,7 @@ def find(shop_id):
     town = town_of(shop.grid)
     account = shops.account_by_token(q, town.id) if q else None
     if account is not None:
-        _serve(visit, account)
+        _serve(visit, account.id)
         target = url_for("points_kiosk.basket", shop_id=shop.id, account_id=account.id,
                          v=visit["id"])
         if request.headers.get("HX-Request"):
@@ -218,7 +218,7 @@ def basket(shop_id, account_id):
     visit = visit_of_request(shop)
     if visit is None:  # an earlier visit's basket (Back, a reload after the kiosk went idle)
         return back_to_start(shop)
-    _serve(visit, account)
+    _serve(visit, account.id)
     shelf = _shelf(shop)
     form = _basket_form(shop, shelf)
     # One key per basket, made when the page is drawn: every confirm of this basket carries it.
@@ -269,20 +269,23 @@ def redeem(shop_id, account_id):
     # a second kiosk); what comes back is shown only to the visit serving this account.
     visit = _serves(shop, account)
     if form.validate_on_submit():
+        # the redemption's commit expires both: reading their ids after it would load each of
+        # them again (two statements of a redemption's thirteen)
+        shop_id, account_id = shop.id, account.id
         try:
             redemption_id, _made = shops.redeem_basket(
                 shop, account, form.chosen(), form.key.data or "", actor=current_user,
                 expected_total=form.expected_total())
             if visit is None:
-                visit = begin_visit(shop)
-                _serve(visit, account)
+                visit = begin_visit(shop_id)
+                _serve(visit, account_id)
             visit["receipt"] = redemption_id
             return redirect(url_for("points_kiosk.receipt", redemption_id=redemption_id))
         except DomainError as error:
             refuse(form, error)
     if visit is None:  # refused, and this resident is no longer the one at the kiosk
         flash(_("兑换没有完成，请重新开始。"), "error")
-        return render("points/kiosk/identify.html", shop=shop, visit=begin_visit(shop)), 409
+        return render("points/kiosk/identify.html", shop=shop, visit=begin_visit(shop.id)), 409
     form.key.data = uuid.uuid4().hex  # the basket is drawn again: a new basket, a new key
     return _basket_page(shop, account, form, visit), 409
 

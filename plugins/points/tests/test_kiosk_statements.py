@@ -75,6 +75,21 @@ def test_a_confirm_runs_a_fixed_number_of_statements(client, points):
     assert verify() == []
 
 
+def test_a_confirm_for_an_account_the_visit_does_not_serve_reloads_nothing(client, points):
+    """A confirm from another kiosk, or after the visit changed hands, begins a visit for the
+    account after the redemption's commit: with the ids it already read, not two more SELECTs of
+    the shop and the account the commit expired."""
+    ledger.post(points.account_a, "earn", 100, rule=points.model_rule)
+    db.session.commit()
+    client.login("kiosk_operator")  # no basket opened: no visit serves the account
+    statements = Statements()
+    answer = confirm(client, points, {points.soap: 1}, statements=statements)
+    assert answer.status_code == 302, answer.status_code
+    assert len(statements.sql) <= REDEMPTION_STATEMENTS, "\n".join(statements.sql)
+    assert client.get(answer.location).status_code == 200, "the receipt is this visit's"
+    assert verify() == []
+
+
 def test_a_confirm_writes_what_the_ledger_explains(client, points):
     serve(client, points)
     response = confirm(client, points, {points.soap: 1, points.oil: 1})
