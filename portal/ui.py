@@ -64,6 +64,20 @@ def menu_for(user) -> list[MenuLink]:
     return links
 
 
+def _request_menu() -> list[MenuLink]:
+    """The user's menu, made once per request: Flask runs this context processor for every
+    template rendered, and a page with the modules' cards renders several (each menu asks every
+    plugin and a dozen permissions). Switching a module forgets it with the rest of the
+    request's cache (portal.tenancy.cache.forget_modules)."""
+    from portal.tenancy.cache import request_cache
+
+    kept = request_cache("main_menu")
+    key = (current_user.id, current_user.role, current_user.scope_id)
+    if key not in kept:
+        kept[key] = menu_for(current_user)
+    return kept[key]
+
+
 def template_slot(name, **context):
     """Insert what the plugins that are on for this page's scope render at a named slot."""
     scope = context.get("scope") or (current_user.scope if current_user.is_authenticated else None)
@@ -95,7 +109,7 @@ def init_app(app):
     def navigation():
         from portal.permissions import can, role_labels
 
-        menu = menu_for(current_user) if current_user.is_authenticated else []
+        menu = _request_menu() if current_user.is_authenticated else []
         return {"main_menu": menu, "can": can, "ROLES": role_labels(), "template_slot": template_slot,
                 "languages": app.config["LANGUAGES"], "get_locale": get_locale, "page_url": page_url}
 

@@ -109,3 +109,26 @@ def test_the_switches_read_with_the_user_are_their_own_countys(client, tree):
     set_module(tree.town_a, "example", True)
     db.session.commit()
     assert client.get("/example/").status_code == 200
+
+
+def test_the_menu_is_made_once_per_request_however_many_templates(app, example_on, monkeypatch):
+    """Flask runs the context processors for every template rendered (a dashboard renders one
+    per module card): the menu is made once, and again only after a module is switched."""
+    from flask import render_template_string
+    from flask_login import login_user
+
+    import portal.ui as ui
+    from portal.modules.services import set_module
+
+    made = []
+    real = ui.menu_for
+    monkeypatch.setattr(ui, "menu_for", lambda user: made.append(user.id) or real(user))
+    with app.test_request_context("/"):
+        login_user(example_on.users["town_admin"])
+        first = render_template_string("{% for l in main_menu %}{{ l.label }};{% endfor %}")
+        assert render_template_string("{% for l in main_menu %}{{ l.label }};{% endfor %}") \
+            == first
+        assert len(made) == 1
+        set_module(example_on.town_a, "example", False)
+        second = render_template_string("{% for l in main_menu %}{{ l.label }};{% endfor %}")
+        assert len(made) == 2 and second != first, "the switch is seen in the same request"
