@@ -12,6 +12,7 @@ from portal.people import services
 from portal.people.models import Household, Resident, Visit
 from portal.people.visit_due import due_counts, stale_visit_dues
 from portal.people.visits import due_list, record_visit, set_visit_days, visit_days
+from portal.settings import set_setting
 from portal.timeutil import local_today
 
 
@@ -53,6 +54,8 @@ EDITS = {
     "the household moves out": lambda t: services.move_out_household(t.household_a2),
     "the town changes its visit days": lambda t: set_visit_days(
         t.town_a, {**visit_days(t.town_a), "ordinary": 90, "care": 10}),
+    "the visit days are written by another path than the rules page": lambda t: set_setting(
+        t.town_a, "people.visit_days", {**visit_days(t.town_a), "ordinary": 60}),
     "a member with care joins": lambda t: services.add_resident(
         t.household_a2, "新成员", "other", care=["disabled"]),
 }

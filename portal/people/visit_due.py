@@ -121,7 +121,7 @@ def _update(session: Session | Any, chosen: Any, grids: Any, days: dict[str, int
 def stale_visit_dues() -> list[int]:
     """Households whose stored due day differs from the due list's rule (none, when the events
     kept them): for the tests and after bulk writes."""
-    from portal.people.visits import due_list
+    from portal.people.visits import rule_due_list
 
     wrong: list[int] = []
     towns = list(db.session.scalars(select(Grid).where(Grid.level == TOWN)))
@@ -129,7 +129,7 @@ def stale_visit_dues() -> list[int]:
         stored = dict(db.session.execute(
             select(Household.id, Household.visit_due_on).join(Grid, Grid.id == Household.grid_id)
             .where(Grid.code.startswith(town.code, autoescape=True))).all())
-        expected = {due.household_id: due.due_on for due in due_list(town, only_due=False)}
+        expected = {due.household_id: due.due_on for due in rule_due_list(town, only_due=False)}
         wrong.extend(i for i, due_on in stored.items() if expected.get(i) != due_on)
     return sorted(wrong)
 
@@ -192,6 +192,29 @@ def _care_written(mapper: Any, connection: Any, care: ResidentCare) -> None:
                                       .where(residents.c.id == resident_id)))
 
 
+#: session.info key: the towns whose visit days the transaction wrote (every household again).
+_TOWNS = "visit_due_towns"
+
+
+def _setting_written(mapper: Any, connection: Any, setting: Any) -> None:
+    """A town's visit days written by any path (the rules page, a settings import, a script
+    through set_setting): all its households are due on the new days."""
+    if setting.key == SETTING:
+        session = inspect(setting).session
+        if session is not None:
+            session.info.setdefault(_TOWNS, set()).add(setting.town_id)
+
+
+def _watch_settings() -> None:
+    from portal.settings.models import TownSetting
+
+    for name in ("after_insert", "after_update", "after_delete"):
+        event.listen(TownSetting, name, _setting_written)
+
+
+_watch_settings()
+
+
 @event.listens_for(Session, "before_commit")
 def _refresh_marked(session: Session) -> None:
     """Before a commit that wrote what a due day depends on: the marked households' day again,
@@ -199,6 +222,11 @@ def _refresh_marked(session: Session) -> None:
     them (the demo flushes thousands of times), so a read inside the transaction, before its
     commit, may still see the day from before."""
     session.flush()  # the transaction's last writes mark theirs
+    towns_written = session.info.pop(_TOWNS, None)
+    if towns_written:
+        for town in _towns(session):
+            if town.id in towns_written:
+                refresh(town, session=session)
     marked = session.info.pop(_MARKED, None)
     if not marked:
         return
@@ -221,6 +249,7 @@ def _refresh_marked(session: Session) -> None:
 def _forget_marked(session: Session) -> None:
     """A transaction rolled back wrote nothing: its marks must not reach the next one."""
     session.info.pop(_MARKED, None)
+    session.info.pop(_TOWNS, None)
 
 
 # ---------------------------------------------------------------- counting

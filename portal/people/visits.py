@@ -72,16 +72,44 @@ class Due:
 
 
 def due_list(scope: Grid, *, today: date | None = None, only_due: bool = True) -> list[Due]:
-    """Households under ``scope`` with their next visit date, most urgent first. One aggregate
-    query; the interval rule is applied per row."""
+    """Households under ``scope`` with their next visit date, most urgent first: the day each
+    household keeps (``households.visit_due_on``, kept by portal.people.visit_due under its
+    own town's visit days), so only the households due are read (from the (grid_id,
+    visit_due_on) index) when ``only_due``. ``rule_due_list`` computes the same from the rule."""
     today = today or local_today()
-    days = visit_days(scope)
-    care = exists().where(ResidentCare.resident_id == Resident.id,
+    query = (select(Household.id, Household.address, Household.colour, Household.created_at,
+                    Grid.name, Grid.id, _needs_care().label("care"), Household.last_visited_on,
+                    Household.visit_due_on)
+             .join(Grid, Grid.id == Household.grid_id)
+             .where(Household.grid_id.in_(select(Grid.id).where(in_subtree(Grid.code, scope))),
+                    Household.moved_out_at.is_(None)))
+    if only_due:
+        query = query.where(Household.visit_due_on <= today + timedelta(days=3))
+    result = []
+    for hid, address, colour, created, grid_name, grid_id, needs_care, last_visit, due_on \
+            in db.session.execute(query):
+        start = last_visit or local_date(created)  # registered on a local day
+        result.append(Due(hid, address, colour, grid_name, grid_id, bool(needs_care), last_visit,
+                          due_on, (due_on - start).days))
+    return sorted(result, key=lambda d: (d.due_on, d.colour != "red", d.household_id))
+
+
+def _needs_care():
+    return exists().where(ResidentCare.resident_id == Resident.id,
                           ResidentCare.category.in_(VISIT_CARE_CATEGORIES),
                           Resident.household_id == Household.id, Resident.left_at.is_(None))
+
+
+def rule_due_list(scope: Grid, *, today: date | None = None,
+                  only_due: bool = True) -> list[Due]:
+    """The same list computed from the rule, household by household, with ``scope``'s visit
+    days (a town's own; the defaults above a town): what portal.people.visit_due's kept days
+    are checked against."""
+    today = today or local_today()
+    days = visit_days(scope)
     rows = db.session.execute(
         select(Household.id, Household.address, Household.colour, Household.created_at,
-               Grid.name, Grid.id, care.label("care"), Household.last_visited_on)
+               Grid.name, Grid.id, _needs_care().label("care"), Household.last_visited_on)
         .join(Grid, Grid.id == Household.grid_id)
         .where(in_subtree(Grid.code, scope), Household.moved_out_at.is_(None))).all()
     result = []
