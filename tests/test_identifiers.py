@@ -91,6 +91,29 @@ def test_a_county_code_is_valid_for_people_born_before_it_was_created():
     assert id_number_problem(make_id_number("430624", date(1950, 1, 1), 1, False)) is None
 
 
+def test_a_region_is_looked_up_in_stdnums_table_once(monkeypatch):
+    """stdnum walks its table of regions for every lookup (a quarter of an import's time): the
+    answer for a region code is kept, and a code it does not know is still refused."""
+    from stdnum import numdb
+
+    import portal.validators as validators
+
+    validators._county_in_table.cache_clear()
+    asked = []
+    real = numdb.get
+
+    def counted(name):
+        asked.append(name)
+        return real(name)
+
+    monkeypatch.setattr(validators.numdb, "get", counted)
+    numbers = [make_id_number("430624", date(1960 + n, 1, 1), n, False) for n in range(5)]
+    assert all(id_number_problem(number) is None for number in numbers)
+    assert len(asked) == 1
+    assert id_number_problem(make_id_number("999999", date(1960, 1, 1), 1, False)) == "region"
+    assert len(asked) == 2
+
+
 # ------------------------------------------------------------------------ the resident form
 
 def _resident_form(**fields):
