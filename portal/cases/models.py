@@ -5,7 +5,7 @@ feedback, evaluated. Every transition is a CaseEvent: the case's timeline.
 """
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -22,6 +22,15 @@ KINDS = ("general", "coordination", "emergency", "approval")
 SOURCES = ("patrol", "resident", "public", "representative", "video", "department", "open311")
 #: Handling levels, bottom up ("小事不出组、大事不出村").
 LEVELS = ("grid", "village", "town", "county")
+
+
+#: The workflow's open states (portal.cases.workflow.OPEN_STATES, checked equal by a test),
+#: written out for the partial index below: its WHERE must read as a query's does.
+OPEN_STATES_SQL = "state IN ('received', 'assigned', 'in_progress', 'escalated')"
+#: Each step's due day, due moment and completion (portal.cases.deadlines.STEP_COLUMNS).
+OPEN_STEP_COLUMNS = ("assign_due", "assign_due_at", "assigned_at", "feedback_due",
+                     "feedback_due_at", "feedback_at", "resolve_due", "resolve_due_at",
+                     "resolved_at")
 
 
 class Case(db.Model):
@@ -41,6 +50,12 @@ class Case(db.Model):
         Index("ix_cases_resolved_grid", "resolved_at", "grid_id"),
         # A scope's open cases of a rare kind (approval, emergency) for its home page.
         Index("ix_cases_kind_state", "kind", "state"),
+        # The open cases with every step's deadline and completion: a county's late cases by
+        # step (its home page) are counted from this index alone, not from 13,000 rows fetched
+        # among 480,000 (32 ms → 8). Partial: the closed loop's many cases are not in it. A
+        # query uses it when it names the open states as literals (cases.queries.open_cases).
+        Index("ix_cases_open_steps", "state", "grid_id", *OPEN_STEP_COLUMNS,
+              sqlite_where=text(OPEN_STATES_SQL), postgresql_where=text(OPEN_STATES_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

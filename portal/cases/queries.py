@@ -1,7 +1,7 @@
 """The lists a town official lives in: cases of a scope, filtered, in SQL."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from portal.cases.calendar import WorkCalendar
 from portal.cases.deadlines import DEFAULT_DEADLINES, STEP_COLUMNS, STEPS, YELLOW_BEFORE, today
@@ -46,6 +46,16 @@ def light_condition(light: str, on: date | None = None, yellow_days: int | None 
     any_step = {lt: or_(*(step_condition(s, lt, on, yellow_days, now) for s in STEPS))
                 for lt in (*worse, light)}
     return and_(Case.state.in_(OPEN_STATES), *(~any_step[lt] for lt in worse), any_step[light])
+
+
+def open_cases():
+    """SQL: the case is open, the states written out as literals. The partial index of the open
+    cases with their steps' deadlines (ix_cases_open_steps) is usable only by a query whose
+    condition reads as the index's own WHERE: with the states as bound parameters, SQLite cannot
+    tell that it does, and reads every open row from the table instead (a county's late cases:
+    32 ms instead of 8)."""
+    return Case.state.in_(bindparam("open_states", list(OPEN_STATES), expanding=True,
+                                    literal_execute=True, unique=True))
 
 
 def cases_in(scope: Grid):

@@ -15,9 +15,8 @@ from sqlalchemy import case, func, select
 
 from portal.cases import monthly
 from portal.cases.models import Case, CaseMonth
-from portal.cases.queries import cases_in, light_condition
+from portal.cases.queries import cases_in, light_condition, open_cases
 from portal.cases.stats import Figures as CaseFigures
-from portal.cases.workflow import OPEN_STATES
 from portal.extensions import db
 from portal.grids.models import GRID, SEGMENT_WIDTH, SPECIAL, Grid, GridStaff
 from portal.people import visit_due
@@ -133,7 +132,7 @@ def build(scope: Grid, since: date, until: date, today: date, trend_months: int 
     in_scope = cases_in(scope)
     per_grid(select(gid, func.count(),
                     func.sum(case((light_condition("red", today), 1), else_=0)))
-             .where(in_scope, Case.state.in_(OPEN_STATES)), "open", "red")
+             .where(in_scope, open_cases()), "open", "red")
 
     # The period: its finished months from the rolled rows, the days left from the cases.
     months, rest = monthly.split(since, until)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import joinedload
 from portal.cases import deadlines
 from portal.cases.calendar import WorkCalendar
 from portal.cases.models import Case, SupervisionNotice
-from portal.cases.queries import cases_in, first_of, light_condition, step_condition
+from portal.cases.queries import (cases_in, first_of, light_condition, open_cases,
+                                  step_condition)
 from portal.cases.workflow import OPEN_STATES, user_level
 from portal.extensions import db
 from portal.grids.models import COUNTY, TOWN, Grid
@@ -157,7 +158,7 @@ def late_cases(user) -> list[TodayItem]:
     # from the open cases (an index on state), not grid by grid through every case of the scope
     counts = [int(n or 0) for n in db.session.execute(
         select(*columns).select_from(Case)
-        .where(cases_in(user.scope), Case.state.in_(OPEN_STATES), narrowed(Case, user))).one()]
+        .where(cases_in(user.scope), open_cases(), narrowed(Case, user))).one()]
     *by_step, red, yellow = counts
     items = []
     if red:
