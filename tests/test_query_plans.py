@@ -93,9 +93,9 @@ def test_no_home_page_or_dashboard_walks_every_case(app, demo, client, login, ur
 
 
 def test_a_countys_late_cases_are_counted_from_the_open_cases_index_alone(app, demo, client):
-    """The home page's late cases by step and the dashboard's open and red cases read the
-    partial index of open cases (ix_cases_open_steps), never a case row: the states are written
-    out as the index's own WHERE reads them (cases.queries.open_cases)."""
+    """The home page's late cases by step and the dashboard's open and red cases (a county's, a
+    town's) read the partial index of open cases (ix_cases_open_steps), never a case row: the
+    states are written out as the index's own WHERE reads them (cases.queries.open_cases)."""
     from portal.cases.models import OPEN_STATES_SQL
     from portal.cases.workflow import OPEN_STATES
 
@@ -108,13 +108,17 @@ def test_a_countys_late_cases_are_counted_from_the_open_cases_index_alone(app, d
     with db.engine.connect() as connection:
         for url, marker in (("/", "sum(CASE WHEN (cases.state IN"),
                             ("/dashboard/?code=430624",
+                             "count(*) AS count_1, sum(CASE WHEN (cases.state IN"),
+                            ("/dashboard/?code=430624001",
                              "count(*) AS count_1, sum(CASE WHEN (cases.state IN")):
             for statement, parameters in _statements(client, url):
                 if marker in statement and "FROM cases" in statement:
                     plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
                                                       parameters).all()
                     found[url] = [row[-1] for row in plan if "cases" in row[-1]]
-    assert set(found) == {"/", "/dashboard/?code=430624"}, found
+    assert set(found) == {"/", "/dashboard/?code=430624", "/dashboard/?code=430624001"}, found
     for url, lines in found.items():
         assert lines and all("COVERING INDEX ix_cases_open_steps" in line for line in lines), \
             (url, lines)
+    # a town's: its own grids sought in the index, not the county's open cases read and sifted
+    assert all("grid_id=?" in line for line in found["/dashboard/?code=430624001"]), found

@@ -130,9 +130,13 @@ def build(scope: Grid, since: date, until: date, today: date, trend_months: int 
             grouped.put(prefix_of[grid_id], **dict(zip(names, values)))
 
     in_scope = cases_in(scope)
+    # the open cases from their partial index, seeking each grid of the scope (the bare column:
+    # every entry is an open case, so there is no walk through closed ones to avoid) instead of
+    # reading the county's open cases to keep the town's
     per_grid(select(gid, func.count(),
                     func.sum(case((light_condition("red", today), 1), else_=0)))
-             .where(in_scope, open_cases()), "open", "red")
+             .where(Case.grid_id.in_(select(Grid.id).where(under)), open_cases()),
+             "open", "red")
 
     # The period: its finished months from the rolled rows, the days left from the cases.
     months, rest = monthly.split(since, until)
