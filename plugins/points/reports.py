@@ -60,19 +60,22 @@ def monthly(scope: Grid, until: date, count: int = 12, shop: PointsShop | None =
     return list(rows.values())
 
 
+def _on_grids_under(scope: Grid):
+    """SQL: the account lies on a grid under ``scope`` (where points are on), from the scope's
+    grid ids to their accounts (the grid_id index), not every account of the county joined to
+    its grid and tested."""
+    return PointsAccount.grid_id.in_(select(Grid.id).where(in_subtree_where_on("points", scope)))
+
+
 def _accounts_under(scope: Grid):
-    """SQL: the ids of the accounts on grids under ``scope`` (where points are on)."""
-    return select(PointsAccount.id).where(PointsAccount.grid_id.in_(
-        select(Grid.id).where(in_subtree_where_on("points", scope))))
+    """SQL: the ids of the accounts on grids under ``scope``."""
+    return select(PointsAccount.id).where(_on_grids_under(scope))
 
 
 def totals(scope: Grid) -> dict:
-    # from the scope's grid ids to their accounts (the grid_id index), not every account of the
-    # county joined to its grid and tested
     accounts, balance = db.session.execute(
         select(func.count(PointsAccount.id), func.coalesce(func.sum(PointsAccount.balance), 0))
-        .where(PointsAccount.grid_id.in_(
-            select(Grid.id).where(in_subtree_where_on("points", scope))))).one()
+        .where(_on_grids_under(scope))).one()
     return {"accounts": accounts, "balance": int(balance)}
 
 

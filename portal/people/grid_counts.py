@@ -19,12 +19,13 @@ without the other's row; the next write on that grid counts again, and :func:`st
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select, true, update
+from sqlalchemy import event, func, select, true, update
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.grids.models import Grid
 from portal.people.models import Household, Resident
+from portal.people.write_marks import changed, mark, previous
 from portal.tenancy import in_subtree
 
 #: session.info key: the grids whose counts the transaction has to compute again.
@@ -72,27 +73,19 @@ def stale_grid_counts() -> list[int]:
 # ---------------------------------------------------------------- marked by the writes
 
 
-def _mark(target: Any, *grid_ids: int | None) -> None:
-    session = inspect(target).session
-    if session is not None:
-        session.info.setdefault(_MARKED, set()).update(i for i in grid_ids if i is not None)
-
-
 def _watch(model: Any, gone: str) -> None:
     """Mark the grid of a ``model`` row written or deleted, or changed in its grid or in
     ``gone`` (moved out, left), and the grid it was on before."""
     def written(mapper: Any, connection: Any, target: Any) -> None:
-        before = inspect(target).attrs.grid_id.history.deleted or ()
-        _mark(target, target.grid_id, *before)
+        mark(target, _MARKED, target.grid_id, *previous(target, "grid_id"))
 
-    def changed(mapper: Any, connection: Any, target: Any) -> None:
-        attrs: Any = inspect(target).attrs
-        if attrs.grid_id.history.has_changes() or getattr(attrs, gone).history.has_changes():
+    def updated(mapper: Any, connection: Any, target: Any) -> None:
+        if changed(target, "grid_id", gone):
             written(mapper, connection, target)
 
     event.listen(model, "after_insert", written)
     event.listen(model, "after_delete", written)
-    event.listen(model, "after_update", changed)
+    event.listen(model, "after_update", updated)
 
 
 _watch(Household, "moved_out_at")

@@ -9,7 +9,7 @@ town's visit days); NULL once it moved out. It is computed in SQL, by one UPDATE
 - before the commit of a transaction that wrote a visit, a household (colour, grid, moved out),
   a resident (left, moved to another household) or a care category: the households concerned,
   in that transaction (:func:`_refresh_marked`);
-- for a whole town when its visit days change (:func:`refresh`, from set_visit_days);
+- for a whole town when its visit days are written, by any path, before the commit;
 - for everything after rows written without the ORM (the scaled demo, the import's bulk updates).
 
 :func:`stale_visit_dues` recomputes every household's day in Python, the due list's way, and
@@ -22,13 +22,14 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import (case, event, exists, false, func, inspect, or_, select, true,
+from sqlalchemy import (case, event, exists, false, func, or_, select, true,
                         update)
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.grids.models import TOWN, Grid
 from portal.people.models import Household, Resident, ResidentCare, Visit
+from portal.people.write_marks import changed, mark, previous
 from portal.tenancy import in_subtree
 from portal.timeutil import sql_local_date
 from portal.people.visits import (DEFAULT_VISIT_DAYS, SETTING, VISIT_CARE_CATEGORIES,
@@ -138,18 +139,7 @@ def stale_visit_dues() -> list[int]:
 
 
 def _mark(target: Any, *household_ids: int | None) -> None:
-    session = inspect(target).session
-    if session is not None:
-        session.info.setdefault(_MARKED, set()).update(i for i in household_ids if i is not None)
-
-
-def _old(target: Any, name: str) -> list:
-    return list(getattr(inspect(target).attrs, name).history.deleted or ())
-
-
-def _changed(target: Any, *names: str) -> bool:
-    attrs: Any = inspect(target).attrs
-    return any(getattr(attrs, name).history.has_changes() for name in names)
+    mark(target, _MARKED, *household_ids)
 
 
 @event.listens_for(Household, "after_insert")
@@ -159,7 +149,7 @@ def _household_added(mapper: Any, connection: Any, household: Household) -> None
 
 @event.listens_for(Household, "after_update")
 def _household_changed(mapper: Any, connection: Any, household: Household) -> None:
-    if _changed(household, "colour", "grid_id", "moved_out_at", "created_at", "last_visited_on"):
+    if changed(household, "colour", "grid_id", "moved_out_at", "created_at", "last_visited_on"):
         _mark(household, household.id)
 
 
@@ -167,15 +157,15 @@ def _watch(model: Any, *deciding: str) -> None:
     """Mark the household of a ``model`` row written, deleted, or changed in ``deciding`` (and
     the household it left, when it moved)."""
     def written(mapper: Any, connection: Any, target: Any) -> None:
-        _mark(target, target.household_id, *_old(target, "household_id"))
+        _mark(target, target.household_id, *previous(target, "household_id"))
 
-    def changed(mapper: Any, connection: Any, target: Any) -> None:
-        if _changed(target, *deciding):
+    def updated(mapper: Any, connection: Any, target: Any) -> None:
+        if changed(target, *deciding):
             written(mapper, connection, target)
 
     event.listen(model, "after_insert", written)
     event.listen(model, "after_delete", written)
-    event.listen(model, "after_update", changed)
+    event.listen(model, "after_update", updated)
 
 
 _watch(Visit, "visited_on", "household_id")
@@ -187,7 +177,7 @@ _watch(Resident, "left_at", "household_id")
 @event.listens_for(ResidentCare, "after_delete")
 def _care_written(mapper: Any, connection: Any, care: ResidentCare) -> None:
     residents = Resident.__table__
-    for resident_id in {care.resident_id, *_old(care, "resident_id")} - {None}:
+    for resident_id in {care.resident_id, *previous(care, "resident_id")} - {None}:
         _mark(care, connection.scalar(select(residents.c.household_id)
                                       .where(residents.c.id == resident_id)))
 
@@ -200,9 +190,7 @@ def _setting_written(mapper: Any, connection: Any, setting: Any) -> None:
     """A town's visit days written by any path (the rules page, a settings import, a script
     through set_setting): all its households are due on the new days."""
     if setting.key == SETTING:
-        session = inspect(setting).session
-        if session is not None:
-            session.info.setdefault(_TOWNS, set()).add(setting.town_id)
+        mark(setting, _TOWNS, setting.town_id)
 
 
 def _watch_settings() -> None:

@@ -37,10 +37,9 @@ def set_visit_days(town: Grid, days: dict[str, int], actor=None) -> None:
     """A town's visit intervals (days between visits per household colour, and for care)."""
     from portal import audit
 
+    # every household of the town is due on the new intervals: portal.people.visit_due counts
+    # them again before the commit, as for any write of this setting
     set_setting(town, SETTING, days)
-    from portal.people.visit_due import refresh
-
-    refresh(town)  # every household of the town is due on the new intervals
     audit.record("settings.visit_days", town, scope_code=town.code, user=actor, value=days)
 
 
