@@ -94,6 +94,9 @@ FUTURE = {
     "volunteers_activities.starts_at": "coming activities people sign up for",
     "volunteers_activities.ends_at": "coming activities people sign up for",
     "best_grid_contests.ends_on": "this quarter's contest runs to the end of the quarter",
+    "disputes_disputes.due_on": "a deadline: the day a dispute's current step must be done",
+    "disputes_steps.due_on": "a deadline: the one the dispute had when the step was taken",
+    "disputes_followups.due_on": "the follow-up visits still to come after an agreement",
 }
 
 

@@ -114,6 +114,17 @@ def seeded(app):
     assoc.record_score(member, item, reason=evil("score-reason"), happened_on=local_today())
     assoc.submit_report(association, evil("period"), evil("report-content"),
                         actor=tree.users[officer])
+
+    # disputes: a dispute with a party from outside and one from the register
+    from plugins.disputes import services as disputes
+    from plugins.disputes.services import PartyInput
+
+    disputes.register(tree.grid_a1, kind="neighbour", title=evil("dispute-title"),
+                      description=evil("dispute-description"), found_on=local_today(),
+                      parties=[PartyInput(name=evil("party"), side="a"),
+                               PartyInput(name="", side="b", resident_id=resident.id)],
+                      responsible_unit=evil("unit"), leading_cadre=short("cadre", "@"),
+                      helpers=evil("helpers"), actor=tree.users["grid_worker"])
     db.session.commit()
     return {"tree": tree, "account": account, "shop": shop, "association": association,
             "officer": officer}
@@ -142,6 +153,8 @@ def downloads(seeded) -> dict[str, list[tuple[tuple[str, ...], str]]]:
             ((seeded["officer"], *admins),
              f"/associations/{association.id}/export/{kind}.xlsx?year={year}")
             for kind in ("members", "scores", "roster", "party", "reports")],
+        "disputes.ledger": [(admins, "/disputes/ledger.xlsx"),
+                            (admins, f"/disputes/ledger.xlsx?node={tree.village_a1.id}")],
     }
 
 
@@ -171,7 +184,7 @@ def cell_texts(data: bytes) -> set[str]:
             if c.value is not None}
 
 
-@needs_plugin("points", "associations")
+@needs_plugin("points", "associations", "disputes")
 def test_no_export_writes_user_text_as_a_formula(app, seeded):
     table = downloads(seeded)
     assert set(table) == xlsx_endpoints(app), (

@@ -32,7 +32,9 @@ EXPECTED = {
         "volunteers.pairing", "volunteers.proxy", "volunteers.settings",
         "mutual_aid.view", "mutual_aid.manage", "mutual_aid.record", "mutual_aid.settings",
         "associations.view", "associations.manage", "associations.run", "associations.member",
-        "best_grid.view", "best_grid.manage", "best_grid.judge", "wecom_robot.manage"},
+        "best_grid.view", "best_grid.manage", "best_grid.judge", "wecom_robot.manage",
+        "disputes.view", "disputes.report", "disputes.mediate", "disputes.assign",
+        "disputes.settings"},
     "town_admin": GRID_STAFF_CORE | {
         "grids.manage", "users.manage", "modules.manage", "audit.view", "people.import",
         "people.key_persons", "settings.manage", "cases.dispatch", "cases.evaluate",
@@ -43,7 +45,9 @@ EXPECTED = {
         "volunteers.pairing", "volunteers.proxy", "volunteers.settings",
         "mutual_aid.view", "mutual_aid.manage", "mutual_aid.record", "mutual_aid.settings",
         "associations.view", "associations.manage", "associations.run", "associations.member",
-        "best_grid.view", "best_grid.manage", "best_grid.judge", "wecom_robot.manage"},
+        "best_grid.view", "best_grid.manage", "best_grid.judge", "wecom_robot.manage",
+        "disputes.view", "disputes.report", "disputes.mediate", "disputes.assign",
+        "disputes.settings"},
     "village_admin": GRID_STAFF_CORE | {
         "grids.manage", "users.manage", "people.import", "cases.dispatch", "cases.evaluate",
         "cases.callback", "points.view", "points.award", "points.correct", "points.goods",
@@ -53,12 +57,15 @@ EXPECTED = {
         "volunteers.pairing", "volunteers.proxy",
         "mutual_aid.view", "mutual_aid.manage", "mutual_aid.record",
         "associations.view", "associations.manage", "associations.run", "associations.member",
-        "best_grid.view", "wecom_robot.manage"},
+        "best_grid.view", "wecom_robot.manage",
+        "disputes.view", "disputes.report", "disputes.mediate"},
     "grid_worker": GRID_STAFF_CORE | {
         "cases.evaluate", "points.view", "points.cards",
         "volunteers.view", "volunteers.activities", "volunteers.pairing", "volunteers.proxy",
         "mutual_aid.view", "mutual_aid.manage", "mutual_aid.record",
-        "associations.view", "associations.member", "best_grid.view"},
+        "associations.view", "associations.member", "best_grid.view",
+        "disputes.view", "disputes.report", "disputes.mediate"},
+    # the information officer keeps the register: disputes (sensitive) are not theirs
     "info_officer": GRID_STAFF_CORE | {
         "people.import", "cases.callback", "points.view", "points.cards",
         "volunteers.view", "volunteers.activities", "volunteers.proxy",
