@@ -99,8 +99,9 @@ class PartyInput:
     address: str | None = None
 
 
-def _parties(grid: Grid, parties: list[PartyInput]) -> list[DisputeParty]:
+def _parties(grid: Grid, parties: list[PartyInput], actor=None) -> list[DisputeParty]:
     from portal.people.models import Resident
+    from portal.tenancy import in_scope
 
     if len([p for p in parties if p.name or p.resident_id]) < 2:
         raise DomainError(_("请至少登记两位当事人(双方各一)。"), field="parties")
@@ -112,8 +113,10 @@ def _parties(grid: Grid, parties: list[PartyInput]) -> list[DisputeParty]:
     for p in parties:
         if p.resident_id:
             resident = db.session.get(Resident, p.resident_id)
-            # a party from the register is a resident of the dispute's own town
-            if resident is None or town_of(resident.grid) != town:
+            # a party from the register is a resident of the dispute's own town whom the
+            # clerk may see (a grid worker picks from their grid, a village from its grids)
+            if resident is None or town_of(resident.grid) != town or (
+                    actor is not None and not in_scope(actor, resident)):
                 raise DomainError(_("当事人须是本镇登记的居民，或填写姓名登记为外来人员。"),
                                   field="parties")
             # the phone stays on the register (shown masked from there), not copied
@@ -160,7 +163,7 @@ def register(grid: Grid, *, kind: str, title: str, description: str, found_on: d
             raise DomainError(_("只有本网格“小纠纷”类的事件可以登记为矛盾纠纷。"), field="grid")
         if db.session.scalar(select(Dispute.id).filter_by(source_case_id=source_case.id)):
             raise DomainError(_("这件事件已经登记为矛盾纠纷。"), field="grid")
-    rows = _parties(grid, parties)
+    rows = _parties(grid, parties, actor)
     town_rules = rules(town_of(grid))
     level = rule_risk(town_rules, kind=kind, amount=amount, parties=len(rows),
                       criminal_risk=criminal_risk, group_risk=group_risk)

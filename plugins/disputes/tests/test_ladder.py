@@ -103,6 +103,20 @@ def test_a_party_from_the_register_must_live_in_the_town(on):
     assert refused.value.field == "parties"
 
 
+def test_a_clerk_picks_parties_only_from_the_register_they_may_see(on):
+    from portal.people.models import Resident
+
+    far = on.grid_a3  # in village A2: not the grid worker's grid
+    resident = db.session.scalar(select(Resident).filter_by(grid_id=far.id))
+    parties = [PartyInput(name="", side="a", resident_id=resident.id), PartyInput(name="乙", side="b")]
+    with pytest.raises(DomainError) as refused:
+        register(on, parties=parties)
+    assert refused.value.field == "parties"
+    # the town's admin sees the whole town: the same pick is theirs to make
+    assert register(on, parties=parties, actor=on.users["town_admin"]).parties[0].resident_id == \
+        resident.id
+
+
 def test_a_registered_party_keeps_the_register_phone_there(on):
     dispute = register(on)
     resident_party, outsider = dispute.parties
