@@ -103,3 +103,8 @@ def _register_core_blueprints(app):
     from portal.notifications.outbox_views import bp as outbox_bp
 
     app.register_blueprint(outbox_bp)  # the admins' outbox: sent, failed and why, retry
+    from portal.documents.render import stylesheet
+    from portal.documents.views import bp as documents_bp
+
+    app.register_blueprint(documents_bp)  # printed documents: one, or a batch by the worker
+    app.jinja_env.globals["document_stylesheet"] = stylesheet

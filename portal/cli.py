@@ -415,13 +415,14 @@ def open311_key_create(town_code, label):
 
 def register(app):
     from portal.backup import COMMANDS as backup_commands  # `portal backup`, `portal restore`
+    from portal.documents.commands import documents_group  # `portal documents run|kinds`
     from portal.uploads_clean import uploads_group  # `portal uploads clean`
     from portal.worker import COMMANDS as worker_commands  # `portal worker`, `portal notifications`
 
     app.cli.commands.pop("alembic", None)  # replaced by our `db` group below
     for command in (_db_group(), users_group, plugins_group, demo_command, import_group,
                     cases_group, people_group, calendar_group, open311_group, uploads_group,
-                    *backup_commands, *worker_commands):
+                    documents_group, *backup_commands, *worker_commands):
         app.cli.add_command(command)
     from portal.permissions_matrix import permissions_group
 

@@ -133,6 +133,13 @@ def grid_tabs(grid, user):
 
 
 @hookspec
+def document_types():
+    """Return a list of portal.documents.DocumentType: the printed documents this plugin offers
+    (a points statement, a dispute agreement ...), rendered by the core's documents service.
+    Asked of every loaded plugin once; a kind exists only where the plugin is on."""
+
+
+@hookspec
 def template_slot(name, context):
     """Return HTML (markupsafe.Markup) to insert at the named slot of a core template."""
 

@@ -13,3 +13,4 @@ from portal.cases.loop_models import CaseCallback, CaseMeToo  # noqa: F401
 from portal.maps.models import GridBoundary  # noqa: F401
 from portal.departments.models import CaseAssist, Department, DepartmentReturn  # noqa: F401
 from portal.notifications.models import Notification, NotificationSetting  # noqa: F401
+from portal.documents.models import DocumentBatch  # noqa: F401

@@ -77,12 +77,12 @@ def build_queue(app: Flask) -> _Queue:
     return _Queue(huey, _register_tasks(huey, app))
 
 
-def _in_app(app: Flask, work: Callable[[], Any]) -> Callable[[], Any]:
+def _in_app(app: Flask, work: Callable[..., Any]) -> Callable[..., Any]:
     """``work`` run in an app context of its own: its own database session, removed after."""
 
-    def run() -> Any:
+    def run(*args: Any) -> Any:
         with app.app_context():
-            return work()
+            return work(*args)
 
     run.__name__ = work.__name__
     run.__doc__ = work.__doc__
@@ -130,6 +130,8 @@ def _register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
         # was down is caught up the next
         "months": huey.periodic_task(crontab(minute="10", hour="1"), name="months")(
             _in_app(app, _locked(huey, "months", roll_months))),
+        # asked for on the documents page: one PDF of a village's letters ...
+        "documents": huey.task(name="documents")(_in_app(app, make_document_batch)),
     }
     return tasks
 
@@ -202,6 +204,13 @@ def roll_months() -> list[str]:
     rolled = monthly.roll_months()
     db.session.commit()
     return rolled
+
+
+def make_document_batch(batch_id: int) -> str:
+    """Make one batch of printed documents (portal.documents.batch)."""
+    from portal.documents.batch import run
+
+    return run(batch_id)
 
 
 # ---------------------------------------------------------------- waking the worker

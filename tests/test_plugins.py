@@ -54,6 +54,23 @@ def test_hook_register_blueprints_and_blueprint_is_404_where_module_is_off(clien
     assert client.get(f"/example/public/{example_on.town_b.code}").status_code == 404
 
 
+def test_hook_document_types_renders_where_the_module_is_on(client, example_on):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from portal.documents import document_types
+
+    assert document_types()["example_note"].plugin == "example"
+    client.login("town_admin")
+    answer = client.get(f"/documents/example_note/{example_on.grid_a1.id}.pdf")
+    assert answer.status_code == 200
+    assert "示例文书" in PdfReader(BytesIO(answer.data)).pages[0].extract_text()
+    client.logout()
+    client.login("b_town_admin")  # off in town B: the kind does not exist there
+    assert client.get(f"/documents/example_note/{example_on.grid_b1.id}").status_code == 404
+
+
 def test_hook_register_migrations(app):
     dirs = host(app).migration_dirs
     assert any(d.endswith("example/migrations/versions") for d in dirs)

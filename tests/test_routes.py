@@ -9,6 +9,8 @@ from PIL import Image
 from portal.cases.models import ApiKey, Case, ResponseTemplate
 from portal.cases.open311_keys import issue
 from portal.cases.kind_models import Consultation
+from portal.documents.batch import folder as document_folder
+from portal.documents.models import DocumentBatch
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.outbox import notify
@@ -224,6 +226,14 @@ ROUTES = {
     # one's own notification choices: nothing filled in is valid (the defaults, no quiet hours)
     ("my_notifications.notifications", "GET"): Rule(LOGIN, scoped=False),
     ("my_notifications.notifications", "POST"): Rule(LOGIN, ok=302, scoped=False),
+    # printed documents (portal/documents): grid A1's poster; village A1's letters as a batch
+    # (made and done with the case), which a grid worker's grid does not hold
+    ("documents.index", "GET"): Rule("grids.view", scoped=False),
+    ("documents.show", "GET"): Rule("grids.view"),
+    ("documents.pdf", "GET"): Rule("grids.view"),
+    ("documents.batch_new", "POST"): Rule("people.view", ok=303, unseen=("grid_worker",)),
+    ("documents.batch", "GET"): Rule("people.view", unseen=("grid_worker",)),
+    ("documents.batch_file", "GET"): Rule("people.view", unseen=("grid_worker",)),
 }
 
 def url_values(tree, staff, entry, case):
@@ -250,10 +260,15 @@ def url_values(tree, staff, entry, case):
                                              .filter_by(user_id=tree.users["grid_worker"].id)),
         "outbox_id": db.session.scalar(db.select(Notification.id)  # made with the case
                                        .filter_by(key="route:outbox")),
+        "subject_id": tree.grid_a1.id, "node_id": tree.village_a1.id,
+        "batch_id": db.session.scalar(db.select(DocumentBatch.id)  # made with the case
+                                      .filter_by(node_id=tree.village_a1.id)),
     }
 
 
 OVERRIDES = {"grids.create": {"grid_id": "village_a1", "level": "grid"},
+             "documents.show": {"code": "grid_poster"}, "documents.pdf": {"code": "grid_poster"},
+             "documents.batch_new": {"code": "household_letter"},
              # a number nobody proved in the session (the grid worker reported the route's case)
              "track.show": {"number": "20990101-000001"},
              "track.rate_case": {"number": "20990101-000001"}}
@@ -298,6 +313,11 @@ def case(tree, staff):
     db.session.add(Notification(key="route:outbox", event="case_assigned", channel="sms",
                                 town_id=tree.town_a.id, subject="路灯不亮", body="请处理",
                                 address="13812345678", state="failed", attempts=1))
+    # and village A1's letters printed in one batch, for the documents' batch pages
+    batch = DocumentBatch(kind="household_letter", node_id=tree.village_a1.id, total=2, done=2,
+                          base_url="http://localhost", state="done", pdf_name="route-batch.pdf")
+    db.session.add(batch)
+    (document_folder() / "route-batch.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     # and a visit with a photo in town A, for visits.photo
     record_visit(tree.household_a, tree.users["grid_worker"], local_today(), "走访",
                  photos=[staff.photo])

@@ -119,3 +119,11 @@ def menu_links(user, town):
             return [MenuLink(330, str(_l("我的协会")),
                              url_for("associations.member", member_id=member_id))]
     return []
+
+
+@hookimpl
+def document_types():
+    """The printed annual member roster of an association."""
+    from .documents import TYPES
+
+    return list(TYPES)

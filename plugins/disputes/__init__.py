@@ -133,3 +133,11 @@ def template_slot(name, context):
     from .case_link import case_slot
 
     return case_slot(context.get("case"))
+
+
+@hookimpl
+def document_types():
+    """The printed 人民调解协议书 and the monthly 矛盾纠纷排查调处台账."""
+    from .documents import TYPES
+
+    return list(TYPES)

@@ -154,3 +154,11 @@ def points_award_requested(resident, points, reason, source, actor):
 @hookimpl
 def notification_events():
     return {"points_awarded": _l("获得积分")}
+
+
+@hookimpl
+def document_types():
+    """The printed 积分对账单 of an account."""
+    from .documents import TYPES
+
+    return list(TYPES)

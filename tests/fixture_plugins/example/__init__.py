@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 from portal import hookimpl
 from portal.extensions import db
 from portal.grids.models import GRID, VILLAGE
+from portal.grids.models import Grid as ExampleGrid
 from portal.permissions import Permission, Role, requires
 from portal.plugins import Card, MenuLink, Tab
 
@@ -135,6 +136,16 @@ def today_items(user, scope):
 @hookimpl
 def grid_tabs(grid, user):
     return [Tab(500, "示例标签", url_for("example.index"))]
+
+
+@hookimpl
+def document_types():
+    from portal.documents import A5, DocumentType
+
+    return [DocumentType("example_note", "示例文书", ExampleGrid, "example.view",
+                         "example/doc_note.html", lambda grid, period: {"issuer": grid.name},
+                         lambda grid, period: f"{grid.name} 示例文书", size=A5,
+                         levels=(GRID,))]
 
 
 @hookimpl
