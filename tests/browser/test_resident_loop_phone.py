@@ -103,6 +103,11 @@ def test_the_public_form_offers_me_too_and_joining_follows_that_case(phone, live
     phone.get_by_label("类别").select_option("hazard")
     join = phone.get_by_role("button", name="我也遇到")
     join.wait_for()
+    # the hints are asked for on each change (the position, then the category): a late answer
+    # swapped in after this one would take the button from under the tap (a CI run timed out
+    # waiting for the join to navigate)
+    phone.wait_for_load_state("networkidle")
+    join = phone.get_by_role("button", name="我也遇到")
     assert "路灯不亮" not in phone.content()  # the public sees category, state, day, distance
     _fits(phone)
     shot(phone, tmp_path, "phone-resident-me-too")
