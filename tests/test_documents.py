@@ -17,10 +17,7 @@ from portal.documents.models import DocumentBatch
 from portal.extensions import db
 from portal.grids.models import GridStaff
 from portal.timeutil import local_today
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
+from portal.documents.testing import pdf_text
 
 
 def audited(action: str) -> int:

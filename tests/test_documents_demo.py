@@ -1,16 +1,15 @@
 """Every kind of document this deployment has (the core's and the installed plugins') renders
 from the demo as a PDF whose text reads back in Chinese: a kind added later is covered the day it
 appears, and one whose demo record is missing fails here rather than in front of a township."""
-from io import BytesIO
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.demo import DEMO_PASSWORD
 from portal.documents import document_types
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, TOWN, VILLAGE, Grid
+from portal.documents.testing import pdf_text
 
 #: A node's documents are tried on the demo town's first node of the first level they take.
 LEVELS = (VILLAGE, TOWN, GRID, SPECIAL)
@@ -49,7 +48,7 @@ def test_every_kind_of_document_renders_from_the_demo_in_chinese(demo, client):
         assert subject is not None, f"the demo holds no {kind.model.__name__} for {kind.code}"
         answer = client.get(f"/documents/{kind.code}/{subject.id}.pdf")
         assert answer.status_code == 200, (kind.code, answer.status_code)
-        text = "".join(page.extract_text() for page in PdfReader(BytesIO(answer.data)).pages)
+        text = pdf_text(answer)
         chinese = sum(1 for char in text if "\u4e00" <= char <= "\u9fff")
         assert chinese > 20, (kind.code, text[:200])
         assert "None" not in text, kind.code

@@ -2,10 +2,8 @@
 HTML and as PDF with its rows, scoped to the user's town, refused without the permission; and
 each made from the demo county's own records."""
 from datetime import date, datetime
-from io import BytesIO
 
 import pytest
-from pypdf import PdfReader
 
 from portal.audit import AuditEntry
 from portal.cases import deadlines
@@ -14,6 +12,7 @@ from portal.cases.services import act, report, sweep
 from portal.extensions import db
 from portal.people.models import Visit
 from portal.people.visits import record_visit
+from portal.documents.testing import pdf_text
 
 MONTH = "2026-03"
 
@@ -21,7 +20,7 @@ MONTH = "2026-03"
 def _pdf_text(response) -> str:
     assert response.status_code == 200, response.status_code
     assert response.headers["Content-Type"] == "application/pdf"
-    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
+    return pdf_text(response)
 
 
 def _received_on(case: Case, moment: datetime) -> None:

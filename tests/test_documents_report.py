@@ -3,10 +3,8 @@ the PDF's and the HTML's text, who may print it, the charts, and the demo town's
 modules' sections."""
 import re
 from datetime import timedelta
-from io import BytesIO
 
 import pytest
-from pypdf import PdfReader
 
 from portal.cases.services import act, report
 from portal.demo import DEMO_PASSWORD
@@ -18,6 +16,7 @@ from portal.grids.models import Grid
 from portal.people.models import Household
 from portal.people.visits import record_visit
 from portal.timeutil import local_today, utc_start_of, utcnow
+from portal.documents.testing import pdf_text
 
 
 @pytest.fixture
@@ -26,8 +25,7 @@ def plugins_extra():
     return []
 
 
-def _pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
+_pdf_text = pdf_text
 
 
 def _flat(text: str) -> str:

@@ -21,6 +21,7 @@ from portal.timeutil import local_today
 from portal.validators import is_phone, normalise_phone
 
 from . import ladder
+from .stats import month_bounds
 from .models import (Dispute, DisputeAgreement, DisputeFollowup, DisputeParty, DisputeScreening,
                      DisputeSignature, DisputeStep)
 
@@ -376,9 +377,9 @@ def screening_due(month: date, town_rules: dict) -> date:
 
 
 def found_in(grid: Grid, month: date) -> int:
-    end = (month + timedelta(days=32)).replace(day=1)
+    first, end = month_bounds(month)
     return db.session.scalar(select(func.count(Dispute.id)).where(
-        Dispute.grid_id == grid.id, Dispute.found_on >= month, Dispute.found_on < end)) or 0
+        Dispute.grid_id == grid.id, Dispute.found_on >= first, Dispute.found_on < end)) or 0
 
 
 def report_screening(grid: Grid, month: date, actor, *, zero: bool,
@@ -423,8 +424,7 @@ class ScreeningRow:
 def screening_board(scope: Grid, month: date) -> list[ScreeningRow]:
     """Every base grid under ``scope`` (where the module is on) for ``month``: its report or
     none, the disputes registered, and whether the report is overdue."""
-    month = month_start(month)
-    end = (month + timedelta(days=32)).replace(day=1)
+    month, end = month_bounds(month)
     grids = db.session.scalars(select(Grid).where(
         Grid.level.in_((GRID, SPECIAL)), Grid.retired_at.is_(None),
         in_subtree_where_on("disputes", scope)).order_by(Grid.code)).all()

@@ -1,20 +1,13 @@
 """The printed annual roster (plugins/associations/documents.py) through the documents service:
 the year taken from the period, HTML and PDF for who may see associations, 404 to another town
 and where the module is off, 403 to a role without the permission, and the roster page's link."""
-from io import BytesIO
 
-from pypdf import PdfReader
 
 from plugins.associations import services
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.timeutil import local_today
-
-
-def pdf_text(response) -> str:
-    """The PDF's text without its line breaks and spaces (a table's cell wraps where it must)."""
-    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
-    return "".join(text.split())
+from portal.documents.testing import pdf_words as pdf_text
 
 
 def whole_year(year: int) -> str:

@@ -2,21 +2,14 @@
 the 人民调解协议书 and a node's monthly 台账 as HTML and PDF for who may see disputes, 404 to another
 town and where the module is off, 403 to a role without the permission, every copy audited (they
 name the parties), and the links on the dispute's page and the statistics page."""
-from io import BytesIO
 
-from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.modules.services import set_module
 from portal.timeutil import local_today
-
-
-def pdf_text(response) -> str:
-    """The PDF's text without its line breaks and spaces (a table's cell wraps where it must)."""
-    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
-    return "".join(text.split())
+from portal.documents.testing import pdf_words as pdf_text
 
 
 def printed() -> int:

@@ -1,21 +1,14 @@
 """The printed 积分对账单 (plugins/points/documents.py) through the documents service: HTML and
 PDF for who may see points, 404 to another town and where the module is off, 403 to a role
 without the permission, every copy audited, and the link on the statement page."""
-from io import BytesIO
 
-from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from plugins.points import ledger
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.modules.services import set_module
-
-
-def pdf_text(response) -> str:
-    """The PDF's text without its line breaks and spaces (a table's cell wraps where it must)."""
-    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
-    return "".join(text.split())
+from portal.documents.testing import pdf_words as pdf_text
 
 
 def test_the_statement_as_html_and_pdf_with_every_entry(client, points):
