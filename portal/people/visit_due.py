@@ -32,8 +32,11 @@ from portal.people.models import Household, Resident, ResidentCare, Visit
 from portal.people.write_marks import changed, mark, previous
 from portal.tenancy import in_subtree
 from portal.timeutil import sql_local_date
-from portal.people.visits import (DEFAULT_VISIT_DAYS, SETTING, VISIT_CARE_CATEGORIES,
-                                  interval_for)
+
+# the module, its names read when called: portal.people.models imports this module at its end,
+# so a program importing portal.people.visits first (visits -> models -> here -> visits) finds
+# visits half made
+from portal.people import visits  # noqa: E402
 
 #: session.info key: the households whose day the transaction has to compute again.
 _MARKED = "visit_due_households"
@@ -54,11 +57,12 @@ def _due_on_expression(days_items: tuple, dialect: str) -> Any:
     care = exists(select(Resident.id).select_from(Resident)
                   .join(ResidentCare, ResidentCare.resident_id == Resident.id)
                   .where(Resident.household_id == households.c.id, Resident.left_at.is_(None),
-                         ResidentCare.category.in_(VISIT_CARE_CATEGORIES)))
+                         ResidentCare.category.in_(visits.VISIT_CARE_CATEGORIES)))
 
     def interval(needs_care: bool) -> Any:
-        return case(*((households.c.colour == colour, interval_for(colour, needs_care, days))
-                      for colour in _COLOURS), else_=interval_for(None, needs_care, days))
+        return case(*((households.c.colour == colour,
+                       visits.interval_for(colour, needs_care, days))
+                      for colour in _COLOURS), else_=visits.interval_for(None, needs_care, days))
 
     interval_days = case((care, interval(True)), else_=interval(False))
     # the start: the latest visit, else the local day the household was registered
@@ -76,8 +80,8 @@ def _town_days(session: Session | Any, towns: list[Any]) -> dict[int, dict[str, 
 
     stored = {town_id: json.loads(value) for town_id, value in session.execute(
         select(TownSetting.town_id, TownSetting.value).where(
-            TownSetting.key == SETTING, TownSetting.town_id.in_([t.id for t in towns])))}
-    return {town.id: {**DEFAULT_VISIT_DAYS, **stored.get(town.id, {})} for town in towns}
+            TownSetting.key == visits.SETTING, TownSetting.town_id.in_([t.id for t in towns])))}
+    return {town.id: {**visits.DEFAULT_VISIT_DAYS, **stored.get(town.id, {})} for town in towns}
 
 
 def _towns(session: Session | Any) -> list[Any]:
@@ -109,7 +113,7 @@ def _refresh_outside(session: Session | Any, towns: list[Any], chosen: Any) -> N
     """The ``chosen`` households hanging above every town (on the county itself): the default
     days."""
     in_a_town = or_(*(in_subtree(Grid.code, each.code) for each in towns)) if towns else false()
-    _update(session, chosen, select(Grid.id).where(~in_a_town), DEFAULT_VISIT_DAYS)
+    _update(session, chosen, select(Grid.id).where(~in_a_town), visits.DEFAULT_VISIT_DAYS)
 
 
 def _update(session: Session | Any, chosen: Any, grids: Any, days: dict[str, int]) -> None:
@@ -189,7 +193,7 @@ _TOWNS = "visit_due_towns"
 def _setting_written(mapper: Any, connection: Any, setting: Any) -> None:
     """A town's visit days written by any path (the rules page, a settings import, a script
     through set_setting): all its households are due on the new days."""
-    if setting.key == SETTING:
+    if setting.key == visits.SETTING:
         mark(setting, _TOWNS, setting.town_id)
 
 
