@@ -20,14 +20,19 @@ from portal.plugin_testing import needs_plugin  # the plugins' fixtures come wit
 def race(app, load, act, refused):
     """Run ``act(load())`` in two threads at once, each with its own app context and session,
     held back so that neither writes before both have read: each thread stops at its first
-    statement that is not a SELECT until the other reaches its own (or finishes without one).
+    statement that is not a plain SELECT (a write, or a lock) until the other reaches its own (or
+    finishes without one).
     What each then writes meets the other's on the database, as in two workers. Returns how
     many were accepted; a ``refused`` exception rolls its request back, anything else fails."""
     barrier = threading.Barrier(2)
     local = threading.local()
 
     def hold(conn, cursor, statement, parameters, context, executemany):
-        if getattr(local, "armed", False) and not statement.lstrip().upper().startswith("SELECT"):
+        # a SELECT … FOR UPDATE takes a lock, as a write does: held back before it, both threads
+        # meet there (past it, the second would wait on the first's lock and never arrive)
+        sql = statement.lstrip().upper()
+        if getattr(local, "armed", False) and (not sql.startswith("SELECT")
+                                               or "FOR UPDATE" in sql):
             local.armed = False
             try:
                 barrier.wait(timeout=10)
