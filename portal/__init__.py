@@ -107,4 +107,7 @@ def _register_core_blueprints(app):
     from portal.documents.views import bp as documents_bp
 
     app.register_blueprint(documents_bp)  # printed documents: one, or a batch by the worker
+    from portal.town_templates.views import bp as town_templates_bp
+
+    app.register_blueprint(town_templates_bp)  # 样板间: a town's settings exported, imported
     app.jinja_env.globals["document_stylesheet"] = stylesheet

@@ -140,6 +140,14 @@ def document_types():
 
 
 @hookspec
+def town_template_parts():
+    """Return a list of portal.town_templates.TemplatePart: the town's rule sets this plugin
+    keeps (its points rules, its contest criteria ...), exported into a town template (样板间)
+    and imported into another town with a preview. Asked only of the plugins on in the town
+    concerned; a part of a module off in the target town is listed as skipped."""
+
+
+@hookspec
 def template_slot(name, context):
     """Return HTML (markupsafe.Markup) to insert at the named slot of a core template."""
 

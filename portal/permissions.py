@@ -96,6 +96,8 @@ CORE_PERMISSIONS = (
     Permission("people.key_persons", _l("查看重点人员"), ("county_admin", "town_admin")),
     Permission("visits.record", _l("记录走访"), GRID_STAFF),
     Permission("settings.manage", _l("修改本镇规则"), ("county_admin", "town_admin")),
+    # 样板间: export a town's rule sets and import them into a town of one's own scope
+    Permission("settings.template", _l("导出、导入镇设置样板间"), ("county_admin", "town_admin")),
     Permission("cases.view", _l("查看事件"), CASE_STAFF),
     Permission("cases.report", _l("上报事件"), (*CASE_STAFF, "resident")),
     Permission("cases.handle", _l("办理事件"), CASE_STAFF),

@@ -234,6 +234,21 @@ def test_hook_grid_tabs(client, example_on):
     assert "示例标签" not in client.get(f"/grids/{example_on.grid_b1.id}").get_data(as_text=True)
 
 
+def test_hook_town_template_parts_only_where_the_module_is_on(app, example_on):
+    from portal.settings import get_setting, set_setting
+    from portal.town_templates import parts_for, service
+
+    assert "example.greeting" in parts_for(example_on.town_a)
+    assert "example.greeting" not in parts_for(example_on.town_b)
+    set_setting(example_on.town_a, "example.greeting", "早上好")
+    document = service.export_document(example_on.town_a)
+    assert document["parts"]["example.greeting"] == {"greeting": "早上好"}
+    # off in town B: listed as skipped, by the module's name, and not written
+    planned = service.apply(example_on.town_b, document, None)
+    assert planned.skipped == [("example.greeting", "示例模块")]
+    assert get_setting(example_on.town_b, "example.greeting", None) is None
+
+
 def test_hook_template_slot(client, example_on):
     client.login("town_admin")
     assert "example slot" in client.get("/").get_data(as_text=True)

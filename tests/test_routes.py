@@ -234,6 +234,13 @@ ROUTES = {
     ("documents.batch_new", "POST"): Rule("people.view", ok=303, unseen=("grid_worker",)),
     ("documents.batch", "GET"): Rule("people.view", unseen=("grid_worker",)),
     ("documents.batch_file", "GET"): Rule("people.view", unseen=("grid_worker",)),
+    # 样板间 (portal/town_templates): the page of one's own town (a county admin's first); town
+    # A's file, a 404 for town B's admin; an upload or a confirmation without a file is refused
+    # beside the field
+    ("town_templates.index", "GET"): Rule("settings.template", scoped=False),
+    ("town_templates.export", "GET"): Rule("settings.template"),
+    ("town_templates.preview", "POST"): Rule("settings.template", ok=422, scoped=False),
+    ("town_templates.apply", "POST"): Rule("settings.template", ok=422, scoped=False),
 }
 
 def url_values(tree, staff, entry, case):
@@ -273,7 +280,9 @@ OVERRIDES = {"grids.create": {"grid_id": "village_a1", "level": "grid"},
              "track.show": {"number": "20990101-000001"},
              "track.rate_case": {"number": "20990101-000001"}}
 #: Query arguments some pages need.
-QUERY = {"people.household_new": {"grid": "grid_a1"}, "maps.contains": {"grid": "grid_a1"}}
+QUERY = {"people.household_new": {"grid": "grid_a1"}, "maps.contains": {"grid": "grid_a1"},
+         # a node's attribute other than its id after a dot
+         "town_templates.export": {"town": "town_a.code"}}
 
 
 def build_url(app, tree, staff, entry, case, endpoint, arguments):
@@ -282,7 +291,8 @@ def build_url(app, tree, staff, entry, case, endpoint, arguments):
     values = url_values(tree, staff, entry, case)
     for key, value in OVERRIDES.get(endpoint, {}).items():
         values[key] = getattr(tree, value).id if key == "grid_id" else value
-    query = {key: getattr(tree, value).id for key, value in QUERY.get(endpoint, {}).items()}
+    query = {key: getattr(getattr(tree, value.partition(".")[0]), value.partition(".")[2] or "id")
+             for key, value in QUERY.get(endpoint, {}).items()}
     with app.test_request_context():
         return url_for(endpoint, **{a: values[a] for a in arguments}, **query)
 

@@ -15,7 +15,7 @@ from portal.rendering import render
 from portal.tenancy import in_scope, load_scoped
 from portal.web import run_action, submit_form
 
-from . import scoring, services
+from . import scoring, services, town_template
 from .class_views import user_town
 from .forms import AdjustForm, AwardForm, ContestForm
 from .models import BestGridAdjustment, BestGridContest, BestGridWorkerAward
@@ -25,6 +25,8 @@ from .models import BestGridAdjustment, BestGridContest, BestGridWorkerAward
 def contest_new():
     town, _towns = user_town()
     form = ContestForm.over(scoring.available_measures(town))
+    if not form.is_submitted():  # starts from the criteria a town template (样板间) gave it
+        town_template.fill_contest_form(form, town)
     return submit_form(
         form, lambda: services.create_contest(
             town, title=form.title.data, kind=form.kind.data, starts_on=form.starts_on.data,

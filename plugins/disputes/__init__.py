@@ -79,6 +79,14 @@ def configure_app(app):
 
 
 @hookimpl
+def town_template_parts():
+    """A town template (样板间) carries the town's dispute rules."""
+    from .town_template import PARTS
+
+    return list(PARTS)
+
+
+@hookimpl
 def register_demo_data(town, db):
     from .demo import load
 

@@ -78,6 +78,14 @@ def check_permission(user, action, obj):
 
 
 @hookimpl
+def town_template_parts():
+    """A town template (样板间) carries the town's mutual-aid rules."""
+    from .town_template import PARTS
+
+    return list(PARTS)
+
+
+@hookimpl
 def register_demo_data(town, db):
     from .demo import load
 

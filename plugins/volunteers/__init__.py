@@ -92,6 +92,14 @@ def check_permission(user, action, obj):
 
 
 @hookimpl
+def town_template_parts():
+    """A town template (样板间) carries points per hour of service."""
+    from .town_template import PARTS
+
+    return list(PARTS)
+
+
+@hookimpl
 def register_demo_data(town, db):
     from .demo import load
 

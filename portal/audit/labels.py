@@ -48,6 +48,7 @@ ACTIONS = {
     "case.place": _l("事件放入网格"),
     "case.callback": _l("回访报告人"),
     "settings.cases": _l("修改事件设置"), "settings.visit_days": _l("修改走访周期"),
+    "settings.template_import": _l("导入样板间设置"),
     "calendar.set_year": _l("设置全年工作日历"),
     "module.enable": _l("开启模块"), "module.disable": _l("关闭模块"),
     "open311.key_issue": _l("生成 Open311 密钥"), "open311.key_revoke": _l("停用 Open311 密钥"),
@@ -105,6 +106,9 @@ FIELDS = {
     # a call-back (回访) and the town's call-back rule
     "outcome": _l("回访结果"), "satisfaction": _l("满意度"), "attempt": _l("第几次回访"),
     "callback_days": _l("结案后几天转入回访"),
+    # a town template (样板间) imported: the parts it changed, the town it came from
+    "parts": _l("改动的部分"), "template_town": _l("样板来自"),
+    "parts_skipped": _l("跳过的部分"), "changes_count": _l("改动条数"),
     # a notification retried (its event, channel and state before) and the digest time
     "event": _l("事项"), "channel": _l("通道"), "state": _l("原状态"), "time": _l("时间"),
 }

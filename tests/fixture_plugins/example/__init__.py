@@ -149,6 +149,22 @@ def document_types():
 
 
 @hookimpl
+def town_template_parts():
+    """A town's greeting travels in a town template (样板间)."""
+    from portal.settings import get_setting, set_setting
+    from portal.town_templates import Change, TemplatePart
+
+    def plan(town, data):
+        now = get_setting(town, "example.greeting", "你好")
+        return [] if data["greeting"] == now else [Change("示例设置", "问候语", now, data["greeting"])]
+
+    return [TemplatePart("example.greeting", "示例设置",
+                         lambda town: {"greeting": get_setting(town, "example.greeting", "你好")},
+                         plan, lambda town, data, actor: set_setting(town, "example.greeting",
+                                                                     data["greeting"]))]
+
+
+@hookimpl
 def template_slot(name, context):
     if name == "home_bottom":
         return Markup('<p class="example-slot">example slot</p>')
