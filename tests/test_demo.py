@@ -97,6 +97,7 @@ FUTURE = {
     "disputes_disputes.due_on": "a deadline: the day a dispute's current step must be done",
     "disputes_steps.due_on": "a deadline: the one the dispute had when the step was taken",
     "disputes_followups.due_on": "the follow-up visits still to come after an agreement",
+    "points_entries.held_until": "this week's awards on public notice until the notice ends",
 }
 
 

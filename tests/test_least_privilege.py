@@ -24,8 +24,8 @@ GRID_STAFF_CORE = {"grids.view", "people.view", "people.manage", "people.sensiti
 EXPECTED = {
     "county_admin": GRID_STAFF_CORE | {
         "grids.manage", "users.manage", "modules.manage", "audit.view", "people.import",
-        "people.key_persons", "settings.manage", "cases.dispatch", "cases.evaluate",
-        "cases.callback", "calendar.manage",
+        "people.key_persons", "settings.manage", "settings.template", "cases.dispatch",
+        "cases.evaluate", "cases.callback", "calendar.manage",
         "points.view", "points.award", "points.correct", "points.rules", "points.goods",
         "points.cards",
         "volunteers.view", "volunteers.activities", "volunteers.manage", "volunteers.lead",
@@ -37,9 +37,9 @@ EXPECTED = {
         "disputes.settings"},
     "town_admin": GRID_STAFF_CORE | {
         "grids.manage", "users.manage", "modules.manage", "audit.view", "people.import",
-        "people.key_persons", "settings.manage", "cases.dispatch", "cases.evaluate",
-        "cases.callback", "points.view", "points.award", "points.correct", "points.rules",
-        "points.goods",
+        "people.key_persons", "settings.manage", "settings.template", "cases.dispatch",
+        "cases.evaluate", "cases.callback", "points.view", "points.award", "points.correct",
+        "points.rules", "points.goods",
         "points.cards",
         "volunteers.view", "volunteers.activities", "volunteers.manage", "volunteers.lead",
         "volunteers.pairing", "volunteers.proxy", "volunteers.settings",
@@ -59,8 +59,9 @@ EXPECTED = {
         "associations.view", "associations.manage", "associations.run", "associations.member",
         "best_grid.view", "wecom_robot.manage",
         "disputes.view", "disputes.report", "disputes.mediate"},
+    # a grid worker files a points claim (申报) for a resident of their grid
     "grid_worker": GRID_STAFF_CORE | {
-        "cases.evaluate", "points.view", "points.cards",
+        "cases.evaluate", "points.view", "points.cards", "points.claim",
         "volunteers.view", "volunteers.activities", "volunteers.pairing", "volunteers.proxy",
         "mutual_aid.view", "mutual_aid.manage", "mutual_aid.record",
         "associations.view", "associations.member", "best_grid.view",
@@ -75,8 +76,8 @@ EXPECTED = {
     # command centre
     "dept_staff": {"cases.view", "cases.report", "cases.handle", "best_grid.view",
                    "best_grid.judge"},
-    "resident": {"cases.report", "points.own", "volunteers.activities", "volunteers.self",
-                 "associations.member"},
+    "resident": {"cases.report", "points.own", "points.claim", "volunteers.activities",
+                 "volunteers.self", "associations.member"},
     # a plugin's own roles: reviewed in the plugin (its ``testing_roles`` hook)
     **{role: set(t.permissions) for role, t in plugin_roles().items()},
 }

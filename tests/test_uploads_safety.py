@@ -76,13 +76,13 @@ def _photo_rules(app) -> set[str]:
 def photos_everywhere(app, tree):
     """One record with a photo behind every photo route; returns endpoint -> (url, file name,
     who may open it)."""
-    from plugins.points.models import PointsGoods, PointsShop
+    from plugins.points.models import PointsClaim, PointsGoods, PointsRule, PointsShop
     from portal.cases.services import report
 
     set_module(tree.town_a, "points", True)
     names = {}
     for endpoint in ("public.photo", "grids.staff_photo", "cases.photo", "points.goods_photo",
-                     "visits.photo"):
+                     "points.claim_photo", "visits.photo"):
         names[endpoint] = f"{os.urandom(16).hex()}.jpg"
         (photo_dir() / names[endpoint]).write_bytes(_jpeg())
     staff = GridStaff(grid_id=tree.grid_a1.id, post="worker", name="公示的人",
@@ -96,7 +96,13 @@ def photos_everywhere(app, tree):
     db.session.add_all([staff, other, shop])
     db.session.flush()
     goods = PointsGoods(shop_id=shop.id, name="香皂", price=8, photo=names["points.goods_photo"])
-    db.session.add(goods)
+    rule = PointsRule(town_id=tree.town_a.id, name="清扫村道", points=5)
+    db.session.add_all([goods, rule])
+    db.session.flush()
+    claim = PointsClaim(town_id=tree.town_a.id, resident_id=tree.resident_a.id, rule_id=rule.id,
+                        happened_on=local_today(), note="清扫村道",
+                        photo=names["points.claim_photo"])
+    db.session.add(claim)
     visit = record_visit(tree.household_a, tree.users["grid_worker"], local_today(), "走访",
                          photos=[names["visits.photo"]])
     db.session.commit()
@@ -108,6 +114,8 @@ def photos_everywhere(app, tree):
         "cases.photo": (f"/cases/{case.id}/photos/{item.id}", names["cases.photo"],
                         "village_admin"),
         "points.goods_photo": (f"/points/goods/{goods.id}/photo", names["points.goods_photo"],
+                               "village_admin"),
+        "points.claim_photo": (f"/points/claims/{claim.id}/photo", names["points.claim_photo"],
                                "village_admin"),
         "visits.photo": (f"/visits/photos/{visit.photos[0].id}", names["visits.photo"],
                          "village_admin"),

@@ -28,6 +28,7 @@ def audit_labels():
             "associations.appeal_upheld": _l("申诉成立，记分作废"),
             "associations.appeal_rejected": _l("申诉不成立"),
             "associations.report": _l("向党支部报告"), "associations.dues": _l("收取会费"),
+            "associations.year_points": _l("年度得分兑现积分"),
         },
         "objects": {
             "AssociationsAssociation": _l("协会"), "AssociationsMember": _l("会员"),
@@ -35,7 +36,8 @@ def audit_labels():
             "AssociationsScore": _l("记分"), "AssociationsAppeal": _l("申诉"),
             "AssociationsReport": _l("报告"), "AssociationsDues": _l("会费"),
         },
-        "fields": {"member": _l("会员"), "officer": _l("负责人"), "points": _l("分值")},
+        "fields": {"member": _l("会员"), "officer": _l("负责人"), "points": _l("分值"),
+                   "year": _l("年度"), "members": _l("会员数")},
     }
 
 
@@ -79,6 +81,14 @@ def check_permission(user, action, obj):
     from .services import is_officer
 
     return is_officer(user, obj)
+
+
+@hookimpl(optionalhook=True)
+def points_award_sources():
+    """A member's year-end score, paid in points (plugins/associations/points_awards)."""
+    from .points_awards import sources
+
+    return sources()
 
 
 @hookimpl

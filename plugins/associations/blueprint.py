@@ -25,6 +25,8 @@ bp.add_url_rule("/members/<int:member_id>", view_func=member_views.member, metho
 bp.add_url_rule("/appeals/<int:appeal_id>", view_func=member_views.decide, methods=["POST"])
 
 bp.add_url_rule("/<int:association_id>/roster/<int:year>", view_func=record_views.roster)
+bp.add_url_rule("/<int:association_id>/roster/<int:year>/points",
+                view_func=record_views.roster_points, methods=["POST"])
 bp.add_url_rule("/<int:association_id>/export/<any(members, scores, roster, party, reports):kind>.xlsx",
                 view_func=record_views.export_xlsx)
 bp.add_url_rule("/<int:association_id>/reports",

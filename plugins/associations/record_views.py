@@ -5,6 +5,7 @@ from decimal import Decimal
 from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -16,7 +17,7 @@ from portal.tenancy import load_scoped
 from portal.timeutil import local_today
 from portal.web import submit_form
 
-from . import export, services
+from . import export, points_awards, services
 from .forms import DuesForm, ReportForm
 from .loading import running, this_year
 from .models import AssociationsAssociation, AssociationsDues, AssociationsReport
@@ -36,7 +37,32 @@ def roster(association_id, year):
     association = load_scoped(AssociationsAssociation, association_id)
     rows = services.roster(association, _year_arg(year))
     return render("associations/roster.html", association=association, rows=rows, year=year,
-                  scope=association.grid)
+                  scope=association.grid, points_form=FlaskForm(),
+                  pay_points=_pays_points(association, year))
+
+
+@requires("associations.manage")
+def roster_points(association_id, year):
+    """年终兑现: the year's scores paid in points by the town's rule (points_awards)."""
+    association = load_scoped(AssociationsAssociation, association_id)
+    year = _year_arg(year)
+    form = FlaskForm()
+    return submit_form(
+        form, lambda: points_awards.award_year(association, year, actor=current_user),
+        done=lambda done: _("已为 %(n)d 位会员发放积分，共 %(p)d 分。", n=done[0], p=done[1]),
+        then=url_for("associations.roster", association_id=association.id, year=year),
+        page=lambda: render("associations/roster.html", association=association,
+                            rows=services.roster(association, year), year=year,
+                            scope=association.grid, points_form=form,
+                            pay_points=_pays_points(association, year)))
+
+
+def _pays_points(association, year) -> bool:
+    """Whether the roster offers 年终兑现: a town admin's, points on, the year's last month."""
+    from portal.modules.services import enabled_modules
+
+    return (can(current_user, "associations.manage")
+            and "points" in enabled_modules(association.grid) and points_awards.may_pay(year))
 
 
 @requires("associations.view")

@@ -61,10 +61,26 @@ def register_demo_data(town, db):
 
 
 @hookimpl
+def town_template_parts():
+    """A town template (样板间) carries the classes and the latest contest's criteria."""
+    from .town_template import PARTS
+
+    return list(PARTS)
+
+
+@hookimpl
 def menu_links(user, town):
     if can(user, "best_grid.view"):
         return [MenuLink(340, str(_l("网格评比")), url_for("best_grid.index"))]
     return []
+
+
+@hookimpl(optionalhook=True)
+def points_award_sources():
+    """The prizes the points supermarket may pay in points (plugins/best_grid/points_awards)."""
+    from .points_awards import sources
+
+    return sources()
 
 
 @hookimpl

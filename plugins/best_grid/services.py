@@ -12,7 +12,7 @@ from portal.grids.models import GRID, SPECIAL, Grid
 from portal.tenancy import in_subtree_where_on
 from portal.timeutil import utcnow
 
-from . import scoring
+from . import points_awards, scoring
 from .models import (CONTEST_KINDS, BestGridAdjustment, BestGridClass, BestGridContest,
                      BestGridCriterion, BestGridEntry, BestGridFlag, BestGridJudgement,
                      BestGridPlacement, BestGridWorkerAward)
@@ -143,6 +143,8 @@ def publish(contest, actor=None) -> None:
             db.session.add(BestGridFlag(class_id=class_id, contest_id=contest.id,
                                         grid_id=rows[0].entry.grid_id))
     contest.published_at, contest.published_by_id = utcnow(), getattr(actor, "id", None)
+    db.session.flush()
+    points_awards.award_prizes(contest, actor)
     audit.record("best_grid.publish", contest, scope_code=contest.town.code, user=actor,
                  winners={str(c): rows[0].entry.grid.name for c, rows in ranked.items() if rows})
 
@@ -156,6 +158,7 @@ def award_worker(contest, staff, prize: int, citation=None, actor=None) -> BestG
                                 name=staff.name, prize=prize, citation=citation)
     db.session.add(award)
     db.session.flush()
+    points_awards.award_worker(contest, staff, award, actor)
     audit.record("best_grid.worker_award", contest, scope_code=contest.town.code, user=actor,
                  name=staff.name, prize=prize)
     return award

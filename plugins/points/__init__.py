@@ -8,7 +8,7 @@ from portal import hookimpl
 from portal.grids.models import VILLAGE
 from portal.permissions import ADMINS, Permission, Role, can
 from portal.plugins import Card, MenuLink
-from portal.timeutil import local_today
+from portal.timeutil import local_today, utcnow
 
 
 @hookimpl
@@ -28,16 +28,25 @@ def audit_labels():
             "points.rule_update": _l("修改积分事项"), "points.shop_create": _l("新建积分超市"),
             "points.goods_create": _l("上架商品"), "points.goods_update": _l("修改商品"),
             "points.restock": _l("商品入库"), "points.redemption_reverse": _l("兑换退货"),
+            "points.deduct": _l("扣减积分"), "points.settings": _l("修改积分设置"),
+            "points.claim_file": _l("提交积分申报"), "points.claim_approve": _l("通过积分申报"),
+            "points.claim_reject": _l("退回积分申报"), "points.object": _l("对公示积分提出异议"),
+            "points.objection_uphold": _l("异议成立，撤销积分"),
+            "points.objection_dismiss": _l("异议不成立"),
         },
         "objects": {
             "PointsAccount": _l("积分账户"), "PointsEntry": _l("积分流水"),
             "PointsRule": _l("积分事项"), "PointsShop": _l("积分超市"), "PointsGoods": _l("商品"),
             "PointsStockEntry": _l("库存流水"), "PointsRedemption": _l("兑换单"),
-            "PointsRedemptionLine": _l("兑换明细"),
+            "PointsRedemptionLine": _l("兑换明细"), "PointsClaim": _l("积分申报"),
+            "PointsObjection": _l("积分公示异议"),
         },
         "fields": {
             "points": _l("积分"), "accounts": _l("账户数"), "category_points": _l("按类别积分"),
             "mode": _l("方式"), "price": _l("价格"), "quantity": _l("数量"),
+            "at_zero": _l("余额不足时扣分"), "notice_days": _l("公示天数"),
+            "valid_months": _l("积分有效期(月)"), "sources": _l("各模块积分事项"),
+            "skipped": _l("未扣账户数"), "claim": _l("申报"), "entry": _l("积分流水"),
         },
     }
 
@@ -52,6 +61,15 @@ def configure_app(app):
     app.config.setdefault("POINTS_KIOSK_IDLE_SECONDS", 60)
     app.config.setdefault("POINTS_KIOSK_COUNTDOWN_SECONDS", 10)
     app.config.setdefault("POINTS_KIOSK_STATE_SECONDS", 600)
+    from .ledger import held_points
+
+    app.jinja_env.globals.update(
+        points_held=lambda account: held_points(account.id),
+        points_on_notice=lambda entry: entry.held_until is not None and entry.held_until > utcnow())
+    from .public_notice import open_count
+
+    # the points index's "公示异议 N" (plugins/points/public_notice.py)
+    app.jinja_env.globals["points_open_objections"] = open_count
     app.jinja_env.globals.update(POINTS_CATEGORIES=CATEGORY_LABELS, POINTS_KINDS=KIND_LABELS,
                                  POINTS_STOCK_KINDS=STOCK_KIND_LABELS, POINTS_OWNERS=OWNER_LABELS)
 
@@ -74,6 +92,7 @@ def register_permissions():
         Permission("points.cards", _l("开户和打印积分卡"), (*ADMINS, "grid_worker", "info_officer")),
         Permission("points.redeem", _l("在积分超市兑换"), ("village_admin", "kiosk_operator")),
         Permission("points.own", _l("查看本人积分"), ("resident",)),
+        Permission("points.claim", _l("申报积分(本人，或网格员代居民)"), ("resident", "grid_worker")),
     ]
 
 
@@ -111,6 +130,8 @@ def menu_links(user, town):
         links.append(MenuLink(301, str(_l("积分兑换")), url_for("points_kiosk.start")))
     if can(user, "points.own"):
         links.append(MenuLink(302, str(_l("我的积分")), url_for("points.mine")))
+    if can(user, "points.claim"):  # reviewers reach the claims from the points index page
+        links.append(MenuLink(303, str(_l("积分申报")), url_for("points.claim_new")))
     return links
 
 
@@ -152,8 +173,53 @@ def points_award_requested(resident, points, reason, source, actor):
 
 
 @hookimpl
+def points_award_for_deed(kind, resident, reason, source, actor, share):
+    from .ledger import award_for_deed
+
+    return award_for_deed(kind, resident, reason, source, actor, share)
+
+
+@hookimpl
+def points_award_sources():
+    from .deeds import own_sources
+
+    return own_sources()
+
+
+@hookimpl
+def case_state_changed(case, old, new, action, actor):
+    """A resident's report the village confirmed earns the town's rule for it (plugins/points/deeds)."""
+    from .deeds import case_closed
+
+    case_closed(case, new, actor)
+
+
+@hookimpl
+def scheduled_notifications(town, now):
+    """The town's daily expiry of old points and the warnings before it (plugins/points/expiry)."""
+    from .expiry import run
+
+    run(town, now)
+
+
+@hookimpl
 def notification_events():
-    return {"points_awarded": _l("获得积分")}
+    return {"points_awarded": _l("获得积分"), "points_claim_decided": _l("积分申报审核结果"),
+            "points_expiring": _l("积分即将到期"), "points_objection": _l("积分公示收到异议")}
+
+
+@hookimpl
+def template_slot(name, context):
+    """On a grid's public notice board: a link to its village's 积分公示 (asked only where the
+    module is on in the grid's town)."""
+    if name != "public_notice" or context.get("grid") is None:
+        return None
+    from markupsafe import escape
+
+    link = url_for("points.public_notice", grid_code=context["grid"].code)
+    # centred under "我要反映问题" like it (the board's own .report-link rule)
+    return Markup('<p class="report-link points-notice-link"><a class="button big" href="{}">{}</a>'
+                  '</p>').format(link, escape(_l("积分公示")))
 
 
 @hookimpl
@@ -162,3 +228,11 @@ def document_types():
     from .documents import TYPES
 
     return list(TYPES)
+
+
+@hookimpl
+def town_template_parts():
+    """A town template (样板间) carries the points rules and settings and the goods catalogue."""
+    from .town_template import PARTS
+
+    return list(PARTS)

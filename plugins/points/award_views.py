@@ -16,13 +16,14 @@ from portal.people.models import Household, Resident
 from portal.people.number_search import status_for
 from portal.people.search import SearchRefused
 from portal.permissions import requires
+from portal.plugins import host
 from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.tenancy import in_subtree_where_on, load_scoped, scoped_grid_arg
 from portal.web import submit_form
 
-from . import ledger, town_rules
-from .forms import AwardForm, OwnerForm, RuleForm
+from . import ledger, town_rules, town_settings
+from .forms import AwardForm, OwnerForm, RuleForm, TownSettingsForm
 from .models import PointsAccount, PointsRule
 
 
@@ -80,7 +81,9 @@ def award():
     rules = db.session.scalars(select(PointsRule).filter_by(town_id=town.id, active=True)
                                .order_by(PointsRule.name)).all()
     form = AwardForm()
-    form.rule.choices = choices([(r.id, r.name + paren(_("%(n)d 分", n=r.points))) for r in rules])
+    form.rule.choices = choices([(r.id, r.name + paren(_("%(n)d 分", n=r.points)) if r.points > 0
+                                  else r.name + paren(_("扣 %(n)d 分", n=-r.points)))
+                                 for r in rules])
     grid = scoped_grid_arg(request.values.get("grid"))
     q = request.values.get("q", "").strip()
     mode = ledger.owner_mode(town)
@@ -104,20 +107,65 @@ def award():
 
     return submit_form(
         form, save,
-        done=lambda done: _("已为 %(n)d 个账户发放积分“%(rule)s”。", n=len(done[1]),
-                            rule=done[0].name),
+        done=lambda done: (_("已对 %(n)d 个账户扣分“%(rule)s”。", n=len(done[1]), rule=done[0].name)
+                           if done[0].points < 0 else
+                           _("已为 %(n)d 个账户发放积分“%(rule)s”。", n=len(done[1]),
+                             rule=done[0].name)),
         then=url_for("points.award", grid=grid.id if grid else None), page=page)
 
 
 # ---------------------------------------------------------------- rules per town
 
 
-def _rules_page(town, towns, *, form=None, owner_form=None):
-    items = db.session.scalars(select(PointsRule).filter_by(town_id=town.id)
-                               .order_by(PointsRule.active.desc(), PointsRule.name)).all()
+def _rules_page(town, towns, *, form=None, owner_form=None, settings_form=None):
+    items = _town_rules(town)
     return render("points/rules.html", form=form or RuleForm(),
                   owner_form=owner_form or OwnerForm(owner=ledger.owner_mode(town)),
+                  settings_form=settings_form or _settings_form(town, items, filled=True),
                   items=items, town=town, towns=towns)
+
+
+def _town_rules(town) -> list[PointsRule]:
+    return db.session.scalars(select(PointsRule).filter_by(town_id=town.id)
+                              .order_by(PointsRule.active.desc(), PointsRule.name)).all()
+
+
+def _deed_kinds(town) -> dict:
+    """{kind: label} of the deeds the modules on in the town reward (points_award_sources)."""
+    kinds: dict = {}
+    for declared in host().hook(town, "points_award_sources")():
+        kinds.update(declared or {})
+    return dict(sorted(kinds.items()))
+
+
+def _settings_form(town, rules, *, filled: bool) -> TownSettingsForm:
+    """The settings form: on a GET filled with what the town chose; on a POST from the request."""
+    kinds = _deed_kinds(town)
+    if not filled:
+        return TownSettingsForm.with_sources(kinds, rules)
+    chosen = town_settings.sources(town)
+    return TownSettingsForm.with_sources(
+        kinds, rules, formdata=None, at_zero=town_settings.at_zero(town),
+        notice_days=town_settings.notice_days(town), valid_months=town_settings.valid_months(town),
+        **{f"source_{n}": chosen.get(kind, 0) for n, kind in enumerate(kinds)})
+
+
+@requires("points.rules")
+def town_settings_view():
+    """What a deduction does at zero, the notice window, the validity, and the rule each
+    module's deed earns: the rules page's third form."""
+    town, towns = chosen_town()
+    if town is None:
+        abort(404)
+    rules = _town_rules(town)
+    form = _settings_form(town, rules, filled=False)
+    return submit_form(
+        form, lambda: town_settings.save(town, at_zero=form.at_zero.data,
+                                         notice_days=form.notice_days.data,
+                                         valid_months=form.valid_months.data,
+                                         sources=form.sources(), actor=current_user),
+        done=_("已保存积分设置。"), then=url_for("points.rules", town=town.code),
+        page=lambda: _rules_page(town, towns, settings_form=form))
 
 
 @requires("points.rules")

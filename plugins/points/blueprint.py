@@ -5,7 +5,8 @@ reports, the kiosk); this module only maps URLs to them, so it reads as the plug
 """
 from flask import Blueprint
 
-from . import account_views, award_views, kiosk, report_views, shop_views
+from . import (account_views, award_views, claim_views, kiosk, notice_views, report_views,
+               shop_views)
 
 bp = Blueprint("points", __name__, url_prefix="/points", template_folder="templates",
                static_folder="static")
@@ -31,6 +32,8 @@ bp.add_url_rule("/cards", view_func=account_views.cards, methods=["GET", "POST"]
 bp.add_url_rule("/award", view_func=award_views.award, methods=["GET", "POST"])
 bp.add_url_rule("/rules", view_func=award_views.rules, methods=["GET", "POST"])
 bp.add_url_rule("/rules/owner", view_func=award_views.owner, methods=["POST"])
+bp.add_url_rule("/rules/settings", view_func=award_views.town_settings_view, methods=["POST"],
+                endpoint="town_settings")
 bp.add_url_rule("/rules/<int:rule_id>", view_func=award_views.rule_edit, methods=["GET", "POST"])
 
 bp.add_url_rule("/shops", view_func=shop_views.shop_list, methods=["GET", "POST"])
@@ -38,6 +41,25 @@ bp.add_url_rule("/shops/<int:shop_id>", view_func=shop_views.shop_goods, methods
 bp.add_url_rule("/goods/<int:goods_id>", view_func=shop_views.goods_edit, methods=["GET", "POST"])
 bp.add_url_rule("/goods/<int:goods_id>/restock", view_func=shop_views.restock, methods=["POST"])
 bp.add_url_rule("/goods/<int:goods_id>/photo", view_func=shop_views.goods_photo)
+
+# 积分公示: a village's awards on notice, public (no login), and the staff's objections
+bp.add_url_rule("/notice/<grid_code>", view_func=notice_views.public, endpoint="public_notice")
+bp.add_url_rule("/notice/<grid_code>/entries/<int:entry_id>/object",
+                view_func=notice_views.public_object, methods=["POST"], endpoint="public_object")
+bp.add_url_rule("/objections", view_func=notice_views.objections)
+bp.add_url_rule("/objections/<int:objection_id>/decide", view_func=notice_views.objection_decide,
+                methods=["POST"])
+
+# Residents' claims (申报)
+bp.add_url_rule("/claims", view_func=claim_views.claim_list, endpoint="claims")
+bp.add_url_rule("/claims/new", view_func=claim_views.claim_new, methods=["GET", "POST"])
+bp.add_url_rule("/claims/<int:claim_id>", view_func=claim_views.claim_show, endpoint="claim")
+bp.add_url_rule("/claims/<int:claim_id>/photo", view_func=claim_views.claim_photo)
+bp.add_url_rule("/claims/<int:claim_id>/approve", view_func=claim_views.claim_approve,
+                methods=["POST"])
+bp.add_url_rule("/claims/<int:claim_id>/reject", view_func=claim_views.claim_reject,
+                methods=["POST"])
+bp.add_app_template_global(claim_views.claims.pending_count, "points_pending_claims")
 
 bp.add_url_rule("/reports", view_func=report_views.report)
 bp.add_url_rule("/reports.xlsx", view_func=report_views.report_xlsx)

@@ -77,7 +77,7 @@ def load(g) -> None:
             account = {"id": g.ids.take(PointsAccount.__table__), "town_id": town["id"],
                        "grid_id": base["id"], "household_id": h_id, "resident_id": None,
                        "category": "party_member" if household["party"] else "villager",
-                       "card_token": ledger.new_card_token(), "balance": 0,
+                       "card_token": ledger.new_card_token(), "balance": 0, "debt": 0,
                        "created_at": start + timedelta(days=rng.randint(0, 200))}
             accounts.append(account)
             when = account["created_at"]
@@ -118,7 +118,7 @@ def load(g) -> None:
                             "kind": "earn", "points": amount,
                             "balance_after": account["balance"], "rule_id": what["id"],
                             "redemption_id": None, "reverses_id": None, "source": None,
-                            "source_label": None, "note": "每月评议", "actor_id": None,
+                            "held_until": None, "source_label": None, "note": "每月评议", "actor_id": None,
                             "created_at": when})
             continue
         price = what["price"] * amount
@@ -142,7 +142,7 @@ def load(g) -> None:
         entries.append({"town_id": account["town_id"], "account_id": account["id"],
                         "kind": "redeem", "points": -price,
                         "balance_after": account["balance"], "rule_id": None,
-                        "redemption_id": r_id, "reverses_id": None, "source": None,
+                        "redemption_id": r_id, "reverses_id": None, "source": None, "held_until": None,
                         "source_label": None, "note": None, "actor_id": town.get("kiosk"),
                         "created_at": when})
     stock_until(g.now + timedelta(days=1))

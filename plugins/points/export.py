@@ -40,7 +40,8 @@ def evidence(entry) -> str:
 def statement(account, entries):
     workbook = ExportWorkbook()
     sheet = workbook.create_sheet("积分明细")
-    sheet.append(["账户", account.owner_name, "地址", account.home.address, "余额", account.balance])
+    sheet.append(["账户", account.owner_name, "地址", account.home.address, "余额", account.balance,
+                  "欠分", account.debt])
     sheet.append(["编号", "时间", "类型", "积分", "余额", "依据", "经办人"])
     with force_locale("zh_CN"):
         for entry in entries:

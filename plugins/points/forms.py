@@ -10,6 +10,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
                                 StopValidation)
 
 from portal.forms import choices, strip
+from portal.i18n import paren
 
 from .models import CATEGORIES
 
@@ -23,29 +24,82 @@ assert set(CATEGORY_LABELS) == set(CATEGORIES)
 
 KIND_LABELS = {
     "earn": _l("获得"), "redeem": _l("兑换"), "reverse": _l("冲正"), "adjust": _l("调整"),
-    "expire": _l("过期"),
+    "expire": _l("过期"), "deduct": _l("扣分"),
 }
 STOCK_KIND_LABELS = {"restock": _l("入库"), "redeem": _l("兑换"), "return": _l("退货"),
                      "adjust": _l("盘点调整")}
 OWNER_LABELS = {"household": _l("按户"), "resident": _l("按人")}
 
 POINTS_RANGE = NumberRange(min=1, max=10000, message=_l("积分应在1到10000之间。"))
+#: A rule's value: an award (加分) or a deduction (负向扣分, negative), never zero.
+RULE_RANGE = NumberRange(min=-10000, max=10000, message=_l("分值应在-10000到10000之间。"))
+CATEGORY_RANGE = NumberRange(min=-10000, max=10000, message=_l("分值应在-10000到10000之间。"))
+
+
+def _not_zero(form, field):
+    if field.data == 0:
+        raise StopValidation(_("分值不能为0：加分填正数，扣分填负数。"))
 
 
 class RuleForm(FlaskForm):
     name = StringField(_l("积分事项"), filters=[strip],
                        validators=[DataRequired(_l("请填写积分事项。")), Length(max=64)])
-    points = IntegerField(_l("分值"), validators=[InputRequired(_l("请填写分值。")), POINTS_RANGE])
-    villager = IntegerField(_l("村民分值"), validators=[Optional(), NumberRange(min=0, max=10000)])
-    party_member = IntegerField(_l("党员分值"),
-                                validators=[Optional(), NumberRange(min=0, max=10000)])
-    grid_worker = IntegerField(_l("兼职网格员分值"),
-                               validators=[Optional(), NumberRange(min=0, max=10000)])
-    cadre = IntegerField(_l("村干部分值"), validators=[Optional(), NumberRange(min=0, max=10000)])
+    points = IntegerField(_l("分值(扣分填负数)"),
+                          validators=[InputRequired(_l("请填写分值。")), RULE_RANGE, _not_zero])
+    villager = IntegerField(_l("村民分值"), validators=[Optional(), CATEGORY_RANGE])
+    party_member = IntegerField(_l("党员分值"), validators=[Optional(), CATEGORY_RANGE])
+    grid_worker = IntegerField(_l("兼职网格员分值"), validators=[Optional(), CATEGORY_RANGE])
+    cadre = IntegerField(_l("村干部分值"), validators=[Optional(), CATEGORY_RANGE])
     active = BooleanField(_l("启用"), default=True)
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        # a deduction's categories deduct (or give 0), an award's award: a sign that differs is
+        # a slip of the keyboard, not a rule
+        for c in CATEGORIES:
+            value = getattr(self, c).data
+            if value is not None and value * self.points.data < 0:
+                getattr(self, c).errors.append(
+                    _("扣分事项的类别分值应为负数或0。") if self.points.data < 0
+                    else _("加分事项的类别分值应为正数或0。"))
+                return False
+        return True
 
     def category_points(self) -> dict:
         return {c: getattr(self, c).data for c in CATEGORIES if getattr(self, c).data is not None}
+
+
+class TownSettingsForm(FlaskForm):
+    """A town's points settings; one ``source_<n>`` select per kind of deed the modules on in the
+    town reward (``with_sources``)."""
+    at_zero = SelectField(_l("扣分超过余额时"))
+    notice_days = IntegerField(_l("获得积分公示天数(0为不公示)"), default=0, validators=[
+        InputRequired(_l("请填写公示天数。")),
+        NumberRange(min=0, max=30, message=_l("公示天数应在0到30之间。"))])
+    valid_months = IntegerField(_l("积分有效期(月，0为长期有效)"), default=0, validators=[
+        InputRequired(_l("请填写积分有效期。")),
+        NumberRange(min=0, max=120, message=_l("积分有效期应在0到120个月之间。"))])
+
+    @classmethod
+    def with_sources(cls, kinds: dict, rules, **data) -> "TownSettingsForm":
+        fields = {}
+        offered = choices([(0, _("不奖励"))] + [(r.id, r.name + paren(_("%(n)d 分", n=r.points)))
+                                                for r in rules if r.points > 0 and r.active])
+        for number, (kind, label) in enumerate(kinds.items()):
+            fields[f"source_{number}"] = SelectField(label, coerce=int, choices=offered,
+                                                     description=kind)
+        form = type("PointsTownSettingsForm", (cls,), fields)(**data)
+        from .town_settings import AT_ZERO
+
+        form.at_zero.choices = choices(AT_ZERO.items())
+        return form
+
+    def source_fields(self) -> list:
+        return [field for field in self if field.name.startswith("source_")]
+
+    def sources(self) -> dict[str, int]:
+        return {field.description: field.data or 0 for field in self.source_fields()}
 
 
 class OwnerForm(FlaskForm):

@@ -250,8 +250,11 @@ def review(shop_id, account_id):
             if item.stock < quantity:
                 raise DomainError(_("“%(name)s”库存不足，只剩 %(n)d。", name=item.name, n=item.stock))
         total = sum(item.price * quantity for item, quantity in lines)
-        if total > account.balance:
-            raise DomainError(_("积分不足：当前余额 %(b)d 分，需要 %(n)d 分。",
+        held = ledger.held_points(account.id)
+        if total > account.balance - held:
+            raise DomainError(_("积分不足：当前余额 %(b)d 分，其中 %(h)d 分尚在公示期、暂不能兑换，"
+                                "需要 %(n)d 分。", b=account.balance, h=held, n=total) if held else
+                              _("积分不足：当前余额 %(b)d 分，需要 %(n)d 分。",
                                 b=account.balance, n=total))
     except DomainError as error:
         refuse(form, error)

@@ -1,15 +1,18 @@
 """The points ledger: the only code that changes a balance.
 
-Every change is one conditional UPDATE of the cached balance (``balance + p >= 0``) followed by the
-entry that explains it, in the caller's transaction. The UPDATE is the check: two kiosks debiting
-the same account at the same moment cannot both pass it, on SQLite (one writer at a time) or on
-PostgreSQL (the second waits for the first's row lock and re-reads the row). Callers commit.
+Every change is one conditional UPDATE of the cached balance (``balance + p >= 0``; a redemption
+also leaves the points on public notice, a deduction the town lets run into a debt has no
+condition) followed by the entry that explains it, in the caller's transaction. The UPDATE is the
+check: two kiosks debiting the same account at the same moment cannot both pass it, on SQLite
+(one writer at a time) or on PostgreSQL (the second waits for the first's row lock and re-reads
+the row). What the account holds is ``balance - debt``, at most one of them above zero, and the
+entries sum to it. Callers commit.
 """
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Integer, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -20,8 +23,9 @@ from portal.extensions import db
 from portal.people.models import Household, Resident
 from portal.settings import get_setting, set_setting
 from portal.tenancy import town_of
+from portal.timeutil import utcnow
 
-from .models import OWNERS, PointsAccount, PointsEntry, PointsRule
+from .models import OWNERS, PointsAccount, PointsEntry, PointsObjection, PointsRule
 
 OWNER_SETTING = "points.owner"
 
@@ -88,40 +92,87 @@ def reissue_card(account: PointsAccount, actor=None) -> str:
 
 
 _ACCOUNTS = PointsAccount.__table__
-#: The conditional UPDATE every balance change is (the check itself), built once: the kiosk
-#: runs it on every confirm, and building it cost about what running it does.
-_CHANGE_BALANCE = (update(_ACCOUNTS)
-                   .where(_ACCOUNTS.c.id == bindparam("account"),
-                          _ACCOUNTS.c.balance + bindparam("points") >= 0)
-                   .values(balance=_ACCOUNTS.c.balance + bindparam("points"))
-                   .returning(_ACCOUNTS.c.balance))
-_NEW_ENTRY = insert(PointsEntry.__table__)
+_ENTRIES = PointsEntry.__table__
+_REVERSALS = _ENTRIES.alias("reversal")
+_POINTS = bindparam("points", type_=Integer)
+#: What the account holds after the change: its balance less its debt, plus the points.
+_NET = _ACCOUNTS.c.balance - _ACCOUNTS.c.debt + _POINTS
 
 
-def _change_balance(account_id: int, points: int) -> int:
-    """The balance after adding ``points``, or the refusal when it would go below zero."""
-    balance = db.session.execute(_CHANGE_BALANCE, {"account": account_id,
-                                                   "points": points}).scalar_one_or_none()
-    if balance is None:
+def _balance_change(*conditions):
+    """The conditional UPDATE every balance change is (the check itself): the net amount split
+    into a balance (never below zero) and a debt (never below zero), at most one of them above
+    zero, so an award pays a debt back first. Built once: the kiosk runs it on every confirm,
+    and building it cost about what running it does."""
+    return (update(_ACCOUNTS)
+            .where(_ACCOUNTS.c.id == bindparam("account"), *conditions)
+            .values(balance=case((_NET > 0, _NET), else_=0),
+                    debt=case((_NET < 0, -_NET), else_=0))
+            .returning(_ACCOUNTS.c.balance, _ACCOUNTS.c.debt))
+
+
+_OBJECTIONS = PointsObjection.__table__
+#: Points on public notice (积分公示): awards whose notice has not ended, or that a villager's
+#: objection still open holds past it, and that were not reversed (an objection upheld). They
+#: are on the balance but may not be spent yet.
+_HELD = (select(func.coalesce(func.sum(_ENTRIES.c.points), 0))
+         .where(_ENTRIES.c.account_id == bindparam("account"),
+                _ENTRIES.c.held_until.is_not(None),
+                or_(_ENTRIES.c.held_until > bindparam("now"),
+                    exists().where(_OBJECTIONS.c.entry_id == _ENTRIES.c.id,
+                                   _OBJECTIONS.c.state == "open")),
+                ~exists().where(_REVERSALS.c.reverses_id == _ENTRIES.c.id))
+         .scalar_subquery())
+#: Any change that may not take the balance below zero: an award always passes (it pays a
+#: debt back first), a taking only when the balance covers it.
+_CHANGE_BALANCE = _balance_change(or_(_POINTS >= 0, _ACCOUNTS.c.balance + _POINTS >= 0))
+#: A redemption: only what is not on public notice may be spent.
+_SPEND = _balance_change(_ACCOUNTS.c.balance + _POINTS >= _HELD)
+#: A deduction where the town keeps debts: the rest of it beyond the balance is owed.
+_OWE = _balance_change()
+_NEW_ENTRY = insert(_ENTRIES)
+
+
+def _change_balance(account_id: int, points: int, statement=_CHANGE_BALANCE) -> tuple[int, int]:
+    """(balance, debt) after adding ``points``, or the refusal when the balance does not cover a
+    taking."""
+    params = {"account": account_id, "points": points}
+    if statement is _SPEND:
+        params["now"] = utcnow()
+    changed = db.session.execute(statement, params).first()
+    if changed is None:
         current = db.session.scalar(select(PointsAccount.balance).filter_by(id=account_id))
+        held = held_points(account_id) if statement is _SPEND else 0
+        if held:
+            raise DomainError(_("积分不足：当前余额 %(b)d 分，其中 %(h)d 分尚在公示期、暂不能兑换，"
+                                "需要 %(n)d 分。", b=current, h=held, n=-points), field="points")
         raise DomainError(_("积分不足：当前余额 %(b)d 分，需要 %(n)d 分。", b=current, n=-points),
                           field="points")
-    return balance
+    return changed.balance, changed.debt
+
+
+def held_points(account_id: int, now: datetime | None = None) -> int:
+    """Points of the account still on public notice: on its balance, not yet to be spent."""
+    return int(db.session.scalar(select(_HELD), {"account": account_id,
+                                                 "now": now or utcnow()}) or 0)
 
 
 def post(account: PointsAccount, kind: str, points: int, *, actor=None, rule=None, note=None,
-         source=None, source_label=None, redemption_id=None, reverses=None) -> PointsEntry:
-    """Add ``points`` (signed) to the account and write the entry; refuse to go below zero."""
+         source=None, source_label=None, redemption_id=None, reverses=None, held_until=None,
+         may_owe: bool = False) -> PointsEntry:
+    """Add ``points`` (signed) to the account and write the entry; refuse to take the balance
+    below zero, except a deduction the town lets run into a debt (``may_owe``)."""
     if points == 0:
         raise DomainError(_("积分不能为0。"), field="points")
     db.session.flush()
-    balance = _change_balance(account.id, points)
+    balance, debt = _change_balance(account.id, points, _OWE if may_owe else _CHANGE_BALANCE)
     set_committed_value(account, "balance", balance)
+    set_committed_value(account, "debt", debt)
     entry = PointsEntry(account_id=account.id, town_id=account.town_id, kind=kind, points=points,
-                        balance_after=balance, rule_id=rule.id if rule else None,
+                        balance_after=balance - debt, rule_id=rule.id if rule else None,
                         redemption_id=redemption_id, reverses_id=reverses.id if reverses else None,
                         source=source, source_label=source_label, note=note,
-                        actor_id=getattr(actor, "id", None))
+                        actor_id=getattr(actor, "id", None), held_until=held_until)
     db.session.add(entry)
     db.session.flush()
     if kind == "earn":  # the owner's login is told, in this transaction (plugins/points/notices)
@@ -138,7 +189,7 @@ def post_row(account: PointsAccount, kind: str, points: int, *, actor_id: int | 
     tells its owner (``post``)."""
     if points >= 0:
         raise ValueError("post_row takes points out; awards go through post()")
-    balance = _change_balance(account.id, points)
+    balance, _debt = _change_balance(account.id, points, _SPEND)  # no debt: the spend was covered
     set_committed_value(account, "balance", balance)
     db.session.execute(_NEW_ENTRY, {
         "account_id": account.id, "town_id": account.town_id, "kind": kind, "points": points,
@@ -173,25 +224,97 @@ def set_category(account: PointsAccount, category: str) -> None:
     account.category = category
 
 
+def notice_end(town) -> datetime | None:
+    """When an award made now may be spent: after the town's public notice (积分公示), if any."""
+    from .town_settings import notice_days
+
+    days = notice_days(town)
+    return utcnow() + timedelta(days=days) if days else None
+
+
+def earn(account: PointsAccount, points: int, **kwargs) -> PointsEntry:
+    """An award: on public notice first where the town keeps a notice window."""
+    kwargs.setdefault("held_until", notice_end(account.town))
+    return post(account, "earn", points, **kwargs)
+
+
 def award(rule: PointsRule, accounts: list[PointsAccount], actor=None, note=None) -> list[PointsEntry]:
-    """Award a rule to several accounts at once, each at its category's value; all or nothing."""
+    """Award a rule to several accounts at once, each at its category's value; all or nothing.
+    A rule of negative value (负向扣分) deducts instead (``deduct``)."""
     if not rule.active:
         raise DomainError(_("该积分规则已停用。"), field="rule")
     unique = {a.id: a for a in accounts}
     if not unique:
         raise DomainError(_("请至少选择一位居民。"), field="target")
-    entries = []
+    entries, skipped = [], 0
     for account in unique.values():
         if account.town_id != rule.town_id:
             raise DomainError(_("积分规则属于另一个镇。"), field="rule")
         value = rule.value_for(account.category)
-        if value <= 0:
-            continue  # a category the rule deliberately gives nothing
-        entries.append(post(account, "earn", value, actor=actor, rule=rule, note=note))
-    if entries:
-        audit.record("points.award", rule, scope_code=rule.town.code, user=actor,
-                     accounts=len(entries), note=note)
+        if rule.points < 0:
+            found = deduct(account, value, rule=rule, actor=actor, note=note) if value < 0 else None
+            if found is None:
+                skipped += 1
+            else:
+                entries.append(found)
+        elif value > 0:  # a category the rule deliberately gives nothing gets nothing
+            entries.append(earn(account, value, actor=actor, rule=rule, note=note))
+    if entries or skipped:
+        action = "points.deduct" if rule.points < 0 else "points.award"
+        audit.record(action, rule, scope_code=rule.town.code, user=actor,
+                     accounts=len(entries), note=note, **({"skipped": skipped} if skipped else {}))
     return entries
+
+
+def deduct(account: PointsAccount, points: int, *, rule=None, actor=None, note=None,
+           attempts: int = 3) -> PointsEntry | None:
+    """Take ``-points`` off by a deduction rule. Beyond the balance, the town's choice: a debt
+    the next awards pay back, or only what the balance holds (None when it holds nothing).
+    Points on public notice may be deducted: notice protects the village from a wrong award,
+    not the holder from a deduction."""
+    from .town_settings import at_zero
+
+    if points >= 0:
+        raise ValueError("deduct takes a negative number of points")
+    if at_zero(account.town) == "debt":
+        return post(account, "deduct", points, rule=rule, actor=actor, note=note, may_owe=True)
+    for _attempt in range(attempts):
+        # only what the balance holds; a redemption at the same moment may take part of it
+        # first, and the conditional UPDATE then refuses: read again and take what is left
+        balance = db.session.scalar(select(PointsAccount.balance).filter_by(id=account.id))
+        taken = min(-points, balance or 0)
+        if taken == 0:
+            return None
+        try:
+            with db.session.begin_nested():
+                return post(account, "deduct", -taken, rule=rule, actor=actor, note=note)
+        except DomainError:
+            continue
+    raise DomainError(_("账户余额正在变动，请稍后再扣。"), field="target")
+
+
+def award_entry(account: PointsAccount, rule: PointsRule | None, points: int, *, actor=None,
+                source: str, source_label: str | None = None,
+                note: str | None = None) -> PointsEntry | None:
+    """An award for one piece of evidence (``source``, e.g. "points.claim:12"): paid once per
+    account, however often or concurrently it is asked; the entry already made is returned."""
+    if points <= 0:
+        return None
+    existing = db.session.scalar(select(PointsEntry).filter_by(account_id=account.id,
+                                                               source=source))
+    if existing is not None:
+        return existing
+    # read before the savepoint, whose first statement must be the write: on SQLite a
+    # transaction that read first cannot take the write lock after another writer committed
+    held_until = notice_end(account.town)
+    try:
+        with db.session.begin_nested():  # the same ask at the same moment: one entry, one credit
+            return earn(account, points, actor=actor, rule=rule, source=source,
+                        source_label=source_label, note=note, held_until=held_until)
+    except IntegrityError:
+        db.session.expire(account, ["balance", "debt"])
+        return db.session.scalar(select(PointsEntry).filter_by(account_id=account.id,
+                                                               source=source))
 
 
 def award_from_module(resident: Resident, points: int, reason: str, source: str, actor=None):
@@ -199,18 +322,26 @@ def award_from_module(resident: Resident, points: int, reason: str, source: str,
     ``source`` pays an account once, however often it is asked."""
     if points <= 0:
         return None
+    return award_entry(account_for(resident), None, points, actor=actor, source=source,
+                       source_label=reason)
+
+
+def award_for_deed(kind: str, resident: Resident, reason: str, source: str, actor=None,
+                   share: float = 1.0) -> PointsEntry | None:
+    """A module's deed (``kind``, one of the award sources the modules declare) earns the rule
+    the resident's town chose for it on the points rules page, at the account's category value
+    times ``share`` (an association member's year score out of 100, say); nothing where the
+    town chose no rule or the rule is off."""
+    from .town_settings import sources
+
+    town = town_of(resident.grid)
+    rule_id = sources(town).get(kind)
+    rule = db.session.get(PointsRule, rule_id) if rule_id else None
+    if rule is None or not rule.active or rule.points <= 0 or rule.town_id != town.id:
+        return None
     account = account_for(resident)
-    existing = db.session.scalar(select(PointsEntry).filter_by(account_id=account.id,
-                                                               source=source))
-    if existing is not None:
-        return existing
-    try:
-        with db.session.begin_nested():  # the same ask at the same moment: one entry, one credit
-            return post(account, "earn", points, actor=actor, source=source, source_label=reason)
-    except IntegrityError:
-        db.session.expire(account, ["balance"])
-        return db.session.scalar(select(PointsEntry).filter_by(account_id=account.id,
-                                                               source=source))
+    points = int(round(rule.value_for(account.category) * share))
+    return award_entry(account, rule, points, actor=actor, source=source, source_label=reason)
 
 
 # ---------------------------------------------------------------- corrections
@@ -234,7 +365,7 @@ def reverse(entry: PointsEntry, actor=None, reason: str | None = None) -> Points
     except DomainError:
         raise DomainError(_("余额不足，无法冲正：这些积分已被使用。"), field="reason") from None
     except IntegrityError:
-        db.session.expire(account, ["balance"])
+        db.session.expire(account, ["balance", "debt"])
         raise DomainError(_("这条记录已经冲正过。")) from None
     audit.record("points.reverse", entry, scope_code=entry.account.grid.code, user=actor,
                  points=entry.points, reason=reason)

@@ -5,7 +5,7 @@ the sum of its entries that ``portal points verify`` checks.
 CHECK constraints keep balances and stock from going below zero even if a bug slipped past the
 services, so the database itself refuses an overdraft.
 """
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -16,8 +16,8 @@ from portal.grids.models import Grid
 from portal.people.models import Household, Resident
 from portal.timeutil import to_local, utcnow
 
-#: Kinds of ledger entries.
-KINDS = ("earn", "redeem", "reverse", "adjust", "expire")
+#: Kinds of ledger entries: "deduct" is a rule of negative value (负向扣分).
+KINDS = ("earn", "redeem", "reverse", "adjust", "expire", "deduct")
 #: Kinds of stock entries.
 STOCK_KINDS = ("restock", "redeem", "return", "adjust")
 #: Who an account belongs to, chosen per town.
@@ -56,7 +56,10 @@ class PointsAccount(db.Model):
     __tablename__ = "points_accounts"
     #: tenancy: where the record lies (portal.tenancy.records)
     scope_path = "grid.code"
-    __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
+    # A deduction beyond the balance, where the town keeps a debt, is owed (``debt``), never a
+    # negative balance: what may be spent stays a non-negative number the database guards.
+    __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),
+                      CheckConstraint("debt >= 0", name="debt_not_negative"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
@@ -68,8 +71,12 @@ class PointsAccount(db.Model):
     category: Mapped[str] = mapped_column(String(16), default="villager")
     #: What the QR code on the points card carries; a reissued card gets a new one.
     card_token: Mapped[str] = mapped_column(String(32), unique=True)
-    #: Cache of the sum of the entries; only the ledger service writes it.
+    #: What may be spent: with ``debt``, a cache of the sum of the entries (balance − debt);
+    #: only the ledger service writes them, and at most one of the two is above zero.
     balance: Mapped[int] = mapped_column(default=0)
+    #: Points owed after a deduction the balance could not cover (the town's choice); paid
+    #: back first by the next awards.
+    debt: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     town: Mapped[Grid] = relationship(foreign_keys=[town_id])
@@ -87,6 +94,11 @@ class PointsAccount(db.Model):
     @property
     def home(self) -> Household:
         return self.household or self.resident.household
+
+    @property
+    def net(self) -> int:
+        """The balance as the statement's last line reads it: negative while a debt is owed."""
+        return self.balance - (self.debt or 0)
 
 
 class PointsEntry(db.Model):
@@ -109,7 +121,8 @@ class PointsEntry(db.Model):
     kind: Mapped[str] = mapped_column(String(8))
     #: Signed: positive adds to the balance.
     points: Mapped[int] = mapped_column()
-    #: The balance right after this entry: a statement reads like a bank book.
+    #: The balance right after this entry (negative while a debt is owed): a statement reads
+    #: like a bank book.
     balance_after: Mapped[int] = mapped_column()
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("points_rules.id"))
     redemption_id: Mapped[int | None] = mapped_column(ForeignKey("points_redemptions.id"),
@@ -123,6 +136,9 @@ class PointsEntry(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: An award on public notice (积分公示) cannot be spent before this time (UTC); villagers may
+    #: object to it until then.
+    held_until: Mapped[datetime | None] = mapped_column()
 
     account: Mapped[PointsAccount] = relationship()
     rule: Mapped[PointsRule | None] = relationship()
@@ -252,3 +268,71 @@ class PointsRedemptionLine(db.Model):
     @property
     def points(self) -> int:
         return self.price * self.quantity
+
+
+#: States of a resident's claim (申报) and of an objection to an award (异议).
+CLAIM_STATES = ("pending", "approved", "rejected")
+OBJECTION_STATES = ("open", "upheld", "dismissed")
+
+
+class PointsClaim(db.Model):
+    """A resident's own claim of a good deed under a rule (积分申报), from the phone, reviewed by
+    the village: approved, it pays once (its entry's source is ``points.claim:<id>``)."""
+
+    __tablename__ = "points_claims"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "resident.grid.code"
+    __table_args__ = (Index("ix_points_claims_town_state", "town_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"))
+    #: Who did the deed (the account is theirs or their household's).
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("points_rules.id"))
+    happened_on: Mapped[date] = mapped_column()
+    note: Mapped[str] = mapped_column(Text)
+    #: File name in the instance upload folder (``info``: `portal uploads clean` keeps it).
+    photo: Mapped[str | None] = mapped_column(String(64), info={"upload": "photos"})
+    #: One of CLAIM_STATES.
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    #: The resident themselves, or their grid worker for them.
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    #: Why it was rejected (shown to the resident).
+    reason: Mapped[str | None] = mapped_column(Text)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("points_entries.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    resident: Mapped[Resident] = relationship()
+    rule: Mapped[PointsRule] = relationship()
+    entry: Mapped[PointsEntry | None] = relationship()
+    filed_by = relationship("User", foreign_keys=[filed_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+class PointsObjection(db.Model):
+    """A villager's objection to an award on public notice (公示异议): the village admin upholds
+    it (the award is reversed) or dismisses it, with a note."""
+
+    __tablename__ = "points_objections"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "entry.account.grid.code"
+    __table_args__ = (Index("ix_points_objections_town_state", "town_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("grids.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("points_entries.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    #: The login that objected, when a resident was logged in; the public page asks no name.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: One of OBJECTION_STATES.
+    state: Mapped[str] = mapped_column(String(10), default="open")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    entry: Mapped[PointsEntry] = relationship()
+    user = relationship("User", foreign_keys=[user_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])

@@ -120,14 +120,17 @@ class Mismatch:
 
 
 def verify(scope: Grid | None = None) -> list[Mismatch]:
-    """Every account whose cached balance differs from the sum of its entries, and every goods
+    """Every account whose cached balance (less its debt) differs from the sum of its entries, or
+    that holds both a balance and a debt, and every goods
     row whose stock differs from the sum of its stock entries. One grouped query each."""
     entries = (select(PointsEntry.account_id, func.sum(PointsEntry.points).label("total"))
                .group_by(PointsEntry.account_id).subquery())
     ledger = func.coalesce(entries.c.total, 0)
-    query = (select(PointsAccount.id, PointsAccount.card_token, PointsAccount.balance, ledger)
+    # what the account holds is its balance less any debt (at most one of them above zero)
+    net = PointsAccount.balance - PointsAccount.debt
+    query = (select(PointsAccount.id, PointsAccount.card_token, net, ledger)
              .outerjoin(entries, entries.c.account_id == PointsAccount.id)
-             .where(PointsAccount.balance != ledger))
+             .where((net != ledger) | ((PointsAccount.balance > 0) & (PointsAccount.debt > 0))))
     moves = (select(PointsStockEntry.goods_id, func.sum(PointsStockEntry.quantity).label("total"))
              .group_by(PointsStockEntry.goods_id).subquery())
     counted = func.coalesce(moves.c.total, 0)

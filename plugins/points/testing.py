@@ -60,7 +60,35 @@ def make_route_world(points):
     points.redemption = redemption
     points.entry = db.session.scalars(db.select(PointsEntry).filter_by(
         account_id=points.account_a.id, kind="earn")).first()
+    make_objection(points)
+    make_claim(points)
     db.session.commit()
+    return points
+
+
+def make_claim(points):
+    """A resident's claim (积分申报) waiting for the village: 张三丰 swept the village road, with
+    the world's photo."""
+    from plugins.points.models import PointsClaim
+    from portal.timeutil import local_today
+
+    points.claim = PointsClaim(town_id=points.tree.town_a.id, resident_id=points.tree.resident_a.id,
+                               rule_id=points.rule.id, happened_on=local_today(),
+                               note="清扫了村道", photo="points-route-test.jpg", state="pending")
+    db.session.add(points.claim)
+    db.session.flush()
+    return points
+
+
+def make_objection(points):
+    """An award on public notice (积分公示, town A keeps 7 days) to household 城西路2号 and a
+    villager's objection to it."""
+    from plugins.points import ledger, public_notice, town_settings
+
+    town_settings.set_notice_days(points.tree.town_a, 7)
+    points.notice_entry = ledger.award_entry(points.account_a2, points.rule, 5, source="route-test",
+                                             source_label="参加村道清扫")
+    points.objection = public_notice.object_to(points.notice_entry, "他家那天没有来参加清扫")
     return points
 
 # ---------------------------------------------------------------- for the core's tests (hooks)
@@ -95,10 +123,21 @@ def testing_records(tree):
 
     world = make_route_world(make_points(tree))
     return PluginRecords(
-        "points", build_values(world), markers=("城西积分超市",), records=world)
+        "points", build_values(world), markers=("城西积分超市",), records=world,
+        url_overrides=url_overrides(world),
+        not_scoped={"points.public_notice": "the public notice (积分公示) of a grid's village",
+                    "points.public_object": "anyone may object to an award on public notice, "
+                                            "throttled like a public report"})
+
+
+def url_overrides(world) -> dict:
+    """An objection names an award on notice, not the world's first award."""
+    return {"points.public_object": {"entry_id": world.notice_entry.id}}
 
 
 def build_values(world) -> dict:
     return {"account_id": world.account_a.id, "entry_id": world.entry.id,
             "redemption_id": world.redemption.id, "rule_id": world.rule.id,
-            "shop_id": world.shop.id, "goods_id": world.soap.id, "filename": "points.css"}
+            "shop_id": world.shop.id, "goods_id": world.soap.id, "filename": "points.css",
+            "grid_code": world.tree.grid_a1.code, "objection_id": world.objection.id,
+            "claim_id": world.claim.id}

@@ -10,8 +10,15 @@ from portal.permissions import can
 def items(user, scope) -> list:
     from portal.today import NONE, TodayItem, TodayRow
 
+    from .claims import today_items as claim_items
+
+    waiting = claim_items(user, scope)  # a reviewer's residents' claims to decide (积分申报)
+    if can(user, "points.correct"):  # the admins: objections to awards on public notice
+        from .public_notice import today_items as objection_items
+
+        return waiting + objection_items(user, scope)
     if user.role != "resident" or not can(user, "points.own"):
-        return []
+        return waiting
     from .report_views import own_accounts
 
     accounts = own_accounts(user)

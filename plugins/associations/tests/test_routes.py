@@ -26,6 +26,8 @@ ROUTES = {
     ("associations.member", "POST"): Rule("associations.run", ok=422, also=MEMBER),
     ("associations.decide", "POST"): Rule("associations.run", ok=303),
     ("associations.roster", "GET"): Rule("associations.view"),
+    # points off in the matrix's towns: nothing to pay, said as a refusal
+    ("associations.roster_points", "POST"): Rule("associations.manage", ok=422),
     ("associations.export_xlsx", "GET"): Rule("associations.view"),
     ("associations.reports", "GET"): Rule("associations.view"),
     ("associations.reports", "POST"): Rule("associations.run", ok=422),

@@ -16,8 +16,9 @@ from portal.extensions import db
 #: INSERT redemption · UPDATE stock · INSERT stock entries · INSERT lines · UPDATE total ·
 #: UPDATE balance · INSERT entry (it was 17 before the confirm wrote with Core)
 REDEMPTION_STATEMENTS = 11
-#: user with scope, town and switches · shop · account with its owner · the shop's goods
-BASKET_STATEMENTS = 4
+#: user with scope, town and switches · shop · account with its owner · the shop's goods ·
+#: the points on public notice (one indexed sum over the account's entries)
+BASKET_STATEMENTS = 5
 
 
 class Statements:

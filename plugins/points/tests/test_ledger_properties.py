@@ -1,6 +1,6 @@
-"""Property tests: whatever sequence of earns, redemptions, adjustments and reversals is tried,
-every balance equals the sum of its entries and is never below zero, stock likewise, and a
-refused operation changes nothing."""
+"""Property tests: whatever sequence of earns, redemptions, adjustments, reversals and deductions
+is tried, every balance less its debt equals the sum of its entries, what may be spent is never
+below zero, stock likewise, and a refused operation changes nothing."""
 import itertools
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -21,12 +21,16 @@ OPERATION = st.one_of(
     st.tuples(st.just("adjust"), ACCOUNT, st.integers(min_value=-60, max_value=60)),
     st.tuples(st.just("reverse"), st.integers(min_value=0, max_value=50)),
     st.tuples(st.just("return"), st.integers(min_value=0, max_value=50)),
+    # a deduction rule (负向扣分), the town stopping at zero or keeping the rest as a debt
+    st.tuples(st.just("deduct"), ACCOUNT, st.integers(min_value=1, max_value=90),
+              st.sampled_from(("floor", "debt"))),
 )
 counter = itertools.count()
 
 
 def snapshot(accounts, goods):
-    return ([db.session.scalar(select(PointsAccount.balance).filter_by(id=a.id)) for a in accounts],
+    return ([db.session.scalar(select(PointsAccount.balance - PointsAccount.debt)
+                               .filter_by(id=a.id)) for a in accounts],
             [db.session.scalar(select(PointsGoods.stock).filter_by(id=g.id)) for g in goods],
             db.session.scalar(select(func.count(PointsEntry.id))),
             db.session.scalar(select(func.count(PointsStockEntry.id))))
@@ -46,6 +50,12 @@ def apply(op, accounts, goods, points):
             PointsEntry.account_id.in_([a.id for a in accounts])).order_by(PointsEntry.id)).all()
         if candidates:
             ledger.reverse(candidates[op[1] % len(candidates)], reason="更正")
+    elif kind == "deduct":
+        from plugins.points.town_settings import AT_ZERO_SETTING
+        from portal.settings import set_setting
+
+        set_setting(points.tree.town_a, AT_ZERO_SETTING, op[3])
+        ledger.deduct(accounts[op[1]], -op[2], note="扣分")
     elif kind == "return":
         from plugins.points.models import PointsRedemption
 
@@ -74,7 +84,8 @@ def test_any_sequence_keeps_every_balance_equal_to_its_ledger(points, operations
             db.session.rollback()
             assert snapshot(accounts, goods) == before, f"{op} was refused but left a trace"
         balances, stock, _, _ = snapshot(accounts, goods)
-        assert min(balances) >= 0 and min(stock) >= 0
+        assert min(stock) >= 0  # a balance below zero is a debt, the database refuses it
+        assert all(db.session.get(PointsAccount, a.id).balance >= 0 for a in accounts)
         for account, balance in zip(accounts, balances):
             assert balance == ledger.balance_from_ledger(account.id)
     assert verify() == []

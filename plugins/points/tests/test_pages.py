@@ -130,7 +130,11 @@ def test_rules_per_town_with_category_values_and_messages(client, points):
     assert response.status_code == 422 and "本镇已有同名积分事项" in response.get_data(as_text=True)
     response = client.post("/points/rules", data={"form": "rule", "name": "义务巡逻",
                                                   "points": "0"})
-    assert response.status_code == 422 and "积分应在1到10000之间" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "分值不能为0" in response.get_data(as_text=True)
+    response = client.post("/points/rules", data={"form": "rule", "name": "乱扔垃圾",
+                                                  "points": "-5", "party_member": "8"})
+    assert response.status_code == 422 and "扣分事项的类别分值应为负数或0" in \
+        response.get_data(as_text=True)
     response = client.post("/points/rules", data={"form": "rule", "name": "义务巡逻", "points": "6",
                                                   "grid_worker": "10", "active": "y"})
     assert response.status_code == 302

@@ -181,3 +181,37 @@ def test_a_basket_confirmed_three_times_at_once_is_redeemed_once(points, live_se
     db.session.expire_all()
     assert db.session.get(PointsAccount, points.account_a.id).balance == 52
     assert verify() == []
+
+
+def test_a_deduction_racing_two_kiosks_keeps_every_ledger(app, points, live_server):
+    """A village admin deducts 30 while two kiosks spend 40 each of the same 60 points: whatever
+    order the database takes them in, one of the two orders' results, the balance what the
+    ledger says and never below zero (the town stops deductions at zero)."""
+    from plugins.points import ledger
+    from plugins.points.models import PointsRule
+
+    rule = PointsRule(town_id=points.tree.town_a.id, name="乱倒垃圾", points=-30)
+    db.session.add(rule)
+    db.session.commit()
+    rule_id, account_id = rule.id, points.account_a.id
+    taken = []
+
+    def deduct():
+        with app.app_context():
+            account = db.session.get(PointsAccount, account_id)
+            entry = ledger.deduct(account, -30, rule=db.session.get(PointsRule, rule_id))
+            db.session.commit()
+            taken.append(-entry.points if entry else 0)
+
+    deduction = threading.Thread(target=deduct)
+    jobs = [(points.account_a, {points.soap.id: 5}, uuid.uuid4().hex) for _ in range(2)]
+    deduction.start()
+    results = race(live_server, points, jobs)
+    deduction.join(60)
+    spent = 40 * sum(code == 302 for code, _, _ in results)
+    db.session.expire_all()
+    account = db.session.get(PointsAccount, account_id)
+    # the deduction first: 30 left, neither basket fits; a basket first: 20 left, all deducted
+    assert (spent, taken) in ((0, [30]), (40, [20])), (results, taken)
+    assert account.debt == 0 and account.balance == 60 - spent - taken[0]
+    assert verify() == []

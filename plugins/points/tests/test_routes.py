@@ -3,11 +3,15 @@
 A's records are a 404 for them."""
 import pytest
 
-from plugins.points.testing import make_route_world
+from plugins.points.testing import make_route_world, url_overrides
 from portal.extensions import db
 from portal.modules.services import set_module
+from portal.permissions import ADMINS
 from portal.testing import (PUBLIC, VISITORS, Rule, check_matrix_is_complete,
                             check_module_off_is_404, check_routes, url_builder)
+
+#: Who reviews claims (``points.award``): they open the claims besides those who file them.
+REVIEWERS = ADMINS
 
 ROUTES = {
     ("points.static", "GET"): Rule(PUBLIC, scoped=False),
@@ -28,6 +32,7 @@ ROUTES = {
     ("points.rules", "GET"): Rule("points.rules", scoped=False),  # town B's admin: their own
     ("points.rules", "POST"): Rule("points.rules", ok=422, scoped=False),
     ("points.owner", "POST"): Rule("points.rules", ok=422, scoped=False),  # no owner chosen
+    ("points.town_settings", "POST"): Rule("points.rules", ok=422, scoped=False),  # nothing sent
     ("points.rule_edit", "GET"): Rule("points.rules"),
     ("points.rule_edit", "POST"): Rule("points.rules", ok=422),
     ("points.shop_list", "GET"): Rule("points.goods", scoped=False),
@@ -41,6 +46,21 @@ ROUTES = {
     ("points.report", "GET"): Rule("points.view", scoped=False),
     ("points.report_xlsx", "GET"): Rule("points.view", scoped=False),
     ("points.mine", "GET"): Rule("points.own", scoped=False),
+    # 积分公示: the public page and objecting need no login (an empty reason: 422)
+    ("points.public_notice", "GET"): Rule(PUBLIC),
+    ("points.public_object", "POST"): Rule(PUBLIC, ok=422),
+    ("points.objections", "GET"): Rule("points.correct", scoped=False),
+    ("points.objection_decide", "POST"): Rule("points.correct", ok=422),  # no decision
+    # 积分申报: residents and grid workers file, admins review; the tree's resident login is
+    # linked to no resident of the register, so it has no claim of its own to file or open
+    # the tree's resident login is linked to no register resident: the page says why (200)
+    ("points.claim_new", "GET"): Rule("points.claim", scoped=False),
+    ("points.claim_new", "POST"): Rule("points.claim", ok=422, scoped=False, unseen=("resident",)),
+    ("points.claims", "GET"): Rule("points.claim", also=REVIEWERS, scoped=False),
+    ("points.claim", "GET"): Rule("points.claim", also=REVIEWERS, unseen=("resident",)),
+    ("points.claim_photo", "GET"): Rule("points.claim", also=REVIEWERS, unseen=("resident",)),
+    ("points.claim_approve", "POST"): Rule("points.award", ok=303),
+    ("points.claim_reject", "POST"): Rule("points.award", ok=422),  # no reason
     # the kiosk: town admins do not redeem, so town B's admin is refused before any record
     ("points_kiosk.start", "GET"): Rule("points.redeem", ok=302, scoped=False),  # the one shop
     ("points_kiosk.identify", "GET"): Rule("points.redeem", scoped=False),
@@ -64,7 +84,9 @@ def build(app, world):
     return url_builder(app, {"account_id": world.account_a.id, "entry_id": world.entry.id,
                              "redemption_id": world.redemption.id, "rule_id": world.rule.id,
                              "shop_id": world.shop.id, "goods_id": world.soap.id,
-                             "filename": "points.css"})
+                             "filename": "points.css", "grid_code": world.tree.grid_a1.code,
+                             "objection_id": world.objection.id, "claim_id": world.claim.id},
+                       url_overrides(world))
 
 
 def test_every_points_route_is_in_the_matrix(app):
