@@ -148,6 +148,14 @@ def town_template_parts():
 
 
 @hookspec
+def household_file_parts(household, user):
+    """Return a list of portal.plugins.Card: this module's part of the household file (一户一档)
+    of ``household`` as ``user`` may see it (points, pairings, groups ...), on the household's
+    page and in its printed file; nothing where ``user`` may not see the module's records.
+    Asked only of the plugins on in the household's town."""
+
+
+@hookspec
 def template_slot(name, context):
     """Return HTML (markupsafe.Markup) to insert at the named slot of a core template."""
 

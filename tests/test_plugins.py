@@ -249,6 +249,22 @@ def test_hook_town_template_parts_only_where_the_module_is_on(app, example_on):
     assert get_setting(example_on.town_b, "example.greeting", None) is None
 
 
+def test_hook_household_file_parts_on_the_page_and_in_print_where_the_module_is_on(
+        client, example_on):
+    from portal.documents.testing import pdf_text
+
+    client.login("town_admin")
+    household = example_on.household_a
+    assert "example part for 城西路1号" in client.get(
+        f"/people/households/{household.id}").get_data(as_text=True)
+    assert "example part for 城西路1号" in pdf_text(
+        client.get(f"/documents/household_file/{household.id}.pdf"))
+    client.logout()
+    client.login("b_town_admin")  # the module is off in town B
+    page = client.get(f"/people/households/{example_on.household_b.id}").get_data(as_text=True)
+    assert "示例户档" not in page and "example part" not in page
+
+
 def test_hook_template_slot(client, example_on):
     client.login("town_admin")
     assert "example slot" in client.get("/").get_data(as_text=True)

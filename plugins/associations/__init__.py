@@ -19,6 +19,14 @@ def plugin_info():
 
 
 @hookimpl
+def household_file_parts(household, user):
+    """The household file (一户一档) shows its members' associations."""
+    from .household_file import parts
+
+    return parts(household, user)
+
+
+@hookimpl
 def audit_labels():
     return {
         "actions": {

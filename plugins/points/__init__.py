@@ -18,6 +18,14 @@ def plugin_info():
 
 
 @hookimpl
+def household_file_parts(household, user):
+    """The household file (一户一档) shows the household's points accounts."""
+    from .household_file import parts
+
+    return parts(household, user)
+
+
+@hookimpl
 def audit_labels():
     return {
         "actions": {

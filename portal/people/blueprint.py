@@ -125,9 +125,18 @@ def household_new():
 @bp.route("/households/<int:household_id>")
 @requires("people.view")
 def household(household_id):
+    """The household file (一户一档): members, house, visits, cases, key-person flags for those
+    allowed, and each module's part (portal.people.household_file)."""
+    from portal.people.household_file import audit_key_persons, gather
+
     household = load_scoped(Household, household_id)
-    return render("people/household.html", household=household, scope=household.grid,
-                  visits=household.visits[:20])
+    file = gather(household, current_user, all_visits=request.args.get("visits") == "all")
+    audit_key_persons(file, current_user)
+    page = render("people/household.html", household=household, scope=household.grid,
+                  file=file, visits=file.visits)
+    if file.flagged:
+        commit()  # after rendering: a commit expires the rows the page reads
+    return page
 
 
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])

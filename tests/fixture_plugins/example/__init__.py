@@ -165,6 +165,11 @@ def town_template_parts():
 
 
 @hookimpl
+def household_file_parts(household, user):
+    return [Card(500, "示例户档", Markup("<p>example part for {}</p>").format(household.address))]
+
+
+@hookimpl
 def template_slot(name, context):
     if name == "home_bottom":
         return Markup('<p class="example-slot">example slot</p>')
