@@ -110,4 +110,10 @@ def _register_core_blueprints(app):
     from portal.town_templates.views import bp as town_templates_bp
 
     app.register_blueprint(town_templates_bp)  # 样板间: a town's settings exported, imported
+    from portal.grids.size_views import bp as grid_size_bp
+    from portal.people.completeness_views import bp as completeness_bp
+
+    # issue 23: grids outside the town's size range, the information completeness (信息采集率)
+    app.register_blueprint(grid_size_bp)
+    app.register_blueprint(completeness_bp)
     app.jinja_env.globals["document_stylesheet"] = stylesheet

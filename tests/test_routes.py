@@ -95,6 +95,15 @@ ROUTES = {
     ("visits.new", "POST"): Rule("visits.record", ok=422),
     ("visits.rules", "GET"): Rule("settings.manage", scoped=False),
     ("visits.rules", "POST"): Rule("settings.manage", ok=302, scoped=False),  # current values
+    # issue 23: grid size standards and information completeness (信息采集率)
+    ("grid_size.index", "GET"): Rule("people.view", scoped=False),
+    ("grid_size.standard", "GET"): Rule("settings.manage", scoped=False),
+    ("grid_size.standard", "POST"): Rule("settings.manage", ok=302, scoped=False),
+    ("completeness.index", "GET"): Rule("people.view", scoped=False),
+    ("completeness.grid", "GET"): Rule("people.view"),
+    ("completeness.rules", "GET"): Rule("settings.manage", scoped=False),
+    # (posted empty: no field ticked, refused beside the fields)
+    ("completeness.rules", "POST"): Rule("settings.manage", ok=422, scoped=False),
     ("keypersons.index", "GET"): Rule("people.key_persons", scoped=False, denied=404),
     ("keypersons.show", "GET"): Rule("people.key_persons", denied=404),
     ("keypersons.new", "GET"): Rule("people.key_persons", denied=404),

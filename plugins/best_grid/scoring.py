@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from portal.cases.deadlines import local_date
 from portal.cases.models import Case
 from portal.extensions import db
+from portal.people.completeness import shares_of
 from portal.people.models import Household, Visit
 from portal.plugins import host
 from portal.timeutil import local_today, utc_bounds
@@ -36,9 +37,10 @@ CORE_MEASURES = {
     "cases.satisfaction": _l("群众满意度"),
     "cases.solved": _l("每百户办结事件"),
     "visits.coverage": _l("走访完成率"),
+    "people.completeness": _l("信息采集率"),
 }
 #: Measured criteria scored as a rate already (0-100), not against the class's best.
-RATES = ("cases.on_time", "cases.satisfaction", "visits.coverage")
+RATES = ("cases.on_time", "cases.satisfaction", "visits.coverage", "people.completeness")
 #: Rates where "no data" means the class average.
 AVERAGED = ("cases.on_time", "cases.satisfaction")
 
@@ -52,7 +54,9 @@ def households_by_grid(grid_ids) -> dict[int, int]:
 
 def core_raw(grid_ids, since: date, until: date) -> dict[str, dict[int, float]]:
     """The portal's own figures per grid: on-time %, satisfaction (stars × 20), cases solved,
-    visit coverage %."""
+    visit coverage %, and the share of complete household and resident records (信息采集率,
+    portal.people.completeness) as it is when scored: a register is complete or not today, it
+    has no period."""
     start, end = utc_bounds(since, until)
     resolved, on_time, stars, rated = (defaultdict(int) for _ in range(4))
     for grid_id, resolved_at, due, satisfaction in db.session.execute(
@@ -69,6 +73,7 @@ def core_raw(grid_ids, since: date, until: date) -> dict[str, dict[int, float]]:
         "cases.satisfaction": {g: 20 * stars[g] / rated[g] for g in rated},
         "cases.solved": dict(resolved),
         "visits.coverage": visits_done_vs_due(grid_ids, since, until),
+        "people.completeness": shares_of(list(grid_ids)),
     }
 
 

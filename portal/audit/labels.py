@@ -48,6 +48,8 @@ ACTIONS = {
     "case.place": _l("事件放入网格"),
     "case.callback": _l("回访报告人"),
     "settings.cases": _l("修改事件设置"), "settings.visit_days": _l("修改走访周期"),
+    "settings.grid_size": _l("修改网格规模标准"),
+    "settings.required_fields": _l("修改必填信息"),
     "settings.template_import": _l("导入样板间设置"),
     "calendar.set_year": _l("设置全年工作日历"),
     "module.enable": _l("开启模块"), "module.disable": _l("关闭模块"),

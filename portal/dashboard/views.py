@@ -9,7 +9,7 @@ from portal.cases import deadlines
 from portal.dashboard.figures import build
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid, GridStaff
-from portal.permissions import requires
+from portal.permissions import can, requires
 from portal.plugins import host
 from portal.rendering import ExportWorkbook, render, xlsx_download
 from portal.tenancy import in_subtree, load_scoped
@@ -98,7 +98,13 @@ def _context(scope: Grid, trend_months=12):
 
 @requires("dashboard.view")
 def index():
-    return render("dashboard/index.html", **_context(chosen_scope()))
+    from portal.people.completeness import scope_share
+
+    scope = chosen_scope()
+    # the information completeness (信息采集率) of the scope against its town's target: a core
+    # figure, so beside the others rather than among the modules' cards
+    return render("dashboard/index.html", **_context(scope),
+                  completeness=scope_share(scope) if can(current_user, "people.view") else None)
 
 
 @requires("dashboard.view")
