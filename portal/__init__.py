@@ -116,4 +116,10 @@ def _register_core_blueprints(app):
     # issue 23: grids outside the town's size range, the information completeness (信息采集率)
     app.register_blueprint(grid_size_bp)
     app.register_blueprint(completeness_bp)
+    from portal.grids.posts_views import bp as grid_posts_bp
+    from portal.grids.representative_views import bp as representatives_bp
+
+    # issue 23: the town's staff posts beyond 一长三员, resident representatives' households (联户)
+    app.register_blueprint(grid_posts_bp)
+    app.register_blueprint(representatives_bp)
     app.jinja_env.globals["document_stylesheet"] = stylesheet

@@ -329,6 +329,24 @@ def _link_resident_login(user: User, grid: Grid) -> None:
         user.display_name = resident.name
 
 
+def _posts_and_representatives(town: Grid, grid: Grid) -> None:
+    """The demo town's further posts (五员 and 楼栋长) and a resident representative of the first
+    grid looking after the first ten households (联户): made once."""
+    from portal.grids import representatives, staff_posts
+
+    if not staff_posts.town_posts(town):
+        staff_posts.set_town_posts(town, ["propaganda", "mediation", "forest_guard", "civility",
+                                          "building_head"], [])
+    representative = next((s for s in grid.staff if s.post == "representative"), None)
+    if representative is None or representatives.links_of(representative):
+        return
+    households = db.session.scalars(db.select(Household).filter_by(grid_id=grid.id,
+                                                                   moved_out_at=None)
+                                    .order_by(Household.id).limit(10)).all()
+    for household in households:
+        representatives.link(representative, household)
+
+
 def load_demo(if_empty: bool = False):
     """Create the demo (or complete a partial one). Returns the demo logins, or None when
     ``if_empty`` was asked and the database already holds grids."""
@@ -388,6 +406,7 @@ def load_demo(if_empty: bool = False):
 
     load_kind_cases(nodes, users)  # coordination and approval cases
     _link_resident_login(users["resident"], first_grid)
+    _posts_and_representatives(nodes[MODULES_TOWN], first_grid)
     from portal.maps.demo import load_demo_boundaries
 
     load_demo_boundaries(county, users["county"])

@@ -430,8 +430,8 @@ class Generator:
     def _staff(self, grid_id, post, user_id, name, order) -> dict:
         duties = {"leader": "负责网格全面工作，组织开展走访和矛盾调处",
                   "worker": "每日巡查，采集信息，上报和跟进事件"}[post]
-        return {"grid_id": grid_id, "user_id": user_id, "post": post, "name": name,
-                "phone": self.phone(), "duties": duties, "photo": None, "sort_order": order,
+        return {"grid_id": grid_id, "user_id": user_id, "post": post, "post_label": None,
+                "name": name, "phone": self.phone(), "duties": duties, "photo": None, "sort_order": order,
                 "started_at": self.now, "ended_at": None}
 
     # ------------------------------------------------------------ the register

@@ -99,6 +99,14 @@ ROUTES = {
     ("grid_size.index", "GET"): Rule("people.view", scoped=False),
     ("grid_size.standard", "GET"): Rule("settings.manage", scoped=False),
     ("grid_size.standard", "POST"): Rule("settings.manage", ok=302, scoped=False),
+    # the town's staff posts (a POST without fields keeps the list shown)
+    ("grid_posts.settings", "GET"): Rule("settings.manage", scoped=False),
+    ("grid_posts.settings", "POST"): Rule("settings.manage", ok=302, scoped=False),
+    # a staff member's 联户 page; the route's staff is a 网格员, so linking is refused beside the
+    # field and unlinking (no link) is flashed
+    ("representatives.households", "GET"): Rule("people.view"),
+    ("representatives.households", "POST"): Rule("people.manage", ok=422),
+    ("representatives.unlink", "POST"): Rule("people.manage", ok=303),
     ("completeness.index", "GET"): Rule("people.view", scoped=False),
     ("completeness.grid", "GET"): Rule("people.view"),
     ("completeness.rules", "GET"): Rule("settings.manage", scoped=False),

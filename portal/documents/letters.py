@@ -36,23 +36,25 @@ def _public(grid: Grid, base: str) -> str:
 
 def poster_context(grid: Grid, period: Period | None) -> dict:
     from portal.documents.render import base_url, photo_uri, qr
-    from portal.grids.forms import POST_LABELS
+    from portal.grids.staff_posts import PostLabels
 
     staff = on_board(grid)
+    # the town's posts too, and a removed post by the label its staff kept (never a code)
     return {"grid": grid, "issuer": issuer_of(grid), "staff": staff,
-            "photos": {s.id: photo_uri(s.photo) for s in staff}, "POST_LABELS": POST_LABELS,
+            "photos": {s.id: photo_uri(s.photo) for s in staff},
+            "POST_LABELS": PostLabels(grid, staff),
             "qr": qr(_public(grid, base_url()), scale=4), "ancestors": grid.ancestors()}
 
 
 def letter_context(household: Household, period: Period | None) -> dict:
     from portal.documents.render import base_url, qr
-    from portal.grids.forms import POST_LABELS
+    from portal.grids.staff_posts import PostLabels
 
     grid = household.grid
     return {"household": household, "grid": grid, "issuer": issuer_of(grid),
             "staff": [s for s in on_board(grid) if s.post in ("leader", "worker", "instructor",
                                                                "liaison")],
-            "POST_LABELS": POST_LABELS, "qr": qr(_public(grid, base_url()), scale=3),
+            "POST_LABELS": PostLabels(grid), "qr": qr(_public(grid, base_url()), scale=3),
             "village": grid.ancestor_at(VILLAGE) or grid.ancestor_at(TOWN) or grid}
 
 

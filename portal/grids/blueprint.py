@@ -7,8 +7,9 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices
 from portal.grids import services
-from portal.grids.forms import (LEVEL_LABELS, POST_LABELS, SPECIAL_KIND_LABELS, GridForm, MoveForm,
-                               NameForm, StaffForm)
+from portal.grids.forms import (LEVEL_LABELS, SPECIAL_KIND_LABELS, GridForm, MoveForm, NameForm,
+                               StaffForm)
+from portal.grids.staff_posts import PostLabels, label_for, posts_for
 from portal.grids.models import ALLOWED_CHILDREN, GRID, SPECIAL, Grid, GridStaff
 from portal.permissions import requires
 from portal.plugins import host
@@ -24,8 +25,10 @@ PAGE_SIZE = 50
 
 @bp.app_context_processor
 def labels():
-    return {"LEVEL_LABELS": LEVEL_LABELS, "POST_LABELS": POST_LABELS,
-            "SPECIAL_KIND_LABELS": SPECIAL_KIND_LABELS}
+    # POST_LABELS never answers with a raw code (a town's post shows "其他岗位" at worst);
+    # post_label(staff) is the words of one staff member's post, town posts included
+    return {"LEVEL_LABELS": LEVEL_LABELS, "POST_LABELS": PostLabels(None),
+            "post_label": label_for, "SPECIAL_KIND_LABELS": SPECIAL_KIND_LABELS}
 
 
 @bp.route("/")
@@ -197,6 +200,10 @@ def staff_edit(grid_id, staff_id):
 
 def _staff_form(grid, staff):
     form = StaffForm(obj=staff)
+    posts = posts_for(grid)
+    if staff is not None and staff.post not in dict(posts):
+        posts.append((staff.post, label_for(staff)))  # a post the town has since removed
+    form.post.choices = choices(posts)
     return submit_form(
         form, lambda: services.save_staff(
             grid, staff, photo_file=form.photo_file.data,

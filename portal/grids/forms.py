@@ -5,6 +5,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.forms import Phone, choices, strip
+from portal.grids.staff_posts import BUILT_IN as BUILT_IN_POSTS
 
 SPECIAL_KIND_LABELS = {
     "enterprise": _l("企业"), "school": _l("学校"), "market": _l("市场"), "park": _l("园区"),
@@ -16,10 +17,9 @@ LEVEL_LABELS = {
     "grid": _l("基础网格"), "special": _l("专属网格"),
 }
 
-POST_LABELS = {
-    "leader": _l("网格长"), "worker": _l("网格员"), "info_officer": _l("信息员"),
-    "instructor": _l("网格指导员"), "liaison": _l("网格联络员"), "representative": _l("居民代表"),
-}
+#: The built-in posts' labels; a town's extra posts and any staff member's label come from
+#: portal.grids.staff_posts (posts_for, PostLabels, label_for).
+POST_LABELS = BUILT_IN_POSTS
 
 
 class GridForm(FlaskForm):
@@ -39,7 +39,9 @@ class MoveForm(FlaskForm):
 
 
 class StaffForm(FlaskForm):
-    post = SelectField(_l("职务"), choices=choices(POST_LABELS.items()))
+    #: The town's posts are set by the view (staff_posts.posts_for); the service checks the
+    #: choice, so an unknown code is refused beside the field in Chinese.
+    post = SelectField(_l("职务"), choices=choices(POST_LABELS.items()), validate_choice=False)
     name = StringField(_l("姓名"), filters=[strip],
                        validators=[DataRequired(_l("请填写姓名。")), Length(max=32)])
     phone = StringField(_l("电话"), filters=[strip], validators=[Optional(), Phone()])

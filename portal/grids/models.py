@@ -5,7 +5,7 @@ parent's code, so "everything under this node" is one indexed prefix query (``co
 """
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -106,8 +106,11 @@ class GridStaff(db.Model):
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
     #: The portal account of this person, when they have one.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    #: One of STAFF_POSTS.
+    #: One of STAFF_POSTS or the town's extra posts (portal.grids.staff_posts).
     post: Mapped[str] = mapped_column(String(20))
+    #: The label of a town's extra post when saved: it still reads right after the town removes
+    #: the post (NULL for a built-in post, whose label follows the reader's language).
+    post_label: Mapped[str | None] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(32))
     phone: Mapped[str | None] = mapped_column(String(20))
     duties: Mapped[str | None] = mapped_column(Text)
@@ -120,3 +123,26 @@ class GridStaff(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column()
 
     grid: Mapped[Grid] = relationship(back_populates="staff")
+
+
+class RepresentativeHousehold(db.Model):
+    """A household a resident representative looks after (联户: 8 to 15 neighbouring households
+    each). A link ends, never disappears, so who looked after a household stays readable."""
+
+    __tablename__ = "representative_households"
+    #: tenancy: where the record lies (portal.tenancy.records)
+    scope_path = "staff.grid.code"
+    __table_args__ = (
+        #: A household has one active representative; the database keeps it so.
+        Index("ux_representative_households_active", "household_id", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("grid_staff.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column()
+
+    staff: Mapped[GridStaff] = relationship()
+    household = relationship("Household")

@@ -181,8 +181,14 @@ def save_staff(grid: Grid, staff: GridStaff | None, *, photo_file: FileStorage |
         photo = prepare_optional(photo_file)
     except UploadError as error:
         raise DomainError(str(error), "photo_file") from error
+    from portal.grids.staff_posts import check_post, stored_label
+
+    kept = staff.post if staff is not None else None
+    post = check_post(post, grid, keep=kept)
     record = staff or GridStaff(grid_id=grid.id)
     record.photo = photo.name if photo else record.photo
+    # a post the town has since removed keeps the label it was saved with
+    record.post_label = stored_label(post, grid) or (record.post_label if post == kept else None)
     record.post, record.name, record.phone, record.duties = post, name, phone, duties
     record.sort_order = sort_order
     db.session.add(record)
