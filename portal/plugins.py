@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 #: Built-in optional modules, by import path. Listed explicitly: nothing is registered by accident.
 BUILTIN_PLUGINS: tuple[str, ...] = ("plugins.points", "plugins.volunteers", "plugins.mutual_aid",
                                      "plugins.associations", "plugins.best_grid",
-                                     "plugins.wecom_robot", "plugins.disputes")
+                                     "plugins.wecom_robot", "plugins.disputes",
+                                     "plugins.rentals")
 
 #: Core behaviour written as an ordinary (always-on) plugin.
 CORE_PLUGINS = ("portal.core_hooks", "portal.notifications.core_channels")

@@ -98,6 +98,8 @@ FUTURE = {
     "disputes_steps.due_on": "a deadline: the one the dispute had when the step was taken",
     "disputes_followups.due_on": "the follow-up visits still to come after an agreement",
     "points_entries.held_until": "this week's awards on public notice until the notice ends",
+    "rentals_tenants.registration_expires_on": "a registration of temporary residence runs "
+                                               "to its expiry (one within the 30-day reminder)",
 }
 
 

@@ -44,6 +44,8 @@ ENTRY_POINTS = {
     "volunteers.pairing_new": lambda w, q: f"/volunteers/pairings/new?q={q}",
     "volunteers.proxy_new": lambda w, q: f"/volunteers/proxies/new?q={q}",
     "volunteers.people": lambda w, q: f"/volunteers/people?q={q}",
+    "rentals.new": lambda w, q: f"/rentals/new?q={q}",
+    "rentals.away_pick": lambda w, q: f"/rentals/away/new?q={q}",
 }
 
 
@@ -51,7 +53,7 @@ ENTRY_POINTS = {
 def _installed(endpoint: str) -> bool:
     """The page's plugin is installed (core pages always are)."""
     blueprint = endpoint.split(".")[0]
-    plugins = {"points", "volunteers", "mutual_aid", "associations", "best_grid"}
+    plugins = {"points", "volunteers", "mutual_aid", "associations", "best_grid", "rentals"}
     owner = next((p for p in plugins if blueprint == p or blueprint.startswith(p + "_")), None)
     return owner is None or owner in installed_names()
 
@@ -132,7 +134,7 @@ def test_every_number_search_is_listed(app, masked_world, monkeypatch):
 #: by a role that sees only masks, whatever the default roles are.
 PAGE_PERMISSIONS = ("people.view", "points.view", "points.award", "mutual_aid.view",
                     "mutual_aid.manage", "volunteers.view", "volunteers.manage",
-                    "volunteers.pairing", "volunteers.proxy")
+                    "volunteers.pairing", "volunteers.proxy", "rentals.view", "rentals.manage")
 
 
 def widen(app, role="dept_staff"):

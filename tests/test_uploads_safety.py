@@ -21,7 +21,7 @@ from portal.grids.models import GridStaff
 from portal.modules.services import set_module
 from portal.people.models import Visit
 from portal.people.visits import record_visit
-from portal.plugin_testing import needs_plugin  # the plugins' fixtures come with them
+from portal.plugin_testing import installed_names, needs_plugin  # the plugins' fixtures come with them
 from portal.timeutil import local_today
 from portal.uploads import photo_dir
 
@@ -69,7 +69,7 @@ def _files() -> set[str]:
 
 def _photo_rules(app) -> set[str]:
     return {rule.endpoint for rule in app.url_map.iter_rules()
-            if "photo" in rule.endpoint or "photo" in rule.rule}
+            if "photo" in rule.endpoint or "photo" in rule.rule or rule.rule.endswith(".jpg")}
 
 
 @pytest.fixture
@@ -107,7 +107,21 @@ def photos_everywhere(app, tree):
                          photos=[names["visits.photo"]])
     db.session.commit()
     item = case.photos[0]
+    served = {}
+    if "rentals" in installed_names():  # a photo of the landlord's signed letter
+        from plugins.rentals import services as rentals
+
+        names["rentals.letter"] = f"{os.urandom(16).hex()}.jpg"
+        (photo_dir() / names["rentals.letter"]).write_bytes(_jpeg())
+        set_module(tree.town_a, "rentals", True)
+        letting = rentals.let_house(tree.resident_a, started_on=local_today(), rooms=1,
+                                    actor=tree.users["grid_worker"])
+        letting.letter = names["rentals.letter"]
+        db.session.commit()
+        served["rentals.letter"] = (f"/rentals/{letting.id}/letter.jpg", names["rentals.letter"],
+                                    "village_admin")
     return {
+        **served,
         "public.photo": (f"/g/{tree.grid_a1.code}/photo/{staff.id}", names["public.photo"], None),
         "grids.staff_photo": (f"/grids/{tree.grid_a1.id}/staff/{other.id}/photo",
                               names["grids.staff_photo"], "village_admin"),
