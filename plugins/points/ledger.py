@@ -234,7 +234,8 @@ def notice_end(town) -> datetime | None:
 
 def earn(account: PointsAccount, points: int, **kwargs) -> PointsEntry:
     """An award: on public notice first where the town keeps a notice window."""
-    kwargs.setdefault("held_until", notice_end(account.town))
+    if "held_until" not in kwargs:  # asked only when not given: it reads (see award_entry)
+        kwargs["held_until"] = notice_end(account.town)
     return post(account, "earn", points, **kwargs)
 
 
