@@ -347,6 +347,16 @@ def _posts_and_representatives(town: Grid, grid: Grid) -> None:
         representatives.link(representative, household)
 
 
+def load_module_demos(towns: list[Grid]) -> list:
+    """Each module's demo records (``register_demo_data``) in the towns where it is on; the
+    logins they made."""
+    logins: list = []
+    for town in towns:
+        for made in host().hook(town, "register_demo_data")(town=town, db=db):
+            logins.extend(made or ())
+    return logins
+
+
 def load_demo(if_empty: bool = False):
     """Create the demo (or complete a partial one). Returns the demo logins, or None when
     ``if_empty`` was asked and the database already holds grids."""
@@ -411,12 +421,8 @@ def load_demo(if_empty: bool = False):
 
     load_demo_boundaries(county, users["county"])
 
-    plugins = host()
-    _switch_modules_on(nodes[MODULES_TOWN], plugins)
-    for town_name in TREE:
-        town = nodes[town_name]
-        for made in plugins.hook(town, "register_demo_data")(town=town, db=db):
-            logins.extend(made or ())
+    _switch_modules_on(nodes[MODULES_TOWN], host())
+    logins.extend(load_module_demos([nodes[town_name] for town_name in TREE]))
     from portal.cases.monthly import roll_months
 
     roll_months()  # the demo's finished months, as the worker's first night would

@@ -303,11 +303,3 @@ def test_every_state_for_every_action(tree, action):
             expected = expected and case.level != "county"
         assert may(user, case, action) is expected, (action, state)
 
-
-def test_demo_shows_a_yellow_light_on_working_days(demo):
-    from portal.cases.models import Case
-
-    today = deadlines.today()
-    lights = {deadlines.light(c) for c in db.session.scalars(db.select(Case))}
-    if WorkCalendar.around(today).is_working_day(today):
-        assert lights >= {"green", "yellow", "red"}

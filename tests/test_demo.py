@@ -200,3 +200,14 @@ def test_demo_statements_read_in_time_order(demo):
     out_of_order = [(b.account_id, b.id) for a, b in zip(rows, rows[1:])
                     if a.account_id == b.account_id and b.created_at < a.created_at]
     assert not out_of_order, f"{len(out_of_order)} entries dated before the entry above them"
+
+
+def test_demo_shows_a_yellow_light_on_working_days(demo):
+    from portal.cases import deadlines
+    from portal.cases.calendar import WorkCalendar
+    from portal.cases.models import Case
+
+    today = deadlines.today()
+    lights = {deadlines.light(c) for c in db.session.scalars(db.select(Case))}
+    if WorkCalendar.around(today).is_working_day(today):
+        assert lights >= {"green", "yellow", "red"}

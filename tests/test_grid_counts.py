@@ -164,3 +164,10 @@ def test_the_commands_find_and_mend_a_difference(app, tree, runner):
     assert mended.exit_code == 0 and "1 grids had differed" in mended.output
     assert runner.invoke(args=["people", "counts", "verify"]).exit_code == 0
     assert _kept(grid) == _counted(grid)
+
+
+@pytest.fixture
+def plugins_extra():
+    """The demo as `portal demo` loads it, without the tests' example plugin: every demo test
+    then shares one demo snapshot (a second one, with the example's table, cost a build a run)."""
+    return []

@@ -6,6 +6,7 @@ a visit added through the ORM anywhere (events), the scaled demo's bulk insert
 from datetime import timedelta
 
 import flask_migrate
+import pytest
 from sqlalchemy import text
 
 from portal.extensions import db
@@ -117,3 +118,10 @@ def test_editing_a_visits_text_does_not_look_the_latest_up_again(app, tree):
     assert any(s.startswith("UPDATE visits") for s in statements)
     assert not any(s.startswith("UPDATE households") for s in statements), statements
     assert _last(tree.household_a) == local_today() - timedelta(days=4)
+
+
+@pytest.fixture
+def plugins_extra():
+    """The demo as `portal demo` loads it, without the tests' example plugin: every demo test
+    then shares one demo snapshot (a second one, with the example's table, cost a build a run)."""
+    return []

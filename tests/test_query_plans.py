@@ -122,3 +122,10 @@ def test_a_countys_late_cases_are_counted_from_the_open_cases_index_alone(app, d
             (url, lines)
     # a town's: its own grids sought in the index, not the county's open cases read and sifted
     assert all("grid_id=?" in line for line in found["/dashboard/?code=430624001"]), found
+
+
+@pytest.fixture
+def plugins_extra():
+    """The demo as `portal demo` loads it, without the tests' example plugin: every demo test
+    then shares one demo snapshot (a second one, with the example's table, cost a build a run)."""
+    return []

@@ -180,3 +180,10 @@ def test_a_rolled_back_write_leaves_no_mark_for_the_next_commit(app, tree):
     db.session.rollback()
     assert not db.session.info.get(_MARKED)
     assert stale_visit_dues() == []
+
+
+@pytest.fixture
+def plugins_extra():
+    """The demo as `portal demo` loads it, without the tests' example plugin: every demo test
+    then shares one demo snapshot (a second one, with the example's table, cost a build a run)."""
+    return []
