@@ -5,6 +5,7 @@ household (or worker), however often it is asked."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.people.models import Household
@@ -26,8 +27,10 @@ def award_prizes(contest, actor=None) -> int:
     for entry in contest.entries:
         if not entry.prize:
             continue
+        # the members with them: each household's head is read from them (one query a grid)
         households = db.session.scalars(select(Household).filter_by(
-            grid_id=entry.grid_id, moved_out_at=None).order_by(Household.id)).all()
+            grid_id=entry.grid_id, moved_out_at=None).options(selectinload(Household.members))
+            .order_by(Household.id)).all()
         for household in households:
             head = household.head or next(iter(household.active_members), None)
             if head is None:

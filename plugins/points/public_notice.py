@@ -19,6 +19,7 @@ from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import TOWN, VILLAGE, Grid
+from portal.people.masking import mask_name
 from portal.people.models import Household
 from portal.tenancy import in_subtree, in_subtree_where_on
 from portal.timeutil import to_local, utcnow
@@ -35,24 +36,7 @@ ROW_LIMIT = 500
 #: Rows of the today list (the page lists them all).
 TODAY_ROWS = 20
 
-#: Two-character surnames: a mask keeps both characters (欧阳**), as people write them.
-COMPOUND_SURNAMES = frozenset((
-    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "夏侯",
-    "长孙", "宇文", "司徒", "轩辕", "端木", "西门", "南宫", "独孤", "呼延", "百里", "万俟",
-))
-
-
 # ---------------------------------------------------------------- masking names
-
-
-def mask_name(name: str | None) -> str:
-    """张三丰 → 张**, 王五 → 王*, 欧阳修文 → 欧阳**: the surname and one star for each other
-    character, never the whole name (a one-character name still gets its star)."""
-    name = (name or "").strip()
-    if not name:
-        return "*"
-    keep = 2 if len(name) > 2 and name[:2] in COMPOUND_SURNAMES else 1
-    return name[:keep] + "*" * max(1, len(name) - keep)
 
 
 def masked_owner(account: PointsAccount) -> str:
