@@ -194,3 +194,38 @@ def test_a_part_shows_nothing_to_a_user_without_the_modules_permission(app, modu
             for user in refused:
                 assert parts(modules.household_a, user) == [], (module, user.username)
             assert parts(modules.household_a, modules.users["town_admin"]), module
+
+
+def test_a_villages_files_in_one_pdf_made_as_the_asker_sees_them(client, filed):
+    """The batch of a village's household files: each household's file, numbers masked, made by
+    the worker in the asker's name (the key-person flags only for an asker allowed them, and
+    their look audited as theirs)."""
+    from portal.documents.models import DocumentBatch
+    from portal.documents.testing import pdf_text
+    from portal.worker import make_document_batch
+
+    def batch_words(user, node) -> str:
+        client.logout()
+        client.login(user)
+        answer = client.post(f"/documents/household_file/batches/{node.id}")
+        assert answer.status_code == 303, answer.get_data(as_text=True)
+        made = db.session.scalars(db.select(DocumentBatch).order_by(DocumentBatch.id.desc())
+                                  ).first()
+        assert make_document_batch(made.id) == "done"
+        download = client.get(f"/documents/batches/{made.id}.pdf")
+        assert download.status_code == 200
+        return "".join(pdf_text(download.data).split())  # a table's cell wraps where it must
+
+    words = batch_words("town_admin", filed.village_a1)
+    for text in (filed.household_a.address, filed.household_a2.address, "张三丰", MASKED_ID,
+                 "院墙开裂", "信访人员"):
+        assert text in words, text
+    assert FULL_ID not in words and FULL_PHONE not in words
+    seen = db.session.scalars(db.select(AuditEntry).filter_by(action="keyperson.view_list")).all()
+    assert [entry.user_id for entry in seen] == [filed.users["town_admin"].id]
+    # a grid worker prints their own grid's files, without the flags they may not see
+    words = batch_words("grid_worker", filed.grid_a1)
+    assert "张三丰" in words and "信访人员" not in words
+    # and nothing of another town
+    assert client.post(f"/documents/household_file/batches/{filed.village_b1.id}"
+                       ).status_code == 404

@@ -13,6 +13,9 @@ from portal.cases.models import ResponseTemplate
 from portal.cases.settings_views import town_categories
 from portal.extensions import db
 from portal.modules.services import set_module
+from portal.grids.staff_posts import own_code, set_town_posts, town_posts
+from portal.grids.size_standards import set_size_standard, size_standard
+from portal.people.completeness import required_fields, set_required_fields
 from portal.people.visits import visit_days
 from portal.plugin_testing import needs_plugin
 from portal.settings import get_setting, set_setting
@@ -25,6 +28,8 @@ pytestmark = needs_plugin("points", "best_grid", "mutual_aid", "disputes", "volu
 
 #: Modules on in both towns (volunteers only in A: its part is skipped in B).
 BOTH = ("points", "best_grid", "mutual_aid", "disputes")
+SIZE = {"min_households": 80, "max_households": 400, "target_households": 250,
+        "merge_below": 50}
 VISITS = {"red": 5, "yellow": 10, "green": 20, "ordinary": 90, "care": 14}
 DISPUTE_RULES = {"days": {"grid": 2, "village": 4, "reported": 3, "town": 8, "joint": 12},
                  "screening_day": 20, "yellow_amount": 5000, "red_amount": 50000,
@@ -52,6 +57,9 @@ def model(tree, points, contest):
     set_setting(town_a, "cases.callback_days", 5)
     db.session.add(ResponseTemplate(town_id=town_a.id, title="已受理", text="您反映的问题已受理。"))
     set_setting(town_a, "people.visit_days", VISITS)
+    set_size_standard(town_a, SIZE)
+    set_required_fields(town_a, ["house"], ["id_number", "sex"], 90)
+    set_town_posts(town_a, ["mediation", "building_head"], ["护河员"])
     town_settings.save(town_a, at_zero="debt", notice_days=7, valid_months=12,
                        sources={"cases.report": points.model_rule.id})
     mutual_aid.set_rules(town_a, min_households=3, max_households=12, points_per_help=2)
@@ -100,6 +108,11 @@ def expected_changes(tree, points):
         ("常用回复", "已受理"),
         *(("走访周期", label) for label in ("红色户(天)", "黄色户(天)", "绿色户(天)", "普通户(天)",
                                          "有关爱对象的户(天)")),
+        *(("网格规模标准", label) for label in ("下限(户)", "标准(户)", "上限(户)",
+                                          "少于多少户建议合并")),
+        ("信息采集必填项", "住户必填"), ("信息采集必填项", "居民必填"),
+        ("信息采集必填项", "目标采集率(%)"),
+        ("网格岗位", "网格岗位"),
         ("积分规则与设置", "积分事项“参加村道清扫”"), ("积分规则与设置", "积分事项“文明卫生户”"),
         ("积分规则与设置", "扣分超过余额时"), ("积分规则与设置", "获得积分公示天数(0为不公示)"),
         ("积分规则与设置", "积分有效期(月，0为长期有效)"),
@@ -141,6 +154,8 @@ def test_a_model_town_exported_and_imported_into_another(client, tree, model):
     assert document["format"] == FORMAT and document["version"] == 1
     assert document["town"] == "文星镇" and document["exported_at"]
     assert set(document["parts"]) == {"cases.rules", "cases.replies", "people.visit_days",
+                                      "grids.size_standard", "people.required_fields",
+                                      "grids.extra_posts",
                                       "points.rules", "points.goods", "best_grid.contest",
                                       "mutual_aid.rules", "volunteers.points_per_hour",
                                       "disputes.rules"}
@@ -174,6 +189,13 @@ def test_a_model_town_exported_and_imported_into_another(client, tree, model):
     assert db.session.scalar(select(ResponseTemplate.text).filter_by(
         town_id=town_b.id, title="已受理")) == "您反映的问题已受理。"
     assert visit_days(town_b) == VISITS
+    assert size_standard(town_b) == SIZE
+    assert required_fields(town_b) == {"households": ["house"], "residents": ["id_number", "sex"],
+                                       "target": 90}
+    # a town's own post comes back under the same code: staff saved under it in A's way stay on it
+    assert town_posts(town_b) == [{"code": "mediation", "label": "调解员"},
+                                  {"code": "building_head", "label": "楼栋长"},
+                                  {"code": own_code("护河员"), "label": "护河员"}]
     b_rules = {r.name: r for r in db.session.scalars(select(PointsRule).filter_by(
         town_id=town_b.id))}
     assert b_rules["参加村道清扫"].points == 5
@@ -278,6 +300,10 @@ def test_a_file_with_one_bad_part_writes_nothing(client, tree, model):
     bad = {
         # seen by the part's own checks (the rules page's form)
         "people.visit_days": ({**VISITS, "red": 0}, "红色户(天)"),
+        "grids.size_standard": ({**SIZE, "min_households": 500}, "下限不能大于上限"),
+        "people.required_fields": ({"households": [], "residents": [], "target": 90},
+                                   "请至少选择一项必填信息"),
+        "grids.extra_posts": ([{"label": "网格员"}], "已在固定岗位或可选岗位中"),
         "disputes.rules": ({**DISPUTE_RULES, "red_amount": 10}, "黄色金额"),
         "cases.rules": ({**document["parts"]["cases.rules"], "categories": ["no_such"]},
                         "没有“no_such”这个事件类别"),

@@ -40,6 +40,7 @@ def audit_labels():
             "rentals.letter": _l("上传房东治安责任书"), "rentals.tenant_add": _l("登记租客"),
             "rentals.tenant_end": _l("租客搬离"), "rentals.away": _l("登记户在人不在"),
             "rentals.away_end": _l("户在人不在返回"),
+            "rentals.tenant_view_sensitive": _l("查看租客完整身份证号和电话"),
         },
         "objects": {"RentalsLetting": _l("出租房屋"), "RentalsTenant": _l("租客"),
                     "RentalsAway": _l("户在人不在")},

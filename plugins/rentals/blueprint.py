@@ -14,6 +14,8 @@ bp.add_url_rule("/<int:letting_id>/tenants", view_func=letting_views.add_tenant,
                 methods=["POST"])
 bp.add_url_rule("/tenants/<int:tenant_id>/end", view_func=letting_views.end_tenant,
                 methods=["POST"])
+bp.add_url_rule("/tenants/<int:tenant_id>/reveal", view_func=letting_views.reveal_tenant,
+                methods=["POST"])
 bp.add_url_rule("/<int:letting_id>/end", view_func=letting_views.end, methods=["POST"])
 bp.add_url_rule("/<int:letting_id>/letter", view_func=letting_views.upload_letter,
                 methods=["POST"])

@@ -1,12 +1,13 @@
 """Rental houses: the list of lettings in the user's scope (active first, by grid, expiring
 registrations marked), letting a house (the landlord found in the register of the scope), one
 letting with its tenants (add, end), the landlord's responsibility letter, ending the letting."""
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import GRID, SPECIAL, Grid
@@ -91,9 +92,11 @@ def new():
 
 
 def letting_page(letting: RentalsLetting, *, tenant_form=None, end: tuple | None = None,
-                 letter_form=None, end_form=None, status: int = 200):
+                 letter_form=None, end_form=None, status: int = 200,
+                 revealed: int | None = None):
     """One letting, its tenants and the forms the user may fill; ``end``: (tenant id, form) of
-    a refused end, shown open with its error."""
+    a refused end, shown open with its error; ``revealed``: the tenant whose full ID number and
+    phone are shown (the look already audited)."""
     db.session.scalars(select(RentalsLetting).filter_by(id=letting.id).options(
         selectinload(RentalsLetting.tenants))).one()
     tenants = sorted(letting.tenants, key=lambda t: (t.left_on is not None, t.id))
@@ -107,6 +110,8 @@ def letting_page(letting: RentalsLetting, *, tenant_form=None, end: tuple | None
                   letter_form=letter_form or LetterForm(formdata=None),
                   end_form=end_form or EndForm(prefix="letting", formdata=None, on=local_today()),
                   may_manage=can(current_user, "rentals.manage", letting),
+                  may_reveal=can(current_user, "people.sensitive", letting),
+                  revealed=revealed,
                   today=local_today(), notice_days=EXPIRY_NOTICE_DAYS), status
 
 
@@ -143,6 +148,20 @@ def _dated(form, work, page):
             return None
     body, _status = page()
     return body, REFUSED
+
+
+@requires("people.sensitive")
+def reveal_tenant(tenant_id):
+    """A tenant's full ID number and phone, for the police's registration: a POST, because every
+    look is written down, and only for those who may see a resident's (people.sensitive)."""
+    tenant = load_scoped(RentalsTenant, tenant_id)
+    letting = tenant.letting
+    if not can(current_user, "rentals.view", letting):
+        abort(403)
+    audit.record("rentals.tenant_view_sensitive", tenant, scope_code=letting.grid.code,
+                 user=current_user)
+    commit()
+    return letting_page(letting, revealed=tenant.id)
 
 
 @requires("rentals.manage")

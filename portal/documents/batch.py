@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 from flask import current_app
+from flask_login import login_user
 from flask_babel import gettext as _
 
 from portal import audit
@@ -79,8 +80,12 @@ def run(batch_id: int) -> str:
     batch.state, batch.done = "running", 0
     db.session.commit()
     try:
-        # a request of the asker's site, so links, QR codes and translations are as on the page
+        # a request of the asker's site, so links, QR codes and translations are as on the page,
+        # made as the asker: a document that shows what its reader may see (the household file's
+        # key-person flags, the modules' parts) shows the asker's view, and audits it in their name
         with current_app.test_request_context(base_url=batch.base_url):
+            if batch.created_by is not None:
+                login_user(batch.created_by)
             laid_out = []
             for number, subject in enumerate(kind.batch(batch.node), start=1):
                 laid_out.append(render_one(html_of(kind, subject, period, pdf=True,

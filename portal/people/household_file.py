@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.documents import A4, DocumentType, Period
 from portal.extensions import db
+from portal.grids.models import GRID, SPECIAL, VILLAGE
 from portal.people.models import Household, KeyPerson, Resident, Visit
 from portal.permissions import can
 
@@ -118,11 +119,20 @@ def document_context(household: Household, period: Period | None) -> dict:
     return {"file": file, "household": household, "issuer": issuer_of(household.grid)}
 
 
+def _households_under(node) -> list[Household]:
+    """A village's or a grid's current households, in the letters' order (a batch of files)."""
+    from portal.documents.letters import households_under
+
+    return households_under(node)
+
+
 TYPES = (
     DocumentType(
         "household_file", _l("一户一档"), Household, "people.view",
         "documents/household_file.html", document_context,
         lambda household, period: _("%(address)s 一户一档", address=household.address),
-        size=A4, sensitive=True, offered="record",
-        description=_l("一户的成员、房屋、走访、事件和各模块情况，身份证号和电话遮挡显示；A4。")),
+        size=A4, sensitive=True, offered="record", batch=_households_under,
+        batch_levels=(VILLAGE, GRID, SPECIAL),
+        description=_l("一户的成员、房屋、走访、事件和各模块情况，身份证号和电话遮挡显示；A4。"
+                       "可按村或网格批量打印。")),
 )

@@ -1,6 +1,7 @@
 """The core's parts of a town template: what the town's case rules page keeps (categories,
-deadlines, the call-back rule, the categories published through Open311, its reply templates)
-and its visit intervals. Each is checked with the town's own settings form."""
+deadlines, the call-back rule, the categories published through Open311, its reply templates),
+its visit intervals, its grid size standard, the fields its information completeness requires
+and the staff posts its notice boards know. Each is checked with the town's own settings form."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,8 +13,8 @@ from portal.extensions import db
 from portal.i18n import listing
 from portal.settings import get_setting, set_setting
 from portal.town_templates import Change, TemplateDataError, TemplatePart
-from portal.town_templates.checks import (changed_values, distinct, field_labels, items,
-                                          mapping, text, whole_number, with_form)
+from portal.town_templates.checks import (changed_values, distinct, field_labels, integers,
+                                          items, mapping, text, whole_number, with_form)
 
 CASE_RULES = "cases.rules"
 CASE_REPLIES = "cases.replies"
@@ -22,6 +23,12 @@ VISIT_DAYS = "people.visit_days"
 CASE_RULES_LABEL = _l("事件规则")
 CASE_REPLIES_LABEL = _l("常用回复")
 VISIT_DAYS_LABEL = _l("走访周期")
+SIZE = "grids.size_standard"
+REQUIRED = "people.required_fields"
+POSTS = "grids.extra_posts"
+SIZE_LABEL = _l("网格规模标准")
+REQUIRED_LABEL = _l("信息采集必填项")
+POSTS_LABEL = _l("网格岗位")
 
 
 # ---------------------------------------------------------------- case rules
@@ -207,6 +214,153 @@ def _apply_visit_days(town, data, actor) -> None:
     set_visit_days(town, _read_visit_days(data), actor=actor)
 
 
+# ---------------------------------------------------------------- grid size standard
+
+
+def _read_size(data: Any) -> dict[str, int]:
+    """The file's range, checked with the size page's form and then the service's cross-field
+    rules (the lower bound not above the upper one …)."""
+    from portal.errors import DomainError
+    from portal.grids.size_standards import DEFAULT_SIZE, check_standard
+    from portal.grids.size_views import SizeStandardForm
+
+    values = integers(data, DEFAULT_SIZE, field_labels(SizeStandardForm, DEFAULT_SIZE))
+    with_form(SizeStandardForm, values)
+    try:
+        return check_standard(values)
+    except DomainError as refused:
+        raise TemplateDataError(str(refused)) from refused
+
+
+def _export_size(town) -> dict:
+    from portal.grids.size_standards import size_standard
+
+    return dict(size_standard(town))
+
+
+def _plan_size(town, data) -> list[Change]:
+    from portal.grids.size_standards import DEFAULT_SIZE, size_standard
+    from portal.grids.size_views import SizeStandardForm
+
+    return changed_values(str(SIZE_LABEL), field_labels(SizeStandardForm, DEFAULT_SIZE),
+                          size_standard(town), _read_size(data))
+
+
+def _apply_size(town, data, actor) -> None:
+    from portal.grids.size_standards import set_size_standard
+
+    set_size_standard(town, _read_size(data), actor=actor)
+
+
+# ---------------------------------------------------------------- required fields
+
+
+def _read_required(data: Any) -> dict[str, Any]:
+    from portal.people.completeness import LABELS
+    from portal.people.completeness_views import RequiredFieldsForm
+
+    labels = field_labels(RequiredFieldsForm, ["households", "residents", "target"])
+    data = mapping(data, str(REQUIRED_LABEL))
+    value: dict[str, Any] = {}
+    for kind in ("households", "residents"):
+        chosen = items(data.get(kind, []), labels[kind])
+        unknown = [str(f) for f in chosen if f not in LABELS[kind]]
+        if unknown:
+            raise TemplateDataError(_("“%(what)s”中没有这一项：%(k)s", what=labels[kind],
+                                      k=listing(unknown)))
+        value[kind] = [f for f in LABELS[kind] if f in chosen]
+    if not value["households"] and not value["residents"]:
+        raise TemplateDataError(_("请至少选择一项必填信息。"))
+    value["target"] = whole_number(data.get("target"), labels["target"], 0, 100)
+    return value
+
+
+def _export_required(town) -> dict:
+    from portal.people.completeness import required_fields
+
+    return dict(required_fields(town))
+
+
+def _required_text(kind: str, value: Any) -> str:
+    from portal.people.completeness import LABELS
+
+    if kind == "target":
+        return f"{value}%"
+    return listing(str(LABELS[kind].get(f, f)) for f in value or []) or "—"
+
+
+def _plan_required(town, data) -> list[Change]:
+    from portal.people.completeness import required_fields
+    from portal.people.completeness_views import RequiredFieldsForm
+
+    keys = ["households", "residents", "target"]
+    return changed_values(str(REQUIRED_LABEL), field_labels(RequiredFieldsForm, keys),
+                          required_fields(town), _read_required(data), shown=_required_text)
+
+
+def _apply_required(town, data, actor) -> None:
+    from portal.people.completeness import set_required_fields
+
+    value = _read_required(data)
+    set_required_fields(town, value["households"], value["residents"], value["target"],
+                        actor=actor)
+
+
+# ---------------------------------------------------------------- staff posts
+
+
+def _read_posts(data: Any) -> list[dict[str, str]]:
+    """The file's posts by label (a town's own post's code is made from its label, so the same
+    label gives the same code in the target town); checked by the posts page's service."""
+    from portal.errors import DomainError
+    from portal.grids.staff_posts import READY, build_posts
+
+    by_label = {str(label): code for code, label in READY.items()}
+    ready, own = [], []
+    for item in items(data, str(POSTS_LABEL)):
+        item = mapping(item, str(POSTS_LABEL))
+        code = item.get("code")
+        if isinstance(code, str) and code in READY:
+            ready.append(code)
+            continue
+        label = text(item.get("label"), str(POSTS_LABEL), 100)
+        assert label is not None  # required
+        if label in by_label:
+            ready.append(by_label[label])
+        else:
+            own.append(label)
+    distinct(own, str(POSTS_LABEL))
+    try:
+        return build_posts(ready, own)
+    except DomainError as refused:
+        raise TemplateDataError(str(refused)) from refused
+
+
+def _export_posts(town) -> list:
+    from portal.grids.staff_posts import town_posts
+
+    return town_posts(town)
+
+
+def _plan_posts(town, data) -> list[Change]:
+    from portal.grids.staff_posts import town_posts
+
+    part = str(POSTS_LABEL)
+    old = [p["label"] for p in town_posts(town)]
+    new = [p["label"] for p in _read_posts(data)]
+    if old == new:
+        return []
+    return [Change(part, part, listing(old) or "—", listing(new) or "—")]
+
+
+def _apply_posts(town, data, actor) -> None:
+    from portal.grids.staff_posts import READY, set_town_posts
+
+    posts = _read_posts(data)
+    set_town_posts(town, [p["code"] for p in posts if p["code"] in READY],
+                   [p["label"] for p in posts if p["code"] not in READY], actor=actor)
+
+
 def core_parts() -> list[TemplatePart]:
     return [
         TemplatePart(CASE_RULES, CASE_RULES_LABEL, _export_case_rules, _plan_case_rules,
@@ -215,4 +369,8 @@ def core_parts() -> list[TemplatePart]:
                      _apply_replies, order=20),
         TemplatePart(VISIT_DAYS, VISIT_DAYS_LABEL, _export_visit_days, _plan_visit_days,
                      _apply_visit_days, order=30),
+        TemplatePart(SIZE, SIZE_LABEL, _export_size, _plan_size, _apply_size, order=40),
+        TemplatePart(REQUIRED, REQUIRED_LABEL, _export_required, _plan_required,
+                     _apply_required, order=50),
+        TemplatePart(POSTS, POSTS_LABEL, _export_posts, _plan_posts, _apply_posts, order=60),
     ]

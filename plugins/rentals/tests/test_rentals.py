@@ -98,6 +98,33 @@ def test_id_numbers_and_phones_never_in_full(client, rentals):
         assert mask_id(TENANT_ID) in show and mask_phone(TENANT_PHONE) in show
 
 
+def test_the_full_numbers_only_through_an_audited_post(client, rentals):
+    from portal.audit.models import AuditEntry
+
+    url = f"/rentals/tenants/{rentals.tenant.id}/reveal"
+    client.login("grid_worker")
+    show = client.get(f"/rentals/{rentals.letting.id}").get_data(as_text=True)
+    assert f'action="{url}"' in show and "显示完整号码" in show
+    assert client.get(url).status_code == 405  # a look is never a link one follows by accident
+    revealed = client.post(url)
+    body = revealed.get_data(as_text=True)
+    assert revealed.status_code == 200
+    assert TENANT_ID in body and TENANT_PHONE in body and "已记入审计日志" in body
+    assert "外来租客乙" in body  # the rest of the letting, still masked around it
+    entry = db.session.scalar(select(AuditEntry).filter_by(
+        action="rentals.tenant_view_sensitive"))
+    assert entry.object_id == str(rentals.tenant.id)
+    assert entry.user_id == rentals.tree.users["grid_worker"].id
+    assert entry.scope_code == rentals.letting.grid.code
+    # those who may not see a resident's numbers may not see a tenant's either, nor a town B admin
+    for user, status in (("b_town_admin", 404), ("dept_staff", 403), ("resident", 403)):
+        client.logout()
+        client.login(user)
+        assert client.post(url).status_code == status, user
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).filter_by(
+        action="rentals.tenant_view_sensitive")) == 1
+
+
 def test_the_reminder_goes_once_per_tenant_and_expiry(rentals):
     town = rentals.tree.town_a
     worker = rentals.tree.users["grid_worker"]

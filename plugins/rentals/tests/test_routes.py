@@ -17,6 +17,7 @@ ROUTES = {
     ("rentals.show", "GET"): Rule("rentals.view"),
     ("rentals.add_tenant", "POST"): Rule("rentals.manage", ok=422),
     ("rentals.end_tenant", "POST"): Rule("rentals.manage", ok=422),
+    ("rentals.reveal_tenant", "POST"): Rule("people.sensitive"),
     ("rentals.end", "POST"): Rule("rentals.manage", ok=422),
     ("rentals.upload_letter", "POST"): Rule("rentals.manage", ok=422),
     ("rentals.letter", "GET"): Rule("rentals.view"),
