@@ -1,0 +1,27 @@
+"""The demo's grid workers of 城西社区 (文星镇): the core demo's ``gridworker`` and three colleagues
+on the village's second to fourth grids, so that a quarter of patrols, meetings and scores
+compares several workers. Made by the first part's demo that needs them (patrols), found again by
+the others (``demo_login`` returns an existing login)."""
+import random
+
+from sqlalchemy import select
+
+from portal.auth.models import User
+from portal.extensions import db
+from portal.grids.models import GRID, Grid
+
+VILLAGE_NAME = "城西社区"
+COLLEAGUES = ("gridworker2", "gridworker3", "gridworker4")
+
+
+def demo_workers(village: Grid) -> list[User]:
+    """``gridworker`` and the colleagues, made where missing ([] when the demo tree lacks them)."""
+    from portal.demo import demo_login
+
+    first = db.session.scalar(select(User).filter_by(username="gridworker"))
+    grids = db.session.scalars(select(Grid).filter_by(parent_id=village.id, level=GRID)
+                               .order_by(Grid.code)).all()
+    if first is None or len(grids) < len(COLLEAGUES) + 1:
+        return []
+    return [first, *(demo_login(name, "grid_worker", grid, random.Random(name))
+                     for name, grid in zip(COLLEAGUES, grids[1:]))]
