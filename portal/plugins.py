@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 BUILTIN_PLUGINS: tuple[str, ...] = ("plugins.points", "plugins.volunteers", "plugins.mutual_aid",
                                      "plugins.associations", "plugins.best_grid",
                                      "plugins.wecom_robot", "plugins.disputes",
-                                     "plugins.rentals")
+                                     "plugins.rentals", "plugins.places",
+                                     "plugins.grid_work")
 
 #: Core behaviour written as an ordinary (always-on) plugin.
 CORE_PLUGINS = ("portal.core_hooks", "portal.notifications.core_channels")

@@ -100,6 +100,11 @@ FUTURE = {
     "points_entries.held_until": "this week's awards on public notice until the notice ends",
     "rentals_tenants.registration_expires_on": "a registration of temporary residence runs "
                                                "to its expiry (one within the 30-day reminder)",
+    "places_places.next_due_on": "a deadline: the day a place's next safety inspection is due",
+    "places_licences.expires_on": "a licence runs to its expiry (one within the 30-day reminder)",
+    "places_hazards.deadline": "a deadline: the day a hazard must be rectified by",
+    "grid_work_leaves.starts_on": "a leave request waiting for the village starts next week",
+    "grid_work_leaves.ends_on": "a leave running today, and one requested for next week",
 }
 
 

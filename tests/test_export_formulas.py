@@ -125,9 +125,21 @@ def seeded(app):
                                PartyInput(name="", side="b", resident_id=resident.id)],
                       responsible_unit=evil("unit"), leading_cadre=short("cadre", "@"),
                       helpers=evil("helpers"), actor=tree.users["grid_worker"])
+
+    # grid workers' assessment: last quarter published (the subsidy sheet), and the reward of a
+    # five-small case a worker reported (the month's payment list)
+    from plugins.grid_work.assessment import services as assessment
+    from plugins.grid_work.assessment.testing import reported_and_closed
+
+    quarter_ago = local_today() - timedelta(days=92)
+    scheme = assessment.create_scheme(tree.town_a, year=quarter_ago.year,
+                                      quarter=(quarter_ago.month - 1) // 3 + 1,
+                                      title=evil("scheme"))
+    assessment.publish(scheme)
+    reported_and_closed(tree, tree.users["grid_worker"], title=evil("five-small"))
     db.session.commit()
     return {"tree": tree, "account": account, "shop": shop, "association": association,
-            "officer": officer}
+            "officer": officer, "scheme": scheme}
 
 
 def downloads(seeded) -> dict[str, list[tuple[tuple[str, ...], str]]]:
@@ -155,6 +167,10 @@ def downloads(seeded) -> dict[str, list[tuple[tuple[str, ...], str]]]:
             for kind in ("members", "scores", "roster", "party", "reports")],
         "disputes.ledger": [(admins, "/disputes/ledger.xlsx"),
                             (admins, f"/disputes/ledger.xlsx?node={tree.village_a1.id}")],
+        "grid_work_assessment.subsidy": [
+            (admins, f"/work/assessment/{seeded['scheme'].id}/subsidy.xlsx")],
+        "grid_work_assessment.rewards_export": [
+            (admins, f"/work/assessment/rewards.xlsx?month={local_today():%Y-%m}")],
     }
 
 
@@ -184,7 +200,7 @@ def cell_texts(data: bytes) -> set[str]:
             if c.value is not None}
 
 
-@needs_plugin("points", "associations", "disputes")
+@needs_plugin("points", "associations", "disputes", "grid_work")
 def test_no_export_writes_user_text_as_a_formula(app, seeded):
     table = downloads(seeded)
     assert set(table) == xlsx_endpoints(app), (

@@ -34,7 +34,9 @@ EXPECTED = {
         "associations.view", "associations.manage", "associations.run", "associations.member",
         "best_grid.view", "best_grid.manage", "best_grid.judge", "wecom_robot.manage",
         "disputes.view", "disputes.report", "disputes.mediate", "disputes.assign",
-        "disputes.settings", "rentals.view", "rentals.manage"},
+        "disputes.settings", "rentals.view", "rentals.manage",
+        "places.view", "places.manage", "places.inspect", "places.settings",
+        "grid_work.view", "grid_work.manage", "grid_work.assess"},
     "town_admin": GRID_STAFF_CORE | {
         "grids.manage", "users.manage", "modules.manage", "audit.view", "people.import",
         "people.key_persons", "settings.manage", "settings.template", "cases.dispatch",
@@ -47,7 +49,9 @@ EXPECTED = {
         "associations.view", "associations.manage", "associations.run", "associations.member",
         "best_grid.view", "best_grid.manage", "best_grid.judge", "wecom_robot.manage",
         "disputes.view", "disputes.report", "disputes.mediate", "disputes.assign",
-        "disputes.settings", "rentals.view", "rentals.manage"},
+        "disputes.settings", "rentals.view", "rentals.manage",
+        "places.view", "places.manage", "places.inspect", "places.settings",
+        "grid_work.view", "grid_work.manage", "grid_work.assess"},
     "village_admin": GRID_STAFF_CORE | {
         "grids.manage", "users.manage", "people.import", "cases.dispatch", "cases.evaluate",
         "cases.callback", "points.view", "points.award", "points.correct", "points.goods",
@@ -58,21 +62,23 @@ EXPECTED = {
         "mutual_aid.view", "mutual_aid.manage", "mutual_aid.record",
         "associations.view", "associations.manage", "associations.run", "associations.member",
         "best_grid.view", "wecom_robot.manage",
-        "disputes.view", "disputes.report", "disputes.mediate", "rentals.view", "rentals.manage"},
+        "disputes.view", "disputes.report", "disputes.mediate", "rentals.view", "rentals.manage",
+        "places.view", "places.manage", "places.inspect", "grid_work.view", "grid_work.manage"},
     # a grid worker files a points claim (申报) for a resident of their grid
     "grid_worker": GRID_STAFF_CORE | {
         "cases.evaluate", "points.view", "points.cards", "points.claim",
         "volunteers.view", "volunteers.activities", "volunteers.pairing", "volunteers.proxy",
         "mutual_aid.view", "mutual_aid.manage", "mutual_aid.record",
         "associations.view", "associations.member", "best_grid.view",
-        "disputes.view", "disputes.report", "disputes.mediate", "rentals.view", "rentals.manage"},
+        "disputes.view", "disputes.report", "disputes.mediate", "rentals.view", "rentals.manage",
+        "places.view", "places.manage", "places.inspect", "grid_work.own"},
     # the information officer keeps the register: disputes (sensitive) are not theirs
     "info_officer": GRID_STAFF_CORE | {
         "people.import", "cases.callback", "points.view", "points.cards",
         "volunteers.view", "volunteers.activities", "volunteers.proxy",
         "mutual_aid.view", "mutual_aid.record",
         "associations.view", "associations.member", "best_grid.view",
-        "rentals.view", "rentals.manage"},
+        "rentals.view", "rentals.manage", "places.view", "places.manage"},
     # a department handles the cases passed to it and judges contests: no tree, register or
     # command centre
     "dept_staff": {"cases.view", "cases.report", "cases.handle", "best_grid.view",

@@ -120,6 +120,71 @@ def photos_everywhere(app, tree):
         db.session.commit()
         served["rentals.letter"] = (f"/rentals/{letting.id}/letter.jpg", names["rentals.letter"],
                                     "village_admin")
+    if "places" in installed_names():  # a photo of a hazard found at a safety inspection
+        from plugins.places import services as places
+        from plugins.places.models import PlacesHazardPhoto
+
+        names["places.hazard_photo"] = f"{os.urandom(16).hex()}.jpg"
+        (photo_dir() / names["places.hazard_photo"]).write_bytes(_jpeg())
+        set_module(tree.town_a, "places", True)
+        place = places.register(tree.grid_a1, name="城西小店", kind="small_store",
+                                registered_on=local_today())
+        inspection = places.inspect(place, inspected_on=local_today(),
+                                    results={"extinguishers": "fail", "exits": "pass",
+                                             "wiring": "pass", "gas": "na",
+                                             "three_in_one": "pass", "licences": "pass",
+                                             "training": "pass", "emergency_lights": "pass"})
+        photo = PlacesHazardPhoto(hazard_id=inspection.hazards[0].id,
+                                  filename=names["places.hazard_photo"])
+        db.session.add(photo)
+        db.session.commit()
+        served["places.hazard_photo"] = (f"/places/hazards/photos/{photo.id}",
+                                         names["places.hazard_photo"], "village_admin")
+    if "grid_work" in installed_names():  # a photo taken at a point of a patrol
+        from plugins.grid_work.patrols import services as patrols
+
+        names["grid_work.point_photo"] = f"{os.urandom(16).hex()}.jpg"
+        (photo_dir() / names["grid_work.point_photo"]).write_bytes(_jpeg())
+        set_module(tree.town_a, "grid_work", True)
+        patrol, _started = patrols.start(tree.users["grid_worker"])
+        point = patrols.add_point(patrol, tree.users["grid_worker"],
+                                  photo=names["grid_work.point_photo"])
+        db.session.commit()
+        served["grid_work.point_photo"] = (f"/work/points/{point.id}/photo",
+                                                   names["grid_work.point_photo"],
+                                                   "village_admin")
+    if "grid_work" in installed_names():  # a page of a grid worker's signed responsibility letter
+        from plugins.grid_work.duty.models import GridWorkLetter
+
+        names["grid_work_duty.letter_photo"] = f"{os.urandom(16).hex()}.jpg"
+        (photo_dir() / names["grid_work_duty.letter_photo"]).write_bytes(_jpeg())
+        set_module(tree.town_a, "grid_work", True)
+        worker = tree.users["grid_worker"]
+        letter = GridWorkLetter(worker_id=worker.id, grid_id=worker.scope_id,
+                                year=local_today().year,
+                                photo=names["grid_work_duty.letter_photo"])
+        db.session.add(letter)
+        db.session.commit()
+        served["grid_work_duty.letter_photo"] = (f"/work/letters/{letter.id}/photo",
+                                                 names["grid_work_duty.letter_photo"],
+                                                 "village_admin")
+    if "grid_work" in installed_names():  # the evidence of an assessment entry (考核加减分)
+        from plugins.grid_work.assessment import services as assessment
+
+        names["grid_work_assessment.evidence"] = f"{os.urandom(16).hex()}.jpg"
+        (photo_dir() / names["grid_work_assessment.evidence"]).write_bytes(_jpeg())
+        set_module(tree.town_a, "grid_work", True)
+        scheme = assessment.create_scheme(tree.town_a, year=local_today().year - 1, quarter=4)
+        positive = next(i for i in scheme.items if i.kind == "positive")
+        entry = assessment.add_entry(positive, tree.users["grid_worker"], points=1,
+                                     reason="表彰",
+                                     happened_on=local_today().replace(year=scheme.year, month=12,
+                                                                       day=1))
+        entry.evidence = names["grid_work_assessment.evidence"]
+        db.session.commit()
+        served["grid_work_assessment.evidence"] = (
+            f"/work/assessment/entries/{entry.id}/evidence.jpg",
+            names["grid_work_assessment.evidence"], "village_admin")
     return {
         **served,
         "public.photo": (f"/g/{tree.grid_a1.code}/photo/{staff.id}", names["public.photo"], None),
