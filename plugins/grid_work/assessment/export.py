@@ -25,7 +25,7 @@ def subsidy_rows(scheme, scope) -> list[list]:
                                    key=lambda r: (r.grid_code, r.worker_id)), start=1):
         _amount, band = scoring.subsidy_for(row.total, bands)
         rows.append([n, row.village_name, row.grid_name, row.name, row.total / 10,
-                     texts.band(band), row.subsidy, ""])
+                     texts.band(band, bands), row.subsidy, ""])
     return rows
 
 

@@ -54,7 +54,14 @@ def figure(item) -> str:
     return str(MEASURES.get(measure, measure))
 
 
-def band(band_row: dict | None) -> str:
+def band(band_row: dict | None, bands: list[dict] = ()) -> str:
+    """The band in words as a finance office reads it: "90分及以上" for the top, "80–89分" in
+    between, "70分以下" for a bottom band starting at 0 (``bands``: all of the scheme's)."""
     if band_row is None:
         return _("未达档")
-    return _("%(min)d分及以上", min=band_row["min"])
+    above = sorted(b["min"] for b in bands if b["min"] > band_row["min"])
+    if not above:
+        return _("%(min)d分及以上", min=band_row["min"])
+    if band_row["min"] <= 0:
+        return _("%(next)d分以下", next=above[0])
+    return _("%(min)d–%(max)d分", min=band_row["min"], max=above[0] - 1)

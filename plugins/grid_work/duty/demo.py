@@ -18,6 +18,7 @@ from portal.grids.models import VILLAGE, Grid
 from portal.timeutil import local_today, utc_start_of, utcnow
 from portal.uploads import photo_dir
 
+from ..demo_workers import days_back, demo_workers
 from . import services
 from .figures import ABSENT, PRESENT
 from .models import GridWorkLeave, GridWorkLetter, GridWorkMeeting
@@ -27,11 +28,9 @@ VILLAGE_NAME = "城西社区"
 ADMIN = "chengxi"
 #: The colleagues of the demo's gridworker, on the village's second to fourth grids.
 COLLEAGUES = ("gridworker2", "gridworker3", "gridworker4")
-WEEKS = 11
 
 
 def _workers(village: Grid) -> list[User]:
-    from ..demo_workers import demo_workers
 
     return demo_workers(village)
 
@@ -67,7 +66,7 @@ def load(town: Grid) -> None:
     if len(workers) < 4:
         return
     today = local_today()
-    days = [today - timedelta(days=3 + 7 * week) for week in range(WEEKS)]
+    days = [today - timedelta(days=3 + 7 * week) for week in range(days_back(today) // 7)]
     # leave first: the meeting held during the past leave excuses its worker by itself
     _leave(workers[1], workers[0], days[5] - timedelta(days=2), days[5], "回老家处理家事",
            admin)

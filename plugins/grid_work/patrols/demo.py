@@ -12,7 +12,7 @@ import random
 import secrets
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth.models import User
 from portal.cases.models import Case
@@ -21,14 +21,16 @@ from portal.grids.models import GRID, VILLAGE, Grid
 from portal.tenancy import in_subtree_where_on
 from portal.timeutil import local_date, local_today, to_local, to_utc, utcnow
 
-from ..demo_workers import demo_workers
+from ..demo_workers import days_back, demo_workers
 from .log import gather
 from .models import GridWorkCheckpoint, GridWorkLogDay, GridWorkPatrol, GridWorkPatrolPoint
 from .services import MODULE
 
 TOWN_NAME = "文星镇"
 VILLAGE_NAME = "城西社区"
-DAYS = 75
+#: What a visit made on a demo patrol day found.
+VISITED = ("家中一切正常。", "老人身体尚好，已提醒防寒保暖。", "了解到需要办理医保，已告知流程。",
+           "住户反映路灯不亮，已记录上报。")
 #: Checkpoints of the first two grids of 城西社区 (name, metres north, metres east of the centre).
 PLACES = (("石桥头", 0, 0), ("村部水塘", 120, 80), ("城西小学门口", -90, 140),
           ("老街路口", 60, -110))
@@ -70,7 +72,7 @@ def load(town: Grid) -> None:
             latitude, longitude = _moved(north + n * 400, east)
             checkpoint = GridWorkCheckpoint(grid_id=grid.id, name=name, latitude=latitude,
                                             longitude=longitude, token=secrets.token_urlsafe(16),
-                                            created_at=utcnow() - timedelta(days=DAYS + 5))
+                                            created_at=utcnow() - timedelta(days=days_back(local_today()) + 5))
             db.session.add(checkpoint)
             checkpoints.setdefault(grid.id, []).append(checkpoint)
     db.session.flush()
@@ -86,7 +88,8 @@ def _at(day: date, hour: int, minute: int) -> datetime:
 def _worker(worker: User, checkpoints: list, rng: random.Random) -> None:
     today = local_today()
     now = utcnow()
-    since, until = to_utc(datetime.combine(today - timedelta(days=DAYS), time.min)), now
+    back_to = days_back(today)
+    since, until = to_utc(datetime.combine(today - timedelta(days=back_to), time.min)), now
     found: dict[date, Case] = {}
     for case in db.session.scalars(select(Case).where(
             Case.reporter_id == worker.id, Case.source == "patrol",
@@ -95,7 +98,7 @@ def _worker(worker: User, checkpoints: list, rng: random.Random) -> None:
         if 1 <= to_local(case.created_at).hour < 21:  # a patrol of that day could have found it
             found.setdefault(local_date(case.created_at), case)
     patrols = []
-    for back in range(DAYS, 0, -1):  # today is left for the worker to do
+    for back in range(back_to, 0, -1):  # today is left for the worker to do
         day = today - timedelta(days=back)
         if day not in found and (day.weekday() >= 5 or rng.random() < 0.15):
             continue  # weekends and a few missed days: the gaps the figures show
@@ -129,13 +132,45 @@ def _worker(worker: User, checkpoints: list, rng: random.Random) -> None:
                                               note=case.title, case_id=case.id))
     db.session.add_all(points)
     db.session.flush()
-    _logs(worker, today, rng)
+    _visits(worker, patrols, today - timedelta(days=back_to), rng)
+    _logs(worker, today, rng, back_to)
 
 
-def _logs(worker: User, today: date, rng: random.Random) -> None:
+def _visits(worker: User, patrols: list, since: date, rng: random.Random) -> None:
+    """The worker's visits of the previous quarter, made on patrol days (each household of the
+    grid about once a month, a few missed), before the core demo's own visits of the recent
+    weeks: last quarter's assessment has visits to measure, and the households' latest visits,
+    hence their due days, stay the core demo's."""
+    from portal.people.models import Household, Visit
+
+    earliest = dict(db.session.execute(
+        select(Visit.household_id, func.min(Visit.visited_on)).where(
+            Visit.grid_id == worker.scope_id).group_by(Visit.household_id)).all())
+    households = db.session.scalars(select(Household).where(
+        Household.grid_id == worker.scope_id, Household.moved_out_at.is_(None))
+        .order_by(Household.id)).all()
+    days = sorted({p.day for p in patrols if p.day >= since})
+    visits = []
+    for household in households:
+        first = earliest.get(household.id)
+        registered = local_date(household.created_at)
+        for month_start in range(0, len(days), 20):
+            month = days[month_start:month_start + 20]
+            day = rng.choice(month) if month else None
+            if day is None or rng.random() < 0.1 or day < registered or (
+                    first is not None and day >= first):
+                continue
+            visits.append(Visit(household_id=household.id, grid_id=household.grid_id,
+                                user_id=worker.id, visited_on=day, found=rng.choice(VISITED),
+                                created_at=_at(day, 10, rng.randint(0, 59))))
+    db.session.add_all(visits)
+    db.session.flush()
+
+
+def _logs(worker: User, today: date, rng: random.Random, back_to: int) -> None:
     """Most days closed in the evening with their figures; yesterday left open."""
     days = []
-    for back in range(DAYS, 1, -1):
+    for back in range(back_to, 1, -1):
         day = today - timedelta(days=back)
         if day.weekday() >= 5 or rng.random() < 0.1:
             continue

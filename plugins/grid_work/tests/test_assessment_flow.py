@@ -189,7 +189,7 @@ def test_the_subsidy_sheet(draft, tree, client):
                        "领取人签字"]
     score = db.session.scalar(select(GridWorkScore).filter_by(worker_id=worker.id))
     assert rows[2] == [1, "城西社区", "第一网格", '=HYPERLINK("http://evil","点我")',
-                       score.total_tenths / 10, "0分及以上", 600, None]
+                       score.total_tenths / 10, "90分以下", 600, None]
     assert sheet.cell(row=3, column=4).data_type == "s"  # text, never a formula
     assert rows[-1][0] == "合计" and rows[-1][6] == 600
     entry = db.session.scalar(select(AuditEntry).filter_by(action="grid_work.subsidy_export"))

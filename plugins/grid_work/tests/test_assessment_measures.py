@@ -184,3 +184,13 @@ def test_a_period_still_running_owes_patrol_days_pro_rata():
 
     assert months_in(D(2025, 1, 1), D(2025, 3, 31)) == pytest.approx(3)
     assert months_in(D(2025, 1, 1), D(2025, 2, 14)) == pytest.approx(1 + 14 / 28)
+
+
+def test_bands_read_as_a_finance_office_reads_them():
+    from plugins.grid_work.assessment.texts import band
+
+    bands = [{"min": 90, "amount": 1500}, {"min": 80, "amount": 1200},
+             {"min": 70, "amount": 900}, {"min": 0, "amount": 600}]
+    assert [band(b, bands) for b in bands] == ["90分及以上", "80–89分", "70–79分", "70分以下"]
+    assert band(None, bands) == "未达档"
+    assert band({"min": 60, "amount": 300}, [{"min": 60, "amount": 300}]) == "60分及以上"
