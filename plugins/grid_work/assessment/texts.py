@@ -1,6 +1,8 @@
 """The raw figure behind an item's points, in words ("巡查 52 天 / 应 60 天"), and the points
 and bands as the pages and the sheet print them. Kept apart from the numbers so that a frozen
 score (numbers only) reads in the reader's language."""
+from collections.abc import Sequence
+
 from flask_babel import gettext as _
 
 from .labels import MEASURES
@@ -54,7 +56,7 @@ def figure(item) -> str:
     return str(MEASURES.get(measure, measure))
 
 
-def band(band_row: dict | None, bands: list[dict] = ()) -> str:
+def band(band_row: dict | None, bands: Sequence[dict] = ()) -> str:
     """The band in words as a finance office reads it: "90分及以上" for the top, "80–89分" in
     between, "70分以下" for a bottom band starting at 0 (``bands``: all of the scheme's)."""
     if band_row is None:

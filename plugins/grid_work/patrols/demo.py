@@ -12,7 +12,7 @@ import random
 import secrets
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.auth.models import User
 from portal.cases.models import Case
@@ -137,32 +137,25 @@ def _worker(worker: User, checkpoints: list, rng: random.Random) -> None:
 
 
 def _visits(worker: User, patrols: list, since: date, rng: random.Random) -> None:
-    """The worker's visits of the previous quarter, made on patrol days (each household of the
-    grid about once a month, a few missed), before the core demo's own visits of the recent
-    weeks: last quarter's assessment has visits to measure, and the households' latest visits,
-    hence their due days, stay the core demo's."""
-    from portal.people.models import Household, Visit
+    """The worker's visits of the previous quarter, made on patrol days: each household of the
+    grid the core demo has visited (the register's households are all "registered" the day the
+    demo is built, so those never visited owe nothing before it) about once a month, a few
+    missed, so that last quarter's assessment has visits to measure. A household's latest visit
+    stays the core demo's where that is later."""
+    from portal.people.models import Visit
 
-    earliest = dict(db.session.execute(
-        select(Visit.household_id, func.min(Visit.visited_on)).where(
-            Visit.grid_id == worker.scope_id).group_by(Visit.household_id)).all())
-    households = db.session.scalars(select(Household).where(
-        Household.grid_id == worker.scope_id, Household.moved_out_at.is_(None))
-        .order_by(Household.id)).all()
+    visited = sorted(set(db.session.scalars(select(Visit.household_id).where(
+        Visit.grid_id == worker.scope_id))))
     days = sorted({p.day for p in patrols if p.day >= since})
-    visits = []
-    for household in households:
-        first = earliest.get(household.id)
-        registered = local_date(household.created_at)
-        for month_start in range(0, len(days), 20):
-            month = days[month_start:month_start + 20]
-            day = rng.choice(month) if month else None
-            if day is None or rng.random() < 0.1 or day < registered or (
-                    first is not None and day >= first):
-                continue
-            visits.append(Visit(household_id=household.id, grid_id=household.grid_id,
-                                user_id=worker.id, visited_on=day, found=rng.choice(VISITED),
-                                created_at=_at(day, 10, rng.randint(0, 59))))
+    quarter_end = since.replace(month=since.month + 2, day=28) + timedelta(days=4)
+    quarter_end = quarter_end.replace(day=1)  # the day after the previous quarter
+    months = [[d for d in days if d.month == month and d < quarter_end]
+              for month in (since.month, since.month + 1, since.month + 2)]
+    visits = [Visit(household_id=household_id, grid_id=worker.scope_id, user_id=worker.id,
+                    visited_on=day, found=rng.choice(VISITED),
+                    created_at=_at(day, 10, rng.randint(0, 59)))
+              for household_id in visited for month in months if month
+              if rng.random() >= 0.1 for day in [rng.choice(month)]]
     db.session.add_all(visits)
     db.session.flush()
 
