@@ -17,7 +17,7 @@ from portal.rendering import render
 from portal.request_guard import parse_id
 from portal.tenancy import in_subtree_where_on, load_scoped
 from portal.timeutil import local_today
-from portal.web import REFUSED, commit, refuse, submit_form
+from portal.web import commit, submit_form
 
 from . import services
 from .figures import MODULE, licence_marks, open_hazards, places_in
@@ -190,32 +190,14 @@ def reveal(place_id):
     return place_page(place, revealed=True)
 
 
-def _dated(form, work, page):
-    """A form of one date (closing a place, ending a licence): refused → the page with 422."""
-    if form.validate_on_submit():
-        try:
-            work(form.on.data)
-            commit()
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            return None
-    body, _status = page()
-    return body, REFUSED
-
-
 @requires("places.manage")
 def close(place_id):
-    from flask import flash, redirect
-
     place = load_scoped(PlacesPlace, place_id)
     form = DateForm(prefix="close")
-    refused = _dated(form, lambda on: services.close(place, on, actor=current_user),
-                     lambda: place_page(place, close_form=form))
-    if refused:
-        return refused
-    flash(_("%(name)s 已关闭(记录保留)。", name=place.name), "success")
-    return redirect(url_for("places.show", place_id=place.id), 303)
+    return submit_form(form, lambda: services.close(place, form.on.data, actor=current_user),
+                       done=_("%(name)s 已关闭(记录保留)。", name=place.name),
+                       then=url_for("places.show", place_id=place.id),
+                       page=lambda: place_page(place, close_form=form)[0])
 
 
 @requires("places.manage")
@@ -233,14 +215,11 @@ def licence_add(place_id):
 
 @requires("places.manage")
 def licence_end(licence_id):
-    from flask import flash, redirect
-
     licence = load_scoped(PlacesLicence, licence_id)
     place = licence.place
     form = DateForm(prefix=f"end{licence.id}")
-    refused = _dated(form, lambda on: services.end_licence(licence, on, actor=current_user),
-                     lambda: place_page(place, end=(licence.id, form)))
-    if refused:
-        return refused
-    flash(_("证照 %(name)s 已注销(记录保留)。", name=licence.name), "success")
-    return redirect(url_for("places.show", place_id=place.id), 303)
+    return submit_form(
+        form, lambda: services.end_licence(licence, form.on.data, actor=current_user),
+        done=_("证照 %(name)s 已注销(记录保留)。", name=licence.name),
+        then=url_for("places.show", place_id=place.id),
+        page=lambda: place_page(place, end=(licence.id, form))[0])

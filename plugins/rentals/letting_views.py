@@ -1,7 +1,7 @@
 """Rental houses: the list of lettings in the user's scope (active first, by grid, expiring
 registrations marked), letting a house (the landlord found in the register of the scope), one
 letting with its tenants (add, end), the landlord's responsibility letter, ending the letting."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from portal.request_guard import parse_id
 from portal.tenancy import in_subtree_where_on, load_scoped
 from portal.timeutil import local_today
 from portal.uploads import send_photo
-from portal.web import REFUSED, commit, refuse, submit_form
+from portal.web import commit, submit_form
 
 from . import services
 from .figures import EXPIRY_NOTICE_DAYS, MODULE, expiry_marks
@@ -136,20 +136,6 @@ def add_tenant(letting_id):
         page=lambda: letting_page(letting, tenant_form=form))
 
 
-def _dated(form, work, page):
-    """A form of one date (ending a tenant or a letting): refused → the page again with 422."""
-    if form.validate_on_submit():
-        try:
-            work(form.on.data)
-            commit()
-        except DomainError as error:
-            refuse(form, error)
-        else:
-            return None
-    body, _status = page()
-    return body, REFUSED
-
-
 @requires("people.sensitive")
 def reveal_tenant(tenant_id):
     """A tenant's full ID number and phone, for the police's registration: a POST, because every
@@ -169,24 +155,21 @@ def end_tenant(tenant_id):
     tenant = load_scoped(RentalsTenant, tenant_id)
     letting = tenant.letting
     form = EndForm(prefix=f"end{tenant.id}")
-    refused = _dated(form, lambda on: services.end_tenant(tenant, on, actor=current_user),
-                     lambda: letting_page(letting, end=(tenant.id, form)))
-    if refused:
-        return refused
-    flash(_("租客 %(name)s 已搬离(记录保留)。", name=tenant.name), "success")
-    return redirect(url_for("rentals.show", letting_id=letting.id), 303)
+    return submit_form(form, lambda: services.end_tenant(tenant, form.on.data, actor=current_user),
+                       done=_("租客 %(name)s 已搬离(记录保留)。", name=tenant.name),
+                       then=url_for("rentals.show", letting_id=letting.id),
+                       page=lambda: letting_page(letting, end=(tenant.id, form))[0])
 
 
 @requires("rentals.manage")
 def end(letting_id):
     letting = load_scoped(RentalsLetting, letting_id)
     form = EndForm(prefix="letting")
-    refused = _dated(form, lambda on: services.end_letting(letting, on, actor=current_user),
-                     lambda: letting_page(letting, end_form=form))
-    if refused:
-        return refused
-    flash(_("已停止出租，在住租客已一并搬离。"), "success")
-    return redirect(url_for("rentals.show", letting_id=letting.id), 303)
+    return submit_form(form, lambda: services.end_letting(letting, form.on.data,
+                                                          actor=current_user),
+                       done=_("已停止出租，在住租客已一并搬离。"),
+                       then=url_for("rentals.show", letting_id=letting.id),
+                       page=lambda: letting_page(letting, end_form=form)[0])
 
 
 @requires("rentals.manage")

@@ -51,18 +51,24 @@ def refusal(message: str, status: int = CONFLICT, errors: dict | None = None):
     return make_response(jsonify(ok=False, message=str(message), errors=errors or {}), status)
 
 
-def replayable(model, *, owner: str, endpoint: str, values: Callable, done: Callable, gone: str):
+def replayable(model, *, owner: str | Callable, endpoint: str, values: Callable, done: Callable,
+               gone: str, key: str = FIELD):
     """View decorator for a form that records ``model``: ``owner`` names the column holding who
-    made it, ``endpoint`` and ``values(record)`` (its url_for arguments) its page, so the
+    made it (or is a function of the record giving their id: a patrol's point is its patrol's
+    worker's), ``endpoint`` and ``values(record)`` (its url_for arguments) its page, so the
     redirect is built here by url_for; ``done(record)`` the sentence a success says, ``gone``
     what a record the form names that no longer exists for the user (a household moved to
-    another grid, removed) says to the phone."""
+    another grid, removed) says to the phone; ``key`` the unique column that keeps the phone's
+    key (a plugin's table may name it otherwise)."""
+
+    def owner_of(record) -> int | None:
+        return owner(record) if callable(owner) else getattr(record, owner)
 
     def url(record) -> str:
         return url_for(endpoint, **values(record))
 
     def answer_first(first):
-        if getattr(first, owner) != current_user.id:
+        if owner_of(first) != current_user.id:
             # someone else's key: refused without a word about their record
             return refusal(_("这条记录的上传编号已被使用，请修改后重新上传。")) if wants_json() \
                 else (refusal_page(), CONFLICT)
@@ -77,8 +83,10 @@ def replayable(model, *, owner: str, endpoint: str, values: Callable, done: Call
         return render("errors.html", code=CONFLICT, title=_("不能重复提交"),
                       message=_("这条记录的上传编号已被使用，请修改后重新上传。"))
 
-    def find(key):
-        return db.session.scalar(select(model).where(model.idempotency_key == key))
+    column = getattr(model, key)
+
+    def find(offered):
+        return db.session.scalar(select(model).where(column == offered))
 
     def decorator(view):
         @wraps(view)

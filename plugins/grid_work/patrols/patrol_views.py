@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -14,7 +15,7 @@ from portal.cases.forms import CATEGORY_LABELS
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices
-from portal.offline.replay import offered_key
+from portal.offline.replay import offered_key, replayable
 from portal.pagination import paginate
 from portal.permissions import can, requires
 from portal.rendering import render
@@ -28,7 +29,6 @@ from . import log, services
 from .access import own, own_patrol, patrol_seen, requires_own_or_view
 from .forms import EndForm, PointForm, ProblemForm
 from .models import GridWorkPatrol, GridWorkPatrolPoint
-from .replay import replayable
 
 PAGE_SIZE = 30
 def _other_pages() -> list[tuple[str, str]]:
@@ -68,18 +68,13 @@ def _taken(form) -> datetime | None:
         return None
 
 
-def _point_by_key(key):
-    return db.session.scalar(select(GridWorkPatrolPoint).filter_by(client_key=key))
-
-
-def _patrol_by_key(key):
-    return db.session.scalar(select(GridWorkPatrol).filter_by(client_key=key))
+#: What the phone is told when a kept upload names a patrol that is no longer the worker's.
+GONE = _l("这次巡查已不存在或不是您的巡查，没有记录，请重新开始巡查。")
 
 
 @requires("grid_work.own")
-@replayable(_patrol_by_key, owner=lambda p: p.worker_id,
-            url=lambda p: url_for("grid_work.patrol", patrol_id=p.id),
-            done=lambda p: _("巡查已开始。"))
+@replayable(GridWorkPatrol, key="client_key", owner="worker_id", endpoint="grid_work.patrol",
+            values=lambda p: {"patrol_id": p.id}, done=lambda p: _("巡查已开始。"), gone=GONE)
 def start():
     try:
         patrol, started = services.start(current_user, client_key=offered_key())
@@ -127,9 +122,9 @@ def patrol(patrol_id):
 
 
 @requires("grid_work.own")
-@replayable(_point_by_key, owner=lambda p: p.patrol.worker_id,
-            url=lambda p: url_for("grid_work.patrol", patrol_id=p.patrol_id),
-            done=lambda p: _("已记录巡查点。"))
+@replayable(GridWorkPatrolPoint, key="client_key", owner=lambda p: p.patrol.worker_id,
+            endpoint="grid_work.patrol", values=lambda p: {"patrol_id": p.patrol_id},
+            done=lambda p: _("已记录巡查点。"), gone=GONE)
 def point(patrol_id):
     item = own_patrol(patrol_id)
     if item.ended_at is not None:
@@ -154,9 +149,10 @@ def point(patrol_id):
 
 
 @requires("grid_work.own")
-@replayable(_point_by_key, owner=lambda p: p.patrol.worker_id,
-            url=lambda p: url_for("grid_work.patrol", patrol_id=p.patrol_id),
-            done=lambda p: _("已上报，事件编号 %(n)s。", n=p.case.number if p.case else ""))
+@replayable(GridWorkPatrolPoint, key="client_key", owner=lambda p: p.patrol.worker_id,
+            endpoint="grid_work.patrol", values=lambda p: {"patrol_id": p.patrol_id},
+            done=lambda p: _("已上报，事件编号 %(n)s。", n=p.case.number if p.case else ""),
+            gone=GONE)
 def problem(patrol_id):
     item = own_patrol(patrol_id)
     if item.ended_at is not None:
