@@ -449,3 +449,52 @@ def test_a_new_unscoped_route_fails_the_isolation_check(app, world):
     failures = isolation_failures(app, world, clients, routes)
     assert failures == [f"GET /_leaky/{world.grid_a1.id} (leaky): {{'b_town_admin': 200}}, "
                         "expected 403/404"]
+
+
+# ------------------------------------------------------------------------------- a GET writes nothing
+
+#: Tables a GET may write, and why: reading is what they record, not a change of a record.
+GET_MAY_WRITE = {
+    "audit_log": "a look at something sensitive (a key person, a full number, an export, a "
+                 "printed document) is itself written down",
+    "notifications": "opening a message in the inbox marks it read, as a mail reader does",
+}
+
+
+def _written_tables(statement: str) -> set[str]:
+    import re
+
+    found = re.match(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", statement, re.I)
+    return {found[1]} if found else set()
+
+
+@pytest.mark.database_independent
+def test_no_get_route_changes_a_record(app, world):
+    """Every GET route, as every role of town A: a link opened, a QR code scanned, a page
+    prefetched never changes a record (a change is a POST with its CSRF token); only the
+    bookkeeping of GET_MAY_WRITE is written."""
+    from sqlalchemy import event
+
+    urls = [build_url(app, world, endpoint, arguments, owner)
+            for endpoint, method, arguments, owner in all_routes(app)
+            if method == "GET" and not endpoint.endswith(".static")]
+    written: set[str] = set()
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        written.update(_written_tables(statement))
+
+    failures = []
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        for username in [v for v in tree_users() if v]:
+            client = app.test_client()
+            client.login(username)
+            for url in urls:
+                written.clear()
+                client.get(url)
+                wrong = written - set(GET_MAY_WRITE)
+                if wrong:
+                    failures.append(f"{username} GET {url}: wrote {sorted(wrong)}")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert not failures, "\n".join(failures[:40])
