@@ -21,7 +21,7 @@ from .forms import InspectionForm, ReinspectionForm
 from .kinds import checklist, kinds_of
 from .models import PlacesHazard, PlacesHazardPhoto, PlacesPlace
 from .place_views import base_grids, grid_arg, group_arg
-from .schedule import DUE_NOTICE_DAYS, status
+from .schedule import DUE_NOTICE_DAYS
 
 PAGE_SIZE = 50
 HAZARD_LIMIT = 200
@@ -85,7 +85,7 @@ def due():
                        .order_by(PlacesPlace.next_due_on, PlacesPlace.id), PAGE_SIZE)
     hazards = overdue_hazards(node, group, today)
     return render("places/due.html", node=node, scope=node, group=group, grids=base_grids(),
-                  today=today, status=status, hazards=hazards, notice_days=DUE_NOTICE_DAYS,
+                  today=today, hazards=hazards, notice_days=DUE_NOTICE_DAYS,
                   hazard_limit=HAZARD_LIMIT, **listing.context())
 
 

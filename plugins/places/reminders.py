@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal.auth.models import User
 from portal.extensions import db
 from portal.grids.models import Grid
-from portal.notifications.writing import Composed, notify_each_language, site_path
+from portal.notifications.writing import (Composed, grid_workers, notify_each_language,
+                                          site_path)
 from portal.timeutil import to_local
 
 from .figures import licence_due, licences_in
@@ -24,12 +23,6 @@ from .models import PlacesLicence, PlacesPlace
 EVENT = "places_licence_expiring"
 #: Nobody is woken by a reminder: they start at this local time.
 REMIND_FROM = time(9, 0)
-
-
-def _workers(grid_id: int) -> list:
-    return list(db.session.scalars(select(User).where(
-        User.scope_id == grid_id, User.role == "grid_worker", User.is_active_flag.is_(True))
-        .order_by(User.id)))
 
 
 def due(town: Grid, today) -> list[PlacesLicence]:
@@ -44,7 +37,9 @@ def remind(town: Grid, now: datetime) -> int:
     if local.time() < REMIND_FROM:
         return 0
     written = 0
-    for licence in due(town, local.date()):
+    due_now = due(town, local.date())
+    workers = grid_workers({lic.place.grid_id for lic in due_now})
+    for licence in due_now:
         place = licence.place
         expires = licence.expires_on
         assert expires is not None  # the query's condition
@@ -57,6 +52,6 @@ def remind(town: Grid, now: datetime) -> int:
 
         written += notify_each_language(
             EVENT, f"{EVENT}:{licence.id}:{expires.isoformat()}", compose,
-            users=_workers(place.grid_id),
+            users=workers[place.grid_id],
             link=site_path("places.show", place_id=place.id), town=town)
     return written

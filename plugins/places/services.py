@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import CursorResult, update
+from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.errors import DomainError
@@ -167,11 +168,14 @@ def inspect(place: PlacesPlace, *, inspected_on: date, results: dict[str, str],
     if unknown:
         raise DomainError(_("检查项目不属于这类场所。"), field="inspected_on")
     found = []
+    # the town's days to rectify, read once for all the failed items
+    default = default_deadline(place, inspected_on) if FAIL in results.values() else None
     for item in items:
         if results[item] != FAIL:
             continue
         given = hazards.get(item) or {}
-        deadline = given.get("deadline") or default_deadline(place, inspected_on)
+        deadline = given.get("deadline") or default
+        assert deadline is not None  # a failed item: the default was read above
         if deadline < inspected_on:
             raise DomainError(_("整改期限不能早于检查日期。"), field=f"t-{item}")
         try:
@@ -204,6 +208,7 @@ def inspect(place: PlacesPlace, *, inspected_on: date, results: dict[str, str],
 def open_hazards_of(place: PlacesPlace) -> list[PlacesHazard]:
     return list(db.session.scalars(db.select(PlacesHazard).filter_by(place_id=place.id,
                                                                      rectified_on=None)
+                                   .options(joinedload(PlacesHazard.inspection))
                                    .order_by(PlacesHazard.deadline, PlacesHazard.id)))
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal.auth.models import User
 from portal.extensions import db
 from portal.grids.models import Grid
-from portal.notifications.writing import Composed, notify_each_language, site_path
+from portal.notifications.writing import (Composed, grid_workers, notify_each_language,
+                                          site_path)
 from portal.timeutil import to_local
 
 from .figures import EXPIRY_NOTICE_DAYS, living, tenants_in
@@ -25,12 +24,6 @@ from .models import RentalsLetting, RentalsTenant
 EVENT = "rentals_expiring"
 #: Nobody is woken by a reminder: they start at this local time.
 REMIND_FROM = time(9, 0)
-
-
-def _workers(grid_id: int) -> list:
-    return list(db.session.scalars(select(User).where(
-        User.scope_id == grid_id, User.role == "grid_worker", User.is_active_flag.is_(True))
-        .order_by(User.id)))
 
 
 def due(town: Grid, today) -> list[RentalsTenant]:
@@ -48,7 +41,9 @@ def remind(town: Grid, now: datetime) -> int:
     if local.time() < REMIND_FROM:
         return 0
     written = 0
-    for tenant in due(town, local.date()):
+    due_now = due(town, local.date())
+    workers = grid_workers({t.letting.grid_id for t in due_now})
+    for tenant in due_now:
         letting = tenant.letting
         expires = tenant.registration_expires_on
         assert expires is not None  # the query's condition
@@ -61,6 +56,6 @@ def remind(town: Grid, now: datetime) -> int:
 
         written += notify_each_language(
             EVENT, f"{EVENT}:{tenant.id}:{expires.isoformat()}", compose,
-            users=_workers(letting.grid_id),
+            users=workers[letting.grid_id],
             link=site_path("rentals.show", letting_id=letting.id), town=town)
     return written

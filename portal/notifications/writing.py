@@ -65,3 +65,21 @@ def notify_each_language(event: str, key: str, compose: Callable[[], Composed], 
                           users=groups.get(language, ()), direct=direct if ours else (),
                           grid=grid if ours else None, **options)
     return written
+
+
+def grid_workers(grid_ids: Iterable[int]) -> dict[int, list]:
+    """{grid id: its active grid workers, by id}, in one query: whom a round of reminders about
+    records of many grids tells (a module's licences, tenants …), without a query per record."""
+    from sqlalchemy import select
+
+    from portal.auth.models import User
+    from portal.extensions import db
+
+    found: dict[int, list] = defaultdict(list)
+    ids = set(grid_ids)
+    if ids:
+        for user in db.session.scalars(select(User).where(
+                User.scope_id.in_(ids), User.role == "grid_worker",
+                User.is_active_flag.is_(True)).order_by(User.id)):
+            found[user.scope_id].append(user)
+    return found

@@ -75,7 +75,8 @@ def month_rewards(scope_condition, month: date) -> list[GridWorkReward]:
     return list(db.session.scalars(
         select(GridWorkReward).join(Grid, Grid.id == GridWorkReward.grid_id)
         .where(scope_condition, GridWorkReward.month == month)
-        .options(joinedload(GridWorkReward.worker), joinedload(GridWorkReward.grid))
+        .options(joinedload(GridWorkReward.worker),
+                 joinedload(GridWorkReward.grid).joinedload(Grid.parent))
         .order_by(Grid.code, GridWorkReward.worker_id, GridWorkReward.id)))
 
 

@@ -199,9 +199,10 @@ def frozen_rows(scheme: GridWorkScheme) -> list[Row]:
     rows = []
     for score in db.session.scalars(
             select(GridWorkScore).filter_by(scheme_id=scheme.id)
-            .options(joinedload(GridWorkScore.worker), joinedload(GridWorkScore.grid))):
+            .options(joinedload(GridWorkScore.worker),
+                     joinedload(GridWorkScore.grid).joinedload(Grid.parent))):
         grid = score.grid
-        village = db.session.get(Grid, grid.parent_id) if grid.parent_id else None
+        village = grid.parent
         row = Row(score.worker_id, score.worker.display_name or score.worker.username, grid.id,
                   grid.name, village.name if village else "", grid.code,
                   items=[ItemScore(**item) for item in json.loads(score.breakdown)],

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import contains_eager
 
 from portal.auth.models import User
 from portal.extensions import db
@@ -30,6 +31,7 @@ def workers_query(node: Grid) -> Select:
     inside = in_subtree_where_on(MODULE, node)
     return (select(User).join(Grid, Grid.id == User.scope_id)
             .where(User.role == WORKER_ROLE, User.is_active_flag.is_(True), inside)
+            .options(contains_eager(User.scope))  # lists and the card name each worker's grid
             .order_by(Grid.code, User.id))
 
 

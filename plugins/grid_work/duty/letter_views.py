@@ -7,7 +7,6 @@ from flask import abort, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
 from portal.errors import DomainError
@@ -27,8 +26,7 @@ from .models import GridWorkLetter
 
 def letters_page(year: int, form=None):
     if admin_view():
-        workers = list(db.session.scalars(workers_query(current_user.scope)
-                                          .options(joinedload(User.scope))))
+        workers = list(db.session.scalars(workers_query(current_user.scope)))
     else:
         workers = [current_user]
     pages: dict[int, list[GridWorkLetter]] = defaultdict(list)

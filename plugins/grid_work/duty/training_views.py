@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.auth.models import User
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.grids.models import Grid
@@ -131,8 +130,7 @@ def training_attendees(training_id):
 def credits_page():
     year = year_arg()
     if admin_view():
-        workers = db.session.scalars(workers_query(current_user.scope)
-                                     .options(joinedload(User.scope))).all()
+        workers = db.session.scalars(workers_query(current_user.scope)).all()
         earned = credits([w.id for w in workers], year)
         short = {w.id: minimum for w, _t, minimum in below_minimum(list(workers), year)}
         minimum = _minimum_of(current_user.scope)

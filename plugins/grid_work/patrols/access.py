@@ -6,6 +6,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from portal.auth.models import User
 from portal.extensions import db
@@ -71,6 +72,7 @@ def workers_in(scope: Grid) -> list[User]:
         select(User).join(Grid, Grid.id == User.scope_id)
         .where(User.role == WORKER_ROLE, User.is_active_flag.is_(True),
                in_subtree_where_on(MODULE, scope))
+        .options(contains_eager(User.scope))  # the list names each worker's grid
         .order_by(Grid.code, User.display_name, User.id)))
 
 

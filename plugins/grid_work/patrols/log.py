@@ -17,6 +17,8 @@ from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.cases.models import Case, CaseEvent
+from portal.cases.workflow import OPEN_STATES
+from portal.documents.ledgers import ERRAND  # the errands (代办服务) as the 代办台账 counts them
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.people.models import Household, Visit
@@ -24,12 +26,8 @@ from portal.timeutil import local_today, to_local, utc_bounds, utcnow
 
 from .models import GridWorkLogDay, GridWorkPatrol
 
-#: The category of the errands (代办服务), as portal/documents/ledgers.py counts them.
-ERRAND = "proxy_service"
 #: The day's figures, in the order the pages show them.
 FIGURES = ("visits", "cases", "actions", "patrols", "points", "found", "errands")
-#: Open case states (portal.cases.workflow.OPEN_STATES).
-OPEN_STATES = ("received", "assigned", "in_progress", "escalated")
 
 
 @dataclass
